@@ -1,0 +1,126 @@
+package schemas
+
+import "time"
+
+// SERP is what an engine's parser extracts from one result page. Organic results are the
+// ranked web results only: ads, answer boxes and other modules are kept apart so they never
+// shift organic positions.
+type SERP struct {
+	OrganicResults  []OrganicResult `json:"organic_results"`
+	Ads             []Ad            `json:"ads,omitempty"`
+	RelatedSearches []RelatedSearch `json:"related_searches,omitempty"`
+	AnswerBox       *AnswerBox      `json:"answer_box,omitempty"`
+	// TotalResults is the engine's own estimate, where the page states it.
+	TotalResults int64 `json:"total_results,omitempty"`
+	// HasNext reports whether the page links to a next page.
+	HasNext bool `json:"has_next,omitempty"`
+}
+
+// OrganicResult is one ranked web result. Position is 1-based and counts organic results only.
+type OrganicResult struct {
+	Position     int        `json:"position"`
+	Title        string     `json:"title"`
+	URL          string     `json:"url"`
+	DisplayedURL string     `json:"displayed_url,omitempty"`
+	Snippet      string     `json:"snippet,omitempty"`
+	Date         string     `json:"date,omitempty"`
+	Sitelinks    []Sitelink `json:"sitelinks,omitempty"`
+	// Engines lists, in a metasearch answer, the engines that returned this result.
+	Engines []string `json:"engines,omitempty"`
+}
+
+// Sitelink is a sub-link shown under an organic result.
+type Sitelink struct {
+	Title   string `json:"title"`
+	URL     string `json:"url"`
+	Snippet string `json:"snippet,omitempty"`
+}
+
+// Ad is a paid result. Its Position counts ads only, in page order.
+type Ad struct {
+	Position     int    `json:"position"`
+	Block        string `json:"block,omitempty"` // top or bottom
+	Title        string `json:"title"`
+	URL          string `json:"url"`
+	DisplayedURL string `json:"displayed_url,omitempty"`
+	Snippet      string `json:"snippet,omitempty"`
+}
+
+// RelatedSearch is a suggested query shown by the engine.
+type RelatedSearch struct {
+	Query string `json:"query"`
+	URL   string `json:"url,omitempty"`
+}
+
+// AnswerBox is a featured snippet or instant answer, never counted as organic.
+type AnswerBox struct {
+	Type    string `json:"type,omitempty"`
+	Title   string `json:"title,omitempty"`
+	Answer  string `json:"answer,omitempty"`
+	Snippet string `json:"snippet,omitempty"`
+	URL     string `json:"url,omitempty"`
+}
+
+// SearchMetadata describes how one answer was produced. The cache writes it fresh for every
+// reply, in front of the stored body, so a hit never re-encodes the results.
+type SearchMetadata struct {
+	ID        string `json:"id"`
+	RequestID string `json:"request_id,omitempty"`
+	Status    string `json:"status"`
+	Engine    string `json:"engine"`
+	// Cache is hit, miss, stale or coalesced.
+	Cache     string    `json:"cache"`
+	CreatedAt time.Time `json:"created_at"`
+	// AgeSeconds is how old the cached answer is (0 on a miss).
+	AgeSeconds int64   `json:"age_seconds"`
+	TimingsMS  Timings `json:"timings_ms"`
+	// Engines reports each engine's outcome in a metasearch answer.
+	Engines map[string]EngineOutcome `json:"engines,omitempty"`
+}
+
+// Timings are per-stage durations in milliseconds, as measured when the answer was produced.
+type Timings struct {
+	Fetch float64 `json:"fetch,omitempty"`
+	Parse float64 `json:"parse,omitempty"`
+	Cache float64 `json:"cache"`
+}
+
+// EngineOutcome is one engine's part in a metasearch answer.
+type EngineOutcome struct {
+	Status  string `json:"status"` // answered, blocked, failed, timed_out
+	Results int    `json:"results"`
+	Cache   string `json:"cache,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// SearchInformation holds page-level facts.
+type SearchInformation struct {
+	TotalResults int64 `json:"total_results,omitempty"`
+}
+
+// Pagination tells the client where it is and how to get the next page.
+type Pagination struct {
+	Current int `json:"current"`
+	// Next is the next page number, 0 when the engine shows no next page.
+	Next int `json:"next,omitempty"`
+	// NextURL is the trawl request for the next page, relative to the API root.
+	NextURL string `json:"next_url,omitempty"`
+}
+
+// SearchBody is the stored part of a search response: everything but search_metadata. The
+// cache stores its encoding once and prefixes a fresh metadata object on every reply.
+type SearchBody struct {
+	SearchParameters  SearchRequest      `json:"search_parameters"`
+	SearchInformation *SearchInformation `json:"search_information,omitempty"`
+	AnswerBox         *AnswerBox         `json:"answer_box,omitempty"`
+	Ads               []Ad               `json:"ads,omitempty"`
+	OrganicResults    []OrganicResult    `json:"organic_results"`
+	RelatedSearches   []RelatedSearch    `json:"related_searches,omitempty"`
+	Pagination        Pagination         `json:"pagination"`
+}
+
+// SearchResponse is the whole answer as a client decodes it.
+type SearchResponse struct {
+	SearchMetadata SearchMetadata `json:"search_metadata"`
+	SearchBody
+}

@@ -1,0 +1,169 @@
+package schemas
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on a search request.
+const (
+	MaxQueryBytes = 2048
+	MaxPage       = 50
+	MaxNum        = 100
+	DefaultEngine = "duckduckgo"
+	// MaxEngines bounds a metasearch fan-out (engine=a,b,c).
+	MaxEngines = 6
+)
+
+// Safe-search levels.
+const (
+	SafeOff      = "off"
+	SafeModerate = "moderate"
+	SafeStrict   = "strict"
+)
+
+// SearchRequest is what a client asks for, over HTTP (query string or JSON body) or over NATS
+// on SubjectSearch. Zero values mean "the default"; Normalize fills them in.
+type SearchRequest struct {
+	Q      string `json:"q"`
+	Engine string `json:"engine,omitempty"`
+	Page   int    `json:"page,omitempty"`
+	// Num is the number of results asked of the engine; 0 leaves it to the engine.
+	Num  int    `json:"num,omitempty"`
+	HL   string `json:"hl,omitempty"`
+	GL   string `json:"gl,omitempty"`
+	Safe string `json:"safe,omitempty"`
+	// MaxAge, when set, accepts only cached entries younger than this many seconds (0: never
+	// from cache, but the fresh answer is stored).
+	MaxAge *int `json:"max_age,omitempty"`
+	// NoCache always fetches, then stores.
+	NoCache bool `json:"no_cache,omitempty"`
+	// TimeoutMS bounds the whole request; the server caps it.
+	TimeoutMS int `json:"timeout_ms,omitempty"`
+}
+
+var localeRe = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$`)
+
+// Validate checks every field and returns all the problems at once (nil when valid).
+// known reports whether an engine name exists; maxTimeoutMS caps timeout_ms (0: no cap).
+func (r *SearchRequest) Validate(known func(string) bool, maxTimeoutMS int) []FieldError {
+	var errs []FieldError
+	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
+	switch {
+	case r.Q == "":
+		add("q", "is required")
+	case len(r.Q) > MaxQueryBytes:
+		add("q", "must be at most "+strconv.Itoa(MaxQueryBytes)+" bytes")
+	case !utf8.ValidString(r.Q):
+		add("q", "must be valid UTF-8")
+	case strings.TrimSpace(r.Q) == "":
+		add("q", "must not be blank")
+	}
+	if r.Engine != "" {
+		names := strings.Split(r.Engine, ",")
+		if len(names) > MaxEngines {
+			add("engine", "at most "+strconv.Itoa(MaxEngines)+" engines")
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			n = strings.TrimSpace(n)
+			switch {
+			case n == "":
+				add("engine", "empty engine name")
+			case known != nil && !known(n):
+				add("engine", "unknown engine "+strconv.Quote(n))
+			case seen[n]:
+				add("engine", "engine "+strconv.Quote(n)+" named twice")
+			}
+			seen[n] = true
+		}
+	}
+	if r.Page != 0 && (r.Page < 1 || r.Page > MaxPage) {
+		add("page", "must be between 1 and "+strconv.Itoa(MaxPage))
+	}
+	if r.Num != 0 && (r.Num < 1 || r.Num > MaxNum) {
+		add("num", "must be between 1 and "+strconv.Itoa(MaxNum))
+	}
+	if r.HL != "" && !localeRe.MatchString(r.HL) {
+		add("hl", "must be a language code such as en or en-GB")
+	}
+	if r.GL != "" && !localeRe.MatchString(r.GL) {
+		add("gl", "must be a country code such as us")
+	}
+	switch r.Safe {
+	case "", SafeOff, SafeModerate, SafeStrict:
+	default:
+		add("safe", "must be off, moderate or strict")
+	}
+	if r.MaxAge != nil && *r.MaxAge < 0 {
+		add("max_age", "must be zero or more seconds")
+	}
+	if r.TimeoutMS < 0 || (maxTimeoutMS > 0 && r.TimeoutMS > maxTimeoutMS) {
+		add("timeout_ms", "must be between 1 and "+strconv.Itoa(maxTimeoutMS))
+	}
+	return errs
+}
+
+// Normalize fills defaults and canonical forms so that equivalent requests compare equal.
+func (r *SearchRequest) Normalize() {
+	if r.Engine == "" {
+		r.Engine = DefaultEngine
+	} else {
+		names := strings.Split(r.Engine, ",")
+		for i := range names {
+			names[i] = strings.ToLower(strings.TrimSpace(names[i]))
+		}
+		r.Engine = strings.Join(names, ",")
+	}
+	if r.Page == 0 {
+		r.Page = 1
+	}
+	if r.Safe == "" {
+		r.Safe = SafeModerate
+	}
+	r.HL = strings.ToLower(strings.ReplaceAll(r.HL, "_", "-"))
+	r.GL = strings.ToLower(r.GL)
+	r.Q = strings.Join(strings.Fields(r.Q), " ")
+}
+
+// Engines lists the engines of a normalised request (more than one for metasearch).
+func (r *SearchRequest) Engines() []string { return strings.Split(r.Engine, ",") }
+
+// CacheKey is the key shared by every equivalent request for one engine. r must be normalised
+// and name a single engine. The query is folded to lower case because engines ignore case;
+// engine, page, num, locale and safe-search always separate entries. The key is a hex digest so
+// it is safe as a NATS subject token and a Redis key of fixed length.
+func (r *SearchRequest) CacheKey() string {
+	var b strings.Builder
+	b.Grow(len(r.Q) + 64)
+	b.WriteString("search/v1\x00")
+	b.WriteString(r.Engine)
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(r.Page))
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(r.Num))
+	b.WriteByte(0)
+	b.WriteString(r.HL)
+	b.WriteByte(0)
+	b.WriteString(r.GL)
+	b.WriteByte(0)
+	b.WriteString(r.Safe)
+	b.WriteByte(0)
+	b.WriteString(foldQuery(r.Q))
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:16])
+}
+
+func foldQuery(q string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return unicode.ToLower(r)
+	}, strings.Join(strings.Fields(q), " "))
+}

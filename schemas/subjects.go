@@ -1,0 +1,63 @@
+package schemas
+
+// Version is the contract version carried in every subject and in each micro service's Version.
+const Version = "1.0.0"
+
+// Subjects. Every message trawl sends lives under trawl.v1.
+const (
+	// SubjectSearch is the request/reply entry point: a SearchRequest in, a SearchResponse out
+	// (or a micro error). The ingress uses it, and so can any internal service.
+	SubjectSearch = "trawl.v1.search"
+
+	// SubjectFetchPrefix + engine is where fetch jobs are published (stream StreamFetch).
+	SubjectFetchPrefix = "trawl.v1.fetch."
+	// SubjectParsePrefix + engine is where fetched pages wait for a parser (stream StreamParse).
+	SubjectParsePrefix = "trawl.v1.parse."
+	// SubjectResultPrefix + cache key is where a job's outcome is published (core NATS); every
+	// cache replica listens on SubjectResultPrefix+">" and wakes the requests waiting on that key.
+	SubjectResultPrefix = "trawl.v1.result."
+	// SubjectDeadLetterPrefix + stage receives jobs that failed every delivery, with the reason.
+	SubjectDeadLetterPrefix = "trawl.v1.dead."
+)
+
+// JetStream streams and durable consumers.
+const (
+	StreamFetch   = "TRAWL_FETCH"
+	StreamParse   = "TRAWL_PARSE"
+	ConsumerFetch = "fetcher"
+	ConsumerParse = "parser"
+)
+
+// Service names as registered with nats.go's micro package ($SRV.PING lists them).
+const (
+	ServiceIngress = "trawl-ingress"
+	ServiceCache   = "trawl-cache"
+	ServiceFetcher = "trawl-fetcher"
+	ServiceParser  = "trawl-parser"
+)
+
+// Headers carried on NATS messages. Payloads stay JSON; what is not payload travels here.
+const (
+	HeaderRequestID = "Trawl-Request-Id"
+	// HeaderDeadline is the absolute deadline of the original request, in Unix milliseconds.
+	// Every stage drops work whose deadline has passed.
+	HeaderDeadline = "Trawl-Deadline"
+	// HeaderCache reports how the cache answered: hit, miss, stale or coalesced.
+	HeaderCache = "Trawl-Cache"
+	// HeaderKey is the normalised cache key a job or result belongs to.
+	HeaderKey = "Trawl-Key"
+	// HeaderJob carries the FetchJob (JSON) alongside a fetched page on the parse stream.
+	HeaderJob = "Trawl-Job"
+	// HeaderEncoding names the compression of a page body on the parse stream ("s2" or empty).
+	HeaderEncoding = "Trawl-Encoding"
+	// HeaderTimings carries per-stage durations as "fetch=12.3,parse=1.1" (milliseconds).
+	HeaderTimings = "Trawl-Timings"
+	// HeaderErrorType carries an Error's Type on results and replies that are failures.
+	HeaderErrorType = "Trawl-Error-Type"
+	// HeaderAttempts reports how many upstream attempts a fetch took.
+	HeaderAttempts = "Trawl-Attempts"
+
+	// The micro package's error headers; a failed reply carries both.
+	HeaderServiceErrorCode = "Nats-Service-Error-Code"
+	HeaderServiceError     = "Nats-Service-Error"
+)

@@ -1,0 +1,8 @@
+package engines
+
+// All lists every engine trawl knows. Add a new engine's constructor here.
+func All() []Engine {
+	return []Engine{
+		DuckDuckGo{},
+	}
+}

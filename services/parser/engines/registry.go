@@ -1,0 +1,124 @@
+package engines
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// Registry resolves engine names and applies base-URL overrides.
+type Registry struct {
+	engines map[string]Engine
+	bases   map[string]*url.URL
+}
+
+// NewRegistry builds a registry of the given engines, rejecting empty or duplicate names.
+func NewRegistry(list ...Engine) (*Registry, error) {
+	r := &Registry{engines: map[string]Engine{}, bases: map[string]*url.URL{}}
+	for _, e := range list {
+		name := e.Name()
+		if name == "" || strings.ContainsAny(name, ", .*>") {
+			return nil, fmt.Errorf("engines: invalid engine name %q", name)
+		}
+		if _, dup := r.engines[name]; dup {
+			return nil, fmt.Errorf("engines: engine %q registered twice", name)
+		}
+		u, err := url.Parse(e.BaseURL())
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("engines: engine %q has a bad base URL %q", name, e.BaseURL())
+		}
+		r.engines[name] = e
+		r.bases[name] = u
+	}
+	return r, nil
+}
+
+// Default is the registry of every engine in all.go with their own base URLs.
+func Default() *Registry {
+	r, err := NewRegistry(All()...)
+	if err != nil {
+		panic(err) // all.go is wrong: a programming error caught by every test run
+	}
+	return r
+}
+
+// SetBaseURLs applies "name=url,name=url" overrides (TRAWL_ENGINE_URLS). Only scheme and host
+// (and an optional path prefix) of each URL are used.
+func (r *Registry) SetBaseURLs(spec string) error {
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, raw, ok := strings.Cut(part, "=")
+		if !ok {
+			return fmt.Errorf("engine URL %q: want name=url", part)
+		}
+		name = strings.TrimSpace(name)
+		if _, known := r.engines[name]; !known {
+			return fmt.Errorf("engine URL %q: unknown engine %q", part, name)
+		}
+		u, err := url.Parse(strings.TrimSpace(raw))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("engine URL %q: want an http(s) URL", part)
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		r.bases[name] = u
+	}
+	return nil
+}
+
+// Get returns the named engine.
+func (r *Registry) Get(name string) (Engine, bool) {
+	e, ok := r.engines[name]
+	return e, ok
+}
+
+// Known reports whether an engine of that name exists.
+func (r *Registry) Known(name string) bool {
+	_, ok := r.engines[name]
+	return ok
+}
+
+// Names lists the engines in name order.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.engines))
+	for n := range r.engines {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Base returns the base URL requests to the engine go to.
+func (r *Registry) Base(name string) *url.URL { return r.bases[name] }
+
+// Request builds the upstream request for a normalised single-engine request.
+func (r *Registry) Request(req *schemas.SearchRequest) (*Request, error) {
+	e, ok := r.engines[req.Engine]
+	if !ok {
+		return nil, schemas.Errorf(schemas.TypeValidation, "unknown engine %q", req.Engine)
+	}
+	base := *r.bases[req.Engine]
+	return e.Request(&base, req)
+}
+
+// Parse parses a page with the named engine.
+func (r *Registry) Parse(name string, page []byte, req *schemas.SearchRequest) (*schemas.SERP, error) {
+	e, ok := r.engines[name]
+	if !ok {
+		return nil, schemas.Errorf(schemas.TypeValidation, "unknown engine %q", name)
+	}
+	return e.Parse(page, req)
+}
+
+// joinURL puts an engine's path and query onto a (possibly overridden) base.
+func joinURL(base *url.URL, path string, q url.Values) string {
+	u := *base
+	u.Path = base.Path + path
+	u.RawQuery = q.Encode()
+	return u.String()
+}
