@@ -1,8 +1,8 @@
 package engines
 
 import (
-	"bytes"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -11,7 +11,10 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// DuckDuckGo reads html.duckduckgo.com, the JavaScript-free layout.
+// DuckDuckGo reads html.duckduckgo.com, the JavaScript-free endpoint, which is what Request
+// asks for. Parse also reads the layouts duckduckgo.com has served to browsers (the 2015 http
+// mode, the 2020 #links DOM and the current React articles), because saved or proxied pages of
+// those reach the parser too.
 type DuckDuckGo struct{}
 
 var _ Engine = DuckDuckGo{}
@@ -51,7 +54,7 @@ func (DuckDuckGo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, er
 	default:
 		q.Set("kp", "-1")
 	}
-	h := browserHeaders(r.HL)
+	h := browserHeaders(acceptLanguage(r.HL, r.GL))
 	h.Set("Referer", base.Scheme+"://"+base.Host+"/")
 	return &Request{Method: "GET", URL: joinURL(base, "/html/", q), Header: h}, nil
 }
@@ -59,6 +62,7 @@ func (DuckDuckGo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, er
 // ddgTarget decodes DuckDuckGo's redirect (//duckduckgo.com/l/?uddg=<target>&rut=…) to the
 // result's own URL; any other link is returned absolute.
 func ddgTarget(href string) (string, bool) {
+	href = strings.TrimSpace(href)
 	if strings.HasPrefix(href, "//") {
 		href = "https:" + href
 	}
@@ -66,7 +70,7 @@ func ddgTarget(href string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	if strings.HasSuffix(u.Host, "duckduckgo.com") && strings.HasPrefix(u.Path, "/l/") {
+	if (u.Host == "" || strings.HasSuffix(u.Host, "duckduckgo.com")) && strings.HasPrefix(u.Path, "/l/") {
 		if t := u.Query().Get("uddg"); t != "" {
 			return absURL("", t)
 		}
@@ -74,61 +78,140 @@ func ddgTarget(href string) (string, bool) {
 	return absURL("https://duckduckgo.com/", href)
 }
 
+// ddgBlocks matches one result block in every layout: html endpoint and 2020 DOM (div.result),
+// 2015 http mode (div.web-result, div.web-result-sponsored) and the React DOM (article).
+const ddgBlocks = "div.result, div.web-result, div.web-result-sponsored, article[data-testid=result], article[data-testid=ad]"
+
+var ddgDateRe = regexp.MustCompile(`^(\d{1,2} \w{3,9},? \d{4}|\w{3,9} \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}(T[\d:]+)?|\d+ (second|minute|hour|day|week|month|year)s? ago)$`)
+
 func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	doc, err := parseDoc(d.Name(), page)
 	if err != nil {
-		return nil, Unrecognised(d.Name(), "unreadable HTML: "+err.Error())
+		return nil, err
 	}
-	if doc.Find("form#challenge-form, .anomaly-modal__title, #anomaly-modal").Length() > 0 ||
-		bytes.Contains(page, []byte("anomaly.js")) {
+	// The html endpoint answers bots with an "anomaly" challenge (searxng is_ddg_captcha).
+	if doc.Find("form#challenge-form, .anomaly-modal__title, #anomaly-modal, .anomaly-modal__modal").Length() > 0 ||
+		containsAny(page, "anomaly.js?", "/anomaly.js\"") {
 		return nil, Blocked(d.Name(), "anomaly (bot challenge) page")
 	}
-	serp := &schemas.SERP{OrganicResults: []schemas.OrganicResult{}}
-	doc.Find("#links .result, .results .result").Each(func(_ int, s *goquery.Selection) {
-		if s.HasClass("result--no-result") {
+	b := newBuilder()
+	blocks := doc.Find(ddgBlocks)
+	blocks.Each(func(_ int, s *goquery.Selection) {
+		if s.ParentsFiltered(ddgBlocks).Length() > 0 || s.HasClass("result--no-result") || s.HasClass("result--more") {
 			return
 		}
-		a := s.Find("a.result__a").First()
-		title := text(a)
+		a := s.Find("a.result__a, a[data-testid=result-title-a], a.large, h2 a").First()
 		href, ok := ddgTarget(a.AttrOr("href", ""))
-		if title == "" || !ok {
+		if !ok {
 			return
 		}
-		if s.HasClass("result--ad") || s.Find(".badge--ad").Length() > 0 {
-			serp.Ads = append(serp.Ads, schemas.Ad{
-				Position: len(serp.Ads) + 1, Block: "top", Title: title, URL: href,
-				DisplayedURL: text(s.Find(".result__url").First()),
-				Snippet:      text(s.Find(".result__snippet").First()),
-			})
+		display := firstText(s, ".result__url", "div.url", "[data-testid=result-extras-url-link] p:last-child", "[data-testid=result-extras-url-link]")
+		snip := s.Find(".result__snippet, div.snippet, [data-result=snippet]").First()
+		date := text(snip.Find(".result__date").First())
+		snippet := ownText(snip, ".result__date")
+		if date == "" {
+			// The React layout prefixes the snippet with a date span of no stable class.
+			if first := snip.Find("span span").First(); first.Length() > 0 && ddgDateRe.MatchString(text(first)) {
+				date = text(first)
+				snippet = strings.TrimSpace(strings.TrimPrefix(snippet, date))
+			}
+		}
+		title := text(a)
+		isAd := s.HasClass("result--ad") || s.HasClass("web-result-sponsored") ||
+			s.AttrOr("data-testid", "") == "ad" || s.Find(".badge--ad, .result__badge--ad").Length() > 0 ||
+			s.ParentsFiltered(".results--ads").Length() > 0
+		if isAd {
+			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
 			return
 		}
-		serp.OrganicResults = append(serp.OrganicResults, schemas.OrganicResult{
-			Position:     len(serp.OrganicResults) + 1,
-			Title:        title,
-			URL:          href,
-			DisplayedURL: text(s.Find(".result__url").First()),
-			Snippet:      text(s.Find(".result__snippet").First()),
+		res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet, Date: date}
+		s.Find("ul li a, .result__sitelinks a, .sitelinks a").Each(func(_ int, l *goquery.Selection) {
+			if u, ok := ddgTarget(l.AttrOr("href", "")); ok {
+				if sl, ok := sitelink(text(l), u, ""); ok {
+					res.Sitelinks = append(res.Sitelinks, sl)
+				}
+			}
 		})
+		b.organic(res)
 	})
-	if zci := doc.Find(".zci-wrapper .zci, .zci__body").First(); zci.Length() > 0 {
-		ab := &schemas.AnswerBox{Type: "instant_answer", Title: text(doc.Find(".zci__heading").First()), Snippet: text(doc.Find(".zci__result").First())}
-		if href, ok := ddgTarget(doc.Find(".zci__heading a, .zci__more-at a").First().AttrOr("href", "")); ok {
+
+	doc.Find("a.related-searches__link, .related-searches a").Each(func(_ int, a *goquery.Selection) {
+		q := queryParam(a.AttrOr("href", ""), "q")
+		if q == "" {
+			q = text(a)
+		}
+		href, _ := absURL("https://duckduckgo.com/", a.AttrOr("href", ""))
+		b.relatedSearch(q, href)
+	})
+	b.serp.AnswerBox = ddgAnswer(doc)
+
+	doc.Find(".nav-link form input[type=submit], input.navbutton").Each(func(_ int, s *goquery.Selection) {
+		if strings.EqualFold(strings.TrimSpace(s.AttrOr("value", "")), "next") {
+			b.serp.HasNext = true
+		}
+	})
+	if doc.Find("#more-results, .result--more__btn, a[rel=next]").Length() > 0 {
+		b.serp.HasNext = true
+	}
+	if len(b.serp.OrganicResults) > 0 {
+		return b.serp, nil
+	}
+	switch {
+	case doc.Find(".no-results, .result--no-result, [data-testid=no-results-message]").Length() > 0,
+		containsAny(page, "No results found for", "No  results."):
+		return b.serp, nil
+	case ddgJSShell(doc, page):
+		// duckduckgo.com (not the html endpoint) sends an empty shell and loads results with
+		// JavaScript: there is nothing to parse, which is zero results rather than a failure.
+		return b.serp, nil
+	}
+	return nil, Unrecognised(d.Name(), "no results and no no-results marker")
+}
+
+// ddgJSShell recognises duckduckgo.com's script-driven page: its result container is present
+// and empty, and a script fetches results from d.js (2015) or through DDG.deep (later).
+func ddgJSShell(doc *goquery.Document, page []byte) bool {
+	if !containsAny(page, "/d.js?", "DDG.deep", "deep_preload") {
+		return false
+	}
+	return doc.Find("div.results, #links, [data-testid=mainline]").Length() > 0
+}
+
+// ddgAnswer reads the instant answer (zero-click info) or the AI answer; both sit outside the
+// ranked list.
+func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
+	if zci := doc.Find(".zci-wrapper .zci, .zci__body, #zero_click_abstract").First(); zci.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "instant_answer", Title: text(doc.Find(".zci__heading").First()),
+			Snippet: firstText(doc.Selection, ".zci__result", "#zero_click_abstract")}
+		if href, ok := ddgTarget(doc.Find(".zci__heading a, .zci__more-at a, #zero_click_abstract a").First().AttrOr("href", "")); ok {
 			ab.URL = href
 		}
 		if ab.Title != "" || ab.Snippet != "" {
-			serp.AnswerBox = ab
+			return ab
 		}
 	}
-	doc.Find(".nav-link form input[type=submit]").Each(func(_ int, s *goquery.Selection) {
-		if strings.EqualFold(s.AttrOr("value", ""), "next") {
-			serp.HasNext = true
+	if ai := doc.Find("[data-testid=duckassist-answer-content]").First(); ai.Length() > 0 {
+		// Only the prose: the citation chips after it are site names, not answer text.
+		var parts []string
+		ai.Find("p, li").Each(func(_ int, p *goquery.Selection) { parts = append(parts, text(p)) })
+		ab := &schemas.AnswerBox{Type: "ai_overview", Snippet: clean(strings.Join(parts, " "))}
+		if ab.Snippet == "" {
+			ab.Snippet = text(ai)
 		}
-	})
-	if len(serp.OrganicResults) == 0 {
-		if doc.Find(".no-results, .result--no-result").Length() > 0 {
-			return serp, nil
+		ab.Answer = ab.Snippet
+		if ab.Snippet != "" {
+			return ab
 		}
-		return nil, Unrecognised(d.Name(), "no results and no no-results marker")
 	}
-	return serp, nil
+	if about := doc.Find("[data-testid=about]").First(); about.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "knowledge_panel", Title: firstText(about, ".module__title", ".module__title__sub"),
+			Snippet: firstText(about, ".module__text .js-about-item-abstr", ".module__text")}
+		if href, ok := absURL("", about.Find("a.module__more-at-bottom, a.module__more-at").First().AttrOr("href", "")); ok {
+			ab.URL = href
+		}
+		if ab.Snippet != "" {
+			return ab
+		}
+	}
+	return nil
 }

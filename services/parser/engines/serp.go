@@ -1,0 +1,234 @@
+package engines
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// parseDoc reads a page. The HTML5 parser accepts any byte string, so an error here means
+// something stranger than bad markup; it is reported as an unrecognised page, never a panic.
+func parseDoc(engine string, page []byte) (*goquery.Document, error) {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	if err != nil {
+		return nil, Unrecognised(engine, "unreadable HTML: "+err.Error())
+	}
+	return doc, nil
+}
+
+// builder accumulates one SERP. It owns position numbering so that a skipped or rejected
+// block can never leave a gap, and it drops results a client could not use (no title, no
+// absolute http(s) URL) instead of passing them on half-filled.
+type builder struct {
+	serp    *schemas.SERP
+	related map[string]bool
+}
+
+func newBuilder() *builder {
+	return &builder{serp: &schemas.SERP{OrganicResults: []schemas.OrganicResult{}}, related: map[string]bool{}}
+}
+
+// organic appends r if it has a title and an absolute URL, and reports whether it did.
+func (b *builder) organic(r schemas.OrganicResult) bool {
+	r.Title = clean(r.Title)
+	if r.Title == "" || !isHTTPURL(r.URL) {
+		return false
+	}
+	r.Snippet = clean(r.Snippet)
+	r.DisplayedURL = clean(r.DisplayedURL)
+	r.Date = clean(r.Date)
+	if len(r.Sitelinks) == 0 {
+		r.Sitelinks = nil
+	}
+	r.Position = len(b.serp.OrganicResults) + 1
+	b.serp.OrganicResults = append(b.serp.OrganicResults, r)
+	return true
+}
+
+// ad appends a paid result; ads are numbered on their own.
+func (b *builder) ad(a schemas.Ad) bool {
+	a.Title = clean(a.Title)
+	if a.Title == "" || !isHTTPURL(a.URL) {
+		return false
+	}
+	a.Snippet = clean(a.Snippet)
+	a.DisplayedURL = clean(a.DisplayedURL)
+	a.Position = len(b.serp.Ads) + 1
+	b.serp.Ads = append(b.serp.Ads, a)
+	return true
+}
+
+// relatedSearch appends a suggested query once; engines often repeat the block (top and
+// bottom, or a hidden copy for small screens).
+func (b *builder) relatedSearch(query, href string) {
+	query = clean(query)
+	if query == "" || b.related[query] {
+		return
+	}
+	b.related[query] = true
+	b.serp.RelatedSearches = append(b.serp.RelatedSearches, schemas.RelatedSearch{Query: query, URL: href})
+}
+
+// sitelink builds a sitelink when it has a title and a usable URL.
+func sitelink(title, href, snippet string) (schemas.Sitelink, bool) {
+	title = clean(title)
+	if title == "" || !isHTTPURL(href) {
+		return schemas.Sitelink{}, false
+	}
+	return schemas.Sitelink{Title: title, URL: href, Snippet: clean(snippet)}, true
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// parseCount reads an engine's result-count line ("About 25,150,000,000 results",
+// "Ungefähr 114.000.000 Ergebnisse (0,25 Sek.)", "找到相关结果约100,000,000个"). Separators
+// differ by locale and the line may also hold a timing or a page number, so the largest
+// digit run (with its thousands separators dropped) is the count.
+func parseCount(s string) (int64, bool) {
+	var best int64
+	found := false
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 && len(cur) <= 18 {
+			if n, err := strconv.ParseInt(string(cur), 10, 64); err == nil {
+				if !found || n > best {
+					best = n
+				}
+				found = true
+			}
+		}
+		cur = cur[:0]
+	}
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case r >= '0' && r <= '9':
+			cur = append(cur, byte(r))
+		case len(cur) > 0 && (r == ',' || r == '.' || r == '\'' || r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\u2009') &&
+			i+1 < len(rs) && unicode.IsDigit(rs[i+1]):
+			// a thousands separator only when a digit follows
+		default:
+			flush()
+		}
+	}
+	flush()
+	return best, found
+}
+
+// queryParam returns a parameter of a (possibly relative) URL.
+func queryParam(href, name string) string {
+	u, err := url.Parse(strings.TrimSpace(href))
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get(name)
+}
+
+// googleTarget unwraps Google's click redirect (/url?q=<target>&sa=…, or url= on some
+// layouts) and resolves anything else against base.
+func googleTarget(base, href string) (string, bool) {
+	href = strings.TrimSpace(href)
+	u, err := url.Parse(href)
+	if err != nil {
+		return "", false
+	}
+	if u.Path == "/url" && (u.Host == "" || strings.Contains(u.Host, "google.")) {
+		q := u.Query()
+		for _, k := range []string{"q", "url"} {
+			if t := q.Get(k); t != "" {
+				return absURL("", t)
+			}
+		}
+	}
+	return absURL(base, href)
+}
+
+// bingTarget unwraps Bing's click tracker, /ck/a?…&u=a1<base64url of the target>&ntb=1. The
+// "a1" prefix marks the encoding; anything that does not decode to an http(s) URL is kept
+// as the tracker link itself, which still leads to the result.
+func bingTarget(base, href string) (string, bool) {
+	href = strings.TrimSpace(href)
+	u, err := url.Parse(href)
+	if err != nil {
+		return "", false
+	}
+	if strings.HasPrefix(u.Path, "/ck/a") && (u.Host == "" || strings.HasSuffix(u.Host, "bing.com")) {
+		if enc := u.Query().Get("u"); strings.HasPrefix(enc, "a1") {
+			raw := strings.TrimRight(enc[2:], "=")
+			if dec, err := base64.RawURLEncoding.DecodeString(raw); err == nil {
+				if t, ok := absURL("", string(dec)); ok {
+					return t, true
+				}
+			}
+			if dec, err := base64.RawStdEncoding.DecodeString(raw); err == nil {
+				if t, ok := absURL("", string(dec)); ok {
+					return t, true
+				}
+			}
+		}
+	}
+	return absURL(base, href)
+}
+
+// firstText is the cleaned text of the first match of any selector, in selector order.
+func firstText(s *goquery.Selection, selectors ...string) string {
+	for _, sel := range selectors {
+		if t := text(s.Find(sel).First()); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// ownText is the text of s without the text of its descendants matching skip, used where a
+// snippet container also holds a date or a label that is reported separately.
+func ownText(s *goquery.Selection, skip string) string {
+	c := s.Clone()
+	c.Find(skip).Remove()
+	return text(c)
+}
+
+// containsAny reports whether page holds any of the markers.
+func containsAny(page []byte, markers ...string) bool {
+	for _, m := range markers {
+		if bytes.Contains(page, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptLanguage builds the Accept-Language a browser set to hl (and region gl) would send,
+// so engines that localise by header agree with the explicit parameters.
+func acceptLanguage(hl, gl string) string {
+	lang, region, _ := strings.Cut(strings.ToLower(hl), "-")
+	if lang == "" {
+		return ""
+	}
+	if region == "" {
+		region = strings.ToLower(gl)
+	}
+	if region == "" {
+		return lang + "," + lang + ";q=0.9" + enFallback(lang)
+	}
+	return lang + "-" + strings.ToUpper(region) + "," + lang + ";q=0.9" + enFallback(lang)
+}
+
+func enFallback(lang string) string {
+	if lang == "en" {
+		return ""
+	}
+	return ",en;q=0.8"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
