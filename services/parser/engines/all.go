@@ -4,5 +4,6 @@ package engines
 func All() []Engine {
 	return []Engine{
 		DuckDuckGo{},
+		Bing{},
 	}
 }
