@@ -5,5 +5,6 @@ func All() []Engine {
 	return []Engine{
 		DuckDuckGo{},
 		Bing{},
+		Google{},
 	}
 }

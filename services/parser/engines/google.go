@@ -1,0 +1,348 @@
+package engines
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// Google reads www.google.com/search: the desktop layout and the no-JavaScript one (gbv=1,
+// /url?q= links). Google renames its classes every few weeks, so organic results are found by
+// structure instead: inside the results column (#rso, else #search, else the body) every link
+// that wraps an h3 is a ranked title, unless it sits in a known module (ads, videos, top
+// stories, people also ask, featured snippet, knowledge panel). This is how openserp and
+// searxng's google.py stay working across redesigns.
+type Google struct{}
+
+var _ Engine = Google{}
+
+func (Google) Name() string    { return "google" }
+func (Google) BaseURL() string { return "https://www.google.com" }
+
+// Request: start is the 0-based result offset, num the page size, hl the interface language,
+// gl the country, lr the result language and safe=active|off the SafeSearch switch. filter=0
+// keeps Google from folding "similar" results, which would shift positions between pages.
+func (Google) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
+	q := url.Values{}
+	q.Set("q", r.Q)
+	per := 10
+	if r.Num > 0 {
+		per = r.Num
+		q.Set("num", strconv.Itoa(r.Num))
+	}
+	if r.Page > 1 {
+		q.Set("start", strconv.Itoa((r.Page-1)*per))
+	}
+	if r.HL != "" {
+		q.Set("hl", r.HL)
+		lang, _, _ := strings.Cut(r.HL, "-")
+		q.Set("lr", "lang_"+lang)
+	}
+	if r.GL != "" {
+		q.Set("gl", strings.ToUpper(r.GL))
+	}
+	switch r.Safe {
+	case schemas.SafeStrict:
+		q.Set("safe", "active")
+	case schemas.SafeOff:
+		q.Set("safe", "off")
+	}
+	q.Set("filter", "0")
+	q.Set("ie", "utf8")
+	q.Set("oe", "utf8")
+	h := browserHeaders(acceptLanguage(r.HL, r.GL))
+	return &Request{Method: "GET", URL: joinURL(base, "/search", q), Header: h}, nil
+}
+
+// googleModules are blocks whose h3 links are not ranked web results.
+const googleModules = "#tads, #tadsb, #bottomads, [data-text-ad], .commercial-unit-desktop-top, " +
+	"#rhs, [data-vid], video-voyager, g-scrolling-carousel, g-section-with-header, " +
+	".related-question-pair, [data-initq], block-component, .ifM9O, [data-subtree=aimc], #m-x-content, " +
+	"g-inner-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O"
+
+var googleDateRe = regexp.MustCompile(`^\s*(.{4,24}?)\s*[—–-]\s+`)
+
+func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
+	doc, err := parseDoc(g.Name(), page)
+	if err != nil {
+		return nil, err
+	}
+	if why := googleBlock(doc, page); why != "" {
+		return nil, Blocked(g.Name(), why)
+	}
+	const base = "https://www.google.com/"
+	root := doc.Find("#rso").First()
+	if root.Length() == 0 {
+		root = doc.Find("#search").First()
+	}
+	if root.Length() == 0 {
+		root = doc.Find("#main").First()
+	}
+	if root.Length() == 0 {
+		root = doc.Find("body").First()
+	}
+	b := newBuilder()
+
+	// Every a>h3 counts toward ancestor ownership, modules included, so that a result's
+	// container never swallows a neighbouring carousel.
+	titles := root.Find("a[href]:has(h3)")
+	owned := map[*html.Node]int{}
+	titles.Each(func(_ int, a *goquery.Selection) {
+		for n := a.Get(0).Parent; n != nil; n = n.Parent {
+			owned[n]++
+		}
+	})
+	rootNode := root.Get(0)
+	seen := map[*html.Node]bool{}
+	titles.Each(func(_ int, a *goquery.Selection) {
+		if a.ParentsFiltered(googleModules).Length() > 0 || a.Is(googleModules) {
+			return
+		}
+		href, ok := googleTarget(base, a.AttrOr("href", ""))
+		if !ok || isGoogleHost(href) {
+			return
+		}
+		// The result block is the widest ancestor that holds this title and no other.
+		box := a.Get(0)
+		for n := box.Parent; n != nil && n != rootNode && owned[n] == 1; n = n.Parent {
+			box = n
+		}
+		if seen[box] {
+			return
+		}
+		seen[box] = true
+		c := goquery.NewDocumentFromNode(box).Selection
+		res := schemas.OrganicResult{
+			Title:        text(a.Find("h3").First()),
+			URL:          href,
+			DisplayedURL: firstText(c, "cite", ".UPmit", ".qzEoUe"),
+		}
+		res.Snippet, res.Date = googleSnippet(c, a)
+		res.Sitelinks = googleSitelinks(c, a, base, href)
+		b.organic(res)
+	})
+
+	googleAds(doc, b, base)
+	googleRelated(doc, b, base)
+	if n, ok := parseCount(text(doc.Find("#result-stats").First())); ok {
+		b.serp.TotalResults = n
+	}
+	b.serp.HasNext = doc.Find("#pnnext, a[aria-label='Next page'], a[aria-label='Nächste Seite'], footer a.nBDE1b, td.d6cvqb a#pnnext").Length() > 0
+	b.serp.AnswerBox = googleAnswer(doc, base)
+
+	if len(b.serp.OrganicResults) > 0 {
+		return b.serp, nil
+	}
+	if googleNoResults(doc, page) {
+		return b.serp, nil
+	}
+	return nil, Unrecognised(g.Name(), "no organic results and no no-results marker")
+}
+
+// googleBlock names the kind of block page, or returns "".
+func googleBlock(doc *goquery.Document, page []byte) string {
+	switch {
+	case doc.Find("form#captcha-form, #recaptcha, .g-recaptcha").Length() > 0,
+		containsAny(page, "/sorry/index", "Our systems have detected unusual traffic", "detected unusual traffic from your computer"):
+		return "CAPTCHA (/sorry/ unusual traffic) page"
+	case containsAny(page, "/httpservice/retry/enablejs"):
+		// The JS-required interstitial: Google serves it instead of results to clients it
+		// distrusts, so it is a soft block, not an empty result page.
+		return "soft block (enablejs interstitial)"
+	case doc.Find("form[action*='consent.google.'], form[action*='/save']:has(input[name=set_eom])").Length() > 0 &&
+		doc.Find("a[href]:has(h3)").Length() == 0:
+		// Result pages link to consent.google.com too; only a page that is nothing but the
+		// consent form is the interstitial.
+		return "consent interstitial"
+	}
+	return ""
+}
+
+func googleNoResults(doc *goquery.Document, page []byte) bool {
+	if containsAny(page, "did not match any documents", "No results found for", "ergab keine Treffer",
+		"aucun document ne correspond", "no ha obtenido ningún resultado", "не найдено ни одного документа",
+		"non ha prodotto risultati", "não encontrou nenhum documento") {
+		return true
+	}
+	n, ok := parseCount(text(doc.Find("#result-stats").First()))
+	return ok && n == 0
+}
+
+func isGoogleHost(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return true
+	}
+	h := strings.TrimPrefix(p.Hostname(), "www.")
+	return (strings.HasPrefix(h, "google.") && (p.Path == "/search" || strings.HasPrefix(p.Path, "/url") || strings.HasPrefix(p.Path, "/imgres"))) ||
+		h == "webcache.googleusercontent.com" || (h == "translate.google.com" && strings.HasPrefix(p.Path, "/translate"))
+}
+
+// googleSnippet reads a result's description. Desktop marks it as the first "snippet
+// feature" (data-sncf=1, class VwiC3b for years); the no-JS layout puts it in the second
+// kCrYT cell. A leading "Mar 3, 2024 —" is the result's date.
+func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
+	sn := c.Find(".VwiC3b, [data-sncf='1'], [data-content-feature='1'], .IsZvec, .lEBKkf").First()
+	if sn.Length() == 0 {
+		c.Find(".kCrYT").EachWithBreak(func(_ int, k *goquery.Selection) bool {
+			if k.Find("h3").Length() == 0 && k.Has("a:has(h3)").Length() == 0 {
+				sn = k
+				return false
+			}
+			return true
+		})
+	}
+	if sn.Length() == 0 {
+		return "", ""
+	}
+	if sn.HasClass("kCrYT") {
+		// The no-JS cell stacks innermost text blocks: a rating line, the description,
+		// a row of inline sitelinks. The description is the longest one without links.
+		var best *goquery.Selection
+		sn.Find(".s3v9rd").Each(func(_ int, s *goquery.Selection) {
+			if s.Find(".s3v9rd").Length() > 0 || s.Find("a").Length() > 0 {
+				return
+			}
+			if best == nil || len(text(s)) > len(text(best)) {
+				best = s
+			}
+		})
+		if best != nil {
+			sn = best
+		}
+	}
+	if d := sn.Find("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod").First(); d.Length() > 0 {
+		date = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text(d)), "—–-·"))
+		snippet = ownText(sn, "span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod")
+		return snippet, date
+	}
+	snippet = text(sn)
+	return snippet, ""
+}
+
+// googleSitelinks collects the links under a result that lead off Google: inline sitelinks
+// ("Full Cast & Crew · Trivia") and the sitelink table, but not the title, the breadcrumb or
+// Google's own tools (translate, cache, "about this result").
+func googleSitelinks(c, title *goquery.Selection, base, resultURL string) []schemas.Sitelink {
+	var out []schemas.Sitelink
+	seen := map[string]bool{resultURL: true}
+	c.Find("a[href]").Each(func(_ int, l *goquery.Selection) {
+		if l.Get(0) == title.Get(0) || l.Find("h3, img").Length() > 0 || l.ParentsFiltered("cite, .B6fmyf, .eFM0qc, [role=button]").Length() > 0 {
+			return
+		}
+		u, ok := googleTarget(base, l.AttrOr("href", ""))
+		if !ok || seen[u] || isGoogleHost(u) || strings.Contains(u, "google.com/search") {
+			return
+		}
+		if sl, ok := sitelink(text(l), u, ""); ok {
+			seen[u] = true
+			out = append(out, sl)
+		}
+	})
+	return out
+}
+
+// googleAds reads text ads: top (#tads) and bottom (#tadsb, #bottomads) blocks, one
+// [data-text-ad] per ad, the heading as title and the advertiser's URL as the link (the
+// click-tracking data-rw URL is left alone).
+func googleAds(doc *goquery.Document, b *builder, base string) {
+	doc.Find("#tads, #tadsb, #bottomads").Each(func(_ int, blk *goquery.Selection) {
+		block := "top"
+		if id := blk.AttrOr("id", ""); id != "tads" {
+			block = "bottom"
+		}
+		ads := blk.Find("[data-text-ad]")
+		if ads.Length() == 0 {
+			ads = blk.Find(".uEierd")
+		}
+		ads.Each(func(_ int, s *goquery.Selection) {
+			a := s.Find("a[href]:has([role=heading]), a[href]:has(h3)").First()
+			if a.Length() == 0 {
+				a = s.Find("a[href]").First()
+			}
+			href, ok := googleTarget(base, a.AttrOr("href", ""))
+			if !ok {
+				return
+			}
+			title := firstText(a, "[role=heading]", "h3")
+			if title == "" {
+				title = text(a)
+			}
+			b.ad(schemas.Ad{Block: block, Title: title, URL: href,
+				DisplayedURL: firstText(s, "[data-dtld]", ".x2VHCd", "cite"),
+				Snippet:      firstText(s, ".MUxGbd.yDYNvb", ".Va3FIb", ".yDYNvb", "[data-content-feature]")})
+		})
+	})
+}
+
+// googleRelated reads "Related searches": links back to /search with a plain q (entity links
+// carry si= or stick=, tools carry tbs/tbm/udm, pagination carries start).
+func googleRelated(doc *goquery.Document, b *builder, base string) {
+	doc.Find("a[href*='/search?']").Each(func(_ int, a *goquery.Selection) {
+		if a.ParentsFiltered("#rhs, .kp-wholepage, #hdtb, #top_nav, [role=navigation], #foot, footer, .related-question-pair, #rso, #tads, #appbar, [data-attrid]").Length() > 0 {
+			return
+		}
+		href, ok := absURL(base, a.AttrOr("href", ""))
+		if !ok {
+			return
+		}
+		u, err := url.Parse(href)
+		if err != nil || !strings.HasPrefix(u.Hostname(), "www.google.") && !strings.HasPrefix(u.Hostname(), "google.") {
+			return
+		}
+		v := u.Query()
+		if v.Get("q") == "" {
+			return
+		}
+		for _, k := range []string{"si", "stick", "tbs", "tbm", "udm", "start", "gbv", "source", "lr", "uds", "ibp", "prmd"} {
+			if v.Has(k) {
+				return
+			}
+		}
+		// The q parameter is the query itself; the link text loses spaces around its bold parts.
+		b.relatedSearch(v.Get("q"), href)
+	})
+}
+
+// googleAnswer reads the AI overview, a featured snippet or a direct answer, which Google
+// places above the ranked list.
+func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
+	if ai := doc.Find("[data-subtree=aimc]").First(); ai.Length() > 0 {
+		body := ai.Find("[data-container-id=main-col]").First()
+		if body.Length() == 0 {
+			body = ai
+		}
+		if t := text(body); t != "" {
+			// The lead paragraph holds the first aimfl span; later blocks are citations and
+			// expandable sections.
+			first := body.Find("span[data-subtree*=aimfl]").First().Parent()
+			if first.Length() == 0 {
+				first = body.Find("div, p").First()
+			}
+			return &schemas.AnswerBox{Type: "ai_overview", Answer: text(first), Snippet: t}
+		}
+	}
+	if fs := doc.Find(".ifM9O, block-component .xpdopen").First(); fs.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "featured_snippet",
+			Answer:  firstText(fs, ".IZ6rdc", ".Z0LcW", "[data-tts=answers]"),
+			Snippet: firstText(fs, "[data-attrid='wa:/description'] .hgKElc", ".hgKElc", "[data-attrid='wa:/description']", ".LGOjhe")}
+		a := fs.Find("a[href]:has(h3)").First()
+		ab.Title = text(a.Find("h3"))
+		if u, ok := googleTarget(base, a.AttrOr("href", "")); ok {
+			ab.URL = u
+		}
+		if ab.Answer != "" || ab.Snippet != "" {
+			return ab
+		}
+	}
+	if ans := doc.Find("[data-attrid] .Z0LcW, .IZ6rdc, #cwos").First(); ans.Length() > 0 && text(ans) != "" {
+		return &schemas.AnswerBox{Type: "answer", Answer: text(ans)}
+	}
+	return nil
+}
