@@ -6,5 +6,6 @@ func All() []Engine {
 		DuckDuckGo{},
 		Bing{},
 		Google{},
+		Yandex{},
 	}
 }
