@@ -7,5 +7,6 @@ func All() []Engine {
 		Bing{},
 		Google{},
 		Yandex{},
+		Baidu{},
 	}
 }

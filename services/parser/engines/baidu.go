@@ -1,0 +1,142 @@
+package engines
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// Baidu reads www.baidu.com/s. Results are the cards of #content_left: div.result (tpl
+// www_index, se_com_default) are the web results; div.result-op cards are Aladdin modules
+// (translation, news, "people also search"), of which only encyclopedia cards (Baike) are
+// ranked results. Each card names its real target in the mu attribute, while its links go
+// through www.baidu.com/link?url=… redirects that cannot be decoded offline.
+type Baidu struct{}
+
+var _ Engine = Baidu{}
+
+func (Baidu) Name() string    { return "baidu" }
+func (Baidu) BaseURL() string { return "https://www.baidu.com" }
+
+// Request: pn is the 0-based result offset, rn the page size; Baidu has no safe-search or
+// region switch in its URL, so only the language hint travels (in Accept-Language).
+func (Baidu) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
+	q := url.Values{}
+	q.Set("wd", r.Q)
+	per := 10
+	if r.Num > 0 {
+		per = r.Num
+		q.Set("rn", strconv.Itoa(r.Num))
+	}
+	if r.Page > 1 {
+		q.Set("pn", strconv.Itoa((r.Page-1)*per))
+	}
+	q.Set("ie", "utf-8")
+	hl := r.HL
+	if hl == "" {
+		hl = "zh-CN"
+	}
+	h := browserHeaders(acceptLanguage(hl, r.GL))
+	return &Request{Method: "GET", URL: joinURL(base, "/s", q), Header: h}, nil
+}
+
+// baiduOrganicOp lists the result-op templates that are ranked web results all the same.
+func baiduOrganicOp(tpl string) bool {
+	return strings.HasPrefix(tpl, "bk_") || strings.HasPrefix(tpl, "baike") || strings.HasPrefix(tpl, "www_") ||
+		strings.HasPrefix(tpl, "se_com")
+}
+
+var baiduCountRe = regexp.MustCompile(`(?:相关结果约|约|about)\s*([\d,]+)\s*(?:个|results)`)
+
+func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
+	doc, err := parseDoc(bd.Name(), page)
+	if err != nil {
+		return nil, err
+	}
+	title := text(doc.Find("title").First())
+	if strings.Contains(title, "安全验证") || doc.Find(".passMod_dialog-wrapper, #passMod_verify, .vcode-body, form[action*='wappass.baidu.com']").Length() > 0 ||
+		containsAny(page, "wappass.baidu.com/static/captcha", "/static/captcha/tuxing") {
+		return nil, Blocked(bd.Name(), "security verification (CAPTCHA) page")
+	}
+	const base = "https://www.baidu.com/"
+	b := newBuilder()
+	doc.Find("#content_left > div, #content_left .c-container").Each(func(_ int, s *goquery.Selection) {
+		if !s.HasClass("result") && !s.HasClass("result-op") && !s.HasClass("c-container") {
+			return
+		}
+		if s.ParentsFiltered("#content_left .c-container").Length() > 0 {
+			return
+		}
+		tpl := s.AttrOr("tpl", "")
+		a := s.Find("h3 a").First()
+		if a.Length() == 0 {
+			return
+		}
+		href, ok := absURL(base, a.AttrOr("href", ""))
+		if mu, ok2 := absURL("", s.AttrOr("mu", "")); ok2 {
+			href, ok = mu, true
+		}
+		if !ok {
+			return
+		}
+		snipSel := s.Find("[data-module=abstract], .c-abstract, .content-right_8Zs40, .c-span-last, .c-gap-top-small").First()
+		date := text(snipSel.Find(".cos-color-text-minor, .c-color-gray2, .newTimeFactor_before_abs").First())
+		snippet := ownText(snipSel, ".cos-color-text-minor, .c-color-gray2, .newTimeFactor_before_abs")
+		display := firstText(s, ".c-showurl", ".cosc-source-text", "[class*=source-text]", "[class*=site_]")
+		isAd := s.AttrOr("data-tuiguang", "") != "" || s.Find(".ec-tuiguang, .ec_tuiguang_link, [data-tuiguang]").Length() > 0 ||
+			strings.Contains(s.AttrOr("class", ""), "ec_wise_ad")
+		if !isAd {
+			s.Find("span, a").EachWithBreak(func(_ int, l *goquery.Selection) bool {
+				if t := text(l); t == "广告" || t == "Ad" {
+					isAd = true
+					return false
+				}
+				return true
+			})
+		}
+		if isAd {
+			b.ad(schemas.Ad{Block: "top", Title: text(a), URL: href, DisplayedURL: display, Snippet: snippet})
+			return
+		}
+		if s.HasClass("result-op") && !baiduOrganicOp(tpl) {
+			return
+		}
+		b.organic(schemas.OrganicResult{Title: text(a), URL: href, DisplayedURL: display, Snippet: snippet, Date: date})
+	})
+	doc.Find("#rs_new a, #rs a, a[class*=rs-link]").Each(func(_ int, a *goquery.Selection) {
+		href, _ := absURL(base, a.AttrOr("href", ""))
+		q := queryParam(href, "wd")
+		if q == "" {
+			q = a.AttrOr("title", text(a))
+		}
+		b.relatedSearch(q, href)
+	})
+	if m := baiduCountRe.FindStringSubmatch(text(doc.Find(".nums_text, .nums, [class*=hint_]").First())); m != nil {
+		if n, ok := parseCount(m[1]); ok {
+			b.serp.TotalResults = n
+		}
+	}
+	doc.Find("#page a[href]").Each(func(_ int, a *goquery.Selection) {
+		t := text(a)
+		if strings.Contains(t, "下一页") || strings.Contains(strings.ToLower(t), "next") || strings.HasSuffix(t, ">") {
+			b.serp.HasNext = true
+		}
+	})
+	if ai := doc.Find("#content_left > div[tpl*=ai_], #content_left > div[tpl*=wenda_generate]").First(); ai.Length() > 0 {
+		if t := firstText(ai, "[data-module=abstract]", ".cos-rich-text", "p"); t != "" {
+			b.serp.AnswerBox = &schemas.AnswerBox{Type: "ai_overview", Answer: t, Snippet: t}
+		}
+	}
+	if len(b.serp.OrganicResults) > 0 {
+		return b.serp, nil
+	}
+	if doc.Find(".nors, #content_left .nors").Length() > 0 || containsAny(page, "未找到相关结果", "没有找到与") {
+		return b.serp, nil
+	}
+	return nil, Unrecognised(bd.Name(), "no result cards and no no-results marker")
+}
