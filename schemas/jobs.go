@@ -3,7 +3,10 @@ package schemas
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go"
 )
 
 // FetchJob asks a fetcher for one engine's result page. It is published on
@@ -55,4 +58,44 @@ func ParseDeadline(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(ms), true
+}
+
+// ResultSubject is where the outcome for a cache key is published.
+func ResultSubject(key string) string { return SubjectResultPrefix + key }
+
+// ErrorResult builds the failure outcome for a key: the micro error headers and the problem
+// document as payload, the same shape as a failed trawl.v1.search reply.
+func ErrorResult(key string, e *Error) *nats.Msg {
+	m := nats.NewMsg(ResultSubject(key))
+	m.Header.Set(HeaderServiceErrorCode, e.Code())
+	m.Header.Set(HeaderServiceError, e.Title)
+	m.Header.Set(HeaderErrorType, e.Kind)
+	m.Data = e.JSON()
+	return m
+}
+
+// FormatTimings renders HeaderTimings.
+func FormatTimings(fetchMS, parseMS float64) string {
+	return "fetch=" + strconv.FormatFloat(fetchMS, 'f', 3, 64) + ",parse=" + strconv.FormatFloat(parseMS, 'f', 3, 64)
+}
+
+// ParseTimings reads HeaderTimings; unknown or absurd values read as zero.
+func ParseTimings(h string) (fetchMS, parseMS float64) {
+	for part := range strings.SplitSeq(h, ",") {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 3.6e6 {
+			continue
+		}
+		switch k {
+		case "fetch":
+			fetchMS = f
+		case "parse":
+			parseMS = f
+		}
+	}
+	return
 }

@@ -1,0 +1,93 @@
+package schemas
+
+import (
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// StreamLimits bounds the work streams. When a stream is full, new jobs are refused
+// (DiscardNew) and the requester gets a 503 at once: nothing queues without bound.
+type StreamLimits struct {
+	Replicas int
+	// FetchMaxMsgs and ParseMaxMsgs bound the number of waiting jobs per stream.
+	FetchMaxMsgs int64
+	ParseMaxMsgs int64
+	// FetchMaxBytes and ParseMaxBytes bound the bytes held per stream.
+	FetchMaxBytes int64
+	ParseMaxBytes int64
+	// Memory keeps the streams in memory rather than on disk.
+	Memory bool
+}
+
+// DefaultStreamLimits are sized for one machine.
+func DefaultStreamLimits() StreamLimits {
+	return StreamLimits{Replicas: 1, FetchMaxMsgs: 10000, ParseMaxMsgs: 10000, FetchMaxBytes: 64 << 20, ParseMaxBytes: 512 << 20}
+}
+
+// Streams declares every stream trawl uses, in one place.
+func Streams(l StreamLimits) []jetstream.StreamConfig {
+	storage := jetstream.FileStorage
+	if l.Memory {
+		storage = jetstream.MemoryStorage
+	}
+	if l.Replicas < 1 {
+		l.Replicas = 1
+	}
+	return []jetstream.StreamConfig{
+		{
+			Name:        StreamFetch,
+			Description: "fetch jobs: one per cache miss, consumed by fetchers",
+			Subjects:    []string{SubjectFetchPrefix + ">"},
+			Retention:   jetstream.WorkQueuePolicy,
+			Discard:     jetstream.DiscardNew,
+			MaxMsgs:     l.FetchMaxMsgs,
+			MaxBytes:    l.FetchMaxBytes,
+			// A job older than this has outlived any requester's deadline.
+			MaxAge:     5 * time.Minute,
+			Duplicates: 2 * time.Minute,
+			Storage:    storage,
+			Replicas:   l.Replicas,
+		},
+		{
+			Name:        StreamParse,
+			Description: "fetched pages waiting for a parser",
+			Subjects:    []string{SubjectParsePrefix + ">"},
+			Retention:   jetstream.WorkQueuePolicy,
+			Discard:     jetstream.DiscardNew,
+			MaxMsgs:     l.ParseMaxMsgs,
+			MaxBytes:    l.ParseMaxBytes,
+			MaxAge:      5 * time.Minute,
+			Duplicates:  2 * time.Minute,
+			Storage:     storage,
+			Replicas:    l.Replicas,
+		},
+	}
+}
+
+// FetchConsumer is the fetchers' shared durable pull consumer. maxInFlight is the number of
+// unacked jobs the server hands out across all fetchers: the backpressure bound.
+func FetchConsumer(maxInFlight int, ackWait time.Duration, maxDeliver int) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       ConsumerFetch,
+		Description:   "fetchers",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		MaxDeliver:    maxDeliver,
+		MaxAckPending: maxInFlight,
+		FilterSubject: SubjectFetchPrefix + ">",
+	}
+}
+
+// ParseConsumer is the parsers' shared durable pull consumer.
+func ParseConsumer(maxInFlight int, ackWait time.Duration, maxDeliver int) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       ConsumerParse,
+		Description:   "parsers",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		MaxDeliver:    maxDeliver,
+		MaxAckPending: maxInFlight,
+		FilterSubject: SubjectParsePrefix + ">",
+	}
+}

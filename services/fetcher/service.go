@@ -1,0 +1,315 @@
+package fetcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/parser/engines"
+)
+
+// Deps are what the fetch stage is handed by its main.
+type Deps struct {
+	NC      *nats.Conn
+	Engines *engines.Registry
+	Streams schemas.StreamLimits
+	Log     *slog.Logger
+	Metrics prometheus.Registerer
+	// Transport overrides the HTTP transport (tests); nil builds the default.
+	Transport http.RoundTripper
+}
+
+// Service is one fetcher.
+type Service struct {
+	cfg     Config
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	engines *engines.Registry
+	streams schemas.StreamLimits
+	log     *slog.Logger
+	m       *metrics
+	client  *http.Client
+
+	sem  chan struct{}
+	wg   sync.WaitGroup
+	cc   jetstream.ConsumeContext
+	svc  micro.Service
+	stop sync.Once
+	// ctx is cancelled when Stop gives up waiting, to cut off fetches still running.
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// New checks the configuration and builds a fetcher; Start attaches it to the stream.
+func New(cfg Config, d Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if d.NC == nil || d.Engines == nil {
+		return nil, errors.New("fetcher: NATS connection and engines are required")
+	}
+	if cfg.EngineURLs != "" {
+		if err := d.Engines.SetBaseURLs(cfg.EngineURLs); err != nil {
+			return nil, err
+		}
+	}
+	if d.Log == nil {
+		d.Log = kit.Discard()
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	tr := d.Transport
+	if tr == nil {
+		tr = newTransport()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{
+		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log,
+		m:      newMetrics(d.Metrics),
+		client: &http.Client{Transport: tr, CheckRedirect: limitRedirects},
+		sem:    make(chan struct{}, cfg.Concurrency),
+		ctx:    ctx, cancel: cancel,
+	}, nil
+}
+
+func limitRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("more than 5 redirects")
+	}
+	return nil
+}
+
+// Start ensures the streams and the durable consumer, then consumes.
+func (s *Service) Start(ctx context.Context) error {
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return err
+	}
+	s.js = js
+	if err := kit.EnsureStreams(ctx, js, s.streams); err != nil {
+		return err
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamFetch,
+		schemas.FetchConsumer(s.cfg.Concurrency, s.cfg.AckWait, s.cfg.MaxDeliver))
+	if err != nil {
+		return fmt.Errorf("fetcher: consumer: %w", err)
+	}
+	s.svc, err = micro.AddService(s.nc, micro.Config{
+		Name:        schemas.ServiceFetcher,
+		Version:     schemas.Version,
+		Description: "fetches engine pages for jobs on " + schemas.StreamFetch,
+	})
+	if err != nil {
+		return fmt.Errorf("fetcher: register service: %w", err)
+	}
+	s.cc, err = cons.Consume(s.onJob,
+		jetstream.PullMaxMessages(s.cfg.Concurrency),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			s.log.Debug("consume", "err", err)
+		}))
+	if err != nil {
+		s.svc.Stop()
+		return fmt.Errorf("fetcher: consume: %w", err)
+	}
+	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency)
+	return nil
+}
+
+// Stop stops pulling, lets jobs in hand finish (bounded by the ack wait: after that they are
+// redelivered anyway), and naks what is left so another fetcher takes it at once.
+func (s *Service) Stop() {
+	s.stop.Do(func() {
+		if s.cc != nil {
+			s.cc.Stop()
+		}
+		done := make(chan struct{})
+		go func() { s.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(s.cfg.AckWait):
+			s.cancel()
+			<-done
+		}
+		s.cancel()
+		if s.svc != nil {
+			s.svc.Stop()
+		}
+	})
+}
+
+// onJob runs on the consumer's goroutine, one message at a time: it only hands the job on.
+// The consumer's MaxAckPending already bounds the jobs in hand; the semaphore makes it exact
+// for this process.
+func (s *Service) onJob(msg jetstream.Msg) {
+	s.sem <- struct{}{}
+	s.wg.Add(1)
+	s.m.inFlight.Inc()
+	go func() {
+		defer func() { <-s.sem; s.m.inFlight.Dec(); s.wg.Done() }()
+		s.handle(msg)
+	}()
+}
+
+func (s *Service) handle(msg jetstream.Msg) {
+	job, err := schemas.DecodeFetchJob(msg.Data())
+	if err != nil {
+		s.log.Warn("malformed fetch job", "subject", msg.Subject(), "err", err)
+		s.m.jobs.WithLabelValues("", "malformed").Inc()
+		s.deadLetter(msg, err.Error())
+		msg.Term()
+		return
+	}
+	engine := job.Request.Engine
+	if job.Expired(time.Now()) {
+		// The requester has given up: fetching now would be wasted upstream quota.
+		s.m.jobs.WithLabelValues(engine, "expired").Inc()
+		msg.TermWithReason("deadline passed")
+		return
+	}
+	ctx, cancel := context.WithDeadline(s.ctx, job.DeadlineTime())
+	defer cancel()
+	stopProgress := s.keepAlive(ctx, msg)
+	defer stopProgress()
+
+	start := time.Now()
+	pg, ferr := s.fetch(ctx, job)
+	fetchMS := float64(time.Since(start).Microseconds()) / 1000
+	s.m.duration.WithLabelValues(engine).Observe(time.Since(start).Seconds())
+	if ferr != nil {
+		if s.ctx.Err() != nil {
+			// Shutting down: let another fetcher have it.
+			msg.Nak()
+			s.m.jobs.WithLabelValues(engine, "requeued").Inc()
+			return
+		}
+		s.m.jobs.WithLabelValues(engine, "failed").Inc()
+		s.fail(msg, job, ferr)
+		return
+	}
+	out := nats.NewMsg(schemas.SubjectParsePrefix + engine)
+	out.Header.Set(jetstream.MsgIDHeader, job.ID)
+	out.Header.Set(schemas.HeaderJob, string(msg.Data()))
+	out.Header.Set(schemas.HeaderKey, job.Key)
+	out.Header.Set(schemas.HeaderDeadline, strconv.FormatInt(job.Deadline, 10))
+	out.Header.Set(schemas.HeaderTimings, schemas.FormatTimings(fetchMS, 0))
+	out.Header.Set(schemas.HeaderEncoding, "s2")
+	out.Data = s2.Encode(nil, pg.Body)
+	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_, err = s.js.PublishMsg(pctx, out)
+	pcancel()
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) {
+			// The parse stream is full: the requester hears it now rather than at its deadline.
+			e := schemas.Errorf(schemas.TypeOverloaded, "parse queue is full: %s", apiErr.Description)
+			e.RetryAfterMS = 1000
+			s.fail(msg, job, e)
+			return
+		}
+		s.log.Warn("publishing page failed; job will be redelivered", "job", job.ID, "err", err)
+		msg.NakWithDelay(time.Second)
+		s.m.jobs.WithLabelValues(engine, "requeued").Inc()
+		return
+	}
+	msg.Ack()
+	s.m.jobs.WithLabelValues(engine, "ok").Inc()
+}
+
+// fetch tries the engine until an attempt succeeds, a failure is final, attempts run out or
+// the deadline comes.
+func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, *schemas.Error) {
+	engine := job.Request.Engine
+	req, err := s.engines.Request(&job.Request)
+	if err != nil {
+		return nil, schemas.AsError(err)
+	}
+	var last *attemptError
+	for i := 0; i < s.cfg.MaxAttempts; i++ {
+		actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
+		pg, ae := attempt(actx, s.client, req, s.cfg.MaxBodyBytes)
+		cancel()
+		if ae == nil {
+			s.m.attempts.WithLabelValues(engine, "ok").Inc()
+			return pg, nil
+		}
+		last = ae
+		res := "error"
+		if ae.status != 0 {
+			res = strconv.Itoa(ae.status)
+		}
+		s.m.attempts.WithLabelValues(engine, res).Inc()
+		if !ae.retryable || ctx.Err() != nil || i == s.cfg.MaxAttempts-1 {
+			break
+		}
+		// Exponential backoff with full jitter; a Retry-After from the engine wins.
+		wait := time.Duration(rand.Int64N(int64(100*time.Millisecond) << i))
+		if ae.retryAfter > wait {
+			wait = ae.retryAfter
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
+			break
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	return nil, typed(engine, last, ctx.Err())
+}
+
+// fail publishes the typed failure to the requesters, then acks: the failure is the answer.
+func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Error) {
+	if e.Engine == "" {
+		e.Engine = job.Request.Engine
+	}
+	if err := s.nc.PublishMsg(schemas.ErrorResult(job.Key, e)); err != nil {
+		msg.NakWithDelay(time.Second)
+		return
+	}
+	msg.Ack()
+}
+
+// deadLetter records a job that can never be done, with the reason.
+func (s *Service) deadLetter(msg jetstream.Msg, reason string) {
+	out := nats.NewMsg(schemas.SubjectDeadLetterPrefix + "fetch")
+	out.Data = msg.Data()
+	out.Header.Set("Trawl-Dead-Reason", reason)
+	out.Header.Set("Trawl-Dead-Subject", msg.Subject())
+	s.nc.PublishMsg(out)
+}
+
+// keepAlive tells the server the job is still being worked on, so a fetch longer than the ack
+// wait is not redelivered to a second fetcher.
+func (s *Service) keepAlive(ctx context.Context, msg jetstream.Msg) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(s.cfg.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				msg.InProgress()
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}

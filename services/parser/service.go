@@ -1,0 +1,210 @@
+package parser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/parser/engines"
+)
+
+// Deps are what the parse stage is handed by its main.
+type Deps struct {
+	NC      *nats.Conn
+	Engines *engines.Registry
+	Streams schemas.StreamLimits
+	Log     *slog.Logger
+	Metrics prometheus.Registerer
+}
+
+// Service is one parser.
+type Service struct {
+	cfg     Config
+	nc      *nats.Conn
+	engines *engines.Registry
+	streams schemas.StreamLimits
+	log     *slog.Logger
+
+	pages    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+
+	sem  chan struct{}
+	wg   sync.WaitGroup
+	cc   jetstream.ConsumeContext
+	svc  micro.Service
+	stop sync.Once
+}
+
+// New checks the configuration and builds a parser; Start attaches it to the stream.
+func New(cfg Config, d Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if d.NC == nil || d.Engines == nil {
+		return nil, errors.New("parser: NATS connection and engines are required")
+	}
+	if d.Log == nil {
+		d.Log = kit.Discard()
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	f := promauto.With(d.Metrics)
+	return &Service{
+		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log,
+		pages: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_parser_pages_total",
+			Help: "Pages parsed, by engine and outcome (ok, no_results, blocked, unrecognised_page, malformed).",
+		}, []string{"engine", "outcome"}),
+		duration: f.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "trawl_parser_parse_duration_seconds",
+			Help:    "Time to parse one page.",
+			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
+		}, []string{"engine"}),
+		sem: make(chan struct{}, cfg.Concurrency),
+	}, nil
+}
+
+// Start ensures the streams and the durable consumer, then consumes.
+func (s *Service) Start(ctx context.Context) error {
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return err
+	}
+	if err := kit.EnsureStreams(ctx, js, s.streams); err != nil {
+		return err
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamParse,
+		schemas.ParseConsumer(4*s.cfg.Concurrency, s.cfg.AckWait, s.cfg.MaxDeliver))
+	if err != nil {
+		return fmt.Errorf("parser: consumer: %w", err)
+	}
+	s.svc, err = micro.AddService(s.nc, micro.Config{
+		Name:        schemas.ServiceParser,
+		Version:     schemas.Version,
+		Description: "parses fetched pages from " + schemas.StreamParse,
+	})
+	if err != nil {
+		return fmt.Errorf("parser: register service: %w", err)
+	}
+	s.cc, err = cons.Consume(s.onPage,
+		jetstream.PullMaxMessages(2*s.cfg.Concurrency),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			s.log.Debug("consume", "err", err)
+		}))
+	if err != nil {
+		s.svc.Stop()
+		return fmt.Errorf("parser: consume: %w", err)
+	}
+	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency)
+	return nil
+}
+
+// Stop stops pulling and lets pages in hand finish.
+func (s *Service) Stop() {
+	s.stop.Do(func() {
+		if s.cc != nil {
+			s.cc.Stop()
+		}
+		s.wg.Wait()
+		if s.svc != nil {
+			s.svc.Stop()
+		}
+	})
+}
+
+func (s *Service) onPage(msg jetstream.Msg) {
+	s.sem <- struct{}{}
+	s.wg.Add(1)
+	go func() {
+		defer func() { <-s.sem; s.wg.Done() }()
+		s.handle(msg)
+	}()
+}
+
+func (s *Service) handle(msg jetstream.Msg) {
+	h := msg.Headers()
+	job, err := schemas.DecodeFetchJob([]byte(h.Get(schemas.HeaderJob)))
+	if err != nil {
+		s.log.Warn("malformed parse job", "subject", msg.Subject(), "err", err)
+		s.pages.WithLabelValues("", "malformed").Inc()
+		msg.Term()
+		return
+	}
+	engine := job.Request.Engine
+	if job.Expired(time.Now()) {
+		s.pages.WithLabelValues(engine, "expired").Inc()
+		msg.TermWithReason("deadline passed")
+		return
+	}
+	html := msg.Data()
+	if h.Get(schemas.HeaderEncoding) == "s2" {
+		if html, err = s2.Decode(nil, html); err != nil {
+			s.pages.WithLabelValues(engine, "malformed").Inc()
+			s.publish(msg, schemas.ErrorResult(job.Key, schemas.Errorf(schemas.TypeInternal, "corrupt page on the parse stream: %v", err)))
+			return
+		}
+	}
+	fetchMS, _ := schemas.ParseTimings(h.Get(schemas.HeaderTimings))
+	start := time.Now()
+	serp, perr := s.parse(engine, html, &job.Request)
+	parseDur := time.Since(start)
+	s.duration.WithLabelValues(engine).Observe(parseDur.Seconds())
+	if perr != nil {
+		e := schemas.AsError(perr)
+		if e.Engine == "" {
+			e.Engine = engine
+		}
+		s.pages.WithLabelValues(engine, e.Kind).Inc()
+		s.log.Warn("page not parsed", "engine", engine, "job", job.ID, "kind", e.Kind, "err", e.Detail)
+		s.publish(msg, schemas.ErrorResult(job.Key, e))
+		return
+	}
+	body, err := Body(&job.Request, serp)
+	if err != nil {
+		s.publish(msg, schemas.ErrorResult(job.Key, schemas.AsError(err)))
+		return
+	}
+	outcome := "ok"
+	if len(serp.OrganicResults) == 0 {
+		outcome = "no_results"
+	}
+	s.pages.WithLabelValues(engine, outcome).Inc()
+	out := nats.NewMsg(schemas.ResultSubject(job.Key))
+	out.Header.Set(schemas.HeaderTimings, schemas.FormatTimings(fetchMS, float64(parseDur.Microseconds())/1000))
+	out.Data = body
+	s.publish(msg, out)
+}
+
+// parse runs the engine's parser, turning a panic on hostile HTML into a typed error: one
+// page must never take the stage down.
+func (s *Service) parse(engine string, html []byte, r *schemas.SearchRequest) (serp *schemas.SERP, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("parser panic", "engine", engine, "panic", p)
+			err = schemas.Errorf(schemas.TypeUnrecognised, "%s: parser failed on this page", engine)
+		}
+	}()
+	return s.engines.Parse(engine, html, r)
+}
+
+// publish sends the outcome and acks the page only once it is sent.
+func (s *Service) publish(msg jetstream.Msg, out *nats.Msg) {
+	if err := s.nc.PublishMsg(out); err != nil {
+		msg.NakWithDelay(500 * time.Millisecond)
+		return
+	}
+	msg.Ack()
+}
