@@ -8,5 +8,6 @@ func All() []Engine {
 		Google{},
 		Yandex{},
 		Baidu{},
+		Ecosia{},
 	}
 }

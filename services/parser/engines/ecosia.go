@@ -1,0 +1,127 @@
+package engines
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// Ecosia reads www.ecosia.org/search. Its Vue front end marks every part with data-test-id
+// (mainline-result-web, mainline-result-ad, web-related-queries, next-button), which Ecosia
+// keeps stable for its own tests, so the parser keys on those rather than on classes.
+type Ecosia struct{}
+
+var _ Engine = Ecosia{}
+
+func (Ecosia) Name() string    { return "ecosia" }
+func (Ecosia) BaseURL() string { return "https://www.ecosia.org" }
+
+// Request: p is the 0-based page number, sf the safe-search level (off, moderate, strict),
+// and the region (c, "de-de") is a market code of language and country.
+func (Ecosia) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
+	q := url.Values{}
+	q.Set("q", r.Q)
+	if r.Page > 1 {
+		q.Set("p", strconv.Itoa(r.Page-1))
+	}
+	switch r.Safe {
+	case schemas.SafeOff:
+		q.Set("sf", "off")
+	case schemas.SafeStrict:
+		q.Set("sf", "strict")
+	default:
+		q.Set("sf", "moderate")
+	}
+	lang, region, _ := strings.Cut(r.HL, "-")
+	if region == "" {
+		region = r.GL
+	}
+	if lang != "" && region != "" {
+		q.Set("c", strings.ToLower(lang+"-"+region))
+	}
+	h := browserHeaders(acceptLanguage(r.HL, r.GL))
+	return &Request{Method: "GET", URL: joinURL(base, "/search", q), Header: h}, nil
+}
+
+func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
+	doc, err := parseDoc(e.Name(), page)
+	if err != nil {
+		return nil, err
+	}
+	// Ecosia sits behind Cloudflare; its bot check is a Turnstile interstitial.
+	if doc.Find("input[name=cf-turnstile-response], #challenge-form, #cf-challenge-running, .cf-turnstile").Length() > 0 ||
+		containsAny(page, "/cdn-cgi/challenge-platform/", "challenges.cloudflare.com") ||
+		strings.EqualFold(text(doc.Find("title").First()), "Just a moment...") {
+		return nil, Blocked(e.Name(), "Cloudflare challenge page")
+	}
+	const base = "https://www.ecosia.org/"
+	b := newBuilder()
+	doc.Find("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad], article[data-test-id=organic-result]").Each(func(_ int, s *goquery.Selection) {
+		if s.ParentsFiltered("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad]").Length() > 0 {
+			return // the article inside a wrapper already counted
+		}
+		a := s.Find("a[data-test-id=result-link]:has([data-test-id=result-title]), a.result__link, a:has(h2)").First()
+		if a.Length() == 0 {
+			a = s.Find("a[data-test-id=result-link]").Last()
+		}
+		href, ok := absURL(base, a.AttrOr("href", ""))
+		if !ok {
+			return
+		}
+		title := firstText(s, "[data-test-id=result-title]", "h2", ".result__title")
+		if title == "" {
+			title = s.Find("article").AttrOr("aria-label", "")
+		}
+		display := firstText(s, "[data-test-id=result-source]", ".result__url", "cite")
+		snippet := firstText(s, "[data-test-id=web-result-description]", "[data-test-id=result-description]", ".web-result__description", ".result__description")
+		if s.AttrOr("data-test-id", "") == "mainline-result-ad" || s.Find("[data-test-id*=ad-label], [data-test-id=ad-result-label]").Length() > 0 {
+			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
+			return
+		}
+		res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet,
+			Date: firstText(s, "[data-test-id=result-date]", ".web-result__date")}
+		s.Find("[data-test-id=result-deeplinks] a, .result-deeplinks a").Each(func(_ int, l *goquery.Selection) {
+			if u, ok := absURL(base, l.AttrOr("href", "")); ok {
+				if sl, ok := sitelink(text(l), u, ""); ok {
+					res.Sitelinks = append(res.Sitelinks, sl)
+				}
+			}
+		})
+		b.organic(res)
+	})
+	doc.Find("[data-test-id=web-related-queries] a, a[data-test-id^=related-queries-link]").Each(func(_ int, a *goquery.Selection) {
+		href, _ := absURL(base, a.AttrOr("href", ""))
+		q := queryParam(href, "q")
+		if q == "" {
+			q = text(a)
+		}
+		b.relatedSearch(q, href)
+	})
+	if ent := doc.Find("[data-test-id=entity-wrapper]").First(); ent.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "knowledge_panel", Title: firstText(ent, "[data-test-id=entity-titles] h2", "[data-test-id=entity-titles]", "[data-test-id=title]"),
+			Snippet: firstText(ent, "[data-test-id=entity-description]")}
+		if u, ok := absURL("", ent.Find("[data-test-id=entity-description-more-link], [data-test-id=entity-links] a").First().AttrOr("href", "")); ok {
+			ab.URL = u
+		}
+		if ab.Snippet != "" {
+			b.serp.AnswerBox = ab
+		}
+	}
+	b.serp.HasNext = doc.Find("[data-test-id=next-button], [data-test-id=pagination-control-next], a[aria-label='Next page']").Length() > 0
+
+	if len(b.serp.OrganicResults) > 0 {
+		return b.serp, nil
+	}
+	switch {
+	case doc.Find("[data-test-id=web-no-results], [data-test-id=images-no-results], .no-results").Length() > 0:
+		return b.serp, nil
+	case doc.Find("[data-test-id=images-result], [data-test-id=images-title]").Length() > 0:
+		// An image-search page: a recognised vertical whose results are not web results.
+		return b.serp, nil
+	}
+	return nil, Unrecognised(e.Name(), "no mainline results and no no-results marker")
+}
