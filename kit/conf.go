@@ -54,11 +54,11 @@ func Usage(fs *flag.FlagSet, summary string) func() {
 
 // Common is the configuration every binary shares.
 type Common struct {
-	NATSURL  string
-	RedisURL string
-	LogLevel string
+	NATSURL   string
+	RedisURL  string
+	LogLevel  string
 	LogFormat string
-	OpsAddr  string
+	OpsAddr   string
 }
 
 // RegisterFlags adds the shared flags. opsDefault is the ops listener's default address

@@ -7,6 +7,7 @@ replace github.com/trawl-dev/trawl/schemas => ../schemas
 require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
+	github.com/oklog/run v1.2.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
 )

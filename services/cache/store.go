@@ -87,3 +87,11 @@ func (e *entry) metadata(engine, cacheState, requestID string, now time.Time, ca
 		},
 	}
 }
+
+// OpenStore returns the Redis store when redisURL is set, else the in-process store.
+func OpenStore(redisURL string, cfg Config) (Store, error) {
+	if redisURL != "" {
+		return NewRedis(redisURL)
+	}
+	return NewMemory(cfg.MaxBytes, cfg.TTL), nil
+}
