@@ -330,7 +330,7 @@ func (s *Service) fly(fl *flight, job *schemas.FetchJob) {
 		return
 	}
 	fetchMS, parseMS := schemas.ParseTimings(msg.Header.Get(schemas.HeaderTimings))
-	ent := &entry{Created: time.Now(), FetchUS: uint32(fetchMS * 1000), ParseUS: uint32(parseMS * 1000), ID: job.ID, Body: msg.Data}
+	ent := &entry{Created: time.Now().Truncate(time.Millisecond), FetchUS: uint32(fetchMS * 1000), ParseUS: uint32(parseMS * 1000), ID: job.ID, Body: msg.Data}
 	enc := ent.encode()
 	setCtx, setCancel := context.WithTimeout(context.Background(), time.Second)
 	if err := s.store.Set(setCtx, fl.key, enc, s.cfg.TTL); err != nil {
