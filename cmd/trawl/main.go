@@ -131,4 +131,3 @@ func runSim(ctx context.Context, args []string, stderr io.Writer) error {
 	s.Close()
 	return nil
 }
-

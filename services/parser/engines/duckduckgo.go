@@ -75,6 +75,12 @@ func ddgTarget(href string) (string, bool) {
 			return absURL("", t)
 		}
 	}
+	// Ads go through y.js, which carries the advertiser's landing page in u3.
+	if (u.Host == "" || strings.HasSuffix(u.Host, "duckduckgo.com")) && u.Path == "/y.js" {
+		if t, ok := absURL("", u.Query().Get("u3")); ok {
+			return t, true
+		}
+	}
 	return absURL("https://duckduckgo.com/", href)
 }
 
