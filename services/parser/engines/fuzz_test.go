@@ -1,0 +1,70 @@
+package engines
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// addSeeds seeds a fuzz target with the engine's testdata pages and, when present, its
+// corpus pages (prometheus util/fuzzing seeds from real inputs the same way).
+func addSeeds(f *testing.F, engine string) {
+	f.Helper()
+	paths := testdataPages(f, engine)
+	if dir := corpusDir(); dir != "" {
+		more, _ := filepath.Glob(filepath.Join(dir, engine, "*.html"))
+		paths = append(paths, more...)
+	}
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(""))
+	f.Add([]byte("<html><body><h3><a href='javascript:alert(1)'>x</a></h3></body></html>"))
+}
+
+// fuzzParse checks the parser's contract on arbitrary input: no panic, typed errors only,
+// and on success organic results a client can use, numbered 1..n.
+func fuzzParse(f *testing.F, e Engine) {
+	addSeeds(f, e.Name())
+	f.Fuzz(func(t *testing.T, page []byte) {
+		serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1})
+		if err != nil {
+			var se *schemas.Error
+			if !errors.As(err, &se) || (se.Kind != schemas.TypeBlocked && se.Kind != schemas.TypeUnrecognised) {
+				t.Fatalf("untyped or unexpected error: %v", err)
+			}
+			return
+		}
+		if serp == nil {
+			t.Fatal("nil SERP with nil error")
+		}
+		for i, r := range serp.OrganicResults {
+			if r.Position != i+1 {
+				t.Fatalf("organic[%d] has position %d", i, r.Position)
+			}
+			if r.Title == "" {
+				t.Fatalf("organic[%d] has an empty title", i)
+			}
+			if !isHTTPURL(r.URL) {
+				t.Fatalf("organic[%d] URL %q is not absolute http(s)", i, r.URL)
+			}
+		}
+		for i, a := range serp.Ads {
+			if a.Position != i+1 || a.Title == "" || !isHTTPURL(a.URL) {
+				t.Fatalf("bad ad %d: %+v", i, a)
+			}
+		}
+	})
+}
+
+func FuzzParseDuckDuckGo(f *testing.F) { fuzzParse(f, DuckDuckGo{}) }
+func FuzzParseBing(f *testing.F)       { fuzzParse(f, Bing{}) }
+func FuzzParseGoogle(f *testing.F)     { fuzzParse(f, Google{}) }
+func FuzzParseYandex(f *testing.F)     { fuzzParse(f, Yandex{}) }
+func FuzzParseBaidu(f *testing.F)      { fuzzParse(f, Baidu{}) }
+func FuzzParseEcosia(f *testing.F)     { fuzzParse(f, Ecosia{}) }

@@ -1,0 +1,106 @@
+package engines
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// goldenResult is what a golden file holds: the parsed SERP, or the kind of error.
+type goldenResult struct {
+	Error string        `json:"error,omitempty"`
+	SERP  *schemas.SERP `json:"serp,omitempty"`
+}
+
+// testdataPages lists testdata/<engine>/*.html, sorted.
+func testdataPages(t testing.TB, engine string) []string {
+	t.Helper()
+	pages, err := filepath.Glob(filepath.Join("testdata", engine, "*.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(pages)
+	return pages
+}
+
+func parseGolden(t *testing.T, e Engine, page []byte) []byte {
+	t.Helper()
+	serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1})
+	var g goldenResult
+	if err != nil {
+		var se *schemas.Error
+		if !errors.As(err, &se) {
+			t.Fatalf("Parse returned an untyped error: %v", err)
+		}
+		g.Error = se.Kind
+	} else {
+		g.SERP = serp
+	}
+	out, err := json.MarshalIndent(g, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(out, '\n')
+}
+
+func TestGolden(t *testing.T) {
+	for _, e := range All() {
+		pages := testdataPages(t, e.Name())
+		for _, p := range pages {
+			name := e.Name() + "/" + strings.TrimSuffix(filepath.Base(p), ".html")
+			t.Run(name, func(t *testing.T) {
+				page, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := parseGolden(t, e, page)
+				golden := strings.TrimSuffix(p, ".html") + ".golden.json"
+				if *update {
+					if err := os.WriteFile(golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test -update to create it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from the parser output (go test -update rewrites it):\n%s", golden, lineDiff(string(want), string(got)))
+				}
+			})
+		}
+	}
+}
+
+// lineDiff shows the lines that differ, enough to review a golden change without a diff tool.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	n := max(len(w), len(g))
+	shown := 0
+	for i := 0; i < n && shown < 40; i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			b.WriteString("line " + itoa(i+1) + ":\n  - " + wl + "\n  + " + gl + "\n")
+			shown++
+		}
+	}
+	return b.String()
+}
