@@ -1,0 +1,315 @@
+package stack_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/trawl-dev/trawl/cmd/trawl/stack"
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/testkit"
+	"github.com/trawl-dev/trawl/testkit/sim"
+)
+
+// env is a running all-in-one with the simulated engine behind it.
+type env struct {
+	st   *stack.Stack
+	sim  *sim.Server
+	base string
+}
+
+func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *env {
+	t.Helper()
+	sc := sim.DefaultConfig()
+	sc.Latency = 5 * time.Millisecond
+	if simCfg != nil {
+		simCfg(&sc)
+	}
+	s := testkit.StartSim(t, sc)
+	cfg := stack.DefaultConfig()
+	cfg.NATSListen = "127.0.0.1:0"
+	cfg.NATSStoreDir = t.TempDir()
+	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
+	cfg.Fetcher.EngineURLs = "duckduckgo=" + s.URL()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	st, err := stack.Start(t.Context(), cfg, nil, nil)
+	if err != nil {
+		t.Fatalf("stack: %v", err)
+	}
+	t.Cleanup(st.Close)
+	return &env{st: st, sim: s, base: "http://" + st.HTTPAddr()}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (e *env) get(t *testing.T, pathAndQuery string) reply {
+	t.Helper()
+	resp, err := http.Get(e.base + pathAndQuery)
+	if err != nil {
+		t.Fatalf("GET %s: %v", pathAndQuery, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading body: %v", pathAndQuery, err)
+	}
+	return reply{resp.StatusCode, resp.Header, b}
+}
+
+func decodeResponse(t *testing.T, b []byte) schemas.SearchResponse {
+	t.Helper()
+	var r schemas.SearchResponse
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("response does not decode strictly: %v\n%s", err, b)
+	}
+	return r
+}
+
+func decodeProblem(t *testing.T, rp reply) schemas.Error {
+	t.Helper()
+	if ct := rp.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json; body %s", ct, rp.body)
+	}
+	var p schemas.Error
+	if err := json.Unmarshal(rp.body, &p); err != nil {
+		t.Fatalf("problem body: %v\n%s", err, rp.body)
+	}
+	if p.Status != rp.status || p.Type == "" || p.Title == "" {
+		t.Fatalf("problem %+v does not match status %d", p, rp.status)
+	}
+	return p
+}
+
+// TestSearchEndToEnd drives HTTP → NATS → cache → JetStream → fetcher → sim → parser → reply,
+// with each cache backend, and checks the repeat is a hit that never reaches the engine.
+func TestSearchEndToEnd(t *testing.T) {
+	backends := []struct {
+		name  string
+		redis bool
+	}{{"memory", false}, {"redis", true}}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			var redisURL string
+			if b.redis {
+				redisURL = testkit.StartRedis(t).URL
+			}
+			e := start(t, func(c *stack.Config) { c.Common.RedisURL = redisURL }, nil)
+
+			first := e.get(t, "/v1/search?q=golang+nats&engine=duckduckgo")
+			if first.status != 200 {
+				t.Fatalf("status %d: %s", first.status, first.body)
+			}
+			if got := first.header.Get("X-Cache"); got != "MISS" {
+				t.Errorf("X-Cache = %q, want MISS", got)
+			}
+			r := decodeResponse(t, first.body)
+			if n := len(r.OrganicResults); n < 10 {
+				t.Fatalf("%d organic results, want ≥ 10", n)
+			}
+			for i, o := range r.OrganicResults {
+				if o.Position != i+1 || o.Title == "" || o.Snippet == "" {
+					t.Errorf("result %d incomplete: %+v", i, o)
+				}
+				u, err := url.Parse(o.URL)
+				if err != nil || u.Scheme != "https" || strings.Contains(u.Host, "duckduckgo.com") {
+					t.Errorf("result %d url %q is not the unwrapped target", i, o.URL)
+				}
+			}
+			if len(r.Ads) != 1 {
+				t.Errorf("%d ads, want the sim's 1 kept apart from organic", len(r.Ads))
+			}
+			md := r.SearchMetadata
+			if md.Cache != "miss" || md.Engine != "duckduckgo" || md.ID == "" || md.Status != "Success" || md.TimingsMS.Fetch <= 0 {
+				t.Errorf("metadata %+v", md)
+			}
+			if r.SearchParameters.Q != "golang nats" || r.Pagination.Current != 1 || r.Pagination.Next != 2 {
+				t.Errorf("parameters %+v pagination %+v", r.SearchParameters, r.Pagination)
+			}
+			upstream := e.sim.Requests()
+
+			// Equivalent spelling: same key, so a hit.
+			again := e.get(t, "/v1/search?engine=duckduckgo&q=GOLANG%20%20nats")
+			if again.status != 200 || again.header.Get("X-Cache") != "HIT" {
+				t.Fatalf("repeat: status %d X-Cache %q", again.status, again.header.Get("X-Cache"))
+			}
+			r2 := decodeResponse(t, again.body)
+			if r2.SearchMetadata.Cache != "hit" || r2.SearchMetadata.ID != md.ID || len(r2.OrganicResults) != len(r.OrganicResults) {
+				t.Errorf("hit metadata %+v", r2.SearchMetadata)
+			}
+			if got := e.sim.Requests(); got != upstream {
+				t.Errorf("the hit reached the engine: %d requests, want %d", got, upstream)
+			}
+		})
+	}
+}
+
+func TestSearchErrors(t *testing.T) {
+	e := start(t, nil, nil)
+	long := strings.Repeat("a", schemas.MaxQueryBytes+1)
+	tests := []struct {
+		name   string
+		path   string
+		status int
+		kind   string
+		field  string
+	}{
+		{"missing q", "/v1/search", 400, schemas.TypeValidation, "q"},
+		{"empty q", "/v1/search?q=", 400, schemas.TypeValidation, "q"},
+		{"oversize q", "/v1/search?q=" + long, 400, schemas.TypeValidation, "q"},
+		{"page not a number", "/v1/search?q=x&page=two", 400, schemas.TypeValidation, "page"},
+		{"page out of range", "/v1/search?q=x&page=51", 400, schemas.TypeValidation, "page"},
+		{"unknown engine", "/v1/search?q=x&engine=altavista", 400, schemas.TypeValidation, "engine"},
+		{"unknown parameter", "/v1/search?q=x&colour=red", 400, schemas.TypeValidation, "colour"},
+		{"unknown path", "/v2/search?q=x", 404, schemas.TypeNotFound, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := e.get(t, tc.path)
+			if rp.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", rp.status, tc.status, rp.body)
+			}
+			p := decodeProblem(t, rp)
+			if p.Kind != tc.kind {
+				t.Errorf("kind %q, want %q", p.Kind, tc.kind)
+			}
+			if tc.field != "" {
+				found := false
+				for _, fe := range p.Errors {
+					found = found || fe.Field == tc.field
+				}
+				if !found {
+					t.Errorf("errors %+v do not name %q", p.Errors, tc.field)
+				}
+			}
+		})
+	}
+	if got := e.sim.Requests(); got != 0 {
+		t.Errorf("invalid requests reached the engine %d times", got)
+	}
+}
+
+// TestUpstreamFailure: an engine that only fails yields a typed 502, not a hang or a 200.
+func TestUpstreamFailure(t *testing.T) {
+	e := start(t, func(c *stack.Config) { c.Fetcher.MaxAttempts = 2 }, func(c *sim.Config) { c.Error5xx = 1 })
+	rp := e.get(t, "/v1/search?q=down")
+	if rp.status != 502 {
+		t.Fatalf("status %d, want 502: %s", rp.status, rp.body)
+	}
+	if p := decodeProblem(t, rp); p.Kind != schemas.TypeUpstream || p.Engine != "duckduckgo" {
+		t.Errorf("problem %+v", p)
+	}
+	// A CAPTCHA page is a failure too, never an empty success.
+	e.sim.SetConfig(func(c *sim.Config) { c.Error5xx, c.CaptchaRate = 0, 1 })
+	rp = e.get(t, "/v1/search?q=captcha")
+	if rp.status == 200 {
+		t.Fatalf("a CAPTCHA page answered 200: %s", rp.body)
+	}
+	if p := decodeProblem(t, rp); p.Kind != schemas.TypeBlocked {
+		t.Errorf("CAPTCHA problem kind %q, want %q", p.Kind, schemas.TypeBlocked)
+	}
+}
+
+// TestNATSContract: internal services skip HTTP and get the same answers on trawl.v1.search,
+// and every stage answers $SRV.PING on the embedded server's port.
+func TestNATSContract(t *testing.T) {
+	e := start(t, nil, nil)
+	if e.st.NATSURL() == "" {
+		t.Fatal("embedded NATS is not listening")
+	}
+	nc, err := nats.Connect(e.st.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+
+	m, err := nc.Request(schemas.SubjectSearch, []byte(`{"q":"golang","engine":"duckduckgo"}`), 10*time.Second)
+	if err != nil {
+		t.Fatalf("trawl.v1.search: %v", err)
+	}
+	if code := m.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
+		t.Fatalf("error reply %s: %s", code, m.Data)
+	}
+	r := decodeResponse(t, m.Data)
+	if len(r.OrganicResults) < 10 || m.Header.Get(schemas.HeaderCache) != "miss" {
+		t.Errorf("%d results, cache %q", len(r.OrganicResults), m.Header.Get(schemas.HeaderCache))
+	}
+
+	for _, bad := range []string{`{"q":`, `garbage`, `{"q":"x","bogus":1}`, `{"q":"x","page":"1"}`, ``} {
+		m, err := nc.Request(schemas.SubjectSearch, []byte(bad), 5*time.Second)
+		if err != nil {
+			t.Fatalf("%q: no reply: %v", bad, err)
+		}
+		if code := m.Header.Get(schemas.HeaderServiceErrorCode); code != "400" {
+			t.Errorf("%q: error code %q, want 400", bad, code)
+		}
+		var p schemas.Error
+		if err := json.Unmarshal(m.Data, &p); err != nil || p.Kind != schemas.TypeValidation || len(p.Errors) == 0 {
+			t.Errorf("%q: problem %s", bad, m.Data)
+		}
+	}
+
+	names := pingAll(t, nc, 4)
+	for _, want := range []string{schemas.ServiceIngress, schemas.ServiceCache, schemas.ServiceFetcher, schemas.ServiceParser} {
+		if !names[want] {
+			t.Errorf("$SRV.PING: %s did not answer (got %v)", want, names)
+		}
+	}
+}
+
+// pingAll collects $SRV.PING answers until want distinct services answered or 5s passed.
+func pingAll(t *testing.T, nc *nats.Conn, want int) map[string]bool {
+	t.Helper()
+	inbox := nats.NewInbox()
+	sub, err := nc.SubscribeSync(inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.PublishRequest("$SRV.PING", inbox, nil); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(names) < want && time.Now().Before(deadline) {
+		m, err := sub.NextMsg(time.Until(deadline))
+		if err != nil {
+			break
+		}
+		var p struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(m.Data, &p) == nil {
+			names[p.Name] = true
+		}
+	}
+	return names
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	e := start(t, nil, nil)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		testkit.Eventually(t, 5*time.Second, func() bool { return e.get(t, path).status == 200 }, "%s not 200", path)
+	}
+	rp := e.get(t, "/metrics")
+	if rp.status != 200 || !strings.Contains(string(rp.body), "trawl_ingress_requests_total") {
+		t.Errorf("/metrics: %d, %d bytes", rp.status, len(rp.body))
+	}
+	e.st.Close()
+	if _, err := http.Get(e.base + "/healthz"); err == nil {
+		t.Errorf("ingress still answering after Close")
+	}
+}
