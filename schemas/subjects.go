@@ -18,6 +18,9 @@ const (
 	SubjectResultPrefix = "trawl.v1.result."
 	// SubjectDeadLetterPrefix + stage receives jobs that failed every delivery, with the reason.
 	SubjectDeadLetterPrefix = "trawl.v1.dead."
+	// SubjectEnginesStatus is a micro endpoint of the fetch stage: any payload in, an
+	// EnginesStatus out (one fetcher's view of its engines' circuit breakers and proxies).
+	SubjectEnginesStatus = "trawl.v1.engines.status"
 )
 
 // JetStream streams and durable consumers.
@@ -56,6 +59,10 @@ const (
 	HeaderErrorType = "Trawl-Error-Type"
 	// HeaderAttempts reports how many upstream attempts a fetch took.
 	HeaderAttempts = "Trawl-Attempts"
+	// HeaderDeadReason and HeaderDeadSubject travel with a job on SubjectDeadLetterPrefix+stage:
+	// why it was given up and the subject it was published on.
+	HeaderDeadReason  = "Trawl-Dead-Reason"
+	HeaderDeadSubject = "Trawl-Dead-Subject"
 
 	// The micro package's error headers; a failed reply carries both.
 	HeaderServiceErrorCode = "Nats-Service-Error-Code"

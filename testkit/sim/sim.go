@@ -47,6 +47,10 @@ type Config struct {
 	// HangFor bounds a hang (the client's timeout normally ends it first).
 	HangFor time.Duration
 	Seed    uint64
+	// Proxies starts one simulated forward proxy per entry ("ok,ok,dead,banned") with the
+	// engine; see ProxyKinds. ProxySlowLatency is what a slow proxy adds.
+	Proxies          string
+	ProxySlowLatency time.Duration
 }
 
 // RegisterFlags adds the simulator's flags.
@@ -66,6 +70,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SlowLatency, "sim-slow-latency", 2*time.Second, "latency of a slow answer")
 	fs.DurationVar(&c.HangFor, "sim-hang-for", 60*time.Second, "how long a hang lasts")
 	fs.Uint64Var(&c.Seed, "sim-seed", 1, "random seed for fault injection")
+	fs.StringVar(&c.Proxies, "sim-proxies", "", "simulated forward proxies to start, one per entry: ok, dead, slow, garbage, banned (e.g. ok,ok,ok,dead,banned)")
+	fs.DurationVar(&c.ProxySlowLatency, "sim-proxy-slow-latency", time.Second, "latency a slow simulated proxy adds")
 }
 
 // DefaultConfig is a well-behaved engine at 20 ms.
@@ -85,6 +91,7 @@ type Server struct {
 	rnd  *rand.Rand
 	hang chan struct{}
 
+	proxies  Proxies
 	requests atomic.Int64
 	served   sync.Map // query → *atomic.Int64, requests per query
 	faults   sync.Map // kind → *atomic.Int64
@@ -116,6 +123,15 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
+	kinds, err := ParseProxyKinds(s.cfg.Proxies)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if s.proxies, err = StartProxies(kinds, ProxyOptions{SlowLatency: s.cfg.ProxySlowLatency, Log: s.log}); err != nil {
+		ln.Close()
+		return err
+	}
 	s.ln = ln
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -123,8 +139,17 @@ func (s *Server) Start() error {
 		}
 	}()
 	s.log.Info("simulated engine listening", "url", s.URL())
+	for _, p := range s.proxies {
+		s.log.Info("simulated proxy listening", "url", p.URL(), "kind", p.Kind)
+	}
+	if len(s.proxies) > 0 {
+		s.log.Info("simulated proxies", "TRAWL_PROXIES", strings.Join(s.proxies.URLs(), ","))
+	}
 	return nil
 }
+
+// Proxies are the simulated proxies started with the engine (Config.Proxies).
+func (s *Server) Proxies() Proxies { return s.proxies }
 
 // URL is the simulator's base URL (for TRAWL_ENGINE_URLS).
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
@@ -138,6 +163,7 @@ func (s *Server) Close() {
 		close(s.hang)
 	}
 	s.mu.Unlock()
+	s.proxies.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	s.srv.Shutdown(ctx)
