@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/testkit"
+	"github.com/trawl-dev/trawl/testkit/sim"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// stageBinaries builds the four stage binaries once per test run (without -race: they are
+// the system under test here, not the code being raced).
+func stageBinaries(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "trawl-bin-")
+		if buildErr != nil {
+			return
+		}
+		root, _ := filepath.Abs("../..")
+		for _, st := range []string{"ingress", "cache", "fetcher", "parser"} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "trawl-"+st), "./services/"+st+"/cmd/trawl-"+st)
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("building %s: %v\n%s", st, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binDir
+}
+
+// proc is a stage process; its log is kept for the failure report.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	mu   *sync.Mutex
+	done chan error
+}
+
+func startProc(t *testing.T, bin, name string, env ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, cmd: exec.Command(bin), log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	p.cmd.Stdout, p.cmd.Stderr = pw, pw
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.log.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+		}
+	}()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	go func() { p.done <- p.cmd.Wait(); pw.Close() }()
+	t.Cleanup(func() {
+		p.stop(t)
+		if t.Failed() {
+			p.mu.Lock()
+			t.Logf("--- %s log:\n%s", name, p.log.String())
+			p.mu.Unlock()
+		}
+	})
+	return p
+}
+
+// stop sends SIGTERM and expects a clean exit within the drain time.
+func (p *proc) stop(t *testing.T) {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("%s exited with %v after SIGTERM", p.name, err)
+		}
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		t.Errorf("%s did not stop within 20s of SIGTERM", p.name)
+	}
+}
+
+// metric sums the samples of a counter whose labels contain every given label pair.
+func metric(t *testing.T, opsAddr, name string, labels ...string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + opsAddr + "/metrics")
+	if err != nil {
+		t.Fatalf("scrape %s: %v", opsAddr, err)
+	}
+	defer resp.Body.Close()
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		ok := true
+		for _, l := range labels {
+			ok = ok && strings.Contains(line, l)
+		}
+		if !ok {
+			continue
+		}
+		f := strings.Fields(line)
+		v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+		sum += v
+	}
+	return sum
+}
+
+// TestStagesAsProcesses runs each stage as its own binary on one NATS server, with two
+// fetchers, and checks a batch of distinct queries is answered and spread across both.
+func TestStagesAsProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the stage binaries; skipped in -short")
+	}
+	bin := stageBinaries(t)
+	ns := testkit.StartNATS(t)
+	sc := sim.DefaultConfig()
+	sc.Latency = 50 * time.Millisecond
+	engine := testkit.StartSim(t, sc)
+	common := []string{"TRAWL_NATS_URL=" + ns.ClientURL(), "TRAWL_LOG_LEVEL=warn"}
+	ops := func() string { return "TRAWL_OPS_ADDR=127.0.0.1:" + strconv.Itoa(testkit.FreePort(t)) }
+	startProc(t, filepath.Join(bin, "trawl-parser"), "parser", append(common, ops())...)
+	var fetcherOps []string
+	for i := range 2 {
+		o := ops()
+		fetcherOps = append(fetcherOps, strings.TrimPrefix(o, "TRAWL_OPS_ADDR="))
+		startProc(t, filepath.Join(bin, "trawl-fetcher"), fmt.Sprintf("fetcher-%d", i),
+			append(common, o, "TRAWL_ENGINE_URLS=duckduckgo="+engine.URL(), "TRAWL_FETCH_CONCURRENCY=4")...)
+	}
+	startProc(t, filepath.Join(bin, "trawl-cache"), "cache", append(common, ops())...)
+	httpAddr := "127.0.0.1:" + strconv.Itoa(testkit.FreePort(t))
+	startProc(t, filepath.Join(bin, "trawl-ingress"), "ingress", append(common, "TRAWL_HTTP_ADDR="+httpAddr)...)
+
+	base := "http://" + httpAddr
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, "ingress /readyz")
+	// Both fetchers must be attached before the batch, or one could take every job.
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		for _, o := range fetcherOps {
+			if resp, err := http.Get("http://" + o + "/readyz"); err != nil || resp.StatusCode != 200 {
+				return false
+			}
+		}
+		return true
+	}, "fetchers ready")
+
+	const n = 24
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(base + "/v1/search?q=" + url.QueryEscape(fmt.Sprintf("distinct query %d", i)))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			var r schemas.SearchResponse
+			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || resp.StatusCode != 200 || len(r.OrganicResults) < 10 {
+				errs <- fmt.Errorf("query %d: status %d, %d results, %v", i, resp.StatusCode, len(r.OrganicResults), err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var total float64
+	for i, o := range fetcherOps {
+		got := metric(t, o, "trawl_fetcher_jobs_total", `outcome="ok"`)
+		if got == 0 {
+			t.Errorf("fetcher %d did no job: the work queue did not spread", i)
+		}
+		total += got
+	}
+	if total != n {
+		t.Errorf("fetchers did %v jobs in all, want %d (one per distinct query)", total, n)
+	}
+	if got := engine.Requests(); got != n {
+		t.Errorf("engine saw %d requests, want %d", got, n)
+	}
+}
