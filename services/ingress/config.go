@@ -6,6 +6,7 @@ package ingress
 import (
 	"errors"
 	"flag"
+	"strings"
 
 	"github.com/trawl-dev/trawl/kit"
 )
@@ -17,12 +18,28 @@ type Config struct {
 	MaxBodyBytes int
 	// Deadlines are shared with the cache; the binary registers their flags once.
 	Deadlines kit.Deadlines
+
+	// KeysFile names the tenants-and-keys JSON file (keys.go); empty is open access.
+	KeysFile string
+	// RateLimitFailClosed answers 503 while the shared limiter (Redis) is unreachable, instead
+	// of falling back to each replica's own in-process limits.
+	RateLimitFailClosed bool
+	// IPRate and IPBurst limit each client address under open access (no keys file); 0 is off.
+	IPRate  float64
+	IPBurst int
+	// CORSOrigins is "" (no CORS headers), "*", or a comma-separated list of allowed origins.
+	CORSOrigins string
 }
 
 // RegisterFlags adds the ingress's flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "HTTP listen address")
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", 64<<10, "largest POST body accepted, bytes")
+	fs.StringVar(&c.KeysFile, "keys-file", "", "tenants and API keys, JSON (re-read on SIGHUP); empty: open access")
+	fs.BoolVar(&c.RateLimitFailClosed, "rate-limit-fail-closed", false, "answer 503 while Redis is down instead of limiting per replica")
+	fs.Float64Var(&c.IPRate, "ip-rate-limit", 0, "open access only: requests per second per client IP (0: off)")
+	fs.IntVar(&c.IPBurst, "ip-burst", 20, "open access only: burst per client IP")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
 }
 
 // DefaultConfig is the configuration with every default applied.
@@ -35,11 +52,21 @@ func DefaultConfig() Config {
 
 // Validate checks the configuration before anything listens.
 func (c *Config) Validate() error {
-	if c.HTTPAddr == "" {
+	switch {
+	case c.HTTPAddr == "":
 		return errors.New("http-addr is required")
-	}
-	if c.MaxBodyBytes < 1024 {
+	case c.MaxBodyBytes < 1024:
 		return errors.New("max-body-bytes must be at least 1024")
+	case c.IPRate < 0:
+		return errors.New("ip-rate-limit must be zero or more")
+	case c.IPRate > 0 && c.IPBurst < 1:
+		return errors.New("ip-burst must be at least 1")
+	}
+	for _, o := range strings.Split(c.CORSOrigins, ",") {
+		o = strings.TrimSpace(o)
+		if o != "" && o != "*" && !strings.Contains(o, "://") {
+			return errors.New("cors-origins: " + o + " is not an origin (scheme://host[:port]) or *")
+		}
 	}
 	return c.Deadlines.Validate()
 }

@@ -1,6 +1,9 @@
 package ingress
 
 import (
+	"strconv"
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
@@ -8,6 +11,19 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	authFailures     *prometheus.CounterVec
+	limited          *prometheus.CounterVec
+	limiterErrors    prometheus.Counter
+	limiterFallbacks prometheus.Counter
+	limiterUp        prometheus.Gauge
+	keyReloads       *prometheus.CounterVec
+	tenants          prometheus.Gauge
+
+	// Resolved series of requests and duration, so the hit path skips the label lookups.
+	mu       sync.RWMutex
+	counters map[uint32]prometheus.Counter
+	observer map[string]prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -22,5 +38,57 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "HTTP request latency, by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
+		authFailures: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_ingress_auth_failures_total",
+			Help: "Requests refused 401, by reason (missing, unknown, scheme).",
+		}, []string{"reason"}),
+		limited: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_ingress_rate_limited_total",
+			Help: "Requests refused by a limit, by tenant (\"ip\" under open access) and kind (rate_limited, quota_exceeded, unavailable).",
+		}, []string{"tenant", "kind"}),
+		limiterErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "trawl_ingress_rate_limiter_errors_total",
+			Help: "Calls to the shared (Redis) rate limiter that failed.",
+		}),
+		limiterFallbacks: f.NewCounter(prometheus.CounterOpts{
+			Name: "trawl_ingress_rate_limiter_fallbacks_total",
+			Help: "Requests limited without Redis while it was down (per replica, or refused when failing closed).",
+		}),
+		limiterUp: f.NewGauge(prometheus.GaugeOpts{
+			Name: "trawl_ingress_rate_limiter_redis_up",
+			Help: "1 while the shared (Redis) rate limiter answers, 0 while it is down.",
+		}),
+		keyReloads: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_ingress_keys_reloads_total",
+			Help: "Loads of the keys file, by result (ok, error).",
+		}, []string{"result"}),
+		tenants: f.NewGauge(prometheus.GaugeOpts{
+			Name: "trawl_ingress_tenants",
+			Help: "Tenants in the loaded keys file.",
+		}),
+		counters: map[uint32]prometheus.Counter{},
+		observer: map[string]prometheus.Observer{},
 	}
+}
+
+// routes are the route labels; a request's route is an index into it.
+var routes = [...]string{"/v1/search", "/v1/engines", "/healthz", "/readyz", "/metrics", "/openapi.json", "other"}
+
+// observe counts one request and its duration.
+func (m *metrics) observe(route int, code int, seconds float64) {
+	k := uint32(route)<<16 | uint32(code)
+	m.mu.RLock()
+	c, ok := m.counters[k]
+	o := m.observer[routes[route]]
+	m.mu.RUnlock()
+	if !ok || o == nil {
+		m.mu.Lock()
+		c = m.requests.WithLabelValues(routes[route], strconv.Itoa(code))
+		m.counters[k] = c
+		o = m.duration.WithLabelValues(routes[route])
+		m.observer[routes[route]] = o
+		m.mu.Unlock()
+	}
+	c.Inc()
+	o.Observe(seconds)
 }

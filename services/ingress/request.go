@@ -6,118 +6,245 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// queryParams are the parameters GET /v1/search accepts; anything else is rejected, so a typo
-// ("engnie") is an error rather than a silent default.
-var queryParams = map[string]bool{
-	"q": true, "engine": true, "page": true, "num": true, "hl": true, "gl": true, "safe": true,
-	"max_age": true, "no_cache": true, "timeout_ms": true,
+// The parameters of a search, in the query string of GET /v1/search or as members of the
+// JSON body of POST /v1/search. Anything else is rejected, so a typo ("engnie") is an error
+// rather than a silent default.
+const (
+	pQ = iota
+	pEngine
+	pPage
+	pNum
+	pHL
+	pGL
+	pSafe
+	pMaxAge
+	pNoCache
+	pTimeoutMS
+)
+
+var paramNames = [...]string{"q", "engine", "page", "num", "hl", "gl", "safe", "max_age", "no_cache", "timeout_ms"}
+
+var (
+	pageRange = "must be between 1 and " + strconv.Itoa(schemas.MaxPage)
+	numRange  = "must be between 1 and " + strconv.Itoa(schemas.MaxNum)
+)
+
+func paramIndex(name string) int {
+	for i, n := range paramNames {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func fieldError(field, msg string) schemas.FieldError {
+	return schemas.FieldError{Field: field, Message: msg}
 }
 
 // ParseQuery reads a search request from query arguments, collecting every problem. It checks
-// form (types, unknown and repeated parameters); Validate checks values.
+// form (unknown, repeated and empty parameters, types, explicit zeros); validate checks values.
 func ParseQuery(args *fasthttp.Args) (*schemas.SearchRequest, []schemas.FieldError) {
 	var r schemas.SearchRequest
 	var errs []schemas.FieldError
-	seen := map[string]bool{}
-	intArg := func(name string, v []byte) int {
-		n, err := strconv.Atoi(string(v))
-		if err != nil {
-			errs = append(errs, schemas.FieldError{Field: name, Message: "must be an integer"})
-		}
-		return n
-	}
+	var seen uint16
 	for k, v := range args.All() {
-		name := string(k)
-		if !queryParams[name] {
-			errs = append(errs, schemas.FieldError{Field: name, Message: "unknown parameter"})
+		i := paramIndex(string(k))
+		switch {
+		case i < 0:
+			errs = append(errs, fieldError(string(k), "unknown parameter"))
+			continue
+		case seen&(1<<i) != 0:
+			errs = append(errs, fieldError(paramNames[i], "given more than once"))
+			continue
+		case len(v) == 0:
+			seen |= 1 << i
+			errs = append(errs, fieldError(paramNames[i], "must not be empty"))
 			continue
 		}
-		if seen[name] {
-			errs = append(errs, schemas.FieldError{Field: name, Message: "given more than once"})
-			continue
-		}
-		seen[name] = true
-		switch name {
-		case "q":
-			r.Q = string(v)
-		case "engine":
-			r.Engine = string(v)
-		case "page":
-			r.Page = intArg(name, v)
-			if r.Page == 0 && len(v) > 0 {
-				errs = append(errs, schemas.FieldError{Field: name, Message: "must be between 1 and " + strconv.Itoa(schemas.MaxPage)})
-			}
-		case "num":
-			r.Num = intArg(name, v)
-		case "hl":
-			r.HL = string(v)
-		case "gl":
-			r.GL = string(v)
-		case "safe":
-			r.Safe = string(v)
-		case "max_age":
-			n := intArg(name, v)
-			r.MaxAge = &n
-		case "timeout_ms":
-			r.TimeoutMS = intArg(name, v)
-		case "no_cache":
-			b, err := strconv.ParseBool(string(v))
-			if err != nil {
-				errs = append(errs, schemas.FieldError{Field: name, Message: "must be true or false"})
-			}
-			r.NoCache = b
+		seen |= 1 << i
+		if e := setParam(&r, i, v, nil); e != "" {
+			errs = append(errs, fieldError(paramNames[i], e))
 		}
 	}
 	return &r, errs
 }
 
-// DecodeBody reads a search request from a JSON body: one object, no unknown fields, nothing
-// after it.
+// setParam sets parameter i from a query value (raw) or a JSON value (js), returning what is
+// wrong with it in form ("" when nothing).
+func setParam(r *schemas.SearchRequest, i int, raw []byte, js json.RawMessage) string {
+	if js != nil && string(js) == "null" {
+		return "must not be null"
+	}
+	str := func(dst *string) string {
+		if js == nil {
+			*dst = string(raw)
+			return ""
+		}
+		if json.Unmarshal(js, dst) != nil {
+			return "must be a string"
+		}
+		return ""
+	}
+	// zero, when set, is the complaint about an explicit 0 (which would read as "unset").
+	integer := func(dst *int, zero string) string {
+		var n int
+		var ok bool
+		if js == nil {
+			n, ok = parseDigits(raw)
+		} else {
+			ok = json.Unmarshal(js, &n) == nil
+		}
+		if !ok {
+			return "must be an integer"
+		}
+		if zero != "" && n == 0 {
+			return zero
+		}
+		*dst = n
+		return ""
+	}
+	switch i {
+	case pQ:
+		return str(&r.Q)
+	case pEngine:
+		return str(&r.Engine)
+	case pHL:
+		return str(&r.HL)
+	case pGL:
+		return str(&r.GL)
+	case pSafe:
+		return str(&r.Safe)
+	case pPage:
+		return integer(&r.Page, pageRange)
+	case pNum:
+		return integer(&r.Num, numRange)
+	case pTimeoutMS:
+		return integer(&r.TimeoutMS, "must be at least 1")
+	case pMaxAge:
+		var n int
+		if e := integer(&n, ""); e != "" {
+			return e
+		}
+		r.MaxAge = &n
+		return ""
+	case pNoCache:
+		var b bool
+		var err error
+		if js == nil {
+			b, err = strconv.ParseBool(string(raw))
+		} else {
+			err = json.Unmarshal(js, &b)
+		}
+		if err != nil {
+			return "must be true or false"
+		}
+		r.NoCache = b
+	}
+	return ""
+}
+
+// parseDigits reads a query integer: an optional minus and 1–9 digits, nothing else (no "+",
+// no spaces), without allocating.
+func parseDigits(b []byte) (int, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// DecodeBody reads a search request from a JSON body: one object, nothing after it. It walks
+// the members itself rather than decoding into the struct, so that every unknown, repeated,
+// null or mistyped member is reported at once (a plain strict decoder stops at the first).
 func DecodeBody(body []byte) (*schemas.SearchRequest, []schemas.FieldError) {
-	var r schemas.SearchRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, []schemas.FieldError{bodyError(err)}
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, []schemas.FieldError{fieldError("body", "must be a JSON object")}
+	}
+	var r schemas.SearchRequest
+	var errs []schemas.FieldError
+	var seen uint16
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, []schemas.FieldError{bodyError(err)}
+		}
+		name, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, []schemas.FieldError{bodyError(err)}
+		}
+		i := paramIndex(name)
+		switch {
+		case i < 0:
+			errs = append(errs, fieldError(name, "unknown field"))
+			continue
+		case seen&(1<<i) != 0:
+			errs = append(errs, fieldError(name, "given more than once"))
+			continue
+		}
+		seen |= 1 << i
+		if e := setParam(&r, i, nil, raw); e != "" {
+			errs = append(errs, fieldError(name, e))
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
 		return nil, []schemas.FieldError{bodyError(err)}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, []schemas.FieldError{{Field: "body", Message: "must hold exactly one JSON object"}}
+		return nil, []schemas.FieldError{fieldError("body", "must hold exactly one JSON object")}
 	}
-	return &r, nil
+	return &r, errs
 }
 
-// bodyError names the field a JSON decoding error is about, where it can.
+// bodyError describes a body that is not JSON.
 func bodyError(err error) schemas.FieldError {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return schemas.FieldError{Field: te.Field, Message: "must be of type " + te.Type.String()}
-	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return schemas.FieldError{Field: strings.Trim(f, `"`), Message: "unknown field"}
-	}
 	if errors.Is(err, io.EOF) {
-		return schemas.FieldError{Field: "body", Message: "is empty"}
+		return fieldError("body", "is empty")
 	}
-	return schemas.FieldError{Field: "body", Message: "malformed JSON: " + strings.TrimPrefix(msg, "json: ")}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fieldError("body", "malformed JSON: unexpected end")
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fieldError("body", "malformed JSON at byte "+strconv.FormatInt(se.Offset, 10)+": "+se.Error())
+	}
+	return fieldError("body", "malformed JSON: "+err.Error())
 }
 
 // validate runs both checks: form errors first, then value errors of the fields that parsed.
 func validate(r *schemas.SearchRequest, form []schemas.FieldError, known func(string) bool, maxTimeoutMS int) []schemas.FieldError {
-	bad := map[string]bool{}
-	for _, e := range form {
-		bad[e.Field] = true
-	}
 	errs := form
 	for _, e := range r.Validate(known, maxTimeoutMS) {
-		if !bad[e.Field] {
+		dup := false
+		for _, f := range form {
+			dup = dup || f.Field == e.Field
+		}
+		if !dup {
 			errs = append(errs, e)
 		}
 	}

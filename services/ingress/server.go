@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
@@ -33,6 +35,9 @@ type Deps struct {
 	Metrics  prometheus.Registerer
 	Gatherer prometheus.Gatherer
 	Probe    *kit.Probe
+	// RedisURL, when set, shares rate limits and quotas across every ingress replica
+	// (kit.Common.RedisURL); empty keeps them in process.
+	RedisURL string
 }
 
 // Server is one ingress.
@@ -44,6 +49,13 @@ type Server struct {
 	m       *metrics
 	probe   *kit.Probe
 	metrics fasthttp.RequestHandler
+
+	// keys is nil under open access; Reload swaps it.
+	keys atomic.Pointer[keyring]
+	lim  limiter
+	rdb  *redis.Client
+	ips  *ipPolicies
+	cors *cors
 
 	srv  *fasthttp.Server
 	ln   net.Listener
@@ -57,7 +69,7 @@ type Server struct {
 	handlers fasthttp.RequestHandler
 }
 
-// New checks the configuration and builds an ingress; Start listens.
+// New checks the configuration, loads the keys file and builds an ingress; Start listens.
 func New(cfg Config, d Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -75,7 +87,35 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Probe == nil {
 		d.Probe = kit.NewProbe()
 	}
-	s := &Server{cfg: cfg, nc: d.NC, engines: d.Engines, log: d.Log, m: newMetrics(d.Metrics), probe: d.Probe}
+	s := &Server{cfg: cfg, nc: d.NC, engines: d.Engines, log: d.Log, m: newMetrics(d.Metrics), probe: d.Probe,
+		lim: localLimiter{}, cors: newCORS(cfg.CORSOrigins)}
+	if cfg.KeysFile != "" {
+		if err := s.Reload(); err != nil {
+			return nil, err
+		}
+	} else {
+		s.log.Warn("no keys file (--keys-file): open access, every request is admitted without an API key")
+		if cfg.IPRate > 0 {
+			s.ips = newIPPolicies(cfg.IPRate, cfg.IPBurst)
+		}
+	}
+	if d.RedisURL != "" {
+		opts, err := redis.ParseURL(d.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("ingress: redis url: %w", err)
+		}
+		// A rate-limit check sits on every request: fail fast and fall back rather than wait.
+		for _, t := range []*time.Duration{&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout} {
+			if *t == 0 {
+				*t = 250 * time.Millisecond
+			}
+		}
+		if opts.MaxRetries == 0 {
+			opts.MaxRetries = -1
+		}
+		s.rdb = redis.NewClient(opts)
+		s.lim = newRedisLimiter(s.rdb, cfg.RateLimitFailClosed, s.log, s.m)
+	}
 	if d.Gatherer != nil {
 		s.metrics = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -89,19 +129,40 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.handlers = fasthttp.CompressHandlerLevel(s.route, fasthttp.CompressDefaultCompression)
 	s.srv = &fasthttp.Server{
 		Handler:      s.handlers,
+		ErrorHandler: s.malformed,
 		Name:         "trawl",
 		ReadTimeout:  30 * time.Second,
 		WriteTimeout: cfg.Deadlines.Max + 10*time.Second,
 		IdleTimeout:  2 * time.Minute,
-		// Bodies past MaxBodyBytes still get a problem+json 413 from the handler; only truly
-		// huge ones are cut off by fasthttp itself.
-		MaxRequestBodySize:            4 << 20,
-		NoDefaultServerHeader:         true,
-		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: false,
-		CloseOnShutdown:               true,
+		// A q of 2048 bytes, percent-encoded, is up to 6 KiB of request line.
+		ReadBufferSize: 16 << 10,
+		// Bodies past MaxBodyBytes get a problem+json 413 from the handler once read; only
+		// much larger ones are cut off while reading (also a problem+json 413, by malformed).
+		MaxRequestBodySize:    max(1<<20, 16*cfg.MaxBodyBytes),
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		CloseOnShutdown:       true,
 	}
 	return s, nil
+}
+
+// Reload re-reads the keys file (on SIGHUP). A file that fails to load leaves the keys in
+// force unchanged; tenants that stay keep their limiter state.
+func (s *Server) Reload() error {
+	if s.cfg.KeysFile == "" {
+		return nil
+	}
+	ring, err := loadKeys(s.cfg.KeysFile, s.keys.Load())
+	if err != nil {
+		s.m.keyReloads.WithLabelValues("error").Inc()
+		s.log.Error("keys file not loaded; the keys in force stay", "err", err)
+		return fmt.Errorf("ingress: keys file: %w", err)
+	}
+	s.keys.Store(ring)
+	s.m.keyReloads.WithLabelValues("ok").Inc()
+	s.m.tenants.Set(float64(len(ring.tenants)))
+	s.log.Info("keys file loaded", "path", s.cfg.KeysFile, "tenants", len(ring.tenants))
+	return nil
 }
 
 // Handler is the ingress's request handler, for tests that drive it without a listener.
@@ -147,27 +208,46 @@ func (s *Server) Stop() {
 		if s.svc != nil {
 			s.svc.Stop()
 		}
+		if s.rdb != nil {
+			s.rdb.Close()
+		}
 	})
 }
 
+// Route indexes into routes (metrics.go).
+const (
+	routeSearch = iota
+	routeEngines
+	routeHealth
+	routeReady
+	routeMetrics
+	routeOpenAPI
+	routeOther
+)
+
 func (s *Server) route(c *fasthttp.RequestCtx) {
 	start := time.Now()
-	reqID := string(c.Request.Header.Peek("X-Request-Id"))
-	if reqID == "" || len(reqID) > 128 {
-		reqID = nuid.Next()
-	}
+	reqID := requestID(c)
 	c.Response.Header.Set("X-Request-Id", reqID)
-	path := string(c.Path())
-	route := path
-	switch path {
+	preflight := s.cors.apply(c)
+	route := routeOther
+	switch string(c.Path()) {
 	case "/v1/search":
-		s.search(c, reqID, start)
+		route = routeSearch
+		if !preflight {
+			s.search(c, reqID, start)
+		}
 	case "/v1/engines":
-		s.listEngines(c)
+		route = routeEngines
+		if !preflight {
+			s.listEngines(c, reqID, start)
+		}
 	case "/healthz":
+		route = routeHealth
 		c.SetContentType("text/plain; charset=utf-8")
 		c.SetBodyString("ok\n")
 	case "/readyz":
+		route = routeReady
 		c.SetContentType("text/plain; charset=utf-8")
 		if err := s.probe.Ready(); err != nil {
 			c.SetStatusCode(fasthttp.StatusServiceUnavailable)
@@ -176,17 +256,80 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		}
 		c.SetBodyString("ready\n")
 	case "/metrics":
+		route = routeMetrics
 		if s.metrics == nil {
 			s.problem(c, schemas.NewError(schemas.TypeNotFound, "metrics are served elsewhere"), reqID)
 			break
 		}
 		s.metrics(c)
+	case "/openapi.json":
+		route = routeOpenAPI
+		c.SetContentType("application/json")
+		c.SetBody(schemas.OpenAPI())
 	default:
-		route = "other"
-		s.problem(c, schemas.Errorf(schemas.TypeNotFound, "no route %s", path), reqID)
+		if !preflight {
+			s.problem(c, schemas.Errorf(schemas.TypeNotFound, "no route %s", c.Path()), reqID)
+		}
 	}
-	s.m.requests.WithLabelValues(route, strconv.Itoa(c.Response.StatusCode())).Inc()
-	s.m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	code := c.Response.StatusCode()
+	s.m.observe(route, code, time.Since(start).Seconds())
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("request", "request_id", reqID, "method", string(c.Method()), "path", string(c.Path()),
+			"status", code, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	}
+}
+
+// requestID keeps the client's X-Request-Id when it is short printable ASCII (it goes into
+// headers and logs), and makes one otherwise.
+func requestID(c *fasthttp.RequestCtx) string {
+	id := c.Request.Header.Peek("X-Request-Id")
+	if len(id) == 0 || len(id) > 128 {
+		return nuid.Next()
+	}
+	for _, b := range id {
+		if b < 0x21 || b > 0x7e {
+			return nuid.Next()
+		}
+	}
+	return string(id)
+}
+
+// gate authenticates a request and applies its limits, answering it when it may not pass.
+func (s *Server) gate(c *fasthttp.RequestCtx, reqID string, now time.Time) (*tenant, bool) {
+	t, e := s.authenticate(c)
+	if e != nil {
+		s.problem(c, e, reqID)
+		return nil, false
+	}
+	var p *policy
+	name := ""
+	switch {
+	case t != nil:
+		p, name = t.pol, t.name
+	case s.ips != nil:
+		p, name = s.ips.get(c.RemoteIP(), now), "ip"
+	}
+	if !p.limited() {
+		return t, true
+	}
+	d := s.lim.take(p, now)
+	setRateHeaders(&c.Response.Header, p, d, now)
+	if d.kind == "" {
+		return t, true
+	}
+	s.m.limited.WithLabelValues(name, d.kind).Inc()
+	var e2 *schemas.Error
+	switch d.kind {
+	case schemas.TypeQuotaExceeded:
+		e2 = schemas.Errorf(d.kind, "the daily quota of %d requests is used up; it renews at 00:00 UTC", p.quota)
+	case schemas.TypeRateLimited:
+		e2 = schemas.Errorf(d.kind, "more than %d requests at once or %.4g per second", p.rate.burst, float64(time.Second)/float64(p.rate.interval))
+	default:
+		e2 = schemas.NewError(d.kind, "the rate limiter is unavailable")
+	}
+	e2.RetryAfterMS = max(1, (d.retryAfter + time.Millisecond - 1).Milliseconds())
+	s.problem(c, e2, reqID)
+	return t, false
 }
 
 func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
@@ -194,17 +337,24 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		r    *schemas.SearchRequest
 		form []schemas.FieldError
 	)
-	switch {
-	case c.IsGet():
+	if !c.IsGet() && !c.IsPost() {
+		c.Response.Header.Set("Allow", "GET, POST")
+		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed on /v1/search", c.Method()), reqID)
+		return
+	}
+	if _, ok := s.gate(c, reqID, start); !ok {
+		return
+	}
+	if c.IsGet() {
 		r, form = ParseQuery(c.QueryArgs())
-	case c.IsPost():
+	} else {
 		body := c.PostBody()
 		if len(body) > s.cfg.MaxBodyBytes {
 			s.problem(c, schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(body), s.cfg.MaxBodyBytes), reqID)
 			return
 		}
 		if c.QueryArgs().Len() > 0 {
-			form = append(form, schemas.FieldError{Field: "query", Message: "POST takes its parameters in the JSON body only"})
+			form = append(form, fieldError("query", "POST takes its parameters in the JSON body only"))
 		}
 		var ferr []schemas.FieldError
 		r, ferr = DecodeBody(body)
@@ -213,24 +363,29 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 			s.problem(c, schemas.ValidationError(form), reqID)
 			return
 		}
-	default:
-		c.Response.Header.Set("Allow", "GET, POST")
-		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed on /v1/search", c.Method()), reqID)
-		return
 	}
 	if errs := validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
 		s.problem(c, schemas.ValidationError(errs), reqID)
+		return
+	}
+	if !s.nc.IsConnected() {
+		// Requests would wait in the client's reconnect buffer until their deadline.
+		e := schemas.NewError(schemas.TypeUnavailable, "not connected to NATS")
+		e.RetryAfterMS = 1000
+		s.problem(c, e, reqID)
 		return
 	}
 	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
 	msg := nats.NewMsg(schemas.SubjectSearch)
 	msg.Data = data
-	msg.Header.Set(schemas.HeaderRequestID, reqID)
-	msg.Header.Set(schemas.HeaderDeadline, schemas.FormatDeadline(deadline))
+	msg.Header[schemas.HeaderRequestID] = []string{reqID}
+	msg.Header[schemas.HeaderDeadline] = []string{schemas.FormatDeadline(deadline)}
 	// The cache answers 504 at the deadline itself; the grace lets that typed answer arrive
 	// before the ingress gives up on its own.
+	sent := time.Now()
 	reply, err := s.nc.RequestMsg(msg, time.Until(deadline)+50*time.Millisecond)
+	round := time.Since(sent)
 	if err != nil {
 		var e *schemas.Error
 		switch {
@@ -251,14 +406,37 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, e, reqID)
 		return
 	}
-	state := reply.Header.Get(schemas.HeaderCache)
-	c.Response.Header.Set("X-Cache", strings.ToUpper(state))
-	c.Response.Header.Set("Server-Timing", "total;dur="+strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 2, 64))
+	c.Response.Header.Set("X-Cache", cacheHeader(reply.Header.Get(schemas.HeaderCache)))
+	var buf [160]byte
+	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), round, reply.Header.Get(schemas.HeaderTimings)))
 	c.SetContentType("application/json")
 	c.SetBody(reply.Data)
 }
 
-func (s *Server) listEngines(c *fasthttp.RequestCtx) {
+// cacheHeader is the X-Cache value of a Trawl-Cache state.
+func cacheHeader(state string) string {
+	switch state {
+	case "hit":
+		return "HIT"
+	case "miss":
+		return "MISS"
+	case "stale":
+		return "STALE"
+	case "coalesced":
+		return "COALESCED"
+	}
+	return "UNKNOWN"
+}
+
+func (s *Server) listEngines(c *fasthttp.RequestCtx, reqID string, start time.Time) {
+	if !c.IsGet() && !c.IsHead() {
+		c.Response.Header.Set("Allow", "GET")
+		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed on /v1/engines", c.Method()), reqID)
+		return
+	}
+	if _, ok := s.gate(c, reqID, start); !ok {
+		return
+	}
 	type engineInfo struct {
 		Name    string `json:"name"`
 		BaseURL string `json:"base_url"`
@@ -283,9 +461,27 @@ func (s *Server) problem(c *fasthttp.RequestCtx, e *schemas.Error, reqID string)
 	if e.RetryAfterMS > 0 {
 		c.Response.Header.Set("Retry-After", strconv.FormatInt((e.RetryAfterMS+999)/1000, 10))
 	}
+	if e.Status >= 500 {
+		s.log.Warn("request failed", "request_id", reqID, "path", e.Instance, "kind", e.Kind, "detail", e.Detail)
+	}
 	c.SetStatusCode(e.Status)
 	c.SetContentType("application/problem+json")
 	c.SetBody(e.JSON())
+}
+
+// malformed answers a request fasthttp could not read, as problem+json like every other error.
+func (s *Server) malformed(c *fasthttp.RequestCtx, err error) {
+	var e *schemas.Error
+	var small *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		e = schemas.Errorf(schemas.TypeTooLarge, "body is over the limit of %d bytes", s.cfg.MaxBodyBytes)
+	case errors.As(err, &small):
+		e = schemas.ValidationError([]schemas.FieldError{fieldError("request", "request line and headers must fit in 16 KiB")})
+	default:
+		e = schemas.ValidationError([]schemas.FieldError{fieldError("request", "malformed HTTP request")})
+	}
+	s.problem(c, e, nuid.Next())
 }
 
 // responderPresent pings the cache service (cached for a second) so /readyz reports whether a
