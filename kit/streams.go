@@ -2,20 +2,115 @@ package kit
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// EnsureStreams creates or updates every stream declared in schemas.Streams, so a stage that
-// starts first sets them up and a changed limit is applied, not silently ignored.
+// EnsureStreams reconciles every stream declared in schemas.Streams with the server: a missing
+// stream is created, one whose settings differ is updated, and when the server refuses the
+// update (storage type, or replicas > 1 on a server without a cluster) the error is a
+// *StreamConfigError naming the stream and the fields, so a stage never runs silently on a
+// stream that is not the one declared.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, l schemas.StreamLimits) error {
 	for _, cfg := range schemas.Streams(l) {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return fmt.Errorf("stream %s: %w", cfg.Name, err)
+		if err := EnsureStream(ctx, js, cfg); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// StreamConfigError is an existing stream whose settings differ from the declared ones and
+// could not be brought in line.
+type StreamConfigError struct {
+	Stream string
+	// Fields are the differing settings, "Replicas: 1 → 3".
+	Fields []string
+	Err    error
+}
+
+func (e *StreamConfigError) Error() string {
+	return fmt.Sprintf("stream %s differs from its declaration (%s) and cannot be updated: %v",
+		e.Stream, strings.Join(e.Fields, "; "), e.Err)
+}
+
+func (e *StreamConfigError) Unwrap() error { return e.Err }
+
+// EnsureStream creates want, or updates the existing stream of that name when its settings
+// differ, and checks that the server kept what was asked.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
+	s, err := js.Stream(ctx, want.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = js.CreateStream(ctx, want)
+		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			if err != nil {
+				return fmt.Errorf("stream %s: create: %w", want.Name, err)
+			}
+			return nil
+		}
+		// Another stage created it a moment ago, perhaps with other settings: reconcile.
+		s, err = js.Stream(ctx, want.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", want.Name, err)
+	}
+	diff := StreamDiff(s.CachedInfo().Config, want)
+	if len(diff) == 0 {
+		return nil
+	}
+	s, err = js.UpdateStream(ctx, want)
+	if err != nil {
+		return &StreamConfigError{Stream: want.Name, Fields: diff, Err: err}
+	}
+	if left := StreamDiff(s.CachedInfo().Config, want); len(left) > 0 {
+		return &StreamConfigError{Stream: want.Name, Fields: left, Err: errors.New("the server accepted the update but kept these settings")}
+	}
+	return nil
+}
+
+// StreamDiff lists the declared settings of want that differ in have, as "Field: have → want".
+// Fields left at their zero value in want are the server's to default and are not compared,
+// except the enumerations whose zero value is itself a choice (storage, retention, discard)
+// and Replicas (0 means 1).
+func StreamDiff(have, want jetstream.StreamConfig) []string {
+	var diff []string
+	note := func(field string, h, w any) { diff = append(diff, fmt.Sprintf("%s: %v → %v", field, h, w)) }
+	if have.Storage != want.Storage {
+		note("Storage", have.Storage, want.Storage)
+	}
+	if have.Retention != want.Retention {
+		note("Retention", have.Retention, want.Retention)
+	}
+	if have.Discard != want.Discard {
+		note("Discard", have.Discard, want.Discard)
+	}
+	if hr, wr := max(have.Replicas, 1), max(want.Replicas, 1); hr != wr {
+		note("Replicas", hr, wr)
+	}
+	for k, v := range want.Metadata {
+		if have.Metadata[k] != v {
+			note("Metadata["+k+"]", have.Metadata[k], v)
+		}
+	}
+	skip := map[string]bool{"Storage": true, "Retention": true, "Discard": true, "Replicas": true, "Metadata": true}
+	hv, wv := reflect.ValueOf(have), reflect.ValueOf(want)
+	for i := range wv.NumField() {
+		name := wv.Type().Field(i).Name
+		w := wv.Field(i)
+		if skip[name] || w.IsZero() {
+			continue
+		}
+		if h := hv.Field(i); !reflect.DeepEqual(h.Interface(), w.Interface()) {
+			note(name, h.Interface(), w.Interface())
+		}
+	}
+	slices.Sort(diff)
+	return diff
 }
