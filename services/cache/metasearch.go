@@ -2,11 +2,198 @@ package cache
 
 import (
 	"context"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nuid"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// metasearch fans a multi-engine request out; see merge.go.
-func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqID string, start interface{}) ([]byte, string, *schemas.Error) {
-	return nil, "miss", schemas.NewError(schemas.TypeValidation, "metasearch is not available yet")
+// rrfK is the constant of reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009):
+// large enough that a single engine's top result does not drown agreement between engines.
+const rrfK = 60
+
+// metasearch answers engine=a,b,c: each engine is asked in parallel through the ordinary path
+// (so each is cached and coalesced on its own), then the answers are merged. One engine failing
+// does not fail the answer; it is reported in search_metadata.engines.
+//
+// Ranking: a result's score is the sum over the engines that returned it of 1/(60 + position),
+// results are ordered by score (ties: best single position, then the engines' order in the
+// request), and results are the same when their normalised URLs are (see normalizeURL).
+func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqID string, start time.Time) ([]byte, string, *schemas.Error) {
+	names := r.Engines()
+	type answer struct {
+		body  *schemas.SearchBody
+		state string
+		err   *schemas.Error
+	}
+	answers := make([]answer, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			one := *r
+			one.Engine = name
+			ent, state, err := s.get(ctx, &one, reqID)
+			if err != nil {
+				answers[i] = answer{state: state, err: err}
+				return
+			}
+			var b schemas.SearchBody
+			if jerr := json.Unmarshal(ent.Body, &b); jerr != nil {
+				answers[i] = answer{err: schemas.Errorf(schemas.TypeInternal, "stored answer unreadable: %v", jerr)}
+				return
+			}
+			answers[i] = answer{body: &b, state: state}
+		}()
+	}
+	wg.Wait()
+
+	outcomes := make(map[string]schemas.EngineOutcome, len(names))
+	var bodies []*schemas.SearchBody
+	var engineOf []string
+	var firstErr *schemas.Error
+	allHit := true
+	for i, a := range answers {
+		if a.err != nil {
+			outcomes[names[i]] = schemas.EngineOutcome{Status: outcomeStatus(a.err), Error: a.err.Detail, Cache: a.state}
+			if firstErr == nil {
+				firstErr = a.err
+			}
+			continue
+		}
+		outcomes[names[i]] = schemas.EngineOutcome{Status: "answered", Results: len(a.body.OrganicResults), Cache: a.state}
+		bodies = append(bodies, a.body)
+		engineOf = append(engineOf, names[i])
+		allHit = allHit && a.state == "hit"
+	}
+	if len(bodies) == 0 {
+		e := *firstErr
+		e.Detail = "every engine failed: " + e.Detail
+		return nil, "miss", &e
+	}
+	merged := merge(r, bodies, engineOf)
+	body, _ := json.Marshal(merged)
+	state := "miss"
+	if allHit {
+		state = "hit"
+	}
+	meta := &schemas.SearchMetadata{
+		ID: nuid.Next(), RequestID: reqID, Status: "Success", Engine: r.Engine, Cache: state,
+		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
+		TimingsMS: schemas.Timings{Cache: msSince(start)},
+		Engines:   outcomes,
+	}
+	return schemas.ComposeResponse(meta, body), state, nil
+}
+
+func outcomeStatus(e *schemas.Error) string {
+	switch e.Kind {
+	case schemas.TypeBlocked:
+		return "blocked"
+	case schemas.TypeTimeout:
+		return "timed_out"
+	}
+	return "failed"
+}
+
+// merge fuses the engines' answers (see metasearch for the formula).
+func merge(r *schemas.SearchRequest, bodies []*schemas.SearchBody, engineOf []string) *schemas.SearchBody {
+	type acc struct {
+		res   schemas.OrganicResult
+		score float64
+		best  int
+		first int // index of the first engine that returned it
+	}
+	byURL := map[string]*acc{}
+	var order []*acc
+	out := &schemas.SearchBody{SearchParameters: *r, Pagination: schemas.Pagination{Current: r.Page}}
+	out.SearchParameters.MaxAge, out.SearchParameters.NoCache, out.SearchParameters.TimeoutMS = nil, false, 0
+	seenRelated := map[string]bool{}
+	for i, b := range bodies {
+		for _, o := range b.OrganicResults {
+			k := normalizeURL(o.URL)
+			a, ok := byURL[k]
+			if !ok {
+				a = &acc{res: o, best: o.Position, first: i}
+				a.res.Engines = nil
+				byURL[k] = a
+				order = append(order, a)
+			}
+			a.score += 1 / float64(rrfK+o.Position)
+			if o.Position < a.best {
+				a.best = o.Position
+			}
+			if a.res.Snippet == "" {
+				a.res.Snippet = o.Snippet
+			}
+			a.res.Engines = append(a.res.Engines, engineOf[i])
+		}
+		for _, ad := range b.Ads {
+			ad.Position = len(out.Ads) + 1
+			out.Ads = append(out.Ads, ad)
+		}
+		for _, rs := range b.RelatedSearches {
+			if k := strings.ToLower(rs.Query); !seenRelated[k] {
+				seenRelated[k] = true
+				out.RelatedSearches = append(out.RelatedSearches, rs)
+			}
+		}
+		if out.AnswerBox == nil {
+			out.AnswerBox = b.AnswerBox
+		}
+		if b.Pagination.Next > 0 {
+			out.Pagination.Next = b.Pagination.Next
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		if a.best != b.best {
+			return a.best < b.best
+		}
+		return a.first < b.first
+	})
+	out.OrganicResults = make([]schemas.OrganicResult, len(order))
+	for i, a := range order {
+		a.res.Position = i + 1
+		out.OrganicResults[i] = a.res
+	}
+	if out.Pagination.Next > 0 {
+		q := url.Values{"q": {r.Q}, "engine": {r.Engine}}
+		q.Set("page", strconv.Itoa(out.Pagination.Next))
+		out.Pagination.NextURL = "/v1/search?" + q.Encode()
+	}
+	return out
+}
+
+// normalizeURL is the identity of a result across engines: scheme-less, lower-case host without
+// "www.", no fragment, no trailing slash, tracking parameters (utm_*) dropped, the rest sorted.
+func normalizeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "utm_") {
+			q.Del(k)
+		}
+	}
+	path := strings.TrimSuffix(u.EscapedPath(), "/")
+	s := host + path
+	if enc := q.Encode(); enc != "" {
+		s += "?" + enc
+	}
+	return s
 }

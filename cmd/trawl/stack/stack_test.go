@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -311,5 +312,44 @@ func TestHealthAndReadiness(t *testing.T) {
 	e.st.Close()
 	if _, err := http.Get(e.base + "/healthz"); err == nil {
 		t.Errorf("ingress still answering after Close")
+	}
+}
+
+// TestMetasearch: engine=a,b fans out; an engine that fails is reported, not fatal.
+func TestMetasearch(t *testing.T) {
+	dead := "http://127.0.0.1:" + fmt.Sprint(testkit.FreePort(t))
+	// bing points at a port nobody listens on: it fails fast.
+	st := start(t, func(c *stack.Config) {
+		c.Fetcher.MaxAttempts = 1
+		c.Fetcher.EngineURLs += ",bing=" + dead
+	}, nil)
+	rp := st.get(t, "/v1/search?q=meta&engine=duckduckgo,bing")
+	if rp.status != 200 {
+		t.Fatalf("status %d: %s", rp.status, rp.body)
+	}
+	r := decodeResponse(t, rp.body)
+	if len(r.OrganicResults) < 10 {
+		t.Errorf("%d merged results, want duckduckgo's ≥ 10", len(r.OrganicResults))
+	}
+	for _, o := range r.OrganicResults {
+		if len(o.Engines) != 1 || o.Engines[0] != "duckduckgo" {
+			t.Fatalf("result %+v: engines %v", o, o.Engines)
+		}
+	}
+	got := r.SearchMetadata.Engines
+	if got["duckduckgo"].Status != "answered" || got["duckduckgo"].Results < 10 {
+		t.Errorf("duckduckgo outcome %+v", got["duckduckgo"])
+	}
+	if got["bing"].Status != "failed" || got["bing"].Error == "" {
+		t.Errorf("bing outcome %+v, want failed with a reason", got["bing"])
+	}
+	// Each engine is cached on its own: duckduckgo alone is now a hit.
+	if rp := st.get(t, "/v1/search?q=meta&engine=duckduckgo"); rp.header.Get("X-Cache") != "HIT" {
+		t.Errorf("duckduckgo alone after metasearch: X-Cache %q", rp.header.Get("X-Cache"))
+	}
+	// Every engine failing is the engines' error, not a 200.
+	rp = st.get(t, "/v1/search?q=meta2&engine=bing")
+	if rp.status != 502 {
+		t.Errorf("bing alone: status %d", rp.status)
 	}
 }
