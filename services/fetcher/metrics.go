@@ -8,8 +8,20 @@ import (
 type metrics struct {
 	jobs     *prometheus.CounterVec
 	attempts *prometheus.CounterVec
+	perJob   prometheus.Histogram
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+
+	breakerState *prometheus.GaugeVec
+	budgetDenied *prometheus.CounterVec
+	deadLetters  *prometheus.CounterVec
+	politeWait   prometheus.Histogram
+
+	proxyAttempts  *prometheus.CounterVec
+	proxyHealth    *prometheus.GaugeVec
+	proxyState     *prometheus.GaugeVec
+	proxyEvictions *prometheus.CounterVec
+	proxyProbes    *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -17,12 +29,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return &metrics{
 		jobs: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_fetcher_jobs_total",
-			Help: "Fetch jobs finished, by engine and outcome (ok, failed, expired, malformed, requeued).",
+			Help: "Fetch jobs finished, by engine and outcome (ok, failed, circuit_open, expired, malformed, requeued).",
 		}, []string{"engine", "outcome"}),
 		attempts: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_fetcher_attempts_total",
-			Help: "Upstream attempts, by engine and result (ok, status code, error).",
+			Help: "Upstream attempts, by engine and result (ok, status code, blocked, unrecognised, timeout, error).",
 		}, []string{"engine", "result"}),
+		perJob: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "trawl_fetcher_attempts_per_job",
+			Help:    "Upstream attempts a job took.",
+			Buckets: []float64{1, 2, 3, 4, 5, 6, 8, 10, 15, 20},
+		}),
 		duration: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "trawl_fetcher_fetch_duration_seconds",
 			Help:    "Time to fetch a page, all attempts included.",
@@ -32,5 +49,42 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "trawl_fetcher_in_flight",
 			Help: "Jobs this fetcher is working on.",
 		}),
+		breakerState: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "trawl_fetcher_breaker_state",
+			Help: "Circuit breaker state per engine: 0 closed, 1 half-open, 2 open.",
+		}, []string{"engine"}),
+		budgetDenied: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_fetcher_retry_budget_exhausted_total",
+			Help: "Retries not made because the retry budget was spent.",
+		}, []string{"engine"}),
+		deadLetters: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_fetcher_dead_letters_total",
+			Help: "Jobs sent to the dead-letter subject, by reason (malformed, max_deliveries).",
+		}, []string{"reason"}),
+		politeWait: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "trawl_fetcher_politeness_wait_seconds",
+			Help:    "Time an attempt waited for its host's concurrency slot and minimum interval.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
+		}),
+		proxyAttempts: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_fetcher_proxy_attempts_total",
+			Help: "Attempts per proxy, by outcome (ok, route_failed, upstream_error, cancelled, final).",
+		}, []string{"proxy", "outcome"}),
+		proxyHealth: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "trawl_fetcher_proxy_health",
+			Help: "Proxy health score in [0,1] (EWMA of attempt outcomes).",
+		}, []string{"proxy"}),
+		proxyState: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "trawl_fetcher_proxy_state",
+			Help: "Proxy state: 0 active, 1 evicted, 2 probing.",
+		}, []string{"proxy"}),
+		proxyEvictions: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_fetcher_proxy_evictions_total",
+			Help: "Times a proxy was evicted from the pool.",
+		}, []string{"proxy"}),
+		proxyProbes: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_fetcher_proxy_probes_total",
+			Help: "Probes of evicted proxies, by result (pass, fail).",
+		}, []string{"proxy", "result"}),
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -29,29 +28,37 @@ type Deps struct {
 	Streams schemas.StreamLimits
 	Log     *slog.Logger
 	Metrics prometheus.Registerer
-	// Transport overrides the HTTP transport (tests); nil builds the default.
+	// Transport overrides the direct route's HTTP transport (tests); nil builds the default.
 	Transport http.RoundTripper
 }
 
 // Service is one fetcher.
 type Service struct {
-	cfg     Config
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	engines *engines.Registry
-	streams schemas.StreamLimits
-	log     *slog.Logger
-	m       *metrics
-	client  *http.Client
+	cfg      Config
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	engines  *engines.Registry
+	streams  schemas.StreamLimits
+	log      *slog.Logger
+	m        *metrics
+	pool     *pool
+	budget   *retryBudget
+	breakers *breakers
+	polite   *politeness
 
-	sem  chan struct{}
-	wg   sync.WaitGroup
-	cc   jetstream.ConsumeContext
-	svc  micro.Service
-	stop sync.Once
+	sem     chan struct{}
+	wg      sync.WaitGroup
+	cc      jetstream.ConsumeContext
+	svc     micro.Service
+	deadSub *nats.Subscription
+	stop    sync.Once
 	// ctx is cancelled when Stop gives up waiting, to cut off fetches still running.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// bgCtx stops the background work (probes) at Stop.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
 }
 
 // New checks the configuration and builds a fetcher; Start attaches it to the stream.
@@ -73,29 +80,30 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
-	tr := d.Transport
-	if tr == nil {
-		tr = newTransport()
-	}
+	proxies, _ := parseProxies(cfg.Proxies) // checked by Validate
+	m := newMetrics(d.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
+	bgCtx, bgCancel := context.WithCancel(context.Background())
 	return &Service{
-		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log,
-		m:      newMetrics(d.Metrics),
-		client: &http.Client{Transport: tr, CheckRedirect: limitRedirects},
-		sem:    make(chan struct{}, cfg.Concurrency),
-		ctx:    ctx, cancel: cancel,
+		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log, m: m,
+		pool:     newPool(poolConfig{MaxConns: cfg.ProxyMaxConns, Cooldown: cfg.ProxyCooldown, MaxCooldown: cfg.ProxyMaxCooldown}, proxies, d.Transport, m),
+		budget:   newRetryBudget(cfg.RetryRatio, cfg.RetryBurst),
+		breakers: newBreakers(cfg, m),
+		polite:   newPoliteness(cfg.HostMaxConns, cfg.HostMinInterval),
+		sem:      make(chan struct{}, cfg.Concurrency),
+		ctx:      ctx, cancel: cancel,
+		bgCtx: bgCtx, bgCancel: bgCancel,
 	}, nil
 }
 
-func limitRedirects(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 {
-		return errors.New("more than 5 redirects")
-	}
-	return nil
-}
-
-// Start ensures the streams and the durable consumer, then consumes.
-func (s *Service) Start(ctx context.Context) error {
+// Start ensures the streams and the durable consumer, registers the micro service (with the
+// engines status endpoint), watches for jobs that ran out of deliveries, then consumes.
+func (s *Service) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
 	js, err := jetstream.New(s.nc)
 	if err != nil {
 		return err
@@ -117,16 +125,27 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fetcher: register service: %w", err)
 	}
+	if err := s.svc.AddEndpoint("engines-status", micro.HandlerFunc(s.serveStatus),
+		micro.WithEndpointSubject(schemas.SubjectEnginesStatus)); err != nil {
+		return fmt.Errorf("fetcher: status endpoint: %w", err)
+	}
+	if err := s.watchDeadLetters(); err != nil {
+		return fmt.Errorf("fetcher: dead-letter watch: %w", err)
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.pool.runProbes(s.bgCtx, s.probe)
+	}()
 	s.cc, err = cons.Consume(s.onJob,
 		jetstream.PullMaxMessages(s.cfg.Concurrency),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			s.log.Debug("consume", "err", err)
 		}))
 	if err != nil {
-		s.svc.Stop()
 		return fmt.Errorf("fetcher: consume: %w", err)
 	}
-	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency)
+	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency, "routes", len(s.pool.routes))
 	return nil
 }
 
@@ -137,6 +156,9 @@ func (s *Service) Stop() {
 		if s.cc != nil {
 			s.cc.Stop()
 		}
+		if s.deadSub != nil {
+			s.deadSub.Unsubscribe()
+		}
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -146,9 +168,12 @@ func (s *Service) Stop() {
 			<-done
 		}
 		s.cancel()
+		s.bgCancel()
+		s.bg.Wait()
 		if s.svc != nil {
 			s.svc.Stop()
 		}
+		s.pool.closeIdle()
 	})
 }
 
@@ -165,12 +190,15 @@ func (s *Service) onJob(msg jetstream.Msg) {
 	}()
 }
 
+// noDeadline bounds a job that carries no deadline (never sent by trawl's cache).
+const noDeadline = time.Minute
+
 func (s *Service) handle(msg jetstream.Msg) {
 	job, err := schemas.DecodeFetchJob(msg.Data())
 	if err != nil {
 		s.log.Warn("malformed fetch job", "subject", msg.Subject(), "err", err)
 		s.m.jobs.WithLabelValues("", "malformed").Inc()
-		s.deadLetter(msg, err.Error())
+		s.deadLetter(msg.Subject(), msg.Data(), "malformed", err.Error())
 		msg.Term()
 		return
 	}
@@ -181,15 +209,20 @@ func (s *Service) handle(msg jetstream.Msg) {
 		msg.TermWithReason("deadline passed")
 		return
 	}
-	ctx, cancel := context.WithDeadline(s.ctx, job.DeadlineTime())
+	deadline := job.DeadlineTime()
+	if deadline.IsZero() {
+		deadline = time.Now().Add(noDeadline)
+	}
+	ctx, cancel := context.WithDeadline(s.ctx, deadline)
 	defer cancel()
 	stopProgress := s.keepAlive(ctx, msg)
 	defer stopProgress()
 
 	start := time.Now()
-	pg, ferr := s.fetch(ctx, job)
+	pg, attempts, ferr := s.fetch(ctx, job)
 	fetchMS := float64(time.Since(start).Microseconds()) / 1000
 	s.m.duration.WithLabelValues(engine).Observe(time.Since(start).Seconds())
+	s.m.perJob.Observe(float64(attempts))
 	if ferr != nil {
 		if s.ctx.Err() != nil {
 			// Shutting down: let another fetcher have it.
@@ -197,7 +230,11 @@ func (s *Service) handle(msg jetstream.Msg) {
 			s.m.jobs.WithLabelValues(engine, "requeued").Inc()
 			return
 		}
-		s.m.jobs.WithLabelValues(engine, "failed").Inc()
+		outcome := "failed"
+		if ferr.Kind == schemas.TypeCircuitOpen {
+			outcome = "circuit_open"
+		}
+		s.m.jobs.WithLabelValues(engine, outcome).Inc()
 		s.fail(msg, job, ferr)
 		return
 	}
@@ -207,6 +244,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 	out.Header.Set(schemas.HeaderKey, job.Key)
 	out.Header.Set(schemas.HeaderDeadline, strconv.FormatInt(job.Deadline, 10))
 	out.Header.Set(schemas.HeaderTimings, schemas.FormatTimings(fetchMS, 0))
+	out.Header.Set(schemas.HeaderAttempts, strconv.Itoa(attempts))
 	out.Header.Set(schemas.HeaderEncoding, "s2")
 	out.Data = s2.Encode(nil, pg.Body)
 	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -230,48 +268,6 @@ func (s *Service) handle(msg jetstream.Msg) {
 	s.m.jobs.WithLabelValues(engine, "ok").Inc()
 }
 
-// fetch tries the engine until an attempt succeeds, a failure is final, attempts run out or
-// the deadline comes.
-func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, *schemas.Error) {
-	engine := job.Request.Engine
-	req, err := s.engines.Request(&job.Request)
-	if err != nil {
-		return nil, schemas.AsError(err)
-	}
-	var last *attemptError
-	for i := 0; i < s.cfg.MaxAttempts; i++ {
-		actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
-		pg, ae := attempt(actx, s.client, req, s.cfg.MaxBodyBytes)
-		cancel()
-		if ae == nil {
-			s.m.attempts.WithLabelValues(engine, "ok").Inc()
-			return pg, nil
-		}
-		last = ae
-		res := "error"
-		if ae.status != 0 {
-			res = strconv.Itoa(ae.status)
-		}
-		s.m.attempts.WithLabelValues(engine, res).Inc()
-		if !ae.retryable || ctx.Err() != nil || i == s.cfg.MaxAttempts-1 {
-			break
-		}
-		// Exponential backoff with full jitter; a Retry-After from the engine wins.
-		wait := time.Duration(rand.Int64N(int64(100*time.Millisecond) << i))
-		if ae.retryAfter > wait {
-			wait = ae.retryAfter
-		}
-		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
-			break
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-		}
-	}
-	return nil, typed(engine, last, ctx.Err())
-}
-
 // fail publishes the typed failure to the requesters, then acks: the failure is the answer.
 func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Error) {
 	if e.Engine == "" {
@@ -282,15 +278,6 @@ func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Erro
 		return
 	}
 	msg.Ack()
-}
-
-// deadLetter records a job that can never be done, with the reason.
-func (s *Service) deadLetter(msg jetstream.Msg, reason string) {
-	out := nats.NewMsg(schemas.SubjectDeadLetterPrefix + "fetch")
-	out.Data = msg.Data()
-	out.Header.Set("Trawl-Dead-Reason", reason)
-	out.Header.Set("Trawl-Dead-Subject", msg.Subject())
-	s.nc.PublishMsg(out)
 }
 
 // keepAlive tells the server the job is still being worked on, so a fetch longer than the ack
@@ -312,4 +299,22 @@ func (s *Service) keepAlive(ctx context.Context, msg jetstream.Msg) func() {
 		}
 	}()
 	return func() { close(done) }
+}
+
+// probe tests an evicted route with a real search for the engine that last failed through it.
+// Any answer from the engine passes, even an error status: the route carried it. A block page,
+// junk or a broken connection fails.
+func (s *Service) probe(ctx context.Context, rt *route) bool {
+	engine := rt.lastEngine
+	if engine == "" {
+		engine = schemas.DefaultEngine
+	}
+	r := schemas.SearchRequest{Q: s.cfg.ProbeQuery, Engine: engine}
+	r.Normalize()
+	req, err := s.engines.Request(&r)
+	if err != nil {
+		return true // nothing to probe with: let live traffic judge
+	}
+	res := s.attempt(ctx, rt, engine, req, &r, s.cfg.AttemptTimeout)
+	return res.outcome == outOK || res.outcome == outUpstream
 }

@@ -1,0 +1,159 @@
+package fetcher
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/parser/engines"
+)
+
+// page is a fetched upstream response.
+type page struct {
+	Status int
+	Body   []byte
+}
+
+// result is one attempt: a page, or a failure with what it says about the route (pool) and
+// the engine (breaker).
+type result struct {
+	page    *page
+	err     *schemas.Error // the failure as the requester would see it
+	outcome outcome
+	// breaker is nil for a success, errExcluded when the engine is not to blame, else a failure.
+	breaker    error
+	retryAfter time.Duration
+	latency    time.Duration
+	label      string // for trawl_fetcher_attempts_total
+}
+
+// attempt sends one request through rt and judges the answer. A 200 page is read by the
+// engine's own parser: a CAPTCHA, consent or anomaly page is a failure of the route (retried
+// elsewhere, never cached, never an empty success); only results or a genuine no-results page
+// are a success. jobCtx is the job's context: when it ends first, the attempt says nothing.
+func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req *engines.Request, sreq *schemas.SearchRequest, timeout time.Duration) result {
+	ctx, cancel := context.WithTimeout(jobCtx, timeout)
+	defer cancel()
+	var body io.Reader
+	if req.Body != nil {
+		body = bytes.NewReader(req.Body)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
+	if err != nil {
+		return result{err: upstreamErr(engine, err.Error()), outcome: outFinal, breaker: errExcluded, label: "error"}
+	}
+	hreq.Header = req.Header.Clone()
+	start := time.Now()
+	resp, err := rt.client.Do(hreq)
+	if err != nil {
+		return s.transportFailure(jobCtx, ctx, rt, engine, err, time.Since(start))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxBodyBytes+1))
+	lat := time.Since(start)
+	if err != nil {
+		return s.transportFailure(jobCtx, ctx, rt, engine, fmt.Errorf("reading body: %w", err), lat)
+	}
+	res := result{latency: lat, label: strconv.Itoa(resp.StatusCode)}
+	switch {
+	case int64(len(b)) > s.cfg.MaxBodyBytes:
+		res.err, res.outcome, res.breaker = upstreamErr(engine, fmt.Sprintf("page larger than %d bytes", s.cfg.MaxBodyBytes)), outFinal, errExcluded
+	case resp.StatusCode == http.StatusOK:
+		return s.judge(engine, b, sreq, res)
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		res.err, res.outcome, res.breaker = upstreamErr(engine, "upstream status "+res.label), outUpstream, errEngine
+		res.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
+		if res.retryAfter > 0 {
+			res.err.RetryAfterMS = res.retryAfter.Milliseconds()
+		}
+	case resp.StatusCode == http.StatusProxyAuthRequired:
+		res.err, res.outcome, res.breaker = upstreamErr(engine, "proxy refused: authentication required"), outRoute, errExcluded
+	case resp.StatusCode == http.StatusForbidden:
+		// Engines answer a banned address 403 as often as with a CAPTCHA page.
+		res.err, res.outcome, res.breaker = blockedErr(engine, "upstream status 403"), outRoute, errEngine
+	default:
+		res.err, res.outcome, res.breaker = upstreamErr(engine, "upstream status "+res.label), outFinal, errExcluded
+	}
+	return res
+}
+
+// judge classifies a 200 page with the engine's parser.
+func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, res result) result {
+	_, perr := s.engines.Parse(engine, b, sreq)
+	if perr == nil {
+		res.page, res.outcome, res.label = &page{Status: http.StatusOK, Body: b}, outOK, "ok"
+		return res
+	}
+	e := schemas.AsError(perr)
+	e.Engine = engine
+	res.err, res.outcome = e, outRoute
+	switch e.Kind {
+	case schemas.TypeBlocked:
+		// The engine refused this address: a failure of the engine towards us, and of the route.
+		res.label, res.breaker = "blocked", errEngine
+	default:
+		// Not the engine's page (a proxy's portal or junk), or a layout the parser does not
+		// know: another route may do better; the breaker is not the tool for either.
+		res.label, res.breaker = "unrecognised", errExcluded
+	}
+	return res
+}
+
+// transportFailure judges an attempt that got no complete answer.
+func (s *Service) transportFailure(jobCtx, ctx context.Context, rt *route, engine string, err error, lat time.Duration) result {
+	res := result{latency: lat, outcome: outRoute, label: "error"}
+	switch {
+	case jobCtx.Err() != nil:
+		// The job's deadline (or a shutdown) cut the attempt short: it proves nothing.
+		res.outcome, res.breaker, res.label = outCancelled, errExcluded, "cancelled"
+		res.err = schemas.NewError(schemas.TypeTimeout, "the engine did not answer within the request's deadline")
+		res.err.Engine = engine
+		return res
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// A hang: the engine's or the proxy's, there is no telling; both are charged.
+		res.label, res.breaker = "timeout", errEngine
+		res.err = upstreamErr(engine, fmt.Sprintf("no answer within the attempt timeout (%s)", lat.Round(time.Millisecond)))
+		return res
+	}
+	res.err = upstreamErr(engine, err.Error())
+	if rt.proxy != nil {
+		// Through a proxy, a broken connection is the proxy's until proven otherwise (an
+		// engine's reset reaches us as the proxy's 502).
+		res.breaker = errExcluded
+	} else {
+		res.breaker = errEngine
+	}
+	return res
+}
+
+func upstreamErr(engine, detail string) *schemas.Error {
+	e := schemas.NewError(schemas.TypeUpstream, detail)
+	e.Engine = engine
+	return e
+}
+
+func blockedErr(engine, detail string) *schemas.Error {
+	e := schemas.NewError(schemas.TypeBlocked, engine+": "+detail)
+	e.Engine = engine
+	return e
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date).
+func retryAfter(h string) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(h); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}

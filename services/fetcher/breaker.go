@@ -1,0 +1,139 @@
+package fetcher
+
+import (
+	"errors"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// errExcluded marks an attempt that says nothing about the engine (a dead proxy, a garbage
+// page from a proxy, our own deadline): the breaker neither counts it a success nor a failure.
+var errExcluded = errors.New("not the engine's doing")
+
+// errEngine marks an attempt the engine failed.
+var errEngine = errors.New("engine failed")
+
+// breakers holds one circuit breaker per engine. A breaker counts attempts over a rolling
+// window and opens when their failure share reaches the ratio; while open every job for the
+// engine fails fast with circuit_open, and after openFor it lets probes through (half-open),
+// whose success closes it again.
+type breakers struct {
+	cfg Config
+	m   *metrics
+	mu  sync.Mutex
+	all map[string]*breaker
+}
+
+type breaker struct {
+	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
+	// openedAt (Unix ns) is when it last opened, to tell requesters when to come back. It is
+	// written under gobreaker's lock (OnStateChange), so it is atomic rather than locked.
+	openedAt atomic.Int64
+}
+
+func newBreakers(cfg Config, m *metrics) *breakers {
+	return &breakers{cfg: cfg, m: m, all: map[string]*breaker{}}
+}
+
+func (b *breakers) get(engine string) *breaker {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if br, ok := b.all[engine]; ok {
+		return br
+	}
+	br := &breaker{}
+	ratio, minReq := b.cfg.BreakerRatio, uint32(b.cfg.BreakerMinRequests)
+	br.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:         engine,
+		MaxRequests:  uint32(b.cfg.BreakerProbes),
+		Interval:     b.cfg.BreakerWindow,
+		BucketPeriod: max(b.cfg.BreakerWindow/10, time.Second),
+		Timeout:      b.cfg.BreakerOpenFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool {
+			n := c.TotalSuccesses + c.TotalFailures
+			return n >= minReq && float64(c.TotalFailures) >= ratio*float64(n)
+		},
+		IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
+		OnStateChange: func(_ string, _, to gobreaker.State) {
+			if to == gobreaker.StateOpen {
+				br.openedAt.Store(time.Now().UnixNano())
+			}
+			b.m.breakerState.WithLabelValues(engine).Set(stateGauge(to))
+		},
+	})
+	b.m.breakerState.WithLabelValues(engine).Set(0)
+	b.all[engine] = br
+	return br
+}
+
+func stateGauge(s gobreaker.State) float64 {
+	switch s {
+	case gobreaker.StateHalfOpen:
+		return 1
+	case gobreaker.StateOpen:
+		return 2
+	}
+	return 0
+}
+
+func stateName(s gobreaker.State) string {
+	switch s {
+	case gobreaker.StateHalfOpen:
+		return schemas.BreakerHalfOpen
+	case gobreaker.StateOpen:
+		return schemas.BreakerOpen
+	}
+	return schemas.BreakerClosed
+}
+
+// allow asks the engine's breaker for one attempt. done reports its result: nil for success,
+// errExcluded, or any other error for a failure. When the breaker refuses, err is a
+// circuit_open error carrying how long to wait.
+func (b *breakers) allow(engine string) (done func(error), err *schemas.Error) {
+	br := b.get(engine)
+	done, cerr := br.cb.Allow()
+	if cerr == nil {
+		return done, nil
+	}
+	e := schemas.Errorf(schemas.TypeCircuitOpen, "%s failed %.0f%% or more of recent attempts; failing fast while it recovers", engine, b.cfg.BreakerRatio*100)
+	e.Engine = engine
+	e.RetryAfterMS = br.retryAfter(b.cfg.BreakerOpenFor).Milliseconds()
+	return nil, e
+}
+
+// retryAfter is the time left until an open breaker lets probes through (at least a second:
+// a half-open breaker busy with its probes refuses too).
+func (br *breaker) retryAfter(openFor time.Duration) time.Duration {
+	if br.cb.State() != gobreaker.StateOpen {
+		return time.Second
+	}
+	return max(openFor-time.Since(time.Unix(0, br.openedAt.Load())), time.Second)
+}
+
+// status reports the breaker of every engine named (closed for those never used).
+func (b *breakers) status(names []string) []schemas.EngineStatus {
+	sort.Strings(names)
+	out := make([]schemas.EngineStatus, 0, len(names))
+	for _, n := range names {
+		b.mu.Lock()
+		br, ok := b.all[n]
+		b.mu.Unlock()
+		es := schemas.EngineStatus{Name: n, Breaker: schemas.BreakerClosed}
+		if ok {
+			st := br.cb.State()
+			c := br.cb.Counts()
+			es.Breaker, es.Requests, es.Failures = stateName(st), c.TotalSuccesses+c.TotalFailures, c.TotalFailures
+			if st == gobreaker.StateOpen {
+				es.RetryAfterMS = br.retryAfter(b.cfg.BreakerOpenFor).Milliseconds()
+			}
+		}
+		out = append(out, es)
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+package fetcher
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/parser/engines"
+)
+
+// Time kept back from the job's deadline: the page still has to be published, parsed and
+// answered, and a failure should reach the requester as itself, not as its own timeout.
+const (
+	deadlineReserve = 50 * time.Millisecond
+	// minAttempt is the shortest attempt worth starting.
+	minAttempt = 50 * time.Millisecond
+)
+
+// fetch tries the engine until an attempt succeeds, a failure is final, the breaker refuses,
+// the retry budget or the attempts run out, or the deadline comes. Every retry goes out on
+// another route after a jittered exponential backoff. It returns the page or the typed failure
+// of the last attempt, and the number of attempts made.
+func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int, *schemas.Error) {
+	engine := job.Request.Engine
+	req, err := s.engines.Request(&job.Request)
+	if err != nil {
+		return nil, 0, schemas.AsError(err)
+	}
+	host := ""
+	if u, err := url.Parse(req.URL); err == nil {
+		host = u.Host
+	}
+	deadline, _ := ctx.Deadline()
+	bo := &backoff.ExponentialBackOff{
+		// RandomizationFactor 1 draws from [0, 2×interval]: full jitter with Backoff as the
+		// first cap, doubling up to MaxBackoff.
+		InitialInterval:     s.cfg.Backoff / 2,
+		RandomizationFactor: 1,
+		Multiplier:          2,
+		MaxInterval:         s.cfg.MaxBackoff / 2,
+	}
+	bo.Reset()
+	var (
+		tried []*route
+		last  *result
+		n     int
+	)
+	fail := func(e *schemas.Error) (*page, int, *schemas.Error) { return nil, n, e }
+	for n < s.cfg.MaxAttempts {
+		if n == 0 {
+			s.budget.deposit()
+		} else {
+			if !s.budget.withdraw() {
+				s.m.budgetDenied.WithLabelValues(engine).Inc()
+				break
+			}
+			if s.cfg.Backoff > 0 {
+				wait := bo.NextBackOff()
+				if time.Until(deadline)-deadlineReserve < wait+minAttempt {
+					break
+				}
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+				}
+				t.Stop()
+			}
+		}
+		left := time.Until(deadline) - deadlineReserve
+		if left < minAttempt || ctx.Err() != nil {
+			break
+		}
+		done, open := s.breakers.allow(engine)
+		if open != nil {
+			return fail(open)
+		}
+		res, rt, ok := s.try(ctx, host, engine, req, job, tried, min(s.cfg.AttemptTimeout, left))
+		if !ok {
+			// No slot or route could be had before the deadline: no attempt was made.
+			done(errExcluded)
+			break
+		}
+		done(res.breaker)
+		n++
+		s.m.attempts.WithLabelValues(engine, res.label).Inc()
+		if res.outcome == outOK {
+			return res.page, n, nil
+		}
+		last = &res
+		tried = append(tried, rt)
+		if res.outcome == outFinal || res.outcome == outCancelled {
+			break
+		}
+	}
+	if last != nil {
+		return fail(last.err)
+	}
+	e := schemas.NewError(schemas.TypeTimeout, "no attempt could be made within the request's deadline")
+	e.Engine = engine
+	return fail(e)
+}
+
+// try makes one attempt: a politeness slot for the host, a route from the pool, the request.
+// ok is false when no slot or route could be had in time.
+func (s *Service) try(ctx context.Context, host, engine string, req *engines.Request, job *schemas.FetchJob, tried []*route, timeout time.Duration) (result, *route, bool) {
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	waitStart := time.Now()
+	release, err := s.polite.acquire(wctx, host)
+	if err != nil {
+		return result{}, nil, false
+	}
+	defer release()
+	rt, err := s.pool.acquire(wctx, host, tried)
+	if err != nil {
+		return result{}, nil, false
+	}
+	waited := time.Since(waitStart)
+	s.m.politeWait.Observe(waited.Seconds())
+	if timeout-waited < minAttempt {
+		s.pool.release(rt, host, engine, outCancelled, 0, 0)
+		return result{}, nil, false
+	}
+	res := s.attempt(ctx, rt, engine, req, &job.Request, timeout-waited)
+	s.pool.release(rt, host, engine, res.outcome, res.latency, res.retryAfter)
+	return res, rt, true
+}
