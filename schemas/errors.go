@@ -88,6 +88,9 @@ type Error struct {
 	RetryAfterMS int64 `json:"retry_after_ms,omitempty"`
 	// Engine names the engine a failure came from, where there is one.
 	Engine string `json:"engine,omitempty"`
+	// SearchID names the search a failure belongs to; for an unrecognised page, its raw HTML
+	// can be fetched by this id (GET /v1/searches/{id}/page, or trawl.v1.pages.get).
+	SearchID string `json:"search_id,omitempty"`
 	// Kind is the short type (TypeValidation, …); Type is its URI form.
 	Kind string `json:"kind"`
 }

@@ -16,6 +16,11 @@ const (
 	// SubjectResultPrefix + cache key is where a job's outcome is published (core NATS); every
 	// cache replica listens on SubjectResultPrefix+">" and wakes the requests waiting on that key.
 	SubjectResultPrefix = "trawl.v1.result."
+	// SubjectPageGet and SubjectPageReparse are micro endpoints of the parse stage: {"id":…}
+	// in, the raw page kept for an unrecognised result (text/html) or its parse with today's
+	// parser (a SearchResponse) out. Pages are kept in the KV bucket BucketPages.
+	SubjectPageGet     = "trawl.v1.pages.get"
+	SubjectPageReparse = "trawl.v1.pages.reparse"
 	// SubjectDeadLetterPrefix + stage receives jobs that failed every delivery, with the reason.
 	SubjectDeadLetterPrefix = "trawl.v1.dead."
 	// SubjectEnginesStatus is a micro endpoint of the fetch stage: any payload in, an
@@ -29,6 +34,8 @@ const (
 	StreamParse   = "TRAWL_PARSE"
 	ConsumerFetch = "fetcher"
 	ConsumerParse = "parser"
+	// BucketPages keeps the raw HTML of pages no parser recognised, by search id, for a while.
+	BucketPages = "TRAWL_PAGES"
 )
 
 // Service names as registered with nats.go's micro package ($SRV.PING lists them).

@@ -40,6 +40,8 @@ type Service struct {
 	pages    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 
+	pagesKV jetstream.KeyValue
+
 	sem  chan struct{}
 	wg   sync.WaitGroup
 	cc   jetstream.ConsumeContext
@@ -91,12 +93,25 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("parser: consumer: %w", err)
 	}
+	if err := s.openPages(ctx, js); err != nil {
+		return fmt.Errorf("parser: page store: %w", err)
+	}
 	s.svc, err = micro.AddService(s.nc, micro.Config{
 		Name:        schemas.ServiceParser,
 		Version:     schemas.Version,
 		Description: "parses fetched pages from " + schemas.StreamParse,
+		QueueGroup:  schemas.ServiceParser,
 	})
+	if err == nil {
+		err = s.svc.AddEndpoint("page", micro.HandlerFunc(s.onPageGet), micro.WithEndpointSubject(schemas.SubjectPageGet))
+	}
+	if err == nil {
+		err = s.svc.AddEndpoint("reparse", micro.HandlerFunc(s.onPageReparse), micro.WithEndpointSubject(schemas.SubjectPageReparse))
+	}
 	if err != nil {
+		if s.svc != nil {
+			s.svc.Stop()
+		}
 		return fmt.Errorf("parser: register service: %w", err)
 	}
 	s.cc, err = cons.Consume(s.onPage,
@@ -169,6 +184,10 @@ func (s *Service) handle(msg jetstream.Msg) {
 		}
 		s.pages.WithLabelValues(engine, e.Kind).Inc()
 		s.log.Warn("page not parsed", "engine", engine, "job", job.ID, "kind", e.Kind, "err", e.Detail)
+		e.SearchID = job.ID
+		if e.Kind == schemas.TypeUnrecognised {
+			s.keepPage(job, s2.Encode(nil, html), []byte(h.Get(schemas.HeaderJob)))
+		}
 		s.publish(msg, schemas.ErrorResult(job.Key, e))
 		return
 	}
