@@ -95,13 +95,12 @@ func setParam(r *schemas.SearchRequest, i int, raw []byte, js json.RawMessage) s
 	// zero, when set, is the complaint about an explicit 0 (which would read as "unset").
 	integer := func(dst *int, zero string) string {
 		var n int
-		var ok bool
 		if js == nil {
-			n, ok = parseDigits(raw)
-		} else {
-			ok = json.Unmarshal(js, &n) == nil
-		}
-		if !ok {
+			var e string
+			if n, e = parseDigits(raw); e != "" {
+				return e
+			}
+		} else if json.Unmarshal(js, &n) != nil {
 			return "must be an integer"
 		}
 		if zero != "" && n == 0 {
@@ -150,27 +149,30 @@ func setParam(r *schemas.SearchRequest, i int, raw []byte, js json.RawMessage) s
 	return ""
 }
 
-// parseDigits reads a query integer: an optional minus and 1–9 digits, nothing else (no "+",
-// no spaces), without allocating.
-func parseDigits(b []byte) (int, bool) {
+// parseDigits reads a query integer: an optional minus and digits, nothing else (no "+", no
+// spaces), without allocating. It returns what is wrong with b, if anything.
+func parseDigits(b []byte) (int, string) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
 	}
-	if len(b) == 0 || len(b) > 9 {
-		return 0, false
+	if len(b) == 0 {
+		return 0, "must be an integer"
 	}
 	n := 0
 	for _, c := range b {
 		if c < '0' || c > '9' {
-			return 0, false
+			return 0, "must be an integer"
 		}
 		n = n*10 + int(c-'0')
+		if n > 1e9 {
+			return 0, "is too large"
+		}
 	}
 	if neg {
 		n = -n
 	}
-	return n, true
+	return n, ""
 }
 
 // DecodeBody reads a search request from a JSON body: one object, nothing after it. It walks
@@ -191,12 +193,12 @@ func DecodeBody(body []byte) (*schemas.SearchRequest, []schemas.FieldError) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, []schemas.FieldError{bodyError(err)}
+			return nil, []schemas.FieldError{bodyError(truncated(err))}
 		}
 		name, _ := tok.(string)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, []schemas.FieldError{bodyError(err)}
+			return nil, []schemas.FieldError{bodyError(truncated(err))}
 		}
 		i := paramIndex(name)
 		switch {
@@ -213,12 +215,20 @@ func DecodeBody(body []byte) (*schemas.SearchRequest, []schemas.FieldError) {
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, []schemas.FieldError{bodyError(err)}
+		return nil, []schemas.FieldError{bodyError(truncated(err))}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, []schemas.FieldError{fieldError("body", "must hold exactly one JSON object")}
 	}
 	return &r, errs
+}
+
+// truncated reads an end of input inside the object as the malformation it is.
+func truncated(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // bodyError describes a body that is not JSON.
