@@ -71,6 +71,7 @@ func (e *env) get(t *testing.T, pathAndQuery string) reply {
 
 func decodeResponse(t *testing.T, b []byte) schemas.SearchResponse {
 	t.Helper()
+	testkit.ValidateJSON(t, "search_response", b)
 	var r schemas.SearchResponse
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
@@ -85,6 +86,7 @@ func decodeProblem(t *testing.T, rp reply) schemas.Error {
 	if ct := rp.header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("content type %q, want application/problem+json; body %s", ct, rp.body)
 	}
+	testkit.ValidateJSON(t, "problem", rp.body)
 	var p schemas.Error
 	if err := json.Unmarshal(rp.body, &p); err != nil {
 		t.Fatalf("problem body: %v\n%s", err, rp.body)
