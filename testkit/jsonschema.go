@@ -67,4 +67,3 @@ func truncate(b []byte) []byte {
 	}
 	return b
 }
-
