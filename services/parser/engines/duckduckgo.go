@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"bytes"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -75,10 +76,11 @@ func ddgTarget(href string) (string, bool) {
 			return absURL("", t)
 		}
 	}
-	// Ads go through y.js, which carries the advertiser's landing page in u3.
+	// Ads go through y.js, which carries the advertiser's landing page in u3; DuckDuckGo's
+	// ads are Bing's, so u3 is often Bing's own ad click (/aclick?…&u=<base64>), unwrapped too.
 	if (u.Host == "" || strings.HasSuffix(u.Host, "duckduckgo.com")) && u.Path == "/y.js" {
 		if t, ok := absURL("", u.Query().Get("u3")); ok {
-			return t, true
+			return bingAdTarget(t, t)
 		}
 	}
 	return absURL("https://duckduckgo.com/", href)
@@ -95,12 +97,16 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	if err != nil {
 		return nil, err
 	}
-	// The html endpoint answers bots with an "anomaly" challenge (searxng is_ddg_captcha).
-	if doc.Find("form#challenge-form, .anomaly-modal__title, #anomaly-modal, .anomaly-modal__modal").Length() > 0 ||
+	// The html endpoint answers bots with an "anomaly" challenge (searxng is_ddg_captcha;
+	// openserp also keys on the form action and the challenge input).
+	if doc.Find("form#challenge-form, form[action*='anomaly'], input[name=challenge], .anomaly-modal__title, #anomaly-modal, .anomaly-modal__modal, .anomaly-modal__mask").Length() > 0 ||
 		containsAny(page, "anomaly.js?", "/anomaly.js\"") {
 		return nil, Blocked(d.Name(), "anomaly (bot challenge) page")
 	}
 	b := newBuilder()
+	if ddgLite(doc, b) {
+		return ddgFinish(d.Name(), doc, page, b)
+	}
 	blocks := doc.Find(ddgBlocks)
 	blocks.Each(func(_ int, s *goquery.Selection) {
 		if s.ParentsFiltered(ddgBlocks).Length() > 0 || s.HasClass("result--no-result") || s.HasClass("result--more") {
@@ -115,6 +121,9 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 		snip := s.Find(".result__snippet, div.snippet, [data-result=snippet]").First()
 		date := text(snip.Find(".result__date").First())
 		snippet := ownText(snip, ".result__date")
+		if date == "" {
+			date = ddgExtrasDate(s)
+		}
 		if date == "" {
 			// The React layout prefixes the snippet with a date span of no stable class.
 			if first := snip.Find("span span").First(); first.Length() > 0 && ddgDateRe.MatchString(text(first)) {
@@ -151,8 +160,16 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	})
 	b.serp.AnswerBox = ddgAnswer(doc)
 
-	doc.Find(".nav-link form input[type=submit], input.navbutton").Each(func(_ int, s *goquery.Selection) {
-		if strings.EqualFold(strings.TrimSpace(s.AttrOr("value", "")), "next") {
+	return ddgFinish(d.Name(), doc, page, b)
+}
+
+// ddgFinish reads what both no-JS layouts share (the Next form) and decides what a page
+// without organic results is.
+func ddgFinish(name string, doc *goquery.Document, page []byte, b *builder) (*schemas.SERP, error) {
+	// The Next button is a form submit: "Next" on the html endpoint, "Next Page >" on lite;
+	// "Previous" sits beside it from page 2 on.
+	doc.Find(".nav-link form input[type=submit], input.navbutton, form input[type=submit].navbutton").Each(func(_ int, s *goquery.Selection) {
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(s.AttrOr("value", ""))), "next") {
 			b.serp.HasNext = true
 		}
 	})
@@ -163,15 +180,42 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 		return b.serp, nil
 	}
 	switch {
-	case doc.Find(".no-results, .result--no-result, [data-testid=no-results-message]").Length() > 0,
-		containsAny(page, "No results found for", "No  results."):
+	case doc.Find(".no-results, .result--no-result, [data-testid=no-results-message], [data-testid=no-results], div[data-result=no-results]").Length() > 0,
+		containsAny(page, "No results found for", "No  results.", "No results."):
 		return b.serp, nil
 	case ddgJSShell(doc, page):
 		// duckduckgo.com (not the html endpoint) sends an empty shell and loads results with
 		// JavaScript: there is nothing to parse, which is zero results rather than a failure.
 		return b.serp, nil
+	case len(b.serp.Ads) == 0 && containsAny(bytes.ToLower(page), "bots use duckduckgo too", "confirm this search was made by a human"):
+		// A challenge whose markup changed: only trusted on a page that holds no results,
+		// since a snippet could quote the same words.
+		return nil, Blocked(name, "anomaly (bot challenge) text")
 	}
-	return nil, Unrecognised(d.Name(), "no results and no no-results marker")
+	return nil, Unrecognised(name, "no results and no no-results marker")
+}
+
+// ddgExtrasDate reads the html endpoint's date, a bare span after the displayed URL
+// ("   2024-05-01T00:00:00.0000000"); the time part is always midnight, so only
+// the date is kept.
+func ddgExtrasDate(s *goquery.Selection) string {
+	var date string
+	s.Find(".result__extras__url > span").EachWithBreak(func(_ int, sp *goquery.Selection) bool {
+		if sp.HasClass("result__icon") || sp.Find("a, img").Length() > 0 {
+			return true
+		}
+		t := text(sp)
+		if len(t) >= 10 && t[4] == '-' && t[7] == '-' && ddgDateRe.MatchString(t[:10]) {
+			date = t[:10]
+			return false
+		}
+		if ddgDateRe.MatchString(t) {
+			date = t
+			return false
+		}
+		return true
+	})
+	return date
 }
 
 // ddgJSShell recognises duckduckgo.com's script-driven page: its result container is present
@@ -188,7 +232,7 @@ func ddgJSShell(doc *goquery.Document, page []byte) bool {
 func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
 	if zci := doc.Find(".zci-wrapper .zci, .zci__body, #zero_click_abstract").First(); zci.Length() > 0 {
 		ab := &schemas.AnswerBox{Type: "instant_answer", Title: text(doc.Find(".zci__heading").First()),
-			Snippet: firstText(doc.Selection, ".zci__result", "#zero_click_abstract")}
+			Snippet: ddgAbstract(doc.Find(".zci__result, #zero_click_abstract").First())}
 		if href, ok := ddgTarget(doc.Find(".zci__heading a, .zci__more-at a, #zero_click_abstract a").First().AttrOr("href", "")); ok {
 			ab.URL = href
 		}
@@ -220,4 +264,19 @@ func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
 		}
 	}
 	return nil
+}
+
+// ddgAbstract is the zero-click abstract's prose: the html endpoint closes it with a
+// "More at Wikipedia" link, which names the source rather than answering.
+func ddgAbstract(s *goquery.Selection) string {
+	if s.Length() == 0 {
+		return ""
+	}
+	c := s.Clone()
+	c.Find("a").Each(func(_ int, a *goquery.Selection) {
+		if strings.HasPrefix(text(a), "More at ") {
+			a.Remove()
+		}
+	})
+	return text(c)
 }
