@@ -217,9 +217,14 @@ func (p *pool) broadcastLocked() {
 
 // acquire returns a route for one attempt to host, taking a slot of its concurrency cap. A
 // retry never goes out on the route of the previous attempt while another route is active,
-// and prefers routes the job has not tried yet. Routes resting after a Retry-After from host
-// are skipped; when only resting or full routes are left it waits, unless the wait would run
-// past ctx's deadline.
+// and prefers routes the job has not tried yet.
+//
+// Retry-After: a route resting after one from host is never offered to a job that already
+// went through it (with no other route, that job waits, or fails at once when the wait would
+// pass its deadline); other jobs may still take it, at a cost penalty that sends them
+// elsewhere while a route that is not resting is free. The engine's limit is on the address
+// it saw, so a retry through another route owes it no wait; and blocking a route for every
+// job on each 429 would let a few random 429s stall the whole pool.
 func (p *pool) acquire(ctx context.Context, host string, tried []*route) (*route, error) {
 	for {
 		p.mu.Lock()
@@ -283,13 +288,16 @@ func (p *pool) pickLocked(host string, tried []*route, allowLast bool) (*route, 
 			continue
 		}
 		if t, ok := r.rest[host]; ok {
-			if d := t.Sub(now); d > 0 {
+			d := t.Sub(now)
+			switch {
+			case d <= 0:
+				delete(r.rest, host)
+			case contains(tried, r):
 				if wait == 0 || d < wait {
 					wait = d
 				}
 				continue
 			}
-			delete(r.rest, host)
 		}
 		switch {
 		case r == last:
@@ -320,7 +328,7 @@ func (p *pool) pickLocked(host string, tried []*route, allowLast bool) (*route, 
 		b++
 	}
 	mean := p.meanLatencyLocked()
-	if p.costLocked(cands[b], mean) < p.costLocked(cands[a], mean) {
+	if p.costLocked(cands[b], host, now, mean) < p.costLocked(cands[a], host, now, mean) {
 		a = b
 	}
 	return cands[a], 0
@@ -335,9 +343,12 @@ func contains(rs []*route, r *route) bool {
 	return false
 }
 
-// costLocked is a route's expected cost: latency, queueing behind its attempts in flight, and
-// the attempts its failures add.
-func (p *pool) costLocked(r *route, mean time.Duration) float64 {
+// restPenalty multiplies the cost of a route resting after a Retry-After from the host.
+const restPenalty = 4
+
+// costLocked is a route's expected cost: latency, queueing behind its attempts in flight, the
+// attempts its failures add, and a penalty while the host asked it to wait.
+func (p *pool) costLocked(r *route, host string, now time.Time, mean time.Duration) float64 {
 	lat := r.latency
 	if lat == 0 {
 		// Unmeasured (or only failing so far): as good as the average, so a fast-failing
@@ -345,7 +356,11 @@ func (p *pool) costLocked(r *route, mean time.Duration) float64 {
 		lat = mean
 	}
 	h := max(r.health, 0.05)
-	return (lat.Seconds() + 0.001) * float64(r.inFlight+1) / h
+	c := (lat.Seconds() + 0.001) * float64(r.inFlight+1) / h
+	if now.Before(r.rest[host]) {
+		c *= restPenalty
+	}
+	return c
 }
 
 func (p *pool) meanLatencyLocked() time.Duration {

@@ -224,8 +224,13 @@ func TestPoolRetryAfter(t *testing.T) {
 	p.mu.Unlock()
 	p.release(a, "engine.test", "duckduckgo", outUpstream, 0, 30*time.Second)
 	for range 20 {
+		// The job that went through it never gets it back before the time.
+		if r := use(t, p, []*route{p.routes[1], a}, outOK); r == a {
+			t.Fatal("a route resting after Retry-After was offered to a job that tried it")
+		}
+		// Other jobs are sent elsewhere while another route is free.
 		if r := use(t, p, nil, outOK); r == a {
-			t.Fatal("a route resting after Retry-After was chosen")
+			t.Fatal("a resting route was preferred to a free one")
 		}
 	}
 	// Another host is not affected.
