@@ -1,8 +1,10 @@
 package engines
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -87,7 +89,7 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		return nil, err
 	}
 	const base = "https://www.bing.com/"
-	if doc.Find("#b_captcha, .b_captcha, form[action*='/challenge/verify'], #turingCaptcha").Length() > 0 ||
+	if doc.Find("#b_captcha, .b_captcha, form[action*='/challenge/verify'], #turingCaptcha, div.captcha_header").Length() > 0 ||
 		containsAny(page, "/turing/captcha/", "/challenge/verify?", "captcha.turing") {
 		return nil, Blocked(g.Name(), "CAPTCHA (turing challenge) page")
 	}
@@ -106,15 +108,9 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		if !ok {
 			return
 		}
-		res := schemas.OrganicResult{Title: text(a), URL: href,
+		res := schemas.OrganicResult{Title: bingTitle(s, a), URL: href,
 			DisplayedURL: text(s.Find("cite").First())}
-		cap := s.Find(".b_caption p, p.b_lineclamp1, p.b_lineclamp2, p.b_lineclamp3, p.b_lineclamp4, p.b_paractl, .b_algoSlug").First()
-		if cap.Length() == 0 {
-			cap = s.Find(".b_caption").First()
-		}
-		res.Date = text(cap.Find("span.news_dt").First())
-		// The snippet keeps its leading date ("24/1/2013 · …") as the page shows it.
-		res.Snippet = ownText(cap, "span.algoSlug_icon, .b_attribution")
+		res.Snippet, res.Date = bingSnippet(s)
 		s.Find(".b_deep h3 a, .deeplink_title a, .b_vList h3 a, .b_deep li > a").Each(func(_ int, l *goquery.Selection) {
 			u, ok := bingTarget(base, l.AttrOr("href", ""))
 			if !ok {
@@ -173,7 +169,80 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 	if results.Find("li.b_no").Length() > 0 || doc.Find("#b_results .b_no, .b_no").Length() > 0 {
 		return b.serp, nil
 	}
+	// Text markers (openserp bing/selectors.go) only decide a page with no results at all,
+	// where a snippet quoting them cannot be the reason.
+	low := bytes.ToLower(page)
+	if doc.Find("div.captcha").Length() > 0 || containsAny(low, "verify that you are not a robot", "enter the characters you see") {
+		return nil, Blocked(g.Name(), "CAPTCHA page")
+	}
+	if results.Length() > 0 && containsAny(low, "there are no results for", "no results found for") {
+		return b.serp, nil
+	}
 	return nil, Unrecognised(g.Name(), "no li.b_algo results and no li.b_no marker")
+}
+
+// bingTitle is the title link's text; Bing sometimes renders the link empty with the
+// label in aria-label or on the h2 (openserp's fallbacks).
+func bingTitle(s, a *goquery.Selection) string {
+	if t := text(a); t != "" {
+		return t
+	}
+	if t := clean(a.AttrOr("aria-label", a.AttrOr("title", ""))); t != "" {
+		return t
+	}
+	return text(s.Find("h2").First())
+}
+
+// bingSnippetSel lists where a result's caption sits, newest layouts first: the clamped
+// paragraph of the caption, the "slug" paragraph, rich-card paragraphs.
+const bingSnippetSel = ".b_caption p, p.b_lineclamp1, p.b_lineclamp2, p.b_lineclamp3, p.b_lineclamp4, p.b_paractl, .b_algoSlug, .b_snippet"
+
+// bingDateRe matches the date Bing puts before a snippet ("Jan 5, 2024 · …", "24/1/2013 · …",
+// "3 days ago · …"), when it is not marked up as span.news_dt.
+var bingDateRe = regexp.MustCompile(`^(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\p{L}{3,9}\.? \d{1,2}, \d{4}|\d{1,2}\.? \p{L}{3,9}\.? \d{4}|\d+ \p{L}+ ago)\s*·`)
+
+// bingSnippet reads a result's description with its leading date, as the page shows it
+// ("Jan 5, 2024 · text": the separator is normalised, captures often drop the NBSP
+// before it), and the date on its own.
+func bingSnippet(s *goquery.Selection) (snippet, date string) {
+	var cap *goquery.Selection
+	s.Find(bingSnippetSel).EachWithBreak(func(_ int, p *goquery.Selection) bool {
+		if p.ParentsFiltered(".b_deep, .b_vList, .b_tpcn, .b_attribution, .b_algoRCAggreFC").Length() > 0 || text(p) == "" {
+			return true
+		}
+		cap = p
+		return false
+	})
+	if cap == nil {
+		cap = s.Find(".b_caption").First()
+	}
+	if cap.Length() == 0 {
+		// No caption block: any paragraph outside the sitelinks (searxng reads every p).
+		s.Find("p").EachWithBreak(func(_ int, p *goquery.Selection) bool {
+			if p.ParentsFiltered(".b_deep, .b_vList, .b_tpcn").Length() > 0 || text(p) == "" {
+				return true
+			}
+			cap = p
+			return false
+		})
+	}
+	if cap == nil || cap.Length() == 0 {
+		return "", ""
+	}
+	snippet = ownText(cap, "span.algoSlug_icon, .b_attribution")
+	date = text(cap.Find("span.news_dt").First())
+	if date == "" {
+		if m := bingDateRe.FindStringSubmatch(snippet); m != nil {
+			date = m[1]
+		}
+	}
+	if date != "" && strings.HasPrefix(snippet, date) {
+		rest := strings.TrimLeft(strings.TrimPrefix(snippet, date), " \u00a0")
+		if r, ok := strings.CutPrefix(rest, "·"); ok {
+			snippet = date + " · " + strings.TrimLeft(r, " \u00a0")
+		}
+	}
+	return snippet, date
 }
 
 // bingAnswer reads the answer shown above the ranked list: a fact (b_focusText), a featured
