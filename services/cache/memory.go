@@ -2,36 +2,52 @@ package cache
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/maypok86/otter/v2"
 )
 
-// Memory is the in-process store, bounded by bytes (otter evicts by weight, S3-FIFO).
+// Memory is the in-process store, bounded by bytes: otter evicts by weight (S3-FIFO) and
+// expires each entry after the ttl it was written with.
 type Memory struct {
-	c *otter.Cache[string, []byte]
+	c *otter.Cache[string, memValue]
 }
 
-// NewMemory returns a store holding at most maxBytes of entries, each for at most maxTTL.
-func NewMemory(maxBytes int64, maxTTL time.Duration) *Memory {
-	c := otter.Must(&otter.Options[string, []byte]{
+type memValue struct {
+	b   []byte
+	ttl time.Duration
+}
+
+// NewMemory returns a store holding at most maxBytes of keys and entries.
+func NewMemory(maxBytes int64) *Memory {
+	c := otter.Must(&otter.Options[string, memValue]{
 		MaximumWeight: uint64(maxBytes),
-		Weigher: func(k string, v []byte) uint32 {
-			return uint32(len(k) + len(v) + 64)
+		Weigher: func(k string, v memValue) uint32 {
+			// 64 bytes stand for the per-entry bookkeeping the byte bound would otherwise miss.
+			return uint32(min(len(k)+len(v.b)+64, math.MaxUint32))
 		},
-		ExpiryCalculator: otter.ExpiryWriting[string, []byte](maxTTL),
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, memValue]) time.Duration {
+			return e.Value.ttl
+		}),
 	})
 	return &Memory{c: c}
 }
 
 func (m *Memory) Get(_ context.Context, key string) ([]byte, error) {
 	v, _ := m.c.GetIfPresent(key)
-	return v, nil
+	return v.b, nil
 }
 
 func (m *Memory) Set(_ context.Context, key string, val []byte, ttl time.Duration) error {
-	m.c.Set(key, val)
+	m.c.Set(key, memValue{b: val, ttl: ttl})
 	return nil
 }
 
-func (m *Memory) Close() error { return nil }
+// Bytes is the weight held now (keys, entries and bookkeeping).
+func (m *Memory) Bytes() uint64 { return m.c.WeightedSize() }
+
+func (m *Memory) Close() error {
+	m.c.StopAllGoroutines()
+	return nil
+}

@@ -9,7 +9,14 @@ type metrics struct {
 	requests      *prometheus.CounterVec
 	duration      *prometheus.HistogramVec
 	flights       prometheus.Gauge
+	flightEnds    *prometheus.CounterVec
+	waiters       prometheus.Gauge
+	coalesced     prometheus.Counter
+	stale         *prometheus.CounterVec
+	refreshes     prometheus.Counter
 	backendErrors *prometheus.CounterVec
+	bypassed      *prometheus.CounterVec
+	backendUp     prometheus.Gauge
 	storedBytes   prometheus.Counter
 	jobs          *prometheus.CounterVec
 }
@@ -19,7 +26,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return &metrics{
 		requests: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_cache_requests_total",
-			Help: "Searches answered by the cache stage, by outcome (hit, miss, coalesced, stale, error kind).",
+			Help: "Searches answered by the cache stage, by outcome (hit, miss, coalesced, stale, or the error kind); the hit ratio is (hit+stale)/all.",
 		}, []string{"engine", "outcome"}),
 		duration: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "trawl_cache_request_duration_seconds",
@@ -28,19 +35,55 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"outcome"}),
 		flights: f.NewGauge(prometheus.GaugeOpts{
 			Name: "trawl_cache_flights",
-			Help: "Upstream fetches this replica is waiting on.",
+			Help: "Keys this replica is waiting on an upstream fetch for (its own or another replica's).",
+		}),
+		flightEnds: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_cache_flights_total",
+			Help: "Finished flights by how the key was resolved: fetched (this replica's job), takeover (fetched after the holder vanished), followed (another replica's fetch), found (stored by a concurrent fetch), failed.",
+		}, []string{"result"}),
+		waiters: f.NewGauge(prometheus.GaugeOpts{
+			Name: "trawl_cache_waiters",
+			Help: "Requests waiting on a flight now.",
+		}),
+		coalesced: f.NewCounter(prometheus.CounterOpts{
+			Name: "trawl_cache_coalesced_waiters_total",
+			Help: "Requests that waited on a fetch they did not start.",
+		}),
+		stale: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_cache_stale_served_total",
+			Help: "Expired entries served, by reason: revalidate (stale-while-revalidate), error (stale-if-error), timeout (deadline passed with a stale entry at hand).",
+		}, []string{"reason"}),
+		refreshes: f.NewCounter(prometheus.CounterOpts{
+			Name: "trawl_cache_refreshes_total",
+			Help: "Background refreshes started by stale-while-revalidate.",
 		}),
 		backendErrors: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_cache_backend_errors_total",
 			Help: "Cache backend operations that failed (the request is answered without the cache).",
 		}, []string{"op"}),
+		bypassed: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_cache_backend_bypassed_total",
+			Help: "Cache backend operations skipped because the backend is down.",
+		}, []string{"op"}),
+		backendUp: f.NewGauge(prometheus.GaugeOpts{
+			Name: "trawl_cache_backend_up",
+			Help: "1 while the cache backend is in use, 0 while it is bypassed (Redis down).",
+		}),
 		storedBytes: f.NewCounter(prometheus.CounterOpts{
 			Name: "trawl_cache_stored_bytes_total",
-			Help: "Bytes of results written to the cache.",
+			Help: "Bytes of entries written to the cache (before compression).",
 		}),
 		jobs: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_cache_jobs_published_total",
 			Help: "Fetch jobs published to JetStream, by result.",
 		}, []string{"result"}),
 	}
+}
+
+// watchMemory exports the in-process store's size.
+func watchMemory(reg prometheus.Registerer, m *Memory) {
+	promauto.With(reg).NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "trawl_cache_memory_bytes",
+		Help: "Bytes held by the in-process store (bounded by --cache-max-bytes).",
+	}, func() float64 { return float64(m.Bytes()) })
 }

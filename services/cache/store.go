@@ -10,7 +10,8 @@ import (
 )
 
 // Store is a cache backend. Get returns (nil, nil) on a miss; an error means the backend is in
-// trouble, and the service then answers without it.
+// trouble, and the service then answers without it. Set keeps val for ttl at most; the service
+// passes the entry's whole retention (fresh plus stale windows).
 type Store interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
@@ -91,7 +92,7 @@ func (e *entry) metadata(engine, cacheState, requestID string, now time.Time, ca
 // OpenStore returns the Redis store when redisURL is set, else the in-process store.
 func OpenStore(redisURL string, cfg Config) (Store, error) {
 	if redisURL != "" {
-		return NewRedis(redisURL)
+		return NewRedis(redisURL, cfg.RedisTimeout)
 	}
-	return NewMemory(cfg.MaxBytes, cfg.TTL), nil
+	return NewMemory(cfg.MaxBytes), nil
 }

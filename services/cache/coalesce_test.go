@@ -1,0 +1,134 @@
+package cache
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/testkit"
+	"github.com/trawl-dev/trawl/testkit/sim"
+)
+
+// 100 identical requests spread over two replicas sharing Redis reach the engine once, and
+// every requester gets the same answer.
+func TestCoalesceAcrossReplicas(t *testing.T) {
+	rg := startRig(t, 150*time.Millisecond)
+	rd := testkit.StartRedis(t)
+	var reps []*replica
+	for range 2 {
+		store := newTestRedis(t, rd.URL)
+		reps = append(reps, rg.startCache(testConfig(), store))
+	}
+
+	const q = "coalesce across replicas"
+	answers := rg.askMany(100, query(q))
+	states := countStates(answers)
+	if got := rg.sim.RequestsFor(q); got != 1 {
+		t.Fatalf("engine asked %d times for one query; states %v", got, states)
+	}
+	if states[stateMiss] != 1 || states[stateMiss]+states[stateCoalesced]+states[stateHit] != 100 {
+		t.Fatalf("want one miss and 99 coalesced or hit answers, got %v", states)
+	}
+	for _, a := range answers {
+		if a.meta.ID != answers[0].meta.ID || a.organic == 0 {
+			t.Fatalf("answers differ: search id %q vs %q (%d results)", a.meta.ID, answers[0].meta.ID, a.organic)
+		}
+	}
+	for i, rp := range reps {
+		if n := rp.metric("trawl_cache_requests_total"); n == 0 {
+			t.Errorf("replica %d answered no request; the queue group did not spread them", i)
+		}
+	}
+	if a := rg.askOK(query(q)); a.state != stateHit || a.meta.ID != answers[0].meta.ID {
+		t.Fatalf("after the fetch: state %q id %q, want a hit on %q", a.state, a.meta.ID, answers[0].meta.ID)
+	}
+}
+
+// Without Redis, one replica coalesces locally; a failure reaches every waiter as the same
+// typed error, still from a single upstream request.
+func TestCoalesceLocal(t *testing.T) {
+	tests := []struct {
+		name     string
+		failing  bool
+		wantKind string
+	}{
+		{name: "result", failing: false},
+		{name: "typed error", failing: true, wantKind: schemas.TypeUpstream},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rg := startRig(t, 150*time.Millisecond)
+			if tc.failing {
+				rg.sim.SetConfig(func(c *sim.Config) { c.Error5xx = 1 })
+			}
+			rg.startCache(testConfig(), NewMemory(16<<20))
+			q := "coalesce locally " + tc.name
+			answers := rg.askMany(40, query(q))
+			if got := rg.sim.RequestsFor(q); got != 1 {
+				t.Fatalf("engine asked %d times; states %v", got, countStates(answers))
+			}
+			for _, a := range answers {
+				switch {
+				case tc.wantKind == "" && a.err != nil:
+					t.Fatalf("unexpected error: %v", a.err)
+				case tc.wantKind != "" && (a.err == nil || a.err.Kind != tc.wantKind || a.err.Status != 502):
+					t.Fatalf("want a 502 %s for every waiter, got %+v", tc.wantKind, a.err)
+				}
+			}
+		})
+	}
+}
+
+// A waiter whose deadline passes gets 504; the flight it started goes on for the others.
+func TestShortDeadlineWaiter(t *testing.T) {
+	rg := startRig(t, 400*time.Millisecond)
+	c := rg.startCache(testConfig(), NewMemory(16<<20))
+	const q = "short deadline"
+	short := make(chan answer, 1)
+	go func() { short <- rg.ask(query(q, `"timeout_ms":100`), 100*time.Millisecond) }()
+	testkit.Eventually(t, 2*time.Second, func() bool { return c.metric("trawl_cache_flights") == 1 }, "the short request starts a flight")
+	answers := rg.askMany(10, query(q))
+
+	a := <-short
+	if a.err == nil || a.err.Status != 504 || a.err.Kind != schemas.TypeTimeout {
+		t.Fatalf("short-deadline waiter: want 504 timeout, got %+v", a)
+	}
+	for _, a := range answers {
+		if a.err != nil || a.organic == 0 {
+			t.Fatalf("patient waiter: want the result, got %+v", a)
+		}
+	}
+	if got := rg.sim.RequestsFor(q); got != 1 {
+		t.Fatalf("engine asked %d times", got)
+	}
+}
+
+// A replica that dies holding a key's lock strands it only until the lock expires; then a
+// waiting replica takes the fetch over.
+func TestDeadHolderTakeover(t *testing.T) {
+	rg := startRig(t, 20*time.Millisecond)
+	rd := testkit.StartRedis(t)
+	store := newTestRedis(t, rd.URL)
+	c := rg.startCache(testConfig(), store)
+
+	const q = "holder died"
+	rdb := redis.NewClient(&redis.Options{Addr: rd.Addr})
+	defer rdb.Close()
+	// The lock a crashed replica left behind: nobody refreshes it, and no outcome will come.
+	if err := rdb.Set(context.Background(), store.lockKey(keyOf(t, query(q))), "dead-replica", 400*time.Millisecond).Err(); err != nil {
+		t.Fatal(err)
+	}
+	a := rg.askOK(query(q))
+	if a.state != stateMiss {
+		t.Fatalf("state %q, want miss (taken over)", a.state)
+	}
+	if got := c.metric("trawl_cache_flights_total", "result", endTakeover); got != 1 {
+		t.Fatalf("takeovers = %v, want 1", got)
+	}
+	if got := rg.sim.RequestsFor(q); got != 1 {
+		t.Fatalf("engine asked %d times", got)
+	}
+}

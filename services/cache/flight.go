@@ -1,0 +1,329 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// A flight is this replica's wait for one key's upstream answer, shared by every local request
+// for that key. Across replicas, a short Redis lock per key elects the one flight that
+// publishes the fetch job (the holder); the others follow: they hear the outcome on the result
+// subject like the holder does, and take over if the lock vanishes with no outcome stored (the
+// holder died). Without Redis every flight fetches for itself (one replica, or Redis down).
+type flight struct {
+	key   string
+	req   schemas.SearchRequest
+	reqID string
+	// jobID is the lock token, the fetch job's id (and Nats-Msg-Id) and the stored entry's id.
+	jobID string
+	// seen is the id of the entry the first request found ("" when none); seenOK is false when
+	// the store could not be asked. A different entry in the store later is news: someone
+	// fetched the key meanwhile.
+	seen     string
+	seenOK   bool
+	started  time.Time
+	deadline time.Time
+	result   chan *nats.Msg // an outcome heard on the result subject; the first one counts
+
+	done chan struct{} // closed once ent or err is set
+	ent  *entry
+	err  *schemas.Error
+	// fetched is true when this flight published the job itself: its first request is the miss.
+	fetched bool
+}
+
+// How a flight's key was resolved (trawl_cache_flights_total).
+const (
+	endFetched  = "fetched"
+	endTakeover = "takeover"
+	endFollowed = "followed"
+	endFound    = "found"
+	endFailed   = "failed"
+)
+
+// join returns the flight for key, starting one when there is none; started is true for the
+// request that started it. It returns nil once the replica is stopping.
+func (s *Service) join(key string, r *schemas.SearchRequest, reqID, seen string, seenOK bool) (fl *flight, started bool) {
+	s.mu.Lock()
+	if fl := s.flights[key]; fl != nil {
+		s.mu.Unlock()
+		return fl, false
+	}
+	if s.closed {
+		s.mu.Unlock()
+		return nil, false
+	}
+	now := time.Now()
+	fl = &flight{
+		key: key, req: *r, reqID: reqID, jobID: nuid.Next(), seen: seen, seenOK: seenOK,
+		// The flight outlives its first request: a waiter with a short deadline must not cut
+		// the fetch short for the others. No request can wait longer than the longest deadline.
+		started: now, deadline: now.Add(s.cfg.Deadlines.Max),
+		result: make(chan *nats.Msg, 1), done: make(chan struct{}),
+	}
+	s.flights[key] = fl
+	s.flightWG.Add(1)
+	s.mu.Unlock()
+	go s.fly(fl)
+	return fl, true
+}
+
+// revalidate refreshes key in the background unless a flight for it is under way already
+// (here, or, through the lock, on another replica).
+func (s *Service) revalidate(key string, r *schemas.SearchRequest, reqID, seen string) {
+	if _, started := s.join(key, r, reqID, seen, true); started {
+		s.m.refreshes.Inc()
+	}
+}
+
+func (s *Service) fly(fl *flight) {
+	defer s.flightWG.Done()
+	s.m.flights.Inc()
+	defer s.m.flights.Dec()
+	ctx, cancel := context.WithDeadline(s.ctx, fl.deadline)
+	defer cancel()
+	var how string
+	fl.ent, fl.err, how = s.resolve(ctx, fl)
+	s.log.Debug("flight ended", "key", fl.key, "job", fl.jobID, "how", how, "fetched", fl.fetched, "err", fl.err)
+	s.m.flightEnds.WithLabelValues(how).Inc()
+	close(fl.done)
+	s.mu.Lock()
+	delete(s.flights, fl.key)
+	s.mu.Unlock()
+}
+
+// Roles a flight can take for its key.
+type role int
+
+const (
+	alone    role = iota // no coordination (no Redis, or Redis down): fetch
+	holder               // holds the lock: fetch
+	follower             // another replica holds the lock: wait for its outcome
+)
+
+func (s *Service) resolve(ctx context.Context, fl *flight) (*entry, *schemas.Error, string) {
+	fetched := endFetched
+	for {
+		if ctx.Err() != nil {
+			return nil, s.flightTimeout(fl), endFailed
+		}
+		rl, holderID := s.acquire(fl)
+		if rl == follower {
+			ent, err, how, again := s.follow(ctx, fl, holderID)
+			if !again {
+				if err != nil {
+					how = endFailed
+				}
+				return ent, err, how
+			}
+			fetched = endTakeover
+			continue
+		}
+		// Someone may have fetched and stored the key between our lookup and now (their lock
+		// released just before we took it): their answer is as new as ours would be.
+		if ent := s.recheck(fl); ent != nil {
+			if rl == holder {
+				s.release(fl)
+			}
+			return ent, nil, endFound
+		}
+		ent, err := s.lead(ctx, fl, rl == holder)
+		if err != nil {
+			return nil, err, endFailed
+		}
+		return ent, nil, fetched
+	}
+}
+
+// acquire elects this flight to fetch, or names the replica that does.
+func (s *Service) acquire(fl *flight) (role, string) {
+	if s.rs == nil {
+		return alone, ""
+	}
+	for range 3 {
+		var won bool
+		var h string
+		err := s.g.do("lock", func(ctx context.Context) (err error) {
+			won, h, err = s.rs.acquire(ctx, fl.key, fl.jobID, s.cfg.LockTTL)
+			return err
+		})
+		s.log.Debug("lock", "key", fl.key, "job", fl.jobID, "won", won, "holder", h, "err", err)
+		switch {
+		case errors.Is(err, errBypassed):
+			return alone, "" // Redis is down: answering matters more than de-duplicating
+		case err != nil:
+			// Perhaps a slow moment rather than an outage: look at the lock again shortly, as
+			// a follower would; if Redis is down the guard soon says so.
+			return follower, ""
+		case won:
+			return holder, ""
+		case h != "":
+			return follower, h
+		}
+		// The lock vanished between SET NX and GET: try again.
+	}
+	return follower, ""
+}
+
+// lead publishes the job and waits for its outcome, keeping the lock alive meanwhile; a
+// success is stored before the lock is released, so a replica that sees the lock gone finds
+// the entry.
+func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *schemas.Error) {
+	if locked {
+		defer func() {
+			// A stopping replica leaves its lock to expire: the job is queued, and followers
+			// that hear its outcome meanwhile need no second fetch.
+			if s.ctx.Err() == nil {
+				s.release(fl)
+			}
+		}()
+	}
+	job := &schemas.FetchJob{
+		ID: fl.jobID, Key: fl.key, Request: fl.req, Deadline: fl.deadline.UnixMilli(),
+		RequestID: fl.reqID, Created: time.Now().UTC(),
+	}
+	if e := s.publish(ctx, job); e != nil {
+		if locked {
+			// Followers on other replicas wait on the result subject: give them the same error.
+			s.nc.PublishMsg(schemas.ErrorResult(fl.key, e))
+		}
+		return nil, e
+	}
+	fl.fetched = true
+	var tick <-chan time.Time
+	if locked {
+		t := time.NewTicker(s.cfg.LockTTL / 3)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case msg := <-fl.result:
+			ent, e := outcome(msg, fl.jobID)
+			if ent != nil {
+				s.save(fl.key, fl.req.Engine, ent)
+			}
+			return ent, e
+		case <-tick:
+			s.g.do("lock", func(ctx context.Context) error {
+				_, err := s.rs.refresh(ctx, fl.key, fl.jobID, s.cfg.LockTTL)
+				return err
+			})
+		case <-ctx.Done():
+			return nil, s.flightTimeout(fl)
+		}
+	}
+}
+
+// follow waits for the holder's outcome. It polls the lock, quickly at first (the holder may
+// be storing its answer right now) and then every quarter of the lock's lifetime; again is true
+// when this flight should contend for the lock once more: the holder vanished without storing
+// an answer, or Redis has been unreachable for longer than a lock lives.
+func (s *Service) follow(ctx context.Context, fl *flight, holderID string) (ent *entry, e *schemas.Error, how string, again bool) {
+	wait := 10 * time.Millisecond
+	longest := max(s.cfg.LockTTL/4, wait)
+	heard := time.Now()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case msg := <-fl.result:
+			id := holderID
+			if id == "" {
+				id = fl.jobID
+			}
+			ent, e := outcome(msg, id)
+			return ent, e, endFollowed, false
+		case <-ctx.Done():
+			return nil, s.flightTimeout(fl), endFailed, false
+		case <-timer.C:
+		}
+		var h string
+		err := s.g.do("holder", func(ctx context.Context) (err error) {
+			h, err = s.rs.holder(ctx, fl.key)
+			return err
+		})
+		switch {
+		case errors.Is(err, errBypassed) || (err != nil && time.Since(heard) > s.cfg.LockTTL):
+			// Redis is down, or silent for longer than a lock lives: contend again, which
+			// without Redis means fetching alone.
+			return nil, nil, "", true
+		case err != nil:
+		case h == "":
+			if ent := s.recheck(fl); ent != nil {
+				return ent, nil, endFound, false
+			}
+			return nil, nil, "", true
+		default:
+			holderID, heard = h, time.Now()
+		}
+		wait = min(2*wait, longest)
+		timer.Reset(wait)
+	}
+}
+
+func (s *Service) release(fl *flight) {
+	s.g.do("unlock", func(ctx context.Context) error { return s.rs.release(ctx, fl.key, fl.jobID) })
+}
+
+// recheck returns an entry stored since the flight's first lookup, if there is one.
+func (s *Service) recheck(fl *flight) *entry {
+	ent, _ := s.lookup(fl.key)
+	switch {
+	case ent == nil || ent.ID == fl.seen:
+		return nil
+	case !fl.seenOK && ent.Created.Before(fl.started.Truncate(time.Millisecond)):
+		// The first lookup failed, so "different" proves nothing: demand a newer entry.
+		return nil
+	}
+	return ent
+}
+
+// onResult hands an outcome to the flight waiting for its key, if this replica has one.
+func (s *Service) onResult(msg *nats.Msg) {
+	key := msg.Subject[len(schemas.SubjectResultPrefix):]
+	s.mu.Lock()
+	fl := s.flights[key]
+	s.mu.Unlock()
+	if fl == nil {
+		return
+	}
+	select {
+	case fl.result <- msg:
+	default: // a duplicate outcome (a redelivered job); the first one counts
+	}
+}
+
+// outcome reads a result message: a stored-body-to-be, or the typed failure.
+func outcome(msg *nats.Msg, id string) (*entry, *schemas.Error) {
+	if code := msg.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
+		return nil, schemas.DecodeError(code, msg.Header.Get(schemas.HeaderServiceError), msg.Data)
+	}
+	if b := msg.Data; len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		// The body is spliced into every reply as it is: it must be a JSON object.
+		return nil, schemas.NewError(schemas.TypeInternal, "malformed result from the parse stage")
+	}
+	fetchMS, parseMS := schemas.ParseTimings(msg.Header.Get(schemas.HeaderTimings))
+	return &entry{
+		Created: time.Now().Truncate(time.Millisecond),
+		FetchUS: uint32(fetchMS * 1000), ParseUS: uint32(parseMS * 1000),
+		ID: id, Body: msg.Data,
+	}, nil
+}
+
+func (s *Service) flightTimeout(fl *flight) *schemas.Error {
+	if s.ctx.Err() != nil {
+		e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
+		e.RetryAfterMS = 1000
+		return e
+	}
+	e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the longest deadline")
+	e.Engine = fl.req.Engine
+	return e
+}
