@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -197,10 +196,6 @@ func bingTitle(s, a *goquery.Selection) string {
 // paragraph of the caption, the "slug" paragraph, rich-card paragraphs.
 const bingSnippetSel = ".b_caption p, p.b_lineclamp1, p.b_lineclamp2, p.b_lineclamp3, p.b_lineclamp4, p.b_paractl, .b_algoSlug, .b_snippet"
 
-// bingDateRe matches the date Bing puts before a snippet ("Jan 5, 2024 · …", "24/1/2013 · …",
-// "3 days ago · …"), when it is not marked up as span.news_dt.
-var bingDateRe = regexp.MustCompile(`^(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\p{L}{3,9}\.? \d{1,2}, \d{4}|\d{1,2}\.? \p{L}{3,9}\.? \d{4}|\d+ \p{L}+ ago)\s*·`)
-
 // bingSnippet reads a result's description with its leading date, as the page shows it
 // ("Jan 5, 2024 · text": the separator is normalised, captures often drop the NBSP
 // before it), and the date on its own.
@@ -232,7 +227,7 @@ func bingSnippet(s *goquery.Selection) (snippet, date string) {
 	snippet = ownText(cap, "span.algoSlug_icon, .b_attribution")
 	date = text(cap.Find("span.news_dt").First())
 	if date == "" {
-		if m := bingDateRe.FindStringSubmatch(snippet); m != nil {
+		if m := leadingDate.FindStringSubmatch(snippet); m != nil {
 			date = m[1]
 		}
 	}

@@ -1,8 +1,8 @@
 package engines
 
 import (
+	"bytes"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -66,8 +66,6 @@ const googleModules = "#tads, #tadsb, #bottomads, [data-text-ad], .commercial-un
 	".related-question-pair, [data-initq], block-component, .ifM9O, [data-subtree=aimc], #m-x-content, " +
 	"g-inner-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O"
 
-var googleDateRe = regexp.MustCompile(`^\s*(.{4,24}?)\s*[—–-]\s+`)
-
 func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	doc, err := parseDoc(g.Name(), page)
 	if err != nil {
@@ -89,9 +87,49 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	b := newBuilder()
 
-	// Every a>h3 counts toward ancestor ownership, modules included, so that a result's
-	// container never swallows a neighbouring carousel.
-	titles := root.Find("a[href]:has(h3)")
+	googleOrganic(root, b, base, "a[href]:has(h3)", "h3")
+	if len(b.serp.OrganicResults) == 0 && !googleNoResults(doc, page) {
+		// Layouts without h3 titles, tried only when the desktop one found nothing: the
+		// mobile page (title in div[role=link], searxng's MjjYud reader), the basic page
+		// served to WML and text browsers (a.fuLhoc > span.CVA68e in div.zMzFAb or
+		// div.ezO2md, searxng's current reader), then the Android app page (a[data-ved]
+		// without a class, its title in the first styled div).
+		googleOrganic(root, b, base, "a[href]:has(div[role=link]), a[href]:has(span.CVA68e), a.fuLhoc[href]", "span.CVA68e", "div[role=link]", "span.dXDvrc")
+		if len(b.serp.OrganicResults) == 0 {
+			googleOrganic(root, b, base, "a[data-ved][href]:not([class]):has(div[style])", "div[style]")
+		}
+	}
+
+	googleAds(doc, b, base)
+	googleRelated(doc, b, base)
+	if n, ok := parseCount(text(doc.Find("#result-stats").First())); ok {
+		b.serp.TotalResults = n
+	}
+	b.serp.HasNext = doc.Find("#pnnext, a[aria-label='Next page'], a[aria-label='Nächste Seite'], footer a.nBDE1b, td.d6cvqb a#pnnext").Length() > 0 ||
+		googleNextLink(doc)
+	b.serp.AnswerBox = googleAnswer(doc, base)
+
+	if len(b.serp.OrganicResults) > 0 {
+		return b.serp, nil
+	}
+	if googleNoResults(doc, page) {
+		return b.serp, nil
+	}
+	// Weaker CAPTCHA signs (openserp google/selectors.go), trusted only on a page with no
+	// results: a reCAPTCHA widget or its script, or the challenge's wording.
+	if doc.Find("[data-sitekey], script[src*='recaptcha']").Length() > 0 ||
+		containsAny(bytes.ToLower(page), "not a robot", "solve the captcha", "unusual traffic") {
+		return nil, Blocked(g.Name(), "CAPTCHA page")
+	}
+	return nil, Unrecognised(g.Name(), "no organic results and no no-results marker")
+}
+
+// googleOrganic reads the ranked results whose title links match links, the title being the
+// text of the first selector in title that matches inside the link. Every matching link counts toward ancestor
+// ownership, modules included, so that a result's container never swallows a neighbouring
+// carousel.
+func googleOrganic(root *goquery.Selection, b *builder, base, links string, title ...string) {
+	titles := root.Find(links)
 	owned := map[*html.Node]int{}
 	titles.Each(func(_ int, a *goquery.Selection) {
 		for n := a.Get(0).Parent; n != nil; n = n.Parent {
@@ -119,30 +157,31 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		seen[box] = true
 		c := goquery.NewDocumentFromNode(box).Selection
 		res := schemas.OrganicResult{
-			Title:        text(a.Find("h3").First()),
+			Title:        firstText(a, title...),
 			URL:          href,
-			DisplayedURL: firstText(c, "cite", ".UPmit", ".qzEoUe"),
+			DisplayedURL: firstText(c, "cite", ".UPmit", ".qzEoUe", ".sCuL3", "span.dXDvrc"),
+		}
+		if res.DisplayedURL == res.Title {
+			res.DisplayedURL = "" // a basic layout whose only line under the link is the title
 		}
 		res.Snippet, res.Date = googleSnippet(c, a)
 		res.Sitelinks = googleSitelinks(c, a, base, href)
 		b.organic(res)
 	})
+}
 
-	googleAds(doc, b, base)
-	googleRelated(doc, b, base)
-	if n, ok := parseCount(text(doc.Find("#result-stats").First())); ok {
-		b.serp.TotalResults = n
-	}
-	b.serp.HasNext = doc.Find("#pnnext, a[aria-label='Next page'], a[aria-label='Nächste Seite'], footer a.nBDE1b, td.d6cvqb a#pnnext").Length() > 0
-	b.serp.AnswerBox = googleAnswer(doc, base)
-
-	if len(b.serp.OrganicResults) > 0 {
-		return b.serp, nil
-	}
-	if googleNoResults(doc, page) {
-		return b.serp, nil
-	}
-	return nil, Unrecognised(g.Name(), "no organic results and no no-results marker")
+// googleNextLink finds the basic pages' "Next >" link: a /search link carrying start= whose
+// text says next or is an arrow.
+func googleNextLink(doc *goquery.Document) bool {
+	found := false
+	doc.Find("a[href*='start=']").EachWithBreak(func(_ int, a *goquery.Selection) bool {
+		t := strings.ToLower(text(a))
+		if strings.Contains(t, "next") || strings.HasPrefix(t, ">") || strings.HasSuffix(t, ">") || t == "›" || t == "»" {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // googleBlock names the kind of block page, or returns "".
@@ -190,6 +229,12 @@ func isGoogleHost(u string) bool {
 func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 	sn := c.Find(".VwiC3b, [data-sncf='1'], [data-content-feature='1'], .IsZvec, .lEBKkf").First()
 	if sn.Length() == 0 {
+		// The mobile page marks the description with data-sncf holding 1 among others
+		// (searxng reads contains(@data-sncf, "1")); the basic pages use span.FrIlee (WML,
+		// text browsers) or div.H66NU / div.InXCmc (Opera Mini); video rows use ITZIwc.
+		sn = c.Find("[data-sncf*='1'], span.FrIlee, .taTFJ, div.H66NU, div.InXCmc, .ITZIwc").First()
+	}
+	if sn.Length() == 0 {
 		c.Find(".kCrYT").EachWithBreak(func(_ int, k *goquery.Selection) bool {
 			if k.Find("h3").Length() == 0 && k.Has("a:has(h3)").Length() == 0 {
 				sn = k
@@ -217,13 +262,25 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 			sn = best
 		}
 	}
+	// The snippet is kept whole, its leading date included ("Mar 3, 2024 — …"), as the page
+	// shows it; the date is also reported on its own.
+	snippet = text(sn)
 	if d := sn.Find("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod").First(); d.Length() > 0 {
 		date = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text(d)), "—–-·"))
-		snippet = ownText(sn, "span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod")
-		return snippet, date
+	} else if m := leadingDate.FindStringSubmatch(snippet); m != nil {
+		date = m[1]
 	}
-	snippet = text(sn)
-	return snippet, ""
+	if date != "" && strings.HasPrefix(snippet, date) {
+		// Captures often drop the spaces around the dash; the page shows "date — text".
+		rest := strings.TrimLeft(strings.TrimPrefix(snippet, date), " ")
+		for _, sep := range []string{"—", "–", "·", "-"} {
+			if r, ok := strings.CutPrefix(rest, sep); ok {
+				snippet = date + " " + sep + " " + strings.TrimLeft(r, " ")
+				break
+			}
+		}
+	}
+	return snippet, date
 }
 
 // googleSitelinks collects the links under a result that lead off Google: inline sitelinks
@@ -261,23 +318,41 @@ func googleAds(doc *goquery.Document, b *builder, base string) {
 		if ads.Length() == 0 {
 			ads = blk.Find(".uEierd")
 		}
-		ads.Each(func(_ int, s *goquery.Selection) {
-			a := s.Find("a[href]:has([role=heading]), a[href]:has(h3)").First()
-			if a.Length() == 0 {
-				a = s.Find("a[href]").First()
-			}
-			href, ok := googleTarget(base, a.AttrOr("href", ""))
-			if !ok {
-				return
-			}
-			title := firstText(a, "[role=heading]", "h3")
-			if title == "" {
-				title = text(a)
-			}
-			b.ad(schemas.Ad{Block: block, Title: title, URL: href,
-				DisplayedURL: firstText(s, "[data-dtld]", ".x2VHCd", "cite"),
-				Snippet:      firstText(s, ".MUxGbd.yDYNvb", ".Va3FIb", ".yDYNvb", "[data-content-feature]")})
-		})
+		googleAdItems(ads, b, base, block)
+	})
+	// An ad outside those blocks (openserp reads [data-text-ad] anywhere): top unless it sits
+	// below the ranked list.
+	doc.Find("[data-text-ad]").Each(func(_ int, s *goquery.Selection) {
+		if s.ParentsFiltered("#tads, #tadsb, #bottomads, [data-text-ad]").Length() > 0 {
+			return
+		}
+		block := "top"
+		if s.ParentsFiltered("#botstuff").Length() > 0 {
+			block = "bottom"
+		}
+		googleAdItems(s, b, base, block)
+	})
+}
+
+// googleAdItems reads text ads: the heading as title and the advertiser's URL as the link
+// (the click-tracking data-rw URL is left alone).
+func googleAdItems(ads *goquery.Selection, b *builder, base, block string) {
+	ads.Each(func(_ int, s *goquery.Selection) {
+		a := s.Find("a[href]:has([role=heading]), a[href]:has(h3)").First()
+		if a.Length() == 0 {
+			a = s.Find("a[href]").First()
+		}
+		href, ok := googleTarget(base, a.AttrOr("href", ""))
+		if !ok {
+			return
+		}
+		title := firstText(a, "[role=heading]", "h3")
+		if title == "" {
+			title = text(a)
+		}
+		b.ad(schemas.Ad{Block: block, Title: title, URL: href,
+			DisplayedURL: firstText(s, "[data-dtld]", ".x2VHCd", "cite"),
+			Snippet:      firstText(s, ".MUxGbd.yDYNvb", ".Va3FIb", ".yDYNvb", "[data-content-feature]")})
 	})
 }
 
@@ -307,6 +382,15 @@ func googleRelated(doc *goquery.Document, b *builder, base string) {
 		}
 		// The q parameter is the query itself; the link text loses spaces around its bold parts.
 		b.relatedSearch(v.Get("q"), href)
+	})
+	// The basic (WML) page lists them as a.ZWRArf in table.HExoMb (searxng's suggestion_xpath).
+	doc.Find("table.HExoMb a.ZWRArf").Each(func(_ int, a *goquery.Selection) {
+		href, _ := absURL(base, a.AttrOr("href", ""))
+		q := queryParam(href, "q")
+		if q == "" {
+			q = text(a)
+		}
+		b.relatedSearch(q, href)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -232,3 +233,12 @@ func enFallback(lang string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// datePattern is a date as engines print it in front of a snippet: absolute in the usual
+// orders ("Jan 5, 2024", "5 Jan 2024", "24/1/2013", "31.10.2025", "2024-01-05", "2024年1月5日")
+// or relative ("3 days ago", "vor 2 Tagen", "3 дня назад", "il y a 2 jours", "hace 2 días").
+const datePattern = `(?:\p{L}{3,9}\.? \d{1,2}, \d{4}|\d{1,2}\.? \p{L}{3,9}\.?,? \d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日|\d+ \p{L}+ ago|vor \d+ \p{L}+|\d+ \p{L}+ назад|il y a \d+ \p{L}+|hace \d+ \p{L}+)`
+
+// leadingDate matches a snippet that opens with a date and a separator (—, –, ·, or the
+// "..." Ecosia uses), capturing the date.
+var leadingDate = regexp.MustCompile(`^(` + datePattern + `)\s*(?:—|–|·|\.\.\.|…)`)
