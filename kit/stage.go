@@ -110,7 +110,14 @@ func runStage(st Stage, args []string) error {
 		}
 	}
 	stage, err := st.Run(ctx, &env)
+	if err == nil {
+		// Subscriptions reach the server asynchronously; be registered before reporting ready.
+		err = nc.FlushTimeout(10 * time.Second)
+	}
 	if err != nil {
+		if stage != nil {
+			stage.Stop()
+		}
 		nc.Close()
 		return err
 	}

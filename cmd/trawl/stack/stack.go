@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -161,6 +162,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Re
 		return nil, err
 	}
 	s.stoppers = append(s.stoppers, cs)
+	// Subscriptions reach the server asynchronously: a round trip makes sure the search
+	// endpoint is registered before the ingress can send it anything.
+	if err := nc.FlushTimeout(5 * time.Second); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
 
 	if nc, err = connect("trawl-ingress"); err != nil {
 		return nil, err
