@@ -23,6 +23,7 @@ Usage:
   trawl serve [flags]   run every stage in one process (embedded NATS, in-process cache)
   trawl demo  [flags]   trawl serve plus the simulated engine, wired together (works offline)
   trawl sim   [flags]   run only the simulated engine
+  trawl load  [flags]   load generator: closed or open loop over HTTP or NATS, HDR latency summary
   trawl help            this text; "trawl CMD -h" lists a command's flags
 
 Every flag has a TRAWL_* twin: --cache-ttl is TRAWL_CACHE_TTL. The flag wins.
@@ -49,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr, true)
 	case "sim":
 		return runSim(ctx, args[1:], stderr)
+	case "load":
+		return runLoad(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

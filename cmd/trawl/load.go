@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/trawl-dev/trawl/cmd/trawl/load"
+	"github.com/trawl-dev/trawl/kit"
+)
+
+// runLoad is `trawl load`: the load generator, its summary on stdout, progress on stderr.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trawl load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg load.Config
+	cfg.RegisterFlags(fs)
+	fs.Usage = kit.Usage(fs, `trawl load: closed-loop or open-loop load over HTTP or NATS, latency in an HDR histogram
+
+  trawl load --concurrency 64 --duration 10s                       # hot key: cache hits
+  trawl load --mode open --rate 200 --query-set distinct           # misses at 200 req/s
+  trawl load --target nats://127.0.0.1:4222 --query-set zipf --out run.json`)
+	if err := kit.Parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	s, err := load.Run(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	s.WriteText(stdout)
+	if cfg.Out != "" {
+		if err := s.WriteJSON(cfg.Out); err != nil {
+			return fmt.Errorf("writing the summary: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/url"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/valyala/fasthttp"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// outcome is what one request came to.
+type outcome struct {
+	ok bool
+	// status is the HTTP status, or the micro error code of a NATS reply; 0 when no answer
+	// came (the request failed in transport).
+	status int
+	// kind is the problem kind of a failed answer, or the transport failure's kind.
+	kind string
+	// cache is how the cache answered (X-Cache / Trawl-Cache), lower case.
+	cache string
+	bytes int
+}
+
+// transport sends requests; each worker sends through its own sender.
+type transport interface {
+	sender() func(q string) outcome
+	close()
+}
+
+func newTransport(cfg Config) (transport, error) {
+	kind, u, err := cfg.parseTarget()
+	if err != nil {
+		return nil, err
+	}
+	if kind == "nats" {
+		return newNATSTransport(cfg, u)
+	}
+	return newHTTPTransport(cfg, u), nil
+}
+
+type httpTransport struct {
+	cfg  Config
+	hc   *fasthttp.HostClient
+	base string
+	// suffix follows the query in every request URI.
+	suffix string
+	auth   string
+}
+
+func newHTTPTransport(cfg Config, u *url.URL) *httpTransport {
+	t := &httpTransport{
+		cfg: cfg,
+		hc: &fasthttp.HostClient{
+			Addr:     u.Host,
+			MaxConns: cfg.Concurrency,
+			// Wait for a connection rather than fail: in open loop a due request waits its turn.
+			MaxConnWaitTimeout:       cfg.Timeout,
+			ReadTimeout:              cfg.Timeout,
+			WriteTimeout:             cfg.Timeout,
+			MaxIdleConnDuration:      time.Minute,
+			NoDefaultUserAgentHeader: true,
+		},
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	sep := "?"
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+		sep = "&"
+	}
+	t.base = "http://" + u.Host + path + sep + "q="
+	if cfg.Engine != "" {
+		t.suffix = "&engine=" + url.QueryEscape(cfg.Engine)
+	}
+	if cfg.APIKey != "" {
+		t.auth = "Bearer " + cfg.APIKey
+	}
+	return t
+}
+
+func (t *httpTransport) sender() func(q string) outcome {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	var lastQ string
+	return func(q string) outcome {
+		// A hot key builds its request once; fasthttp keeps the URI between uses.
+		if q != lastQ || lastQ == "" {
+			req.Reset()
+			req.SetRequestURI(t.base + url.QueryEscape(q) + t.suffix)
+			if t.auth != "" {
+				req.Header.Set("Authorization", t.auth)
+			}
+			lastQ = q
+		}
+		resp.Reset()
+		if err := t.hc.DoTimeout(req, resp, t.cfg.Timeout); err != nil {
+			lastQ = "" // the request may have been changed by a failed send
+			return outcome{kind: transportKind(err)}
+		}
+		o := outcome{status: resp.StatusCode(), bytes: len(resp.Body())}
+		o.cache = string(bytes.ToLower(resp.Header.Peek("X-Cache")))
+		if o.status >= 200 && o.status < 300 {
+			o.ok = true
+			return o
+		}
+		o.kind = problemKind(resp.Body())
+		return o
+	}
+}
+
+func (t *httpTransport) close() { t.hc.CloseIdleConnections() }
+
+type natsTransport struct {
+	cfg Config
+	nc  *nats.Conn
+}
+
+func newNATSTransport(cfg Config, u *url.URL) (*natsTransport, error) {
+	nc, err := nats.Connect(u.String(), nats.Name("trawl-load"), nats.Timeout(5*time.Second))
+	if err != nil {
+		return nil, err
+	}
+	return &natsTransport{cfg: cfg, nc: nc}, nil
+}
+
+func (t *natsTransport) sender() func(q string) outcome {
+	var lastQ string
+	var body []byte
+	return func(q string) outcome {
+		if q != lastQ || body == nil {
+			body, _ = json.Marshal(schemas.SearchRequest{Q: q, Engine: t.cfg.Engine})
+			lastQ = q
+		}
+		m, err := t.nc.Request(schemas.SubjectSearch, body, t.cfg.Timeout)
+		if err != nil {
+			return outcome{kind: transportKind(err)}
+		}
+		o := outcome{bytes: len(m.Data), status: 200}
+		if m.Header != nil {
+			o.cache = m.Header.Get(schemas.HeaderCache)
+			if code := m.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
+				e := schemas.DecodeError(code, m.Header.Get(schemas.HeaderServiceError), m.Data)
+				o.status, o.kind = e.Status, e.Kind
+				if n, err := strconv.Atoi(code); err == nil {
+					o.status = n
+				}
+				return o
+			}
+		}
+		o.ok = true
+		return o
+	}
+}
+
+func (t *natsTransport) close() { t.nc.Close() }
+
+// problemKind reads the kind of a problem+json body; an answer that is not one is
+// "unclassified", so a proxy's or a bare server's error page still counts under its status.
+func problemKind(body []byte) string {
+	var p struct {
+		Kind string `json:"kind"`
+	}
+	if json.Unmarshal(body, &p) == nil && p.Kind != "" {
+		return p.Kind
+	}
+	return "unclassified"
+}
+
+// Transport failure kinds: the request got no answer.
+const (
+	KindTimeout      = "timeout"
+	KindRefused      = "connection_refused"
+	KindReset        = "connection_reset"
+	KindClosed       = "connection_closed"
+	KindNoResponders = "no_responders"
+	KindNoConn       = "no_free_connection"
+	KindTransport    = "transport"
+)
+
+func transportKind(err error) string {
+	var te interface{ Timeout() bool }
+	switch {
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, nats.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
+		errors.As(err, &te) && te.Timeout():
+		return KindTimeout
+	case errors.Is(err, nats.ErrNoResponders):
+		return KindNoResponders
+	case errors.Is(err, fasthttp.ErrNoFreeConns):
+		return KindNoConn
+	case errors.Is(err, fasthttp.ErrConnectionClosed), errors.Is(err, nats.ErrConnectionClosed):
+		return KindClosed
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF):
+		return KindReset
+	}
+	return KindTransport
+}
