@@ -100,27 +100,35 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	const base = "https://yandex.com/"
 	b := newBuilder()
 	doc.Find("li.serp-item, #search-result > li[data-fast]").Each(func(_ int, s *goquery.Selection) {
-		if name := s.AttrOr("data-fast-name", ""); name != "" {
+		name := s.AttrOr("data-fast-name", "")
+		isAd := yandexAd(s)
+		if name != "" && !isAd {
 			return // a wizard: the neuro answer, a legal notice, a video or image strip
 		}
-		a := s.Find("a.OrganicTitle-Link, .organic__title-wrapper a, h2 a, a:has(h2)").First()
+		// The first selectors are the current React layout (openserp reads the same); the
+		// b-serp-item ones are the site-search widget searxng yandex.py queries.
+		a := s.Find("a.OrganicTitle-Link, .organic__title-wrapper a, a.b-serp-item__title-link, h2 a, a:has(h2), h3 a").First()
 		href, ok := absURL(base, a.AttrOr("href", ""))
 		if !ok {
 			return
 		}
-		title := firstText(a, ".OrganicTitleContentSpan", "h2")
+		title := firstText(a, ".OrganicTitleContentSpan", "h2", "span")
 		if title == "" {
 			title = text(a)
 		}
-		display := firstText(s, ".Path", ".organic__subtitle", ".Organic-Subtitle")
-		snippet := firstText(s, ".OrganicTextContentSpan", ".OrganicText", ".organic__content-wrapper .text-container", ".text-container", ".Organic-ContentWrapper")
-		label := text(s.Find(".AdvLabel, .label_theme_direct, .organic__advLabel").First())
-		if label != "" || s.Find(".serp-adv__counter, [data-fast-subtype=direct]").Length() > 0 || s.AttrOr("data-fast-subtype", "") == "direct" {
+		display := firstText(s, ".Path", ".organic__subtitle", ".Organic-Subtitle", ".b-serp-item__links")
+		snippet := firstText(s, ".OrganicTextContentSpan", ".OrganicText", ".organic__content-wrapper .text-container", ".text-container", ".Organic-ContentWrapper", ".b-serp-item__text")
+		if isAd || yandexAdHost(href) {
 			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
 			return
 		}
 		res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet,
 			Date: firstText(s, ".OrganicTextContentSpan .Organic-Date, .organic__date, .TextContainer-Date")}
+		if res.Date == "" {
+			if m := leadingDate.FindStringSubmatch(snippet); m != nil {
+				res.Date = m[1]
+			}
+		}
 		s.Find(".Sitelinks a, .sitelinks a").Each(func(_ int, l *goquery.Selection) {
 			if u, ok := absURL(base, l.AttrOr("href", "")); ok {
 				if sl, ok := sitelink(text(l), u, ""); ok {
@@ -174,5 +182,31 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		// A page of only paid placements still is a result page.
 		return b.serp, nil
 	}
+	if containsAny(page, "Подтвердите, что запросы отправляли вы", "confirm that you and not a robot", "are sending requests") {
+		// The CAPTCHA's wording, trusted only on a page with nothing else on it.
+		return nil, Blocked(y.Name(), "CAPTCHA text")
+	}
 	return nil, Unrecognised(y.Name(), "no serp-item results and no empty-results marker")
+}
+
+// yandexAd reports a paid placement: an advertising label or the direct (Yandex.Direct)
+// markers; openserp yandex/selectors.go lists the same.
+func yandexAd(s *goquery.Selection) bool {
+	if s.AttrOr("data-fast-subtype", "") == "direct" || s.AttrOr("data-fast-name", "") == "direct" {
+		return true
+	}
+	if text(s.Find(".AdvLabel, .label_theme_direct, .organic__advLabel").First()) != "" {
+		return true
+	}
+	return s.Find(".serp-adv__counter, [data-fast-subtype=direct], [data-fast-name=direct], .serp-adv-item, [aria-label='Реклама'], [title='Реклама']").Length() > 0
+}
+
+// yandexAdHost reports Yandex's ad click hosts (yabs.yandex.*, an.yandex.ru).
+func yandexAdHost(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	return strings.HasPrefix(h, "yabs.yandex.") || h == "an.yandex.ru"
 }
