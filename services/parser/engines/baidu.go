@@ -84,12 +84,10 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		if !ok {
 			return
 		}
-		snipSel := s.Find("[data-module=abstract], .c-abstract, .content-right_8Zs40, .c-span-last, .c-gap-top-small").First()
-		date := text(snipSel.Find(".cos-color-text-minor, .c-color-gray2, .newTimeFactor_before_abs").First())
-		snippet := ownText(snipSel, ".cos-color-text-minor, .c-color-gray2, .newTimeFactor_before_abs")
-		display := firstText(s, ".c-showurl", ".cosc-source-text", "[class*=source-text]", "[class*=site_]")
-		isAd := s.AttrOr("data-tuiguang", "") != "" || s.Find(".ec-tuiguang, .ec_tuiguang_link, [data-tuiguang]").Length() > 0 ||
-			strings.Contains(s.AttrOr("class", ""), "ec_wise_ad")
+		snippet, date := baiduSnippet(s)
+		display := firstText(s, ".c-showurl", ".cosc-source-text", "[class*=source-text]", "[class*=site_]", "[class*=siteLink_]")
+		isAd := s.AttrOr("data-tuiguang", "") != "" || s.Find(".ec-tuiguang, .ec_tuiguang_link, [data-tuiguang], [data-click*=tuiguang]").Length() > 0 ||
+			strings.Contains(s.AttrOr("class", ""), "ec_wise_ad") || s.HasClass("EC_result") || strings.Contains(s.AttrOr("data-click", ""), "tuiguang")
 		if !isAd {
 			s.Find("span, a").EachWithBreak(func(_ int, l *goquery.Selection) bool {
 				if t := text(l); t == "广告" || t == "Ad" {
@@ -135,8 +133,40 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
 	}
-	if doc.Find(".nors, #content_left .nors").Length() > 0 || containsAny(page, "未找到相关结果", "没有找到与") {
+	if doc.Find(".nors, #content_left .nors, .content_none").Length() > 0 || containsAny(page, "未找到相关结果", "没有找到与", "抱歉没有找到") {
 		return b.serp, nil
 	}
+	if doc.Find("button.timeout-button, .timeout-title").Length() > 0 || containsAny(page, "网络不给力") {
+		// The "network is slow, retry" page Baidu serves clients it throttles (openserp
+		// treats it as a timeout): a refusal, not an empty result.
+		return nil, Blocked(bd.Name(), "timeout (throttling) page")
+	}
 	return nil, Unrecognised(bd.Name(), "no result cards and no no-results marker")
+}
+
+// baiduSnippetSel lists where a card's description sits, in order: the abstract module,
+// the classic c-abstract, the hashed content-right_ / summary-gap_ containers (matched by
+// prefix, as openserp does, since Baidu rotates the hash per build), then an encyclopedia
+// card's text block before its catalogue links, then the card's last column.
+var baiduSnippetSel = []string{"[data-module=abstract]", ".c-abstract", "[class*=content-right_]", "[class*=summary-gap_]",
+	".c-span-last [class^=text_]", ".c-span-last", ".c-gap-top-small"}
+
+const baiduDateSel = ".cos-color-text-minor, .c-color-gray2, .newTimeFactor_before_abs"
+
+// baiduSnippet reads a card's description whole, its leading date included as the page
+// shows it, and the date on its own.
+func baiduSnippet(s *goquery.Selection) (snippet, date string) {
+	for _, sel := range baiduSnippetSel {
+		sn := s.Find(sel).First()
+		if sn.Length() == 0 || text(sn) == "" {
+			continue
+		}
+		date = text(sn.Find(baiduDateSel).First())
+		rest := ownText(sn, baiduDateSel)
+		if date == "" {
+			return rest, ""
+		}
+		return clean(date + " " + rest), date
+	}
+	return "", ""
 }
