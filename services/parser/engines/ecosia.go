@@ -60,11 +60,13 @@ func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	const base = "https://www.ecosia.org/"
 	b := newBuilder()
-	doc.Find("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad], article[data-test-id=organic-result]").Each(func(_ int, s *goquery.Selection) {
-		if s.ParentsFiltered("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad]").Length() > 0 {
+	// The data-test-id blocks are the current Vue front end (openserp ecosia/selectors.go);
+	// div.js-result is the server-rendered layout before it, still served to some clients.
+	doc.Find("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad], article[data-test-id=organic-result], div.result.js-result").Each(func(_ int, s *goquery.Selection) {
+		if s.ParentsFiltered("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad], div.js-result").Length() > 0 {
 			return // the article inside a wrapper already counted
 		}
-		a := s.Find("a[data-test-id=result-link]:has([data-test-id=result-title]), a.result__link, a:has(h2)").First()
+		a := s.Find("a[data-test-id=result-link]:has([data-test-id=result-title]), a.result__link, a:has(h2), a.result-title").First()
 		if a.Length() == 0 {
 			a = s.Find("a[data-test-id=result-link]").Last()
 		}
@@ -72,18 +74,25 @@ func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		if !ok {
 			return
 		}
-		title := firstText(s, "[data-test-id=result-title]", "h2", ".result__title")
+		title := firstText(s, "[data-test-id=result-title]", "h2", ".result__title", "a.result-title", "h3")
 		if title == "" {
 			title = s.Find("article").AttrOr("aria-label", "")
 		}
-		display := firstText(s, "[data-test-id=result-source]", ".result__url", "cite")
-		snippet := firstText(s, "[data-test-id=web-result-description]", "[data-test-id=result-description]", ".web-result__description", ".result__description")
-		if s.AttrOr("data-test-id", "") == "mainline-result-ad" || s.Find("[data-test-id*=ad-label], [data-test-id=ad-result-label]").Length() > 0 {
+		display := firstText(s, "[data-test-id=result-source]", ".result__url", "cite", "a.result-url")
+		snippet := firstText(s, "[data-test-id=web-result-description]", "[data-test-id=result-description]", ".web-result__description", ".result__description", ".result-snippet")
+		if s.AttrOr("data-test-id", "") == "mainline-result-ad" || s.Find("[data-test-id*=ad-label], [data-test-id=ad-result-label]").Length() > 0 ||
+			s.HasClass("result--ad") || s.HasClass("card-ad") {
 			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
 			return
 		}
 		res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet,
 			Date: firstText(s, "[data-test-id=result-date]", ".web-result__date")}
+		if res.Date == "" {
+			// The date is written into the description: "02.08.2025 ... The best resource …".
+			if m := leadingDate.FindStringSubmatch(snippet); m != nil {
+				res.Date = m[1]
+			}
+		}
 		s.Find("[data-test-id=result-deeplinks] a, .result-deeplinks a").Each(func(_ int, l *goquery.Selection) {
 			if u, ok := absURL(base, l.AttrOr("href", "")); ok {
 				if sl, ok := sitelink(text(l), u, ""); ok {
@@ -103,7 +112,7 @@ func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	})
 	if ent := doc.Find("[data-test-id=entity-wrapper]").First(); ent.Length() > 0 {
 		ab := &schemas.AnswerBox{Type: "knowledge_panel", Title: firstText(ent, "[data-test-id=entity-titles] h2", "[data-test-id=entity-titles]", "[data-test-id=title]"),
-			Snippet: firstText(ent, "[data-test-id=entity-description]")}
+			Snippet: ownText(ent.Find("[data-test-id=entity-description]").First(), "[data-test-id=entity-description-more-link]")}
 		if u, ok := absURL("", ent.Find("[data-test-id=entity-description-more-link], [data-test-id=entity-links] a").First().AttrOr("href", "")); ok {
 			ab.URL = u
 		}
@@ -121,6 +130,10 @@ func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		return b.serp, nil
 	case doc.Find("[data-test-id=images-result], [data-test-id=images-title]").Length() > 0:
 		// An image-search page: a recognised vertical whose results are not web results.
+		return b.serp, nil
+	case len(b.serp.Ads) == 0 && doc.Find("[data-test-id=mainline]").Length() > 0 &&
+		doc.Find("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad]").Length() == 0:
+		// The results column rendered with nothing in it (openserp's empty test).
 		return b.serp, nil
 	}
 	return nil, Unrecognised(e.Name(), "no mainline results and no no-results marker")
