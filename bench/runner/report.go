@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// loadSummary is the part of `trawl load`'s JSON summary the report reads.
+type loadSummary struct {
+	Requests  int64   `json:"requests"`
+	OK        int64   `json:"ok"`
+	Errors    int64   `json:"errors"`
+	ReqPerSec float64 `json:"req_per_s"`
+	OKPerSec  float64 `json:"ok_per_s"`
+	LatencyMS struct {
+		P50  float64 `json:"p50"`
+		P90  float64 `json:"p90"`
+		P99  float64 `json:"p99"`
+		P999 float64 `json:"p99_9"`
+		Max  float64 `json:"max"`
+	} `json:"latency_ms"`
+	ErrorsByStatus map[string]int64 `json:"errors_by_status"`
+	ErrorsByKind   map[string]int64 `json:"errors_by_kind"`
+	Cache          map[string]int64 `json:"cache"`
+	Late           int64            `json:"late"`
+	Unsent         int64            `json:"unsent"`
+}
+
+type rowResult struct {
+	ID     string          `json:"id"`
+	Title  string          `json:"title"`
+	Target string          `json:"target,omitempty"`
+	Load   json.RawMessage `json:"load,omitempty"`
+	S      loadSummary     `json:"-"`
+	// CPUPerReqUS is the CPU the row's server processes spent per measured request.
+	CPUPerReqUS     float64       `json:"server_cpu_us_per_req,omitempty"`
+	RedisCmdsPerReq float64       `json:"redis_cmds_per_req,omitempty"`
+	Wrk             *wrkResult    `json:"wrk,omitempty"`
+	Checks          []checkResult `json:"checks,omitempty"`
+	Profiles        []string      `json:"profiles,omitempty"`
+	Notes           []string      `json:"notes,omitempty"`
+	Err             string        `json:"error,omitempty"`
+}
+
+// check is one target of issue 8, as a ratio to another row of the same run.
+type check struct {
+	kind   string // rps, p99, p50max, noerrors
+	ref    string
+	target float64
+}
+
+func rps(ref string, atLeast float64) check { return check{"rps", ref, atLeast} }
+func p99(ref string, atMost float64) check  { return check{"p99", ref, atMost} }
+func p50AtMost(d time.Duration) check {
+	return check{"p50max", "", float64(d) / float64(time.Millisecond)}
+}
+func noErrors() check { return check{kind: "noerrors"} }
+
+type checkResult struct {
+	What   string  `json:"what"`
+	Value  float64 `json:"value"`
+	Target string  `json:"target"`
+	// Pass is nil when the check could not be made (its reference row failed or did not run).
+	Pass *bool `json:"pass"`
+}
+
+func (c checkResult) String() string {
+	if c.Pass == nil {
+		return c.What + " n/a (reference row missing)"
+	}
+	mark := map[bool]string{true: "ok", false: "MISSED"}[*c.Pass]
+	return fmt.Sprintf("%s %s (target %s) %s", c.What, fmtNum(c.Value), c.Target, mark)
+}
+
+type results struct {
+	Started  time.Time    `json:"started"`
+	Finished time.Time    `json:"finished"`
+	Machine  machineInfo  `json:"machine"`
+	Settings settings     `json:"settings"`
+	Rows     []*rowResult `json:"rows"`
+	GoBench  *goBench     `json:"gobench,omitempty"`
+	Soak     *soakResult  `json:"soak,omitempty"`
+}
+
+func (r *results) row(id string) *rowResult {
+	for _, rr := range r.Rows {
+		if rr.ID == id && rr.Err == "" {
+			return rr
+		}
+	}
+	return nil
+}
+
+// evaluate works out every row's checks against the other rows of this run.
+func (r *results) evaluate(all []row) {
+	defs := map[string][]check{}
+	for _, d := range all {
+		defs[d.id] = d.checks
+	}
+	for _, rr := range r.Rows {
+		if rr.Err != "" {
+			continue
+		}
+		for _, c := range defs[rr.ID] {
+			var cr checkResult
+			ref := r.row(c.ref)
+			pass := func(ok bool) *bool { return &ok }
+			switch c.kind {
+			case "rps":
+				cr = checkResult{What: "req/s ÷ " + c.ref, Target: "≥ " + fmtNum(c.target)}
+				if ref != nil && ref.S.OKPerSec > 0 {
+					cr.Value = round(rr.S.OKPerSec/ref.S.OKPerSec, 2)
+					cr.Pass = pass(cr.Value >= c.target)
+				}
+			case "p99":
+				cr = checkResult{What: "p99 ÷ " + c.ref, Target: "≤ " + fmtNum(c.target)}
+				if ref != nil && ref.S.LatencyMS.P99 > 0 {
+					cr.Value = round(rr.S.LatencyMS.P99/ref.S.LatencyMS.P99, 2)
+					cr.Pass = pass(cr.Value <= c.target)
+				}
+			case "p50max":
+				cr = checkResult{What: "p50 ms", Value: rr.S.LatencyMS.P50, Target: "≤ " + fmtNum(c.target), Pass: pass(rr.S.LatencyMS.P50 <= c.target)}
+			case "noerrors":
+				cr = checkResult{What: "errors", Value: float64(rr.S.Errors + rr.S.Unsent), Target: "0", Pass: pass(rr.S.Errors+rr.S.Unsent == 0)}
+			}
+			rr.Checks = append(rr.Checks, cr)
+		}
+	}
+}
+
+func fmtNum(v float64) string {
+	switch {
+	case v == float64(int64(v)) && v < 1e6:
+		return fmt.Sprintf("%d", int64(v))
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func (r *results) write(stem string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(stem+".json", append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(stem+".md", r.markdown(), 0o644)
+}
+
+func (r *results) markdown() []byte {
+	var b bytes.Buffer
+	s := r.Settings
+	fmt.Fprintf(&b, "# trawl benchmark, %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %s. Load: `trawl load`, closed loop c=%d unless noted, %s per row after %s warm-up; "+
+		"simulated engine at %s. Everything on loopback, on the same cores as the load tool; the machine is shared, "+
+		"so absolute figures are noisy: the ratios within one run are what counts.\n\n",
+		r.Machine, s.Concurrency, s.Duration, s.Warmup, s.SimLatency)
+	b.WriteString("| path | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | against the targets |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, rr := range r.Rows {
+		if rr.Err != "" {
+			fmt.Fprintf(&b, "| %s | failed: %s | | | | | | |\n", rr.ID, strings.ReplaceAll(rr.Err, "|", "/"))
+			continue
+		}
+		var cs []string
+		for _, c := range rr.Checks {
+			cs = append(cs, c.String())
+		}
+		errs := fmt.Sprint(rr.S.Errors)
+		if rr.S.Errors > 0 {
+			errs += " (" + kv(rr.S.ErrorsByKind) + ")"
+		}
+		if rr.S.Unsent > 0 {
+			errs += fmt.Sprintf(" +%d unsent", rr.S.Unsent)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s |\n", rr.ID, rr.S.OKPerSec,
+			rr.S.LatencyMS.P50, rr.S.LatencyMS.P99, rr.S.LatencyMS.P999, errs, fmtNum(rr.CPUPerReqUS), strings.Join(cs, "; "))
+	}
+	b.WriteString("\nRows:\n\n")
+	for _, rr := range r.Rows {
+		fmt.Fprintf(&b, "- `%s`: %s", rr.ID, rr.Title)
+		if rr.RedisCmdsPerReq > 0 {
+			fmt.Fprintf(&b, "; %.2f Redis commands per request", rr.RedisCmdsPerReq)
+		}
+		for _, n := range rr.Notes {
+			b.WriteString("; " + n)
+		}
+		b.WriteString("\n")
+	}
+	var wrk []*rowResult
+	for _, rr := range r.Rows {
+		if rr.Wrk != nil {
+			wrk = append(wrk, rr)
+		}
+	}
+	if len(wrk) > 0 {
+		b.WriteString("\nThe same rows under wrk (hot key, closed loop):\n\n| path | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|\n")
+		for _, rr := range wrk {
+			if rr.Wrk.Err != "" {
+				fmt.Fprintf(&b, "| %s | %s | | |\n", rr.ID, rr.Wrk.Err)
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f |\n", rr.ID, rr.Wrk.ReqPerSec, rr.Wrk.P50MS, rr.Wrk.P99MS)
+		}
+	}
+	if r.GoBench != nil {
+		b.WriteString("\nHit path micro-benchmarks (`" + r.GoBench.Command + "`):\n\n```\n" + r.GoBench.Output + "\n```\n")
+	}
+	if r.Soak != nil {
+		r.Soak.markdown(&b)
+	}
+	for _, rr := range r.Rows {
+		for _, p := range rr.Profiles {
+			if strings.HasSuffix(p, ".txt") {
+				fmt.Fprintf(&b, "\nProfile `%s` (top):\n\n```\n%s```\n", p, head(p, 30))
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+func kv(m map[string]int64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// head is the first n lines of a file.
+func head(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	return strings.Join(lines[:min(n, len(lines))], "")
+}

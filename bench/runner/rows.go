@@ -1,0 +1,178 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// row is one measured path: what it starts, how it is loaded, and the targets it is held to.
+type row struct {
+	id    string
+	title string
+	// setup starts the row's processes and returns the load target.
+	setup func(e *env) (*rig, error)
+	// load are the trawl load flags beyond target, concurrency and duration.
+	load []string
+	// warm asks the hot key once before the run, so every measured request is a hit.
+	warm bool
+	// wrk: also load the row with wrk (hot key, closed loop) when BENCH_WRK is set.
+	wrk    bool
+	checks []check
+}
+
+// rig is a row's running processes.
+type rig struct {
+	target string
+	procs  []*proc
+	// ops is the ops listener (metrics, pprof) of an all-in-one, "" otherwise.
+	ops string
+}
+
+const apiKey = "bench-key"
+
+func rows(e *env) []row {
+	hot := []string{"--query-set", "hot"}
+	miss := []string{"--query-set", "distinct"}
+	// The stage rows' fetchers take 8 jobs each: the in-flight limit binds, not the CPU.
+	return []row{
+		{id: "floor-direct", title: "floor: fasthttp → Redis GET", load: hot, wrk: true,
+			setup: func(e *env) (*rig, error) { return e.floor("direct") }},
+		{id: "floor-nats", title: "floor: fasthttp → NATS (in-process) → Redis GET", load: hot, wrk: true,
+			setup: func(e *env) (*rig, error) { return e.floor("nats") }},
+		{id: "floor-nats-tcp", title: "floor: fasthttp → NATS (loopback TCP) → Redis GET", load: hot, wrk: true,
+			setup: func(e *env) (*rig, error) { return e.floor("nats", "-nats-tcp") }},
+
+		{id: "hit-aio-memory", title: "trawl serve, hit, in-process cache", load: hot, warm: true, wrk: true,
+			setup:  func(e *env) (*rig, error) { return e.serve() },
+			checks: []check{rps("floor-nats", 1.0), rps("floor-direct", 0.8), p99("floor-nats", 1.0)}},
+		{id: "hit-aio-redis", title: "trawl serve, hit, Redis cache", load: hot, warm: true, wrk: true,
+			setup:  func(e *env) (*rig, error) { return e.serve("--redis-url", e.redisURL()) },
+			checks: []check{rps("floor-nats", 1.0), rps("floor-direct", 0.8), p99("floor-nats", 1.0)}},
+		{id: "hit-aio-auth", title: "trawl serve, hit, Redis cache, API key + Redis rate limit",
+			load: append([]string{"--api-key", apiKey}, hot...), warm: true, wrk: true,
+			setup:  func(e *env) (*rig, error) { return e.serveAuth() },
+			checks: []check{rps("floor-direct", 0.6)}},
+		{id: "hit-aio-nats", title: "trawl serve, hit, NATS request on trawl.v1.search (no HTTP)", load: hot, warm: true,
+			setup:  func(e *env) (*rig, error) { return e.serveNATS() },
+			checks: []check{rps("floor-nats-tcp", 1.0)}},
+		{id: "hit-stages", title: "stage processes over loopback NATS, hit, in-process cache", load: hot, warm: true, wrk: true,
+			setup:  func(e *env) (*rig, error) { return e.stages(1, 64) },
+			checks: []check{rps("floor-nats-tcp", 1.0), p99("floor-nats-tcp", 1.0)}},
+
+		{id: "plain-handler", title: "plain Go: fasthttp + goquery per request, no cache, sim", load: miss,
+			setup: func(e *env) (*rig, error) { return e.plain() }},
+		{id: "miss-aio", title: "trawl serve, miss (distinct keys), sim", load: miss,
+			setup:  func(e *env) (*rig, error) { return e.serve() },
+			checks: []check{rps("plain-handler", 0.75), noErrors()}},
+		{id: "miss-aio-open200", title: "trawl serve, miss, open loop 200 req/s",
+			load:   append([]string{"--mode", "open", "--rate", "200", "--concurrency", "512"}, miss...),
+			setup:  func(e *env) (*rig, error) { return e.serve() },
+			checks: []check{p50AtMost(e.s.SimLatency + 5*time.Millisecond), noErrors()}},
+		{id: "miss-stages-1f", title: "stage processes, miss, 1 fetcher (--fetch-concurrency 8)", load: miss,
+			setup:  func(e *env) (*rig, error) { return e.stages(1, 8) },
+			checks: []check{noErrors()}},
+		{id: "miss-stages-2f", title: "stage processes, miss, 2 fetchers (--fetch-concurrency 8 each)", load: miss,
+			setup:  func(e *env) (*rig, error) { return e.stages(2, 8) },
+			checks: []check{rps("miss-stages-1f", 1.8), noErrors()}},
+	}
+}
+
+func (e *env) floor(mode string, extra ...string) (*rig, error) {
+	addr := freeAddr()
+	p, err := start(e.logDir, "floor-"+mode+fmt.Sprint(len(extra)), e.binPath("floor"), nil,
+		append([]string{"-mode", mode, "-addr", addr, "-redis", e.redis}, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	r := &rig{target: "http://" + addr + "/", procs: []*proc{p}}
+	return r, waitFor(p, "floor listening", 20*time.Second, func() bool { return httpStatus(r.target+"?q=golang") == 200 })
+}
+
+func (e *env) plain() (*rig, error) {
+	addr := freeAddr()
+	p, err := start(e.logDir, "plainhandler", e.binPath("plainhandler"), nil, "-addr", addr, "-upstream", e.sim)
+	if err != nil {
+		return nil, err
+	}
+	r := &rig{target: "http://" + addr + "/search", procs: []*proc{p}}
+	return r, waitFor(p, "plain handler answering", 20*time.Second, func() bool { return httpStatus(r.target+"?q=warm") == 200 })
+}
+
+// serve starts `trawl serve` against the sim, its NATS in-process only.
+func (e *env) serve(extra ...string) (*rig, error) {
+	return e.serveWith("serve", append([]string{"--nats-listen", "off"}, extra...))
+}
+
+func (e *env) serveWith(name string, extra []string) (*rig, error) {
+	http, ops := freeAddr(), freeAddr()
+	args := append([]string{"serve", "--http-addr", http, "--ops-addr", ops, "--pprof",
+		"--engine-urls", "duckduckgo=" + e.sim, "--log-level", "warn"}, extra...)
+	p, err := start(e.logDir, name, e.binPath("trawl"), nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	r := &rig{target: "http://" + http + "/v1/search", procs: []*proc{p}, ops: ops}
+	return r, waitFor(p, "trawl serve ready", 30*time.Second, func() bool { return httpStatus("http://"+http+"/readyz") == 200 })
+}
+
+func (e *env) serveNATS() (*rig, error) {
+	nats := freeAddr()
+	r, err := e.serveWith("serve-nats", []string{"--nats-listen", nats})
+	if err != nil {
+		return r, err
+	}
+	r.target = "nats://" + nats
+	return r, nil
+}
+
+// serveAuth runs trawl serve with a keys file whose one tenant's limit is far above the load,
+// so every request pays for the key check and the Redis rate-limit call but none is refused.
+func (e *env) serveAuth() (*rig, error) {
+	keys := filepath.Join(e.runDir, "keys.json")
+	doc := `{"tenants":[{"name":"bench","keys":["` + apiKey + `"],"rate_per_sec":10000000,"burst":10000000}]}`
+	if err := os.WriteFile(keys, []byte(doc), 0o600); err != nil {
+		return nil, err
+	}
+	return e.serveWith("serve-auth", []string{"--nats-listen", "off", "--redis-url", e.redisURL(), "--keys-file", keys})
+}
+
+// stages runs natsd and each stage as its own process, with fetchers fetcher processes that
+// take fetchConc jobs each.
+func (e *env) stages(fetchers, fetchConc int) (*rig, error) {
+	natsAddr, http := freeAddr(), freeAddr()
+	url := "nats://" + natsAddr
+	r := &rig{target: "http://" + http + "/v1/search"}
+	ns, err := start(e.logDir, "natsd", e.binPath("natsd"), nil, "-addr", natsAddr)
+	if err != nil {
+		return r, err
+	}
+	r.procs = append(r.procs, ns)
+	if err := waitFor(ns, "natsd listening", 20*time.Second, func() bool { return tcpUp(natsAddr) }); err != nil {
+		return r, err
+	}
+	common := []string{"--nats-url", url, "--ops-addr=", "--log-level", "warn"}
+	type stage struct {
+		name string
+		args []string
+	}
+	sts := []stage{{"parser", nil}}
+	for i := range fetchers {
+		sts = append(sts, stage{fmt.Sprintf("fetcher%d", i+1), []string{"--engine-urls", "duckduckgo=" + e.sim, "--fetch-concurrency", fmt.Sprint(fetchConc)}})
+	}
+	sts = append(sts, stage{"cache", nil}, stage{"ingress", []string{"--http-addr", http}})
+	for _, st := range sts {
+		bin := st.name
+		if len(bin) > 7 && bin[:7] == "fetcher" {
+			bin = "fetcher"
+		}
+		p, err := start(e.logDir, "stage-"+st.name, e.binPath("trawl-"+bin), nil, append(common, st.args...)...)
+		if err != nil {
+			return r, err
+		}
+		r.procs = append(r.procs, p)
+	}
+	ing := r.procs[len(r.procs)-1]
+	return r, waitFor(ing, "trawl-ingress ready", 30*time.Second, func() bool { return httpStatus("http://"+http+"/readyz") == 200 })
+}
