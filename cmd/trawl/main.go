@@ -23,6 +23,7 @@ Usage:
   trawl serve [flags]   run every stage in one process (embedded NATS, in-process cache)
   trawl demo  [flags]   trawl serve plus the simulated engine, wired together (works offline)
   trawl sim   [flags]   run only the simulated engine
+  trawl reliability [flags]  the reliability run: the stack against a faulty simulator and bad proxies
   trawl load  [flags]   load generator: closed or open loop over HTTP or NATS, HDR latency summary
   trawl help            this text; "trawl CMD -h" lists a command's flags
 
@@ -50,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr, true)
 	case "sim":
 		return runSim(ctx, args[1:], stderr)
+	case "reliability":
+		return runReliability(ctx, args[1:], stdout, stderr)
 	case "load":
 		return runLoad(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -2,6 +2,8 @@ package fetcher
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -44,16 +46,25 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 	}
 	bo.Reset()
 	var (
-		tried []*route
+		way   journey
 		last  *result
 		n     int
+		trace []string // attempt by attempt, for the debug log of slow fetches
 	)
+	start := time.Now()
+	defer func() {
+		if took := time.Since(start); took > 2*time.Second && s.log.Enabled(ctx, slog.LevelDebug) {
+			s.log.Debug("slow fetch", "job", job.ID, "took", took, "attempts", trace)
+		}
+	}()
 	fail := func(e *schemas.Error) (*page, int, *schemas.Error) { return nil, n, e }
 	for n < s.cfg.MaxAttempts {
 		if n == 0 {
 			s.budget.deposit()
 		} else {
-			if !s.budget.withdraw() {
+			// A retry after an attempt that never reached the engine (a dead proxy, a proxy's
+			// junk page) adds no load to it, so it does not draw on the budget.
+			if last.breaker != errExcluded && !s.budget.withdraw() {
 				s.m.budgetDenied.WithLabelValues(engine).Inc()
 				break
 			}
@@ -78,7 +89,7 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 		if open != nil {
 			return fail(open)
 		}
-		res, rt, ok := s.try(ctx, host, engine, req, job, tried, min(s.cfg.AttemptTimeout, left))
+		res, rt, ok := s.try(ctx, host, engine, req, job, &way, min(s.cfg.AttemptTimeout, left))
 		if !ok {
 			// No slot or route could be had before the deadline: no attempt was made.
 			done(errExcluded)
@@ -86,12 +97,13 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 		}
 		done(res.breaker)
 		n++
+		trace = append(trace, fmt.Sprintf("%s@%s:%s/%s", res.label, time.Since(start).Round(time.Millisecond), rt.name, res.latency.Round(time.Millisecond)))
 		s.m.attempts.WithLabelValues(engine, res.label).Inc()
 		if res.outcome == outOK {
 			return res.page, n, nil
 		}
 		last = &res
-		tried = append(tried, rt)
+		way.record(rt, res.retryAfter, time.Now())
 		if res.outcome == outFinal || res.outcome == outCancelled {
 			break
 		}
@@ -106,7 +118,7 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 
 // try makes one attempt: a politeness slot for the host, a route from the pool, the request.
 // ok is false when no slot or route could be had in time.
-func (s *Service) try(ctx context.Context, host, engine string, req *engines.Request, job *schemas.FetchJob, tried []*route, timeout time.Duration) (result, *route, bool) {
+func (s *Service) try(ctx context.Context, host, engine string, req *engines.Request, job *schemas.FetchJob, way *journey, timeout time.Duration) (result, *route, bool) {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	waitStart := time.Now()
@@ -115,7 +127,7 @@ func (s *Service) try(ctx context.Context, host, engine string, req *engines.Req
 		return result{}, nil, false
 	}
 	defer release()
-	rt, err := s.pool.acquire(wctx, host, tried)
+	rt, err := s.pool.acquire(wctx, host, way)
 	if err != nil {
 		return result{}, nil, false
 	}

@@ -215,23 +215,50 @@ func (p *pool) broadcastLocked() {
 	p.wake = make(chan struct{})
 }
 
+// journey is one job's way through the pool: the routes it tried, in order, and those an
+// engine told it (by Retry-After) not to come back through before a time.
+type journey struct {
+	tried     []*route
+	notBefore map[*route]time.Time
+}
+
+func (j *journey) last() *route {
+	if j == nil || len(j.tried) == 0 {
+		return nil
+	}
+	return j.tried[len(j.tried)-1]
+}
+
+func (j *journey) has(r *route) bool { return j != nil && contains(j.tried, r) }
+
+// record adds an attempt through r; retryAfter > 0 keeps the job off r until then.
+func (j *journey) record(r *route, retryAfter time.Duration, now time.Time) {
+	j.tried = append(j.tried, r)
+	if retryAfter > 0 {
+		if j.notBefore == nil {
+			j.notBefore = map[*route]time.Time{}
+		}
+		j.notBefore[r] = now.Add(min(retryAfter, maxRest))
+	}
+}
+
 // acquire returns a route for one attempt to host, taking a slot of its concurrency cap. A
 // retry never goes out on the route of the previous attempt while another route is active,
 // and prefers routes the job has not tried yet.
 //
-// Retry-After: a route resting after one from host is never offered to a job that already
-// went through it (with no other route, that job waits, or fails at once when the wait would
-// pass its deadline); other jobs may still take it, at a cost penalty that sends them
-// elsewhere while a route that is not resting is free. The engine's limit is on the address
-// it saw, so a retry through another route owes it no wait; and blocking a route for every
-// job on each 429 would let a few random 429s stall the whole pool.
-func (p *pool) acquire(ctx context.Context, host string, tried []*route) (*route, error) {
+// Retry-After: a job never goes back through a route before the Retry-After it got there
+// (with no other route it waits, or fails at once when the wait would pass its deadline).
+// Other jobs may still use that route, at a cost penalty that sends them elsewhere while a
+// route that is not resting is free: the engine's limit is on the address it saw, so a retry
+// through another address owes it no wait, and blocking a route for every job on each 429
+// would let a few 429s stall the whole pool.
+func (p *pool) acquire(ctx context.Context, host string, j *journey) (*route, error) {
 	for {
 		p.mu.Lock()
-		r, wait := p.pickLocked(host, tried, false)
+		r, wait := p.pickLocked(host, j, false)
 		if r == nil && wait > 0 && p.pastDeadline(ctx, wait) {
 			// The other routes rest longer than the job can wait: the previous one will do.
-			r, _ = p.pickLocked(host, tried, true)
+			r, _ = p.pickLocked(host, j, true)
 		}
 		if r != nil {
 			r.inFlight++
@@ -269,13 +296,10 @@ func (p *pool) pastDeadline(ctx context.Context, wait time.Duration) bool {
 }
 
 // pickLocked chooses among the eligible routes by the power of two choices on expected cost;
-// wait > 0 is how long until a resting route is free again.
-func (p *pool) pickLocked(host string, tried []*route, allowLast bool) (*route, time.Duration) {
+// wait > 0 is how long until a route the job must keep off is free to it again.
+func (p *pool) pickLocked(host string, j *journey, allowLast bool) (*route, time.Duration) {
 	now := p.now()
-	var last *route
-	if len(tried) > 0 {
-		last = tried[len(tried)-1]
-	}
+	last := j.last()
 	var fresh, other, lastOK []*route
 	var wait time.Duration
 	active := 0
@@ -287,12 +311,11 @@ func (p *pool) pickLocked(host string, tried []*route, allowLast bool) (*route, 
 		if r.inFlight >= p.cfg.MaxConns {
 			continue
 		}
-		if t, ok := r.rest[host]; ok {
-			d := t.Sub(now)
-			switch {
-			case d <= 0:
-				delete(r.rest, host)
-			case contains(tried, r):
+		if t, ok := r.rest[host]; ok && !now.Before(t) {
+			delete(r.rest, host)
+		}
+		if j != nil {
+			if d := j.notBefore[r].Sub(now); d > 0 {
 				if wait == 0 || d < wait {
 					wait = d
 				}
@@ -302,7 +325,7 @@ func (p *pool) pickLocked(host string, tried []*route, allowLast bool) (*route, 
 		switch {
 		case r == last:
 			lastOK = append(lastOK, r)
-		case !contains(tried, r):
+		case !j.has(r):
 			fresh = append(fresh, r)
 		default:
 			other = append(other, r)

@@ -42,7 +42,7 @@ func use(t *testing.T, p *pool, tried []*route, o outcome) *route {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	r, err := p.acquire(ctx, "engine.test", tried)
+	r, err := p.acquire(ctx, "engine.test", &journey{tried: tried})
 	if err != nil {
 		t.Fatalf("acquire: %v", err)
 	}
@@ -218,15 +218,29 @@ func TestPoolRetryOnAnotherRoute(t *testing.T) {
 // route the wait is honoured, or refused when it would pass the deadline.
 func TestPoolRetryAfter(t *testing.T) {
 	p, clock := testPool(t, 2, poolConfig{})
-	a := p.routes[0]
+	a, b := p.routes[0], p.routes[1]
+	// The job got a 429 with Retry-After: 30s through a.
+	var j journey
 	p.mu.Lock()
 	a.inFlight++
 	p.mu.Unlock()
 	p.release(a, "engine.test", "duckduckgo", outUpstream, 0, 30*time.Second)
+	j.record(a, 30*time.Second, clock.now())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
 	for range 20 {
-		// The job that went through it never gets it back before the time.
-		if r := use(t, p, []*route{p.routes[1], a}, outOK); r == a {
-			t.Fatal("a route resting after Retry-After was offered to a job that tried it")
+		// That job never goes back through a before the time, even with b just tried.
+		jb := j
+		jb.tried = append([]*route{b}, j.tried...)
+		jb.tried = append(jb.tried, b)
+		p.mu.Lock()
+		r, wait := p.pickLocked("engine.test", &jb, false)
+		p.mu.Unlock()
+		if r == a {
+			t.Fatal("a route was offered to a job before the Retry-After it got there")
+		}
+		if r != nil || wait != 30*time.Second {
+			t.Fatalf("offered %v, wait %s; want nothing for 30s", r, wait)
 		}
 		// Other jobs are sent elsewhere while another route is free.
 		if r := use(t, p, nil, outOK); r == a {
@@ -234,8 +248,6 @@ func TestPoolRetryAfter(t *testing.T) {
 		}
 	}
 	// Another host is not affected.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
 	seen := map[*route]bool{}
 	for range 50 {
 		r, err := p.acquire(ctx, "other.test", nil)
@@ -249,27 +261,27 @@ func TestPoolRetryAfter(t *testing.T) {
 		t.Error("Retry-After from one host rested the route for every host")
 	}
 	clock.add(30 * time.Second)
-	if _, ok := a.rest["engine.test"]; !ok {
-		t.Fatal("rest lost")
+	r, err := p.acquire(ctx, "engine.test", &journey{tried: []*route{a, b}, notBefore: j.notBefore})
+	if err != nil || r != a {
+		t.Fatalf("after the Retry-After: %v %v, want the route back", r, err)
 	}
+	p.release(r, "engine.test", "duckduckgo", outOK, time.Millisecond, 0)
 	found := false
 	for range 50 {
 		found = found || use(t, p, nil, outOK) == a
 	}
 	if !found {
-		t.Error("route still resting after its Retry-After")
+		t.Error("route still penalised after its Retry-After")
 	}
 
 	one, _ := testPool(t, 1, poolConfig{})
 	one.now = time.Now // compared with a real context deadline
-	r := one.routes[0]
-	one.mu.Lock()
-	r.inFlight++
-	one.mu.Unlock()
-	one.release(r, "engine.test", "duckduckgo", outUpstream, 0, 10*time.Second)
+	r = one.routes[0]
+	var j1 journey
+	j1.record(r, 10*time.Second, time.Now())
 	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
 	defer cancel2()
-	if _, err := one.acquire(short, "engine.test", []*route{r}); !errors.Is(err, errRouteWait) {
+	if _, err := one.acquire(short, "engine.test", &j1); !errors.Is(err, errRouteWait) {
 		t.Fatalf("acquire with a Retry-After past the deadline: %v, want errRouteWait", err)
 	}
 }
