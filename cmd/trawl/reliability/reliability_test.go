@@ -47,7 +47,10 @@ func TestShortReliabilityRun(t *testing.T) {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimRight(string(p), "\n")); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
 
 // An engine that is fully down fails fast through the whole stack: 503 circuit_open with a
 // Retry-After, without reaching the engine; once it is back, searches succeed again by
