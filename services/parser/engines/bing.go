@@ -231,13 +231,7 @@ func bingSnippet(s *goquery.Selection) (snippet, date string) {
 			date = m[1]
 		}
 	}
-	if date != "" && strings.HasPrefix(snippet, date) {
-		rest := strings.TrimLeft(strings.TrimPrefix(snippet, date), " \u00a0")
-		if r, ok := strings.CutPrefix(rest, "·"); ok {
-			snippet = date + " · " + strings.TrimLeft(r, " \u00a0")
-		}
-	}
-	return snippet, date
+	return joinDateLead(snippet, date), date
 }
 
 // bingAnswer reads the answer shown above the ranked list: a fact (b_focusText), a featured

@@ -87,8 +87,12 @@ func ddgTarget(href string) (string, bool) {
 }
 
 // ddgBlocks matches one result block in every layout: html endpoint and 2020 DOM (div.result),
-// 2015 http mode (div.web-result, div.web-result-sponsored) and the React DOM (article).
-const ddgBlocks = "div.result, div.web-result, div.web-result-sponsored, article[data-testid=result], article[data-testid=ad]"
+// 2015 http mode (div.web-result, div.web-result-sponsored) and the React DOM (article, or div
+// on some builds, per openserp duckduckgo/selectors.go).
+const ddgBlocks = "div.result, div.web-result, div.web-result-sponsored, article[data-testid=result], article[data-testid=ad], div[data-testid=result], div[data-testid=ad]"
+
+// ddgLayoutBlocks is the React DOM's outer wrapper, read only on a page without inner cards.
+const ddgLayoutBlocks = "li[data-layout=organic], li[data-layout=ad]"
 
 var ddgDateRe = regexp.MustCompile(`^(\d{1,2} \w{3,9},? \d{4}|\w{3,9} \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}(T[\d:]+)?|\d+ (second|minute|hour|day|week|month|year)s? ago)$`)
 
@@ -108,6 +112,9 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 		return ddgFinish(d.Name(), doc, page, b)
 	}
 	blocks := doc.Find(ddgBlocks)
+	if blocks.Length() == 0 {
+		blocks = doc.Find(ddgLayoutBlocks)
+	}
 	blocks.Each(func(_ int, s *goquery.Selection) {
 		if s.ParentsFiltered(ddgBlocks).Length() > 0 || s.HasClass("result--no-result") || s.HasClass("result--more") {
 			return
@@ -126,14 +133,16 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 		}
 		if date == "" {
 			// The React layout prefixes the snippet with a date span of no stable class.
+			// The snippet keeps it, as the page shows it.
 			if first := snip.Find("span span").First(); first.Length() > 0 && ddgDateRe.MatchString(text(first)) {
 				date = text(first)
-				snippet = strings.TrimSpace(strings.TrimPrefix(snippet, date))
+				snippet = joinDateLead(snippet, date)
 			}
 		}
 		title := text(a)
 		isAd := s.HasClass("result--ad") || s.HasClass("web-result-sponsored") ||
-			s.AttrOr("data-testid", "") == "ad" || s.Find(".badge--ad, .result__badge--ad").Length() > 0 ||
+			s.AttrOr("data-testid", "") == "ad" || s.AttrOr("data-layout", "") == "ad" ||
+			s.Find(".badge--ad, .result__badge--ad, [data-testid=ad-badge]").Length() > 0 ||
 			s.ParentsFiltered(".results--ads").Length() > 0
 		if isAd {
 			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})

@@ -270,17 +270,7 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 	} else if m := leadingDate.FindStringSubmatch(snippet); m != nil {
 		date = m[1]
 	}
-	if date != "" && strings.HasPrefix(snippet, date) {
-		// Captures often drop the spaces around the dash; the page shows "date — text".
-		rest := strings.TrimLeft(strings.TrimPrefix(snippet, date), " ")
-		for _, sep := range []string{"—", "–", "·", "-"} {
-			if r, ok := strings.CutPrefix(rest, sep); ok {
-				snippet = date + " " + sep + " " + strings.TrimLeft(r, " ")
-				break
-			}
-		}
-	}
-	return snippet, date
+	return joinDateLead(snippet, date), date
 }
 
 // googleSitelinks collects the links under a result that lead off Google: inline sitelinks

@@ -242,3 +242,19 @@ const datePattern = `(?:\p{L}{3,9}\.? \d{1,2}, \d{4}|\d{1,2}\.? \p{L}{3,9}\.?,? 
 // leadingDate matches a snippet that opens with a date and a separator (—, –, ·, or the
 // "..." Ecosia uses), capturing the date.
 var leadingDate = regexp.MustCompile(`^(` + datePattern + `)\s*(?:—|–|·|\.\.\.|…)`)
+
+// joinDateLead writes a snippet that opens with its date the way the page shows it,
+// "date — text": captures often drop the spaces (or the NBSP) around the separator.
+func joinDateLead(snippet, date string) string {
+	if date == "" || !strings.HasPrefix(snippet, date) {
+		return snippet
+	}
+	rest := strings.TrimLeft(snippet[len(date):], " \u00a0")
+	for _, sep := range []string{"—", "–", "·", "...", "…", "-"} {
+		if r, ok := strings.CutPrefix(rest, sep); ok {
+			return date + " " + sep + " " + strings.TrimLeft(r, " \u00a0")
+		}
+	}
+	// No separator in the markup (the page draws one with CSS): keep the two apart.
+	return clean(date + " " + rest)
+}
