@@ -135,9 +135,21 @@ func (r *SearchRequest) Normalize() {
 func (r *SearchRequest) Engines() []string { return strings.Split(r.Engine, ",") }
 
 // CacheKey is the key shared by every equivalent request for one engine. r must be normalised
-// and name a single engine. The query is folded to lower case because engines ignore case;
-// engine, page, num, locale and safe-search always separate entries. The key is a hex digest so
-// it is safe as a NATS subject token and a Redis key of fixed length.
+// (Normalize) and name a single engine. The rules:
+//
+//   - Equivalent, so one entry: JSON member or query-parameter order; a default written out or
+//     left out (engine=duckduckgo, page=1, safe=moderate, empty hl/gl); runs of Unicode white
+//     space in q, and white space around it; letter case in q (every engine trawl ships ignores
+//     it; lower-cased rune by rune, so "ÉCOLE" is "école"); case and "_" versus "-" in hl; case
+//     in gl; the per-request controls max_age, no_cache and timeout_ms, which say how to use
+//     the cache, not what to fetch.
+//   - Different, so never one entry: engine, page, num (0, the engine's default, is its own
+//     value), hl, gl (set or not), safe, and any other difference in q (words, punctuation,
+//     quotes, operators).
+//
+// Fields are joined with NUL separators, which only q, the last field, can contain, so no two
+// field values run into each other. The key is a 128-bit hex digest: safe as a NATS subject token and a Redis
+// key of fixed length. The "search/v1" prefix changes if these rules ever change.
 func (r *SearchRequest) CacheKey() string {
 	var b strings.Builder
 	b.Grow(len(r.Q) + 64)

@@ -92,10 +92,12 @@ func (s *Service) fly(fl *flight) {
 	fl.ent, fl.err, how = s.resolve(ctx, fl)
 	s.log.Debug("flight ended", "key", fl.key, "job", fl.jobID, "how", how, "fetched", fl.fetched, "err", fl.err)
 	s.m.flightEnds.WithLabelValues(how).Inc()
-	close(fl.done)
+	// Out of the map before waking the waiters: a request that follows a reply never joins a
+	// finished flight; it finds the stored entry or starts afresh.
 	s.mu.Lock()
 	delete(s.flights, fl.key)
 	s.mu.Unlock()
+	close(fl.done)
 }
 
 // Roles a flight can take for its key.

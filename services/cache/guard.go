@@ -3,8 +3,12 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
@@ -27,6 +31,7 @@ type guard struct {
 }
 
 func newGuard(timeout, skip time.Duration, log *slog.Logger, m *metrics) *guard {
+	quietRedisLogs(log)
 	g := &guard{timeout: timeout, log: log, m: m, warn: rate.Sometimes{Interval: 30 * time.Second}}
 	g.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "cache-backend",
@@ -67,4 +72,24 @@ func (g *guard) do(op string, f func(ctx context.Context) error) error {
 		g.warn.Do(func() { g.log.Warn("cache backend operation failed; answering without it", "op", op, "err", err) })
 	}
 	return err
+}
+
+var redisLogs sync.Once
+
+// quietRedisLogs routes go-redis's own log lines (one per failed dial while Redis is down)
+// through the stage's logger at one line per interval. go-redis has only a process-wide
+// logger, so the first replica's logger serves them all.
+func quietRedisLogs(log *slog.Logger) {
+	redisLogs.Do(func() {
+		redis.SetLogger(&redisLog{log: log, every: rate.Sometimes{Interval: 30 * time.Second}})
+	})
+}
+
+type redisLog struct {
+	log   *slog.Logger
+	every rate.Sometimes
+}
+
+func (l *redisLog) Printf(_ context.Context, format string, v ...any) {
+	l.every.Do(func() { l.log.Warn("redis client", "msg", fmt.Sprintf(format, v...)) })
 }

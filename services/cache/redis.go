@@ -26,7 +26,9 @@ func NewRedis(url string, timeout time.Duration) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
-	opt.PoolSize = 128
+	// go-redis's default pool (10 per CPU) is plenty for sub-millisecond commands; a bigger one
+	// only turns a burst on a cold pool into a storm of dials.
+	opt.MinIdleConns = 2
 	opt.DialTimeout = timeout
 	opt.DialerRetries = 1
 	opt.ReadTimeout = timeout
