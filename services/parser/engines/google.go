@@ -125,9 +125,9 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 }
 
 // googleOrganic reads the ranked results whose title links match links, the title being the
-// text of the first selector in title that matches inside the link. Every matching link counts toward ancestor
-// ownership, modules included, so that a result's container never swallows a neighbouring
-// carousel.
+// text of the first selector in title that matches inside the link. Every matching link
+// counts toward ancestor ownership, modules included, so that a result's container never
+// swallows a neighbouring carousel.
 func googleOrganic(root *goquery.Selection, b *builder, base, links string, title ...string) {
 	titles := root.Find(links)
 	owned := map[*html.Node]int{}
