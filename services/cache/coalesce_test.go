@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
 	"github.com/trawl-dev/trawl/testkit/sim"
@@ -106,6 +108,37 @@ func TestShortDeadlineWaiter(t *testing.T) {
 	}
 }
 
+// A waiter with a longer deadline than the flight it joined gets a flight of its own when
+// that one expires, rather than the first request's 504. The test plays the pipeline: the
+// first job is never answered, the second is.
+func TestLongDeadlineOutlivesFlight(t *testing.T) {
+	rg := startBare(t)
+	cfg := testConfig()
+	cfg.Deadlines.Default = 200 * time.Millisecond
+	c := rg.startCache(cfg, NewMemory(16<<20))
+	const q = "long deadline"
+	first := make(chan answer, 1)
+	go func() { first <- rg.ask(query(q), 200*time.Millisecond) }()
+	testkit.Eventually(t, 2*time.Second, func() bool { return c.metric("trawl_cache_flights") == 1 }, "the first request starts a flight")
+	long := make(chan answer, 1)
+	go func() { long <- rg.ask(query(q, `"timeout_ms":5000`), 5*time.Second) }()
+
+	if a := <-first; a.err == nil || a.err.Status != 504 {
+		t.Fatalf("first request: want 504 at its deadline, got %+v", a.err)
+	}
+	testkit.Eventually(t, 2*time.Second, func() bool {
+		return c.metric("trawl_cache_flights_total", "result", endFailed) == 1 && c.metric("trawl_cache_jobs_published_total") == 2
+	}, "the first flight expires and the long waiter publishes its own job")
+	res := nats.NewMsg(schemas.ResultSubject(keyOf(t, query(q))))
+	res.Data = []byte(`{"search_parameters":{"q":"long deadline"},"organic_results":[{"position":1,"title":"t","url":"https://example.com/"}],"pagination":{"current":1}}`)
+	if err := rg.client.PublishMsg(res); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-long; a.err != nil || a.organic != 1 || a.state != stateMiss {
+		t.Fatalf("long-deadline request: want the result of its own flight, got %+v (%v)", a, a.err)
+	}
+}
+
 // A replica that dies holding a key's lock strands it only until the lock expires; then a
 // waiting replica takes the fetch over.
 func TestDeadHolderTakeover(t *testing.T) {
@@ -130,5 +163,27 @@ func TestDeadHolderTakeover(t *testing.T) {
 	}
 	if got := rg.sim.RequestsFor(q); got != 1 {
 		t.Fatalf("engine asked %d times", got)
+	}
+}
+
+func TestFlightDeadline(t *testing.T) {
+	now := time.Unix(1000, 0)
+	d := kit.Deadlines{Default: 20 * time.Second, Max: 60 * time.Second}
+	tests := []struct {
+		name      string
+		requester time.Time
+		want      time.Duration
+	}{
+		{"background refresh", time.Time{}, 20 * time.Second},
+		{"short first request", now.Add(100 * time.Millisecond), 20 * time.Second},
+		{"long first request", now.Add(45 * time.Second), 45 * time.Second},
+		{"beyond the longest", now.Add(time.Hour), 60 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := flightDeadline(now, tc.requester, d).Sub(now); got != tc.want {
+				t.Fatalf("flight lasts %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
 
+	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -36,6 +37,8 @@ type flight struct {
 	err  *schemas.Error
 	// fetched is true when this flight published the job itself: its first request is the miss.
 	fetched bool
+	// expired is true when the flight's own deadline passed with no outcome.
+	expired bool
 }
 
 // How a flight's key was resolved (trawl_cache_flights_total).
@@ -48,8 +51,9 @@ const (
 )
 
 // join returns the flight for key, starting one when there is none; started is true for the
-// request that started it. It returns nil once the replica is stopping.
-func (s *Service) join(key string, r *schemas.SearchRequest, reqID, seen string, seenOK bool) (fl *flight, started bool) {
+// request that started it, whose deadline (zero for a background refresh) sets the flight's.
+// It returns nil once the replica is stopping.
+func (s *Service) join(key string, r *schemas.SearchRequest, reqID string, deadline time.Time, seen string, seenOK bool) (fl *flight, started bool) {
 	s.mu.Lock()
 	if fl := s.flights[key]; fl != nil {
 		s.mu.Unlock()
@@ -62,9 +66,7 @@ func (s *Service) join(key string, r *schemas.SearchRequest, reqID, seen string,
 	now := time.Now()
 	fl = &flight{
 		key: key, req: *r, reqID: reqID, jobID: nuid.Next(), seen: seen, seenOK: seenOK,
-		// The flight outlives its first request: a waiter with a short deadline must not cut
-		// the fetch short for the others. No request can wait longer than the longest deadline.
-		started: now, deadline: now.Add(s.cfg.Deadlines.Max),
+		started: now, deadline: flightDeadline(now, deadline, s.cfg.Deadlines),
 		result: make(chan *nats.Msg, 1), done: make(chan struct{}),
 	}
 	s.flights[key] = fl
@@ -74,10 +76,25 @@ func (s *Service) join(key string, r *schemas.SearchRequest, reqID, seen string,
 	return fl, true
 }
 
+// flightDeadline is the later of the first request's deadline and the default one: a waiter
+// with a short deadline must not cut the fetch short for the others, and a fetch nobody waits
+// for any more should not hold a fetcher much longer than a default request would. A waiter
+// whose own deadline is later still joins a new flight when this one expires.
+func flightDeadline(now, requester time.Time, d kit.Deadlines) time.Time {
+	t := now.Add(d.Default)
+	if requester.After(t) {
+		t = requester
+	}
+	if longest := now.Add(d.Max); t.After(longest) {
+		t = longest
+	}
+	return t
+}
+
 // revalidate refreshes key in the background unless a flight for it is under way already
 // (here, or, through the lock, on another replica).
 func (s *Service) revalidate(key string, r *schemas.SearchRequest, reqID, seen string) {
-	if _, started := s.join(key, r, reqID, seen, true); started {
+	if _, started := s.join(key, r, reqID, time.Time{}, seen, true); started {
 		s.m.refreshes.Inc()
 	}
 }
@@ -320,12 +337,13 @@ func outcome(msg *nats.Msg, id string) (*entry, *schemas.Error) {
 }
 
 func (s *Service) flightTimeout(fl *flight) *schemas.Error {
+	fl.expired = true
 	if s.ctx.Err() != nil {
 		e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
 		e.RetryAfterMS = 1000
 		return e
 	}
-	e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the longest deadline")
+	e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the deadline")
 	e.Engine = fl.req.Engine
 	return e
 }

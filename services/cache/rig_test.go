@@ -34,14 +34,23 @@ type rig struct {
 	streams schemas.StreamLimits
 }
 
-func startRig(t testing.TB, latency time.Duration) *rig {
+// startBare is NATS and nothing else: the test plays the fetch and parse stages itself.
+func startBare(t testing.TB) *rig {
 	t.Helper()
 	ns := testkit.StartNATS(t)
+	streams := schemas.DefaultStreamLimits()
+	streams.Memory = true
+	return &rig{t: t, ns: ns, client: testkit.Connect(t, ns), streams: streams}
+}
+
+func startRig(t testing.TB, latency time.Duration) *rig {
+	t.Helper()
+	rg := startBare(t)
+	ns, streams := rg.ns, rg.streams
 	simCfg := sim.DefaultConfig()
 	simCfg.Latency = latency
 	sm := testkit.StartSim(t, simCfg)
-	streams := schemas.DefaultStreamLimits()
-	streams.Memory = true
+	rg.sim = sm
 	ctx := context.Background()
 
 	fcfg := fetcher.DefaultConfig()
@@ -63,7 +72,7 @@ func startRig(t testing.TB, latency time.Duration) *rig {
 		t.Fatalf("parser start: %v", err)
 	}
 	t.Cleanup(ps.Stop)
-	return &rig{t: t, ns: ns, sim: sm, client: testkit.Connect(t, ns), streams: streams}
+	return rg
 }
 
 // testConfig is the default configuration with short lock timings. The Redis timeout is far

@@ -298,28 +298,37 @@ func (s *Service) get(ctx context.Context, r *schemas.SearchRequest, reqID strin
 			fallback = ent
 		}
 	}
-	fl, started := s.join(key, r, reqID, seen, ok)
-	if fl == nil {
-		e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
-		e.RetryAfterMS = 1000
-		return nil, stateMiss, e
-	}
-	if !started {
-		s.m.coalesced.Inc()
-	}
+	deadline, _ := ctx.Deadline()
 	s.m.waiters.Inc()
 	defer s.m.waiters.Dec()
-	select {
-	case <-fl.done:
-	case <-ctx.Done():
-		// Only this request gives up; the flight goes on for the others.
-		if fallback != nil {
-			s.m.stale.WithLabelValues("timeout").Inc()
-			return fallback, stateStale, nil
+	var fl *flight
+	var started bool
+	for {
+		fl, started = s.join(key, r, reqID, deadline, seen, ok)
+		if fl == nil {
+			e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
+			e.RetryAfterMS = 1000
+			return nil, stateMiss, e
 		}
-		e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the request's deadline")
-		e.Engine = r.Engine
-		return nil, stateMiss, e
+		if !started {
+			s.m.coalesced.Inc()
+		}
+		select {
+		case <-fl.done:
+		case <-ctx.Done():
+			// Only this request gives up; the flight goes on for the others.
+			if fallback != nil {
+				s.m.stale.WithLabelValues("timeout").Inc()
+				return fallback, stateStale, nil
+			}
+			e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the request's deadline")
+			e.Engine = r.Engine
+			return nil, stateMiss, e
+		}
+		// A flight started by a request with an earlier deadline ran out before ours: try again.
+		if !fl.expired || ctx.Err() != nil || s.ctx.Err() != nil {
+			break
+		}
 	}
 	state := stateCoalesced
 	if started && fl.fetched {
