@@ -34,7 +34,6 @@ func runReliability(ctx context.Context, args []string, stdout, stderr io.Writer
 	for name, v := range map[string]string{
 		"sim-5xx-rate": "0.30", "sim-429-rate": "0.10", "sim-captcha-rate": "0.05", "sim-hang-rate": "0.02",
 		"sim-retry-after": "1s", "sim-proxies": strings.Join(o.Proxies, ","), "log-level": "error",
-		"sim-seed": fmt.Sprint(o.Sim.Seed),
 	} {
 		f := fs.Lookup(name)
 		f.Value.Set(v)

@@ -74,7 +74,7 @@ type Config struct {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Concurrency, "fetch-concurrency", 64, "jobs a fetcher works on at once (the consumer's max unacked jobs)")
 	fs.DurationVar(&c.AttemptTimeout, "fetch-timeout", 5*time.Second, "timeout of one upstream attempt")
-	fs.IntVar(&c.MaxAttempts, "fetch-attempts", 10, "upstream attempts per job at most, inside its deadline and the retry budget")
+	fs.IntVar(&c.MaxAttempts, "fetch-attempts", 12, "upstream attempts per job at most, inside its deadline and the retry budget")
 	fs.Int64Var(&c.MaxBodyBytes, "fetch-max-bytes", 4<<20, "largest page accepted, bytes")
 	fs.DurationVar(&c.AckWait, "fetch-ack-wait", 5*time.Second, "time a fetcher holds a job without a progress signal before it is redelivered (progress is signalled every third of it)")
 	fs.IntVar(&c.MaxDeliver, "fetch-max-deliver", 3, "deliveries of a job before it goes to the dead-letter subject")
