@@ -8,6 +8,7 @@
 //	BENCH_DURATION     measured time per row (10s)
 //	BENCH_WARMUP       unrecorded load before each row (1s)
 //	BENCH_CONCURRENCY  closed-loop concurrency (64)
+//	BENCH_REPEAT       measured runs per row; the table shows the median by req/s (1)
 //	BENCH_ONLY         regexp over row ids; only those rows run ("none": no rows)
 //	BENCH_SIM_LATENCY  the simulated engine's latency (20ms)
 //	BENCH_SOAK         run the memory soak this long (e.g. 5m; empty: no soak)
@@ -19,6 +20,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -28,6 +30,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,6 +41,7 @@ type settings struct {
 	Duration        time.Duration `json:"duration"`
 	Warmup          time.Duration `json:"warmup"`
 	Concurrency     int           `json:"concurrency"`
+	Repeat          int           `json:"repeat"`
 	SimLatency      time.Duration `json:"sim_latency"`
 	Only            string        `json:"only,omitempty"`
 	Soak            time.Duration `json:"soak,omitempty"`
@@ -90,7 +94,7 @@ func main() {
 
 func newEnv(bin, root, out string) (*env, error) {
 	s := settings{Duration: 10 * time.Second, Warmup: time.Second, Concurrency: 64, SimLatency: 20 * time.Millisecond,
-		SoakConcurrency: 256, GoBench: true}
+		SoakConcurrency: 256, GoBench: true, Repeat: 1}
 	var err error
 	dur := func(name string, d *time.Duration) {
 		if v := os.Getenv(name); v != "" && err == nil {
@@ -112,6 +116,7 @@ func newEnv(bin, root, out string) (*env, error) {
 	dur("BENCH_SOAK", &s.Soak)
 	num("BENCH_CONCURRENCY", &s.Concurrency)
 	num("BENCH_SOAK_CONCURRENCY", &s.SoakConcurrency)
+	num("BENCH_REPEAT", &s.Repeat)
 	if err != nil {
 		return nil, err
 	}
@@ -213,29 +218,48 @@ func (e *env) runRow(r row) *rowResult {
 			return rr
 		}
 	}
-	cpu0 := cpuOf(rig.procs)
-	redis0 := redisCommands(e.redis)
 	profDone := make(chan []string, 1)
 	if e.s.Profile && rig.ops != "" {
 		go func() { profDone <- e.profileCPU(r.id, rig.ops) }()
 	} else {
 		profDone <- nil
 	}
-	out := filepath.Join(e.runDir, r.id+".json")
-	raw, err := e.load(append(base, "--duration", e.s.Duration.String(), "--name", r.id, "--out", out), out, os.Stdout)
-	if err != nil {
-		rr.Err = err.Error()
-		return rr
+	type run struct {
+		raw       []byte
+		s         loadSummary
+		cpu       time.Duration
+		redisCmds int64
 	}
-	rr.Load = raw
-	if err := json.Unmarshal(raw, &rr.S); err != nil {
-		rr.Err = "reading the summary: " + err.Error()
-		return rr
+	var runs []run
+	for i := range e.s.Repeat {
+		out := filepath.Join(e.runDir, r.id+".json")
+		if i > 0 {
+			out = filepath.Join(e.runDir, fmt.Sprintf("%s.%d.json", r.id, i+1))
+		}
+		cpu0, redis0 := cpuOf(rig.procs), redisCommands(e.redis)
+		raw, err := e.load(append(base, "--duration", e.s.Duration.String(), "--name", r.id, "--out", out), out, os.Stdout)
+		if err != nil {
+			rr.Err = err.Error()
+			return rr
+		}
+		ru := run{raw: raw, cpu: cpuOf(rig.procs) - cpu0, redisCmds: -1}
+		if redis0 >= 0 {
+			ru.redisCmds = redisCommands(e.redis) - redis0
+		}
+		if err := json.Unmarshal(raw, &ru.s); err != nil {
+			rr.Err = "reading the summary: " + err.Error()
+			return rr
+		}
+		runs = append(runs, ru)
+		rr.RunsReqPerSec = append(rr.RunsReqPerSec, ru.s.OKPerSec)
 	}
+	slices.SortFunc(runs, func(a, b run) int { return cmp.Compare(a.s.OKPerSec, b.s.OKPerSec) })
+	med := runs[len(runs)/2]
+	rr.Load, rr.S = med.raw, med.s
 	if n := rr.S.Requests; n > 0 {
-		rr.CPUPerReqUS = round(float64(cpuOf(rig.procs)-cpu0)/float64(time.Microsecond)/float64(n), 1)
-		if d := redisCommands(e.redis) - redis0; redis0 >= 0 && d > 0 {
-			rr.RedisCmdsPerReq = round(float64(d)/float64(n), 2)
+		rr.CPUPerReqUS = round(float64(med.cpu)/float64(time.Microsecond)/float64(n), 1)
+		if med.redisCmds > 0 {
+			rr.RedisCmdsPerReq = round(float64(med.redisCmds)/float64(n), 2)
 		}
 	}
 	rr.Profiles = <-profDone

@@ -39,7 +39,9 @@ type rowResult struct {
 	Load   json.RawMessage `json:"load,omitempty"`
 	S      loadSummary     `json:"-"`
 	// CPUPerReqUS is the CPU the row's server processes spent per measured request.
-	CPUPerReqUS     float64       `json:"server_cpu_us_per_req,omitempty"`
+	CPUPerReqUS float64 `json:"server_cpu_us_per_req,omitempty"`
+	// RunsReqPerSec are every measured run's ok req/s; the figures above are the median run's.
+	RunsReqPerSec   []float64     `json:"runs_req_per_s,omitempty"`
 	RedisCmdsPerReq float64       `json:"redis_cmds_per_req,omitempty"`
 	Wrk             *wrkResult    `json:"wrk,omitempty"`
 	Checks          []checkResult `json:"checks,omitempty"`
@@ -160,9 +162,9 @@ func (r *results) markdown() []byte {
 	s := r.Settings
 	fmt.Fprintf(&b, "# trawl benchmark, %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Machine: %s. Load: `trawl load`, closed loop c=%d unless noted, %s per row after %s warm-up; "+
-		"simulated engine at %s. Everything on loopback, on the same cores as the load tool; the machine is shared, "+
+		"simulated engine at %s; median of %d run(s) per row. Everything on loopback, on the same cores as the load tool; the machine is shared, "+
 		"so absolute figures are noisy: the ratios within one run are what counts.\n\n",
-		r.Machine, s.Concurrency, s.Duration, s.Warmup, s.SimLatency)
+		r.Machine, s.Concurrency, s.Duration, s.Warmup, s.SimLatency, s.Repeat)
 	b.WriteString("| path | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | against the targets |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, rr := range r.Rows {
@@ -189,6 +191,9 @@ func (r *results) markdown() []byte {
 		fmt.Fprintf(&b, "- `%s`: %s", rr.ID, rr.Title)
 		if rr.RedisCmdsPerReq > 0 {
 			fmt.Fprintf(&b, "; %.2f Redis commands per request", rr.RedisCmdsPerReq)
+		}
+		if len(rr.RunsReqPerSec) > 1 {
+			fmt.Fprintf(&b, "; req/s of each run: %v", rr.RunsReqPerSec)
 		}
 		for _, n := range rr.Notes {
 			b.WriteString("; " + n)

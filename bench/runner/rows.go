@@ -131,7 +131,7 @@ func (e *env) serveNATS() (*rig, error) {
 // so every request pays for the key check and the Redis rate-limit call but none is refused.
 func (e *env) serveAuth() (*rig, error) {
 	keys := filepath.Join(e.runDir, "keys.json")
-	doc := `{"tenants":[{"name":"bench","keys":["` + apiKey + `"],"rate_per_sec":10000000,"burst":10000000}]}`
+	doc := `{"tenants":[{"name":"bench","keys":["` + apiKey + `"],"rate_per_sec":1000000,"burst":1000000}]}`
 	if err := os.WriteFile(keys, []byte(doc), 0o600); err != nil {
 		return nil, err
 	}
