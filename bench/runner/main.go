@@ -228,6 +228,7 @@ func (e *env) runRow(r row) *rowResult {
 		raw       []byte
 		s         loadSummary
 		cpu       time.Duration
+		byProc    map[string]time.Duration
 		redisCmds int64
 	}
 	var runs []run
@@ -236,13 +237,16 @@ func (e *env) runRow(r row) *rowResult {
 		if i > 0 {
 			out = filepath.Join(e.runDir, fmt.Sprintf("%s.%d.json", r.id, i+1))
 		}
-		cpu0, redis0 := cpuOf(rig.procs), redisCommands(e.redis)
+		cpu0, redis0, by0 := cpuOf(rig.procs), redisCommands(e.redis), cpuByProc(rig.procs)
 		raw, err := e.load(append(base, "--duration", e.s.Duration.String(), "--name", r.id, "--out", out), out, os.Stdout)
 		if err != nil {
 			rr.Err = err.Error()
 			return rr
 		}
-		ru := run{raw: raw, cpu: cpuOf(rig.procs) - cpu0, redisCmds: -1}
+		ru := run{raw: raw, cpu: cpuOf(rig.procs) - cpu0, byProc: cpuByProc(rig.procs), redisCmds: -1}
+		for name, d := range by0 {
+			ru.byProc[name] -= d
+		}
 		if redis0 >= 0 {
 			ru.redisCmds = redisCommands(e.redis) - redis0
 		}
@@ -258,6 +262,12 @@ func (e *env) runRow(r row) *rowResult {
 	rr.Load, rr.S = med.raw, med.s
 	if n := rr.S.Requests; n > 0 {
 		rr.CPUPerReqUS = round(float64(med.cpu)/float64(time.Microsecond)/float64(n), 1)
+		if len(rig.procs) > 1 {
+			rr.CPUPerReqUSByProc = map[string]float64{}
+			for name, d := range med.byProc {
+				rr.CPUPerReqUSByProc[name] = round(float64(d)/float64(time.Microsecond)/float64(n), 1)
+			}
+		}
 		if med.redisCmds > 0 {
 			rr.RedisCmdsPerReq = round(float64(med.redisCmds)/float64(n), 2)
 		}
@@ -294,6 +304,14 @@ func (e *env) load(args []string, out string, stdout *os.File) ([]byte, error) {
 		return nil, nil
 	}
 	return os.ReadFile(out)
+}
+
+func cpuByProc(ps []*proc) map[string]time.Duration {
+	m := map[string]time.Duration{}
+	for _, p := range ps {
+		m[p.name] = p.cpuTime()
+	}
+	return m
 }
 
 func cpuOf(ps []*proc) time.Duration {

@@ -39,7 +39,8 @@ type rowResult struct {
 	Load   json.RawMessage `json:"load,omitempty"`
 	S      loadSummary     `json:"-"`
 	// CPUPerReqUS is the CPU the row's server processes spent per measured request.
-	CPUPerReqUS float64 `json:"server_cpu_us_per_req,omitempty"`
+	CPUPerReqUS       float64            `json:"server_cpu_us_per_req,omitempty"`
+	CPUPerReqUSByProc map[string]float64 `json:"server_cpu_us_per_req_by_process,omitempty"`
 	// RunsReqPerSec are every measured run's ok req/s; the figures above are the median run's.
 	RunsReqPerSec   []float64     `json:"runs_req_per_s,omitempty"`
 	RedisCmdsPerReq float64       `json:"redis_cmds_per_req,omitempty"`
@@ -191,6 +192,13 @@ func (r *results) markdown() []byte {
 		fmt.Fprintf(&b, "- `%s`: %s", rr.ID, rr.Title)
 		if rr.RedisCmdsPerReq > 0 {
 			fmt.Fprintf(&b, "; %.2f Redis commands per request", rr.RedisCmdsPerReq)
+		}
+		if len(rr.CPUPerReqUSByProc) > 0 {
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(rr.CPUPerReqUSByProc)) {
+				parts = append(parts, fmt.Sprintf("%s %s", k, fmtNum(rr.CPUPerReqUSByProc[k])))
+			}
+			b.WriteString("; server CPU µs/req by process: " + strings.Join(parts, ", "))
 		}
 		if len(rr.RunsReqPerSec) > 1 {
 			fmt.Fprintf(&b, "; req/s of each run: %v", rr.RunsReqPerSec)

@@ -35,7 +35,7 @@ const apiKey = "bench-key"
 func rows(e *env) []row {
 	hot := []string{"--query-set", "hot"}
 	miss := []string{"--query-set", "distinct"}
-	// The stage rows' fetchers take 8 jobs each: the in-flight limit binds, not the CPU.
+	// The stage rows' fetchers take 4 jobs each: the in-flight limit binds, not the CPU.
 	return []row{
 		{id: "floor-direct", title: "floor: fasthttp → Redis GET", load: hot, wrk: true,
 			setup: func(e *env) (*rig, error) { return e.floor("direct") }},
@@ -70,11 +70,11 @@ func rows(e *env) []row {
 			load:   append([]string{"--mode", "open", "--rate", "200", "--concurrency", "512"}, miss...),
 			setup:  func(e *env) (*rig, error) { return e.serve() },
 			checks: []check{p50AtMost(e.s.SimLatency + 5*time.Millisecond), noErrors()}},
-		{id: "miss-stages-1f", title: "stage processes, miss, 1 fetcher (--fetch-concurrency 8)", load: miss,
-			setup:  func(e *env) (*rig, error) { return e.stages(1, 8) },
+		{id: "miss-stages-1f", title: "stage processes, miss, 1 fetcher (--fetch-concurrency 4)", load: miss,
+			setup:  func(e *env) (*rig, error) { return e.stages(1, 4) },
 			checks: []check{noErrors()}},
-		{id: "miss-stages-2f", title: "stage processes, miss, 2 fetchers (--fetch-concurrency 8 each)", load: miss,
-			setup:  func(e *env) (*rig, error) { return e.stages(2, 8) },
+		{id: "miss-stages-2f", title: "stage processes, miss, 2 fetchers (--fetch-concurrency 4 each)", load: miss,
+			setup:  func(e *env) (*rig, error) { return e.stages(2, 4) },
 			checks: []check{rps("miss-stages-1f", 1.8), noErrors()}},
 	}
 }
