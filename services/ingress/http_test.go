@@ -21,7 +21,7 @@ func TestBodyTooLarge(t *testing.T) {
 	ns := testkit.StartNATS(t)
 	startFakeCache(t, ns, respondHit)
 	in := startIngress(t, ns, ingressOpts{})
-	for _, size := range []int{64<<10 + 1, 100 << 10, 2 << 20} {
+	for _, size := range []int{64<<10 + 1, 100 << 10, 1000 << 10} {
 		body := []byte(`{"q":"` + strings.Repeat("a", size) + `"}`)
 		resp, b := call(t, "POST", in.url+"/v1/search", body, nil)
 		if resp.StatusCode != 413 {
@@ -29,6 +29,18 @@ func TestBodyTooLarge(t *testing.T) {
 		}
 		if e := problemOf(t, resp, b); e.Kind != schemas.TypeTooLarge {
 			t.Errorf("%d-byte body: kind %q", len(body), e.Kind)
+		}
+	}
+	// Far past the limit, the server stops reading and answers at once; the client may see
+	// the connection reset before it reads the 413, but never anything else.
+	huge := bytes.Repeat([]byte("a"), 4<<20)
+	if resp, err := client.Post(in.url+"/v1/search", "application/json", bytes.NewReader(huge)); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 413 {
+			t.Errorf("4 MiB body: status %d", resp.StatusCode)
+		} else if e := problemOf(t, resp, b); e.Kind != schemas.TypeTooLarge {
+			t.Errorf("4 MiB body: kind %q", e.Kind)
 		}
 	}
 	// Exactly at the limit is not too large (it fails validation instead: q is over 2048 bytes).

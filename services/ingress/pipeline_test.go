@@ -88,6 +88,23 @@ func startPipeline(t *testing.T, o pipeOpts) *pipeline {
 	return p
 }
 
+// settle waits until every queued job is fetched and parsed, so the stages stop idle (a page
+// arriving while the parser stops is another test's subject).
+func (p *pipeline) settle(t *testing.T) {
+	t.Helper()
+	idle := func(stream, consumer string) bool {
+		c, err := p.js.Consumer(context.Background(), stream, consumer)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(context.Background())
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	}
+	testkit.Eventually(t, 15*time.Second, func() bool {
+		return idle(schemas.StreamFetch, schemas.ConsumerFetch) && idle(schemas.StreamParse, schemas.ConsumerParse)
+	}, "pipeline idle")
+}
+
 // search runs GET /v1/search in the background.
 func (p *pipeline) search(t *testing.T, query string) <-chan *http.Response {
 	ch := make(chan *http.Response, 1)
@@ -100,6 +117,7 @@ func (p *pipeline) search(t *testing.T, query string) <-chan *http.Response {
 
 func TestPipelineRequestIDAndCache(t *testing.T) {
 	p := startPipeline(t, pipeOpts{simLatency: 5 * time.Millisecond, fetchConcurrency: 4})
+	defer p.settle(t)
 	for i, wantCache := range []string{"MISS", "HIT"} {
 		id := "pipe-" + strconv.Itoa(i)
 		resp, b := call(t, "GET", p.in.url+"/v1/search?q=golang", nil, map[string]string{"X-Request-Id": id})
@@ -139,6 +157,7 @@ func TestDeadlineAnswered504(t *testing.T) {
 	if took < 400*time.Millisecond || took > 2*time.Second {
 		t.Errorf("answered after %v; the deadline was 400ms", took)
 	}
+	p.settle(t)
 }
 
 // TestExpiredJobNotFetched: with the one fetcher slot busy, a search whose deadline passes
@@ -169,6 +188,8 @@ func TestExpiredJobNotFetched(t *testing.T) {
 		t.Fatalf("queued job %+v (%v), want the second search's", job, err)
 	}
 	if life := job.DeadlineTime().Sub(job.Created); life > 2*time.Second {
+		<-first
+		p.settle(t)
 		t.Skipf("the cache queued the job with %v to live for a request of 300ms (flight deadline): it is fetched after the requester's deadline by design", life.Round(time.Second))
 	}
 	select {

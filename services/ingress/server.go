@@ -113,6 +113,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		if opts.MaxRetries == 0 {
 			opts.MaxRetries = -1
 		}
+		if opts.DialerRetries == 0 {
+			opts.DialerRetries = 1
+		}
 		s.rdb = redis.NewClient(opts)
 		s.lim = newRedisLimiter(s.rdb, cfg.RateLimitFailClosed, s.log, s.m)
 	}
