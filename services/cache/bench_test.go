@@ -42,34 +42,21 @@ func BenchmarkHitHandler(b *testing.B) {
 	if a := rg.ask(body, 5*time.Second); a.err != nil {
 		b.Fatal(a.err)
 	}
-	req := &fakeRequest{data: []byte(body), headers: micro.Headers{
+	inbox := nats.NewInbox()
+	sub, err := rg.client.SubscribeSync(inbox)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := asyncReq{reply: inbox, data: []byte(body), hdr: micro.Headers{
 		schemas.HeaderRequestID: {"bench"},
 		schemas.HeaderDeadline:  {schemas.FormatDeadline(time.Now().Add(time.Hour))},
 	}}
 	b.ReportAllocs()
 	for b.Loop() {
 		c.search(req)
-		if req.code != "" || len(req.body) == 0 {
-			b.Fatalf("not answered: %s", req.code)
+		m, err := sub.NextMsg(5 * time.Second)
+		if err != nil || m.Header.Get(schemas.HeaderCache) != stateHit {
+			b.Fatalf("not answered as a hit: %v", err)
 		}
 	}
 }
-
-// fakeRequest is a micro.Request that keeps the reply.
-type fakeRequest struct {
-	data    []byte
-	headers micro.Headers
-	body    []byte
-	code    string
-}
-
-func (r *fakeRequest) Respond(b []byte, _ ...micro.RespondOpt) error { r.body = b; return nil }
-func (r *fakeRequest) RespondJSON(any, ...micro.RespondOpt) error    { return nil }
-func (r *fakeRequest) Error(code, _ string, data []byte, _ ...micro.RespondOpt) error {
-	r.code, r.body = code, data
-	return nil
-}
-func (r *fakeRequest) Data() []byte           { return r.data }
-func (r *fakeRequest) Headers() micro.Headers { return r.headers }
-func (r *fakeRequest) Subject() string        { return schemas.SubjectSearch }
-func (r *fakeRequest) Reply() string          { return "" }

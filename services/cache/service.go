@@ -180,20 +180,31 @@ func (s *Service) onSearch(req micro.Request) {
 	default:
 		e := schemas.NewError(schemas.TypeOverloaded, "cache replica at its limit of concurrent searches")
 		e.RetryAfterMS = 1000
-		s.replyError(req, e, req.Headers().Get(schemas.HeaderRequestID))
+		e.RequestID = req.Headers().Get(schemas.HeaderRequestID)
+		req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{schemas.HeaderErrorType: {e.Kind}}))
 		return
 	}
+	// micro reads the request's state once this handler returns, so the search must not answer
+	// through req from its own goroutine (a data race); it publishes to the reply subject.
+	ar := asyncReq{reply: req.Reply(), data: req.Data(), hdr: req.Headers()}
 	s.wg.Add(1)
 	go func() {
 		defer func() { <-s.sem; s.wg.Done() }()
-		s.search(req)
+		s.search(ar)
 	}()
 }
 
-func (s *Service) search(req micro.Request) {
+// asyncReq is what a search keeps of its micro.Request.
+type asyncReq struct {
+	reply string
+	data  []byte
+	hdr   micro.Headers
+}
+
+func (s *Service) search(req asyncReq) {
 	start := time.Now()
-	reqID := req.Headers().Get(schemas.HeaderRequestID)
-	r, deadline, perr := s.decode(req.Data(), req.Headers(), start)
+	reqID := req.hdr.Get(schemas.HeaderRequestID)
+	r, deadline, perr := s.decode(req.data, req.hdr, start)
 	if perr != nil {
 		s.m.requests.WithLabelValues("", perr.Kind).Inc()
 		s.replyError(req, perr, reqID)
@@ -216,16 +227,16 @@ func (s *Service) search(req micro.Request) {
 	s.finishReply(req, r.Engine, state, schemas.ComposeResponse(meta, ent.Body), nil, reqID, start)
 }
 
-// replyHeaders are built once per state: a hit must not allocate a header map.
-var replyHeaders = map[string]micro.RespondOpt{}
+// replyHeaders are built once per state and only read: a hit must not allocate a header map.
+var replyHeaders = map[string]nats.Header{}
 
 func init() {
 	for _, st := range []string{stateHit, stateMiss, stateStale, stateCoalesced} {
-		replyHeaders[st] = micro.WithHeaders(micro.Headers{schemas.HeaderCache: {st}})
+		replyHeaders[st] = nats.Header{schemas.HeaderCache: {st}}
 	}
 }
 
-func (s *Service) finishReply(req micro.Request, engine, state string, body []byte, err *schemas.Error, reqID string, start time.Time) {
+func (s *Service) finishReply(req asyncReq, engine, state string, body []byte, err *schemas.Error, reqID string, start time.Time) {
 	outcome := state
 	if err != nil {
 		outcome = err.Kind
@@ -233,9 +244,9 @@ func (s *Service) finishReply(req micro.Request, engine, state string, body []by
 	} else {
 		h, ok := replyHeaders[state]
 		if !ok {
-			h = micro.WithHeaders(micro.Headers{schemas.HeaderCache: {state}})
+			h = nats.Header{schemas.HeaderCache: {state}}
 		}
-		req.Respond(body, h)
+		s.respond(req.reply, &nats.Msg{Header: h, Data: body})
 	}
 	s.m.requests.WithLabelValues(engine, outcome).Inc()
 	s.m.duration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
@@ -388,9 +399,21 @@ func (s *Service) save(key, engine string, ent *entry) {
 	}
 }
 
-func (s *Service) replyError(req micro.Request, e *schemas.Error, reqID string) {
+func (s *Service) replyError(req asyncReq, e *schemas.Error, reqID string) {
 	e.RequestID = reqID
-	req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{schemas.HeaderErrorType: {e.Kind}}))
+	m := schemas.ErrorResult("", e)
+	s.respond(req.reply, m)
+}
+
+// respond publishes m to a requester's reply subject (none: a fire-and-forget request).
+func (s *Service) respond(reply string, m *nats.Msg) {
+	if reply == "" {
+		return
+	}
+	m.Subject = reply
+	if err := s.nc.PublishMsg(m); err != nil {
+		s.log.Debug("reply failed", "err", err)
+	}
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
