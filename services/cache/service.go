@@ -46,8 +46,8 @@ type Service struct {
 	rs *Redis
 
 	// sem bounds the searches in progress; each holds a slot while it waits.
-	sem chan struct{}
-	wg  sync.WaitGroup
+	sem  chan struct{}
+	work kit.Tracker
 
 	mu       sync.Mutex
 	flights  map[string]*flight
@@ -154,8 +154,8 @@ func (s *Service) Stop() {
 		if s.svc != nil {
 			s.svc.Stop()
 		}
-		waited := make(chan struct{})
-		go func() { s.wg.Wait(); close(waited) }()
+		s.work.Close()
+		waited := s.work.Done()
 		select {
 		case <-waited:
 		case <-time.After(s.cfg.Deadlines.Max):
@@ -187,11 +187,15 @@ func (s *Service) onSearch(req micro.Request) {
 	// micro reads the request's state once this handler returns, so the search must not answer
 	// through req from its own goroutine (a data race); it publishes to the reply subject.
 	ar := asyncReq{reply: req.Reply(), data: req.Data(), hdr: req.Headers()}
-	s.wg.Add(1)
-	go func() {
-		defer func() { <-s.sem; s.wg.Done() }()
+	if !s.work.Go(func() {
+		defer func() { <-s.sem }()
 		s.search(ar)
-	}()
+	}) {
+		<-s.sem
+		e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
+		e.RetryAfterMS = 100
+		req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{schemas.HeaderErrorType: {e.Kind}}))
+	}
 }
 
 // asyncReq is what a search keeps of its micro.Request.

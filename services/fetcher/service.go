@@ -47,7 +47,7 @@ type Service struct {
 	polite   *politeness
 
 	sem     chan struct{}
-	wg      sync.WaitGroup
+	work    kit.Tracker
 	cc      jetstream.ConsumeContext
 	svc     micro.Service
 	deadSub *nats.Subscription
@@ -159,8 +159,8 @@ func (s *Service) Stop() {
 		if s.deadSub != nil {
 			s.deadSub.Unsubscribe()
 		}
-		done := make(chan struct{})
-		go func() { s.wg.Wait(); close(done) }()
+		s.work.Close()
+		done := s.work.Done()
 		select {
 		case <-done:
 		case <-time.After(s.cfg.AckWait):
@@ -182,12 +182,15 @@ func (s *Service) Stop() {
 // for this process.
 func (s *Service) onJob(msg jetstream.Msg) {
 	s.sem <- struct{}{}
-	s.wg.Add(1)
 	s.m.inFlight.Inc()
-	go func() {
-		defer func() { <-s.sem; s.m.inFlight.Dec(); s.wg.Done() }()
+	if !s.work.Go(func() {
+		defer func() { <-s.sem; s.m.inFlight.Dec() }()
 		s.handle(msg)
-	}()
+	}) {
+		<-s.sem
+		s.m.inFlight.Dec()
+		msg.Nak() // stopping: another fetcher takes it
+	}
 }
 
 // noDeadline bounds a job that carries no deadline (never sent by trawl's cache).

@@ -324,9 +324,13 @@ func TestPolitenessInterval(t *testing.T) {
 	if len(arrivals) != 5 || peak != 1 {
 		t.Fatalf("%d requests, peak concurrency %d; want 5 and 1", len(arrivals), peak)
 	}
+	// rate.Limiter spaces the starts exactly; what reaches the server also carries scheduling
+	// jitter, which does not add up: so the whole span is held tight and each gap loosely.
+	if span := arrivals[4].Sub(arrivals[0]); span < 4*95*time.Millisecond {
+		t.Errorf("5 requests within %s, want at least 4 intervals of 100ms", span)
+	}
 	for i := 1; i < len(arrivals); i++ {
-		// rate.Limiter spaces reservations exactly; allow for timer granularity only.
-		if gap := arrivals[i].Sub(arrivals[i-1]); gap < 95*time.Millisecond {
+		if gap := arrivals[i].Sub(arrivals[i-1]); gap < 50*time.Millisecond {
 			t.Errorf("requests %d and %d only %s apart", i-1, i, gap)
 		}
 	}

@@ -43,7 +43,7 @@ type Service struct {
 	pagesKV jetstream.KeyValue
 
 	sem  chan struct{}
-	wg   sync.WaitGroup
+	work kit.Tracker
 	cc   jetstream.ConsumeContext
 	svc  micro.Service
 	stop sync.Once
@@ -133,7 +133,8 @@ func (s *Service) Stop() {
 		if s.cc != nil {
 			s.cc.Stop()
 		}
-		s.wg.Wait()
+		s.work.Close()
+		s.work.Wait()
 		if s.svc != nil {
 			s.svc.Stop()
 		}
@@ -142,11 +143,13 @@ func (s *Service) Stop() {
 
 func (s *Service) onPage(msg jetstream.Msg) {
 	s.sem <- struct{}{}
-	s.wg.Add(1)
-	go func() {
-		defer func() { <-s.sem; s.wg.Done() }()
+	if !s.work.Go(func() {
+		defer func() { <-s.sem }()
 		s.handle(msg)
-	}()
+	}) {
+		<-s.sem
+		msg.Nak() // stopping: another parser takes it
+	}
 }
 
 func (s *Service) handle(msg jetstream.Msg) {
