@@ -66,7 +66,7 @@ func Streams(l StreamLimits) []jetstream.StreamConfig {
 }
 
 // FetchConsumer is the fetchers' shared durable pull consumer. maxInFlight is the number of
-// unacked jobs the server hands out across all fetchers: the backpressure bound.
+// unacked jobs the server hands out across all fetchers; each fetcher bounds its own share.
 func FetchConsumer(maxInFlight int, ackWait time.Duration, maxDeliver int) jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable:       ConsumerFetch,

@@ -20,6 +20,9 @@ type Config struct {
 	// Concurrency is the number of jobs one fetcher works on at once, and the consumer's
 	// MaxAckPending: the backpressure bound.
 	Concurrency int
+	// MaxAckPending bounds the unacked jobs across every fetcher on the consumer; with one
+	// fetcher, Concurrency binds first.
+	MaxAckPending int
 	// AttemptTimeout bounds one upstream attempt.
 	AttemptTimeout time.Duration
 	// MaxAttempts bounds attempts per job (inside the job's deadline and the retry budget).
@@ -72,7 +75,8 @@ type Config struct {
 
 // RegisterFlags adds the fetch stage's flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.IntVar(&c.Concurrency, "fetch-concurrency", 64, "jobs a fetcher works on at once (the consumer's max unacked jobs)")
+	fs.IntVar(&c.Concurrency, "fetch-concurrency", 64, "jobs one fetcher works on at once (its backpressure bound)")
+	fs.IntVar(&c.MaxAckPending, "fetch-max-ack-pending", 4096, "unacked jobs across all fetchers (the consumer's MaxAckPending)")
 	fs.DurationVar(&c.AttemptTimeout, "fetch-timeout", 5*time.Second, "timeout of one upstream attempt")
 	fs.IntVar(&c.MaxAttempts, "fetch-attempts", 12, "upstream attempts per job at most, inside its deadline and the retry budget")
 	fs.Int64Var(&c.MaxBodyBytes, "fetch-max-bytes", 4<<20, "largest page accepted, bytes")
@@ -104,6 +108,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 // Validate checks the configuration before anything connects.
 func (c *Config) Validate() error {
 	switch {
+	case c.MaxAckPending < c.Concurrency:
+		return errors.New("fetch-max-ack-pending must be at least fetch-concurrency")
 	case c.Concurrency < 1:
 		return errors.New("fetch-concurrency must be at least 1")
 	case c.AttemptTimeout <= 0:

@@ -113,7 +113,7 @@ func (s *Service) Start(ctx context.Context) (err error) {
 		return err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamFetch,
-		schemas.FetchConsumer(s.cfg.Concurrency, s.cfg.AckWait, s.cfg.MaxDeliver))
+		schemas.FetchConsumer(s.cfg.MaxAckPending, s.cfg.AckWait, s.cfg.MaxDeliver))
 	if err != nil {
 		return fmt.Errorf("fetcher: consumer: %w", err)
 	}
@@ -138,7 +138,9 @@ func (s *Service) Start(ctx context.Context) (err error) {
 		s.pool.runProbes(s.bgCtx, s.probe)
 	}()
 	s.cc, err = cons.Consume(s.onJob,
-		jetstream.PullMaxMessages(s.cfg.Concurrency),
+		// The callback blocks while every slot is busy; what it has pulled meanwhile waits
+		// unacked with its ack-wait clock running, so the prefetch stays a fraction of the slots.
+		jetstream.PullMaxMessages(max(1, s.cfg.Concurrency/4)),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			s.log.Debug("consume", "err", err)
 		}))

@@ -14,6 +14,8 @@ import (
 type Config struct {
 	// Concurrency is the number of pages parsed at once (CPU-bound: about the core count).
 	Concurrency int
+	// MaxAckPending bounds the unacked pages across every parser on the consumer.
+	MaxAckPending int
 	AckWait     time.Duration
 	MaxDeliver  int
 	// KeepTTL and KeepMaxBytes bound how long and how much raw HTML of unrecognised pages is
@@ -25,6 +27,7 @@ type Config struct {
 // RegisterFlags adds the parse stage's flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Concurrency, "parse-concurrency", 2*runtime.GOMAXPROCS(0), "pages parsed at once")
+	fs.IntVar(&c.MaxAckPending, "parse-max-ack-pending", 4096, "unacked pages across all parsers (the consumer's MaxAckPending)")
 	fs.DurationVar(&c.AckWait, "parse-ack-wait", 30*time.Second, "time a parser holds a page before it is redelivered")
 	fs.IntVar(&c.MaxDeliver, "parse-max-deliver", 3, "deliveries of a page before it is given up")
 	fs.DurationVar(&c.KeepTTL, "page-keep-ttl", 24*time.Hour, "how long the raw HTML of an unrecognised page is kept")
@@ -34,6 +37,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 // Validate checks the configuration before anything connects.
 func (c *Config) Validate() error {
 	switch {
+	case c.MaxAckPending < c.Concurrency:
+		return errors.New("parse-max-ack-pending must be at least parse-concurrency")
 	case c.Concurrency < 1:
 		return errors.New("parse-concurrency must be at least 1")
 	case c.AckWait < time.Second:

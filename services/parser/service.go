@@ -89,7 +89,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamParse,
-		schemas.ParseConsumer(4*s.cfg.Concurrency, s.cfg.AckWait, s.cfg.MaxDeliver))
+		schemas.ParseConsumer(s.cfg.MaxAckPending, s.cfg.AckWait, s.cfg.MaxDeliver))
 	if err != nil {
 		return fmt.Errorf("parser: consumer: %w", err)
 	}
@@ -115,7 +115,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("parser: register service: %w", err)
 	}
 	s.cc, err = cons.Consume(s.onPage,
-		jetstream.PullMaxMessages(2*s.cfg.Concurrency),
+		jetstream.PullMaxMessages(s.cfg.Concurrency),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			s.log.Debug("consume", "err", err)
 		}))
