@@ -16,8 +16,8 @@ type Config struct {
 	Concurrency int
 	// MaxAckPending bounds the unacked pages across every parser on the consumer.
 	MaxAckPending int
-	AckWait     time.Duration
-	MaxDeliver  int
+	AckWait       time.Duration
+	MaxDeliver    int
 	// KeepTTL and KeepMaxBytes bound how long and how much raw HTML of unrecognised pages is
 	// kept for inspection and re-parsing.
 	KeepTTL      time.Duration
