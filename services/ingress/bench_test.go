@@ -1,7 +1,12 @@
 package ingress
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/nats-io/nats.go"
 	"github.com/valyala/fasthttp"
@@ -31,14 +36,26 @@ func startResponder(tb testing.TB, nc *nats.Conn) {
 }
 
 // BenchmarkSearchHit drives the handler in process (no sockets on the HTTP side) against a
-// trivial responder: the cost of one cache hit as the ingress sees it.
+// trivial responder: the cost of one cache hit as the ingress sees it, under open access and
+// with a tenant's key checked and its rate limit applied (in process, and through Redis).
 func BenchmarkSearchHit(b *testing.B) {
 	ns := testkit.StartNATS(b)
 	startResponder(b, testkit.Connect(b, ns))
-	srv, err := New(DefaultConfig(), Deps{NC: testkit.Connect(b, ns), Engines: engines.Default()})
+	keys := filepath.Join(b.TempDir(), "keys.json")
+	os.WriteFile(keys, []byte(`{"tenants":[{"name":"bench","keys":["bench-key"],"rate_per_sec":1000000,"burst":1000000}]}`), 0o600)
+	b.Run("open", func(b *testing.B) { benchSearch(b, ns, "", "") })
+	b.Run("tenant", func(b *testing.B) { benchSearch(b, ns, keys, "") })
+	b.Run("tenant-redis", func(b *testing.B) { benchSearch(b, ns, keys, testkit.StartRedis(b).URL) })
+}
+
+func benchSearch(b *testing.B, ns *server.Server, keysFile, redisURL string) {
+	cfg := DefaultConfig()
+	cfg.KeysFile = keysFile
+	srv, err := New(cfg, Deps{NC: testkit.Connect(b, ns), Engines: engines.Default(), RedisURL: redisURL})
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(srv.Stop)
 	h := srv.Handler()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -52,6 +69,32 @@ func BenchmarkSearchHit(b *testing.B) {
 			h(&c)
 			if c.Response.StatusCode() != 200 {
 				b.Fatalf("status %d: %s", c.Response.StatusCode(), c.Response.Body())
+			}
+		}
+	})
+}
+
+// BenchmarkGate is the key check and in-process rate limit alone: what a tenant's request
+// costs before it is parsed.
+func BenchmarkGate(b *testing.B) {
+	ns := testkit.StartNATS(b)
+	keys := filepath.Join(b.TempDir(), "keys.json")
+	os.WriteFile(keys, []byte(`{"tenants":[{"name":"bench","keys":["bench-key"],"rate_per_sec":1000000,"burst":1000000000,"daily_quota":1000000000000}]}`), 0o600)
+	cfg := DefaultConfig()
+	cfg.KeysFile = keys
+	srv, err := New(cfg, Deps{NC: testkit.Connect(b, ns), Engines: engines.Default()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var c fasthttp.RequestCtx
+		c.Request.Header.Set("Authorization", "Bearer bench-key")
+		now := time.Now()
+		for pb.Next() {
+			c.Response.Reset()
+			if _, ok := srv.gate(&c, "id", now); !ok {
+				b.Fatalf("refused: %s", c.Response.Body())
 			}
 		}
 	})

@@ -380,10 +380,11 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	}
 	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
-	msg := nats.NewMsg(schemas.SubjectSearch)
-	msg.Data = data
-	msg.Header[schemas.HeaderRequestID] = []string{reqID}
-	msg.Header[schemas.HeaderDeadline] = []string{schemas.FormatDeadline(deadline)}
+	hv := &[2]string{reqID, schemas.FormatDeadline(deadline)} // one allocation for both values
+	msg := &nats.Msg{Subject: schemas.SubjectSearch, Data: data, Header: nats.Header{
+		schemas.HeaderRequestID: hv[0:1:1],
+		schemas.HeaderDeadline:  hv[1:2:2],
+	}}
 	// The cache answers 504 at the deadline itself; the grace lets that typed answer arrive
 	// before the ingress gives up on its own.
 	sent := time.Now()
