@@ -282,8 +282,12 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "missing q", http.StatusBadRequest)
 		return
 	}
+	// The inverse of the duckduckgo engine's offsets: page 1 at 0, page 2 at 10, then every 15.
 	offset, _ := strconv.Atoi(r.Form.Get("s"))
-	page := offset/cfg.PerPage + 1
+	page := 1
+	if offset >= 10 {
+		page = (offset-10)/15 + 2
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(ResultsPage(q, page, cfg.PerPage, cfg.Pages))
 }
@@ -334,7 +338,7 @@ func ResultsPage(q string, page, perPage, pages int) []byte {
 	if page < pages {
 		fmt.Fprintf(&b, `<div class="nav-link"><form action="/html/" method="post"><input type="submit" class="btn btn--alt" value="Next" />`+
 			`<input type="hidden" name="q" value="%s" /><input type="hidden" name="s" value="%d" /><input type="hidden" name="dc" value="%d" /></form></div>`,
-			eq, page*perPage, page*perPage+1)
+			eq, 10+(page-1)*15, 10+(page-1)*15+1)
 	}
 	b.WriteString(`</div></div></body></html>`)
 	return []byte(b.String())

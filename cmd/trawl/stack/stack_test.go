@@ -156,6 +156,14 @@ func TestSearchEndToEnd(t *testing.T) {
 			if got := e.sim.Requests(); got != upstream {
 				t.Errorf("the hit reached the engine: %d requests, want %d", got, upstream)
 			}
+
+			// Page 2 is its own entry, and the engine's offset reaches the right page.
+			p2 := e.get(t, "/v1/search?q=golang+nats&page=2")
+			r3 := decodeResponse(t, p2.body)
+			if p2.status != 200 || p2.header.Get("X-Cache") != "MISS" || len(r3.OrganicResults) == 0 ||
+				!strings.HasSuffix(r3.OrganicResults[0].Title, "#11") || r3.Pagination.Current != 2 {
+				t.Errorf("page 2: status %d, X-Cache %q, first %+v", p2.status, p2.header.Get("X-Cache"), r3.OrganicResults)
+			}
 		})
 	}
 }

@@ -36,13 +36,13 @@ func ddgRegion(gl, hl string) string {
 }
 
 // Request follows what the html endpoint's own "Next" form sends: s is the result offset (the
-// first page holds 10 results, later pages continue from there), dc the 1-based index of the
-// first result; kp is safe search (1 strict, -1 moderate, -2 off).
+// first page holds 10 results, each later one 15, as searxng pages it), dc the 1-based index
+// of the first result; kp is safe search (1 strict, -1 moderate, -2 off).
 func (DuckDuckGo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
 	q := url.Values{}
 	q.Set("q", r.Q)
 	if r.Page > 1 {
-		off := (r.Page - 1) * 10
+		off := DDGOffset(r.Page)
 		q.Set("s", strconv.Itoa(off))
 		q.Set("dc", strconv.Itoa(off+1))
 	}
@@ -58,6 +58,14 @@ func (DuckDuckGo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, er
 	h := browserHeaders(acceptLanguage(r.HL, r.GL))
 	h.Set("Referer", base.Scheme+"://"+base.Host+"/")
 	return &Request{Method: "GET", URL: joinURL(base, "/html/", q), Header: h}, nil
+}
+
+// DDGOffset is the html endpoint's result offset of a page (page 1: 0).
+func DDGOffset(page int) int {
+	if page <= 1 {
+		return 0
+	}
+	return 10 + (page-2)*15
 }
 
 // ddgTarget decodes DuckDuckGo's redirect (//duckduckgo.com/l/?uddg=<target>&rut=…) to the

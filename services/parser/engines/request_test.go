@@ -20,7 +20,7 @@ func TestRequest(t *testing.T) {
 		{"duckduckgo/page1", DuckDuckGo{}, schemas.SearchRequest{Q: "go lang", Page: 1, Safe: schemas.SafeModerate},
 			"/html/", map[string]string{"q": "go lang", "s": "", "dc": "", "kp": "-1", "kl": "wt-wt"}},
 		{"duckduckgo/page3-strict-de", DuckDuckGo{}, schemas.SearchRequest{Q: "go", Page: 3, Safe: schemas.SafeStrict, HL: "de", GL: "de"},
-			"/html/", map[string]string{"s": "20", "dc": "21", "kp": "1", "kl": "de-de"}},
+			"/html/", map[string]string{"s": "25", "dc": "26", "kp": "1", "kl": "de-de"}},
 		{"duckduckgo/off", DuckDuckGo{}, schemas.SearchRequest{Q: "go", Page: 1, Safe: schemas.SafeOff},
 			"/html/", map[string]string{"kp": "-2"}},
 		{"bing/page1", Bing{}, schemas.SearchRequest{Q: "go", Page: 1, Safe: schemas.SafeModerate},
