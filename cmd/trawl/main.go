@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
@@ -97,6 +98,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 			cfg.Fetcher.EngineURLs += ","
 		}
 		cfg.Fetcher.EngineURLs += "duckduckgo=" + s.URL()
+		// Simulated proxies (--sim-proxies) become the fetcher's pool unless one was given.
+		if urls := s.Proxies().URLs(); len(urls) > 0 && cfg.Fetcher.Proxies == "" {
+			cfg.Fetcher.Proxies = strings.Join(urls, ",")
+		}
 	}
 	st, err := stack.Start(ctx, cfg, log, kit.NewRegistry())
 	if err != nil {
