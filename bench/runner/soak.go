@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,17 +30,19 @@ type memPoint struct {
 }
 
 type soakResult struct {
-	Duration    string          `json:"duration"`
-	Concurrency int             `json:"concurrency"`
-	ServeArgs   []string        `json:"serve_args,omitempty"`
-	Baseline    memPoint        `json:"baseline"`
-	Peak        memPoint        `json:"peak"`
-	After       memPoint        `json:"after"`
-	SettledIn   float64         `json:"goroutines_settled_in_s"`
-	Samples     []memPoint      `json:"samples"`
-	Load        json.RawMessage `json:"load,omitempty"`
-	S           loadSummary     `json:"-"`
-	Err         string          `json:"error,omitempty"`
+	Duration    string     `json:"duration"`
+	Concurrency int        `json:"concurrency"`
+	ServeArgs   []string   `json:"serve_args,omitempty"`
+	Baseline    memPoint   `json:"baseline"`
+	Peak        memPoint   `json:"peak"`
+	After       memPoint   `json:"after"`
+	SettledIn   float64    `json:"goroutines_settled_in_s"`
+	Samples     []memPoint `json:"samples"`
+	// Lingering lists the most common goroutine stacks when the count did not come back.
+	Lingering []string        `json:"lingering,omitempty"`
+	Load      json.RawMessage `json:"load,omitempty"`
+	S         loadSummary     `json:"-"`
+	Err       string          `json:"error,omitempty"`
 }
 
 // soak runs trawl serve under miss load for BENCH_SOAK and samples its memory: RSS from /proc,
@@ -104,8 +108,9 @@ loop:
 		s.Err = "load: " + loadErr.Error()
 	}
 	stopAt := time.Now()
-	// The load is over: wait (up to a minute) for the goroutines to come back down.
-	settled := waitFor(p, "goroutines back to baseline", time.Minute, func() bool {
+	// The load is over: wait for the goroutines to come back down; idle keep-alive connections
+	// (net/http's IdleConnTimeout is 90s) may hold some for that long.
+	settled := waitFor(p, "goroutines back to baseline", 150*time.Second, func() bool {
 		return sample(false).Goroutines <= s.Baseline.Goroutines+goroutineMargin
 	}) == nil
 	s.SettledIn = -1
@@ -113,6 +118,9 @@ loop:
 		s.SettledIn = round(time.Since(stopAt).Seconds(), 1)
 	}
 	s.After = sample(true)
+	if !settled {
+		s.Lingering = e.goroutineDump(rig.ops)
+	}
 	if raw, err := os.ReadFile(out); err == nil {
 		s.Load = raw
 		json.Unmarshal(raw, &s.S)
@@ -135,7 +143,8 @@ func (s *soakResult) markdown(b *bytes.Buffer) {
 	if s.SettledIn >= 0 {
 		fmt.Fprintf(b, "Goroutines back within %d of the baseline %.1fs after the load stopped. ", goroutineMargin, s.SettledIn)
 	} else {
-		fmt.Fprintf(b, "Goroutines NOT back within %d of the baseline a minute after the load stopped. ", goroutineMargin)
+		fmt.Fprintf(b, "Goroutines NOT back within %d of the baseline 150s after the load stopped; most common stacks then: %s. ",
+			goroutineMargin, strings.Join(s.Lingering, "; "))
 	}
 	fmt.Fprintf(b, "Load: %.0f req/s, %d errors, p50 %.1f ms, p99 %.1f ms.\n\nRSS over time (s: MiB):",
 		s.S.OKPerSec, s.S.Errors, s.S.LatencyMS.P50, s.S.LatencyMS.P99)
@@ -143,4 +152,37 @@ func (s *soakResult) markdown(b *bytes.Buffer) {
 		fmt.Fprintf(b, " %.0f: %.0f", pt.T, float64(pt.RSS)/(1<<20))
 	}
 	b.WriteString("\n")
+}
+
+// goroutineDump saves the process's goroutine profile beside the results and returns its five
+// largest groups as "count × innermost trawl-or-library frame".
+func (e *env) goroutineDump(ops string) []string {
+	resp, err := httpc.Get("http://" + ops + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	os.WriteFile(filepath.Join(e.runDir, "soak.goroutines.txt"), b, 0o644)
+	var out []string
+	for _, group := range strings.Split(string(b), "\n\n") {
+		lines := strings.Split(strings.TrimSpace(group), "\n")
+		if len(lines) < 2 || !strings.Contains(lines[0], " @ ") {
+			continue
+		}
+		frame := ""
+		for _, l := range lines[1:] {
+			f := strings.Fields(l)
+			if len(f) >= 3 && !strings.HasPrefix(f[2], "runtime.") && !strings.HasPrefix(f[2], "internal/") &&
+				!strings.HasPrefix(f[2], "sync.") && !strings.HasPrefix(f[2], "net.") && !strings.HasPrefix(f[2], "bufio.") {
+				frame = f[2]
+				break
+			}
+		}
+		out = append(out, strings.Fields(lines[0])[0]+" × "+frame)
+		if len(out) == 5 {
+			break
+		}
+	}
+	return out
 }
