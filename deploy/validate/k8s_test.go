@@ -1,0 +1,414 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+const k8sDir = "../k8s"
+
+// manifests is the built kustomization, every object decoded into its API type.
+type manifests struct {
+	deployments map[string]*appsv1.Deployment
+	hpas        map[string]*autoscalingv2.HorizontalPodAutoscaler
+	pdbs        map[string]*policyv1.PodDisruptionBudget
+	scaled      map[string]*kedav1alpha1.ScaledObject
+	configMaps  map[string]*corev1.ConfigMap
+	services    map[string]*corev1.Service
+	namespaces  map[string]*corev1.Namespace
+}
+
+// strictJSON decodes data into v as the API server's strict field validation does: field names
+// match case-sensitively, and unknown or duplicate fields are errors. (encoding/json would take
+// "httpget" for "httpGet".)
+func strictJSON(data []byte, v any) error {
+	strict, err := kjson.UnmarshalStrict(data, v)
+	if err != nil {
+		return err
+	}
+	return errors.Join(strict...)
+}
+
+// strictYAML is strictJSON for a YAML document (duplicate keys are errors too).
+func strictYAML(data []byte, v any) error {
+	j, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return err
+	}
+	return strictJSON(j, v)
+}
+
+// build runs kustomize on deploy/k8s (no kubectl) and decodes every object strictly.
+func build(t *testing.T) *manifests {
+	t.Helper()
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	rm, err := k.Run(filesys.MakeFsOnDisk(), k8sDir)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", k8sDir, err)
+	}
+	m := &manifests{
+		deployments: map[string]*appsv1.Deployment{},
+		hpas:        map[string]*autoscalingv2.HorizontalPodAutoscaler{},
+		pdbs:        map[string]*policyv1.PodDisruptionBudget{},
+		scaled:      map[string]*kedav1alpha1.ScaledObject{},
+		configMaps:  map[string]*corev1.ConfigMap{},
+		services:    map[string]*corev1.Service{},
+		namespaces:  map[string]*corev1.Namespace{},
+	}
+	for _, res := range rm.Resources() {
+		data, err := res.MarshalJSON()
+		if err != nil {
+			t.Fatalf("%s: %v", res.CurId(), err)
+		}
+		gvk := res.GetGvk()
+		name := res.GetName()
+		var obj any
+		switch gvk.ApiVersion() + "/" + gvk.Kind {
+		case "v1/Namespace":
+			o := &corev1.Namespace{}
+			obj, m.namespaces[name] = o, o
+		case "v1/ConfigMap":
+			o := &corev1.ConfigMap{}
+			obj, m.configMaps[name] = o, o
+		case "v1/Service":
+			o := &corev1.Service{}
+			obj, m.services[name] = o, o
+		case "apps/v1/Deployment":
+			o := &appsv1.Deployment{}
+			obj, m.deployments[name] = o, o
+		case "autoscaling/v2/HorizontalPodAutoscaler":
+			o := &autoscalingv2.HorizontalPodAutoscaler{}
+			obj, m.hpas[name] = o, o
+		case "policy/v1/PodDisruptionBudget":
+			o := &policyv1.PodDisruptionBudget{}
+			obj, m.pdbs[name] = o, o
+		case "keda.sh/v1alpha1/ScaledObject":
+			o := &kedav1alpha1.ScaledObject{}
+			obj, m.scaled[name] = o, o
+		default:
+			t.Errorf("%s: no API type known for %s %s; add it to build()", name, gvk.ApiVersion(), gvk.Kind)
+			continue
+		}
+		if err := strictJSON(data, obj); err != nil {
+			t.Errorf("%s %s does not decode strictly: %v", gvk.Kind, name, err)
+		}
+		if ns := res.GetNamespace(); gvk.Kind != "Namespace" && ns != "trawl" {
+			t.Errorf("%s %s is in namespace %q, want trawl", gvk.Kind, name, ns)
+		}
+	}
+	return m
+}
+
+// stage is what each trawl stage must have.
+type stage struct {
+	name string
+	// probePort is the named port serving /readyz and /healthz.
+	probePort string
+	// autoscaler: "hpa" (CPU) or "keda" (JetStream consumer lag).
+	autoscaler       string
+	stream, consumer string
+	preStop          bool
+}
+
+var stages = []stage{
+	{name: "trawl-ingress", probePort: "http", autoscaler: "hpa", preStop: true},
+	{name: "trawl-cache", probePort: "ops", autoscaler: "hpa"},
+	{name: "trawl-fetcher", probePort: "ops", autoscaler: "keda", stream: schemas.StreamFetch, consumer: schemas.ConsumerFetch},
+	{name: "trawl-parser", probePort: "ops", autoscaler: "keda", stream: schemas.StreamParse, consumer: schemas.ConsumerParse},
+}
+
+func TestKustomizationBuildsAndDecodesStrictly(t *testing.T) {
+	m := build(t)
+	if len(m.deployments) == 0 || len(m.scaled) == 0 {
+		t.Fatalf("nothing decoded: %d deployments, %d scaled objects", len(m.deployments), len(m.scaled))
+	}
+}
+
+// A strict decode must catch a misspelt field: the check the test relies on, checked.
+func TestStrictDecodeRejectsUnknownFields(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		into any
+	}{
+		{"deployment", `{"apiVersion":"apps/v1","kind":"Deployment","spec":{"replica":3}}`, &appsv1.Deployment{}},
+		{"probe", `{"spec":{"template":{"spec":{"containers":[{"name":"x","readinessProbe":{"httpget":{"path":"/readyz"}}}]}}}}`, &appsv1.Deployment{}},
+		{"duplicate", `{"spec":{"minReadySeconds":1,"minReadySeconds":2}}`, &appsv1.Deployment{}},
+		{"scaledobject", `{"spec":{"scaleTargetRef":{"name":"x"},"minReplicas":2}}`, &kedav1alpha1.ScaledObject{}},
+		{"trigger", `{"spec":{"triggers":[{"type":"nats-jetstream","metadat":{}}]}}`, &kedav1alpha1.ScaledObject{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := strictJSON([]byte(tc.doc), tc.into); err == nil {
+				t.Errorf("decoded %s without error", tc.doc)
+			}
+		})
+	}
+}
+
+func TestStagesAreProductionReady(t *testing.T) {
+	m := build(t)
+	for _, st := range stages {
+		t.Run(st.name, func(t *testing.T) {
+			d := m.deployments[st.name]
+			if d == nil {
+				t.Fatalf("no Deployment %s", st.name)
+			}
+			sel, err := metaSelector(d.Spec.Selector.MatchLabels)
+			if err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+				t.Errorf("selector %v does not match the pod labels %v", d.Spec.Selector.MatchLabels, d.Spec.Template.Labels)
+			}
+			if d.Spec.Replicas != nil {
+				t.Errorf("replicas is set (%d): the autoscaler owns the count, and an apply would reset it", *d.Spec.Replicas)
+			}
+			ps := d.Spec.Template.Spec
+			if ps.TerminationGracePeriodSeconds == nil || *ps.TerminationGracePeriodSeconds < 30 {
+				t.Errorf("terminationGracePeriodSeconds %v: a stage needs time to drain", ps.TerminationGracePeriodSeconds)
+			}
+			if len(ps.Containers) != 1 {
+				t.Fatalf("%d containers, want 1", len(ps.Containers))
+			}
+			c := ps.Containers[0]
+			for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+				req, lim := c.Resources.Requests[r], c.Resources.Limits[r]
+				if req.IsZero() || lim.IsZero() {
+					t.Errorf("%s: request %v, limit %v; both are required", r, req.String(), lim.String())
+				} else if req.Cmp(lim) > 0 {
+					t.Errorf("%s: request %v above limit %v", r, req.String(), lim.String())
+				}
+			}
+			checkProbe(t, "readiness", c.ReadinessProbe, "/readyz", st.probePort, c.Ports)
+			checkProbe(t, "liveness", c.LivenessProbe, "/healthz", st.probePort, c.Ports)
+			if st.preStop && (c.Lifecycle == nil || c.Lifecycle.PreStop == nil) {
+				t.Errorf("no preStop hook: the pod would stop before it leaves the Service's endpoints")
+			}
+			if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
+				t.Errorf("root filesystem is writable")
+			}
+			if !slices.ContainsFunc(c.EnvFrom, func(e corev1.EnvFromSource) bool {
+				return e.ConfigMapRef != nil && m.configMaps[e.ConfigMapRef.Name] != nil
+			}) {
+				t.Errorf("does not take the shared ConfigMap")
+			}
+
+			pdbs := 0
+			for _, p := range m.pdbs {
+				s, err := metaSelector(p.Spec.Selector.MatchLabels)
+				if err == nil && s.Matches(labels.Set(d.Spec.Template.Labels)) {
+					pdbs++
+				}
+			}
+			if pdbs != 1 {
+				t.Errorf("%d PodDisruptionBudgets select its pods, want 1", pdbs)
+			}
+
+			hpa, so := hpaFor(m, st.name), scaledFor(m, st.name)
+			switch st.autoscaler {
+			case "hpa":
+				if so != nil || hpa == nil {
+					t.Fatalf("want one HorizontalPodAutoscaler and no ScaledObject (hpa %v, scaled %v)", hpa != nil, so != nil)
+				}
+				if !slices.ContainsFunc(hpa.Spec.Metrics, func(ms autoscalingv2.MetricSpec) bool {
+					return ms.Resource != nil && ms.Resource.Name == corev1.ResourceCPU
+				}) {
+					t.Errorf("the HorizontalPodAutoscaler does not scale on CPU")
+				}
+				if hpa.Spec.MinReplicas == nil || *hpa.Spec.MinReplicas < 2 {
+					t.Errorf("minReplicas %v: one replica is no availability", hpa.Spec.MinReplicas)
+				}
+			case "keda":
+				if hpa != nil || so == nil {
+					t.Fatalf("want one ScaledObject and no HorizontalPodAutoscaler of its own (hpa %v, scaled %v)", hpa != nil, so != nil)
+				}
+				checkJetStreamTrigger(t, so, st)
+			}
+		})
+	}
+}
+
+func checkProbe(t *testing.T, kind string, p *corev1.Probe, path, port string, ports []corev1.ContainerPort) {
+	t.Helper()
+	if p == nil || p.HTTPGet == nil {
+		t.Errorf("%s probe: want an HTTP GET of %s", kind, path)
+		return
+	}
+	if p.HTTPGet.Path != path || p.HTTPGet.Port.String() != port {
+		t.Errorf("%s probe: GET %s on port %s, want %s on %s", kind, p.HTTPGet.Path, p.HTTPGet.Port.String(), path, port)
+	}
+	if !slices.ContainsFunc(ports, func(cp corev1.ContainerPort) bool { return cp.Name == port }) {
+		t.Errorf("%s probe: the container declares no port named %s", kind, port)
+	}
+}
+
+func checkJetStreamTrigger(t *testing.T, so *kedav1alpha1.ScaledObject, st stage) {
+	t.Helper()
+	if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount < 2 {
+		t.Errorf("minReplicaCount %v: one replica is no availability, and zero drops the consumer's pull", so.Spec.MinReplicaCount)
+	}
+	for _, tr := range so.Spec.Triggers {
+		if tr.Type != "nats-jetstream" {
+			continue
+		}
+		md := tr.Metadata
+		if md["stream"] != st.stream || md["consumer"] != st.consumer {
+			t.Errorf("nats-jetstream trigger on %s/%s, want %s/%s (schemas)", md["stream"], md["consumer"], st.stream, st.consumer)
+		}
+		for _, k := range []string{"natsServerMonitoringEndpoint", "account", "lagThreshold"} {
+			if md[k] == "" {
+				t.Errorf("nats-jetstream trigger without %s", k)
+			}
+		}
+		return
+	}
+	t.Errorf("no nats-jetstream trigger")
+}
+
+func hpaFor(m *manifests, deployment string) *autoscalingv2.HorizontalPodAutoscaler {
+	for _, h := range m.hpas {
+		if h.Spec.ScaleTargetRef.Kind == "Deployment" && h.Spec.ScaleTargetRef.Name == deployment {
+			return h
+		}
+	}
+	return nil
+}
+
+func scaledFor(m *manifests, deployment string) *kedav1alpha1.ScaledObject {
+	for _, s := range m.scaled {
+		if s.Spec.ScaleTargetRef != nil && s.Spec.ScaleTargetRef.Name == deployment {
+			return s
+		}
+	}
+	return nil
+}
+
+func metaSelector(ml map[string]string) (labels.Selector, error) {
+	if len(ml) == 0 {
+		return nil, fmt.Errorf("empty selector")
+	}
+	return labels.SelectorFromSet(ml), nil
+}
+
+// fetcherLag ties the fetchers' KEDA target to their in-flight bound: lag per replica is jobs
+// waiting plus jobs in hand, and one replica holds --fetch-concurrency of them.
+func TestFetcherLagThresholdIsItsConcurrency(t *testing.T) {
+	m := build(t)
+	d, so := m.deployments["trawl-fetcher"], scaledFor(m, "trawl-fetcher")
+	if d == nil || so == nil {
+		t.Fatal("fetcher Deployment or ScaledObject missing")
+	}
+	conc := envValue(d.Spec.Template.Spec.Containers[0].Env, "TRAWL_FETCH_CONCURRENCY")
+	for _, tr := range so.Spec.Triggers {
+		if tr.Type == "nats-jetstream" && tr.Metadata["lagThreshold"] != conc {
+			t.Errorf("lagThreshold %q, TRAWL_FETCH_CONCURRENCY %q: keep them equal", tr.Metadata["lagThreshold"], conc)
+		}
+	}
+}
+
+func envValue(env []corev1.EnvVar, name string) string {
+	for _, e := range env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+// natsValues mirrors the parts of the NATS chart's values that trawl sets, strictly, so a
+// misspelt key fails here rather than being ignored by helm.
+type natsValues struct {
+	Config struct {
+		Cluster struct {
+			Enabled  bool `json:"enabled"`
+			Replicas int  `json:"replicas"`
+		} `json:"cluster"`
+		JetStream struct {
+			Enabled   bool `json:"enabled"`
+			FileStore struct {
+				Enabled bool `json:"enabled"`
+				PVC     struct {
+					Enabled bool   `json:"enabled"`
+					Size    string `json:"size"`
+				} `json:"pvc"`
+			} `json:"fileStore"`
+			MemoryStore struct {
+				Enabled bool `json:"enabled"`
+			} `json:"memoryStore"`
+		} `json:"jetstream"`
+		Monitor struct {
+			Enabled bool `json:"enabled"`
+			Port    int  `json:"port"`
+		} `json:"monitor"`
+		Merge map[string]any `json:"merge"`
+	} `json:"config"`
+	Container struct {
+		Env   map[string]string `json:"env"`
+		Merge struct {
+			Resources corev1.ResourceRequirements `json:"resources"`
+		} `json:"merge"`
+	} `json:"container"`
+	PodTemplate struct {
+		TopologySpreadConstraints map[string]map[string]any `json:"topologySpreadConstraints"`
+		Merge                     map[string]any            `json:"merge"`
+	} `json:"podTemplate"`
+	PodDisruptionBudget struct {
+		Enabled bool `json:"enabled"`
+	} `json:"podDisruptionBudget"`
+	PromExporter struct {
+		Enabled bool `json:"enabled"`
+		Port    int  `json:"port"`
+	} `json:"promExporter"`
+	NatsBox struct {
+		Enabled bool `json:"enabled"`
+	} `json:"natsBox"`
+}
+
+func TestNATSValuesMatchTheManifests(t *testing.T) {
+	data, err := os.ReadFile(k8sDir + "/nats-values.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v natsValues
+	if err := strictYAML(data, &v); err != nil {
+		t.Fatalf("nats-values.yaml: %v", err)
+	}
+	if !v.Config.Cluster.Enabled || !v.Config.JetStream.Enabled || !v.Config.JetStream.FileStore.Enabled {
+		t.Errorf("cluster %v, jetstream %v, file store %v: all must be on",
+			v.Config.Cluster.Enabled, v.Config.JetStream.Enabled, v.Config.JetStream.FileStore.Enabled)
+	}
+	m := build(t)
+	cfg := m.configMaps["trawl-config"]
+	if cfg == nil {
+		t.Fatal("no ConfigMap trawl-config")
+	}
+	if want := fmt.Sprint(v.Config.Cluster.Replicas); cfg.Data["TRAWL_STREAM_REPLICAS"] != want {
+		t.Errorf("TRAWL_STREAM_REPLICAS %q, but the NATS cluster has %s servers", cfg.Data["TRAWL_STREAM_REPLICAS"], want)
+	}
+	if v.Config.Cluster.Replicas < 3 {
+		t.Errorf("%d NATS servers: replicated JetStream needs 3 to survive losing one", v.Config.Cluster.Replicas)
+	}
+	port := fmt.Sprintf(":%d", v.Config.Monitor.Port)
+	for name, so := range m.scaled {
+		for _, tr := range so.Spec.Triggers {
+			if ep := tr.Metadata["natsServerMonitoringEndpoint"]; tr.Type == "nats-jetstream" && !strings.HasSuffix(ep, port) {
+				t.Errorf("%s: monitoring endpoint %q is not on the chart's monitor port %s", name, ep, port)
+			}
+		}
+	}
+}
