@@ -1,0 +1,225 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trawl-dev/trawl/cmd/trawl/stack"
+	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/services/cache"
+	"github.com/trawl-dev/trawl/services/fetcher"
+	"github.com/trawl-dev/trawl/services/ingress"
+	"github.com/trawl-dev/trawl/services/parser"
+	"github.com/trawl-dev/trawl/services/parser/engines"
+)
+
+// stageKind names a stage.
+type stageKind string
+
+const (
+	kindIngress stageKind = "ingress"
+	kindCache   stageKind = "cache"
+	kindFetcher stageKind = "fetcher"
+	kindParser  stageKind = "parser"
+)
+
+// bench is the running stages against one NATS cluster.
+type bench struct {
+	t        testing.TB
+	urls     string
+	redisURL string
+	engines  string
+	cfg      stack.Config
+
+	mu     sync.Mutex
+	stages map[string]*stageProc
+	// reaping are the Stops of killed stages still unwinding in the background.
+	reaping sync.WaitGroup
+}
+
+// stageProc is one stage "process": its own connection, registry and engine registry.
+type stageProc struct {
+	name string
+	kind stageKind
+	nc   *nats.Conn
+	stop kit.Stopper
+	reg  *prometheus.Registry
+	// addr is the ingress's HTTP address.
+	addr string
+}
+
+func newBench(t testing.TB, urls, redisURL, engineURLs string, cfg stack.Config) *bench {
+	b := &bench{t: t, urls: urls, redisURL: redisURL, engines: engineURLs, cfg: cfg, stages: map[string]*stageProc{}}
+	t.Cleanup(b.close)
+	return b
+}
+
+// start runs a stage named name of kind k, as its own process would: a fresh connection to
+// the cluster's URL list, its own metrics registry and engine registry.
+func (b *bench) start(k stageKind, name string) *stageProc {
+	b.t.Helper()
+	log := kit.Discard()
+	nc, err := kit.Connect(b.urls, name, log)
+	if err != nil {
+		b.t.Fatalf("%s: %v", name, err)
+	}
+	eng := engines.Default()
+	if err := eng.SetBaseURLs(b.engines); err != nil {
+		b.t.Fatal(err)
+	}
+	p := &stageProc{name: name, kind: k, nc: nc, reg: prometheus.NewRegistry()}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := b.cfg
+	switch k {
+	case kindParser:
+		s, err := parser.New(cfg.Parser, parser.Deps{NC: nc, Engines: eng, Streams: cfg.Streams, Log: log, Metrics: p.reg})
+		if err == nil {
+			err = s.Start(ctx)
+		}
+		p.stop = s
+		b.check(name, err)
+	case kindFetcher:
+		s, err := fetcher.New(cfg.Fetcher, fetcher.Deps{NC: nc, Engines: eng, Streams: cfg.Streams, Log: log, Metrics: p.reg})
+		if err == nil {
+			err = s.Start(ctx)
+		}
+		p.stop = s
+		b.check(name, err)
+	case kindCache:
+		cfg.Cache.Deadlines = cfg.Deadlines
+		store, err := cache.OpenStore(b.redisURL, cfg.Cache)
+		b.check(name, err)
+		s, err := cache.New(cfg.Cache, cache.Deps{NC: nc, Store: store, Engines: eng, Streams: cfg.Streams, Log: log, Metrics: p.reg})
+		if err == nil {
+			err = s.Start(ctx)
+		}
+		p.stop = stopAll{s, closer(func() { store.Close() })}
+		b.check(name, err)
+	case kindIngress:
+		cfg.Ingress.Deadlines = cfg.Deadlines
+		cfg.Ingress.HTTPAddr = "127.0.0.1:0"
+		s, err := ingress.New(cfg.Ingress, ingress.Deps{NC: nc, Engines: eng, Log: log, Metrics: p.reg, Gatherer: p.reg, Probe: kit.NewProbe()})
+		if err == nil {
+			err = s.Start(ctx)
+		}
+		b.check(name, err)
+		p.stop, p.addr = s, s.Addr()
+	}
+	b.mu.Lock()
+	b.stages[name] = p
+	b.mu.Unlock()
+	return p
+}
+
+func (b *bench) check(name string, err error) {
+	b.t.Helper()
+	if err != nil {
+		b.t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// kill ends a stage as a crash would: its connection is cut first, so it acks, answers and
+// publishes nothing more; jobs it held are redelivered by JetStream after their ack wait. Its
+// goroutines are then reaped in the background.
+func (b *bench) kill(name string) {
+	b.mu.Lock()
+	p := b.stages[name]
+	delete(b.stages, name)
+	b.mu.Unlock()
+	if p == nil {
+		b.t.Fatalf("no stage %s", name)
+	}
+	p.nc.Close()
+	b.reaping.Add(1)
+	go func() { defer b.reaping.Done(); p.stop.Stop() }()
+}
+
+// stopGracefully ends a stage as SIGTERM does: drain, then close.
+func (b *bench) stopGracefully(name string) {
+	b.mu.Lock()
+	p := b.stages[name]
+	delete(b.stages, name)
+	b.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.stop.Stop()
+	if err := p.nc.Drain(); err != nil {
+		p.nc.Close()
+	}
+}
+
+func (b *bench) get(name string) *stageProc {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.stages[name]
+}
+
+func (b *bench) close() {
+	b.mu.Lock()
+	names := make([]string, 0, len(b.stages))
+	for n, p := range b.stages {
+		// Ingresses first, so nothing new arrives while the rest drains.
+		if p.kind == kindIngress {
+			names = append([]string{n}, names...)
+		} else {
+			names = append(names, n)
+		}
+	}
+	b.mu.Unlock()
+	for _, n := range names {
+		b.stopGracefully(n)
+	}
+	b.reaping.Wait()
+}
+
+// counter sums a counter (all label values matching want) across the named stages' registries.
+func (b *bench) counter(metric string, want map[string]string, names ...string) float64 {
+	var sum float64
+	for _, n := range names {
+		p := b.get(n)
+		if p == nil {
+			continue
+		}
+		mfs, err := p.reg.Gather()
+		if err != nil {
+			continue
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != metric {
+				continue
+			}
+		next:
+			for _, m := range mf.GetMetric() {
+				for _, lp := range m.GetLabel() {
+					if v, ok := want[lp.GetName()]; ok && v != lp.GetValue() {
+						continue next
+					}
+				}
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+type stopAll []kit.Stopper
+
+func (s stopAll) Stop() {
+	for _, x := range s {
+		x.Stop()
+	}
+}
+
+type closer func()
+
+func (c closer) Stop() { c() }
+
+func (p *stageProc) String() string { return fmt.Sprintf("%s(%s)", p.name, p.kind) }
