@@ -180,3 +180,50 @@ func TestEnginesAndProbes(t *testing.T) {
 		t.Errorf("metrics: %d", resp.StatusCode)
 	}
 }
+
+// TestEnginesHealth reports each engine's breaker as a fetcher's status endpoint gives it.
+func TestEnginesHealth(t *testing.T) {
+	ns := testkit.StartNATS(t)
+	in := startIngress(t, ns, ingressOpts{})
+	get := func() map[string]engineInfo {
+		resp, b := call(t, "GET", in.url+"/v1/engines", nil, nil)
+		var list struct{ Engines []engineInfo }
+		if resp.StatusCode != 200 || json.Unmarshal(b, &list) != nil {
+			t.Fatalf("engines: %d %s", resp.StatusCode, b)
+		}
+		out := map[string]engineInfo{}
+		for _, e := range list.Engines {
+			out[e.Name] = e
+		}
+		return out
+	}
+	if e := get()["duckduckgo"]; e.Breaker != "unknown" || e.Healthy {
+		t.Fatalf("without a fetcher: %+v, want unknown", e)
+	}
+
+	nc := testkit.Connect(t, ns)
+	svc, err := micro.AddService(nc, micro.Config{Name: schemas.ServiceFetcher, Version: schemas.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Stop() })
+	status, _ := json.Marshal(schemas.EnginesStatus{Fetcher: "f1", Engines: []schemas.EngineStatus{
+		{Name: "duckduckgo", Breaker: schemas.BreakerOpen, RetryAfterMS: 4000},
+		{Name: "bing", Breaker: schemas.BreakerClosed},
+	}})
+	svc.AddEndpoint("engines-status", micro.HandlerFunc(func(r micro.Request) { r.Respond(status) }),
+		micro.WithEndpointSubject(schemas.SubjectEnginesStatus))
+
+	var got map[string]engineInfo
+	testkit.Eventually(t, 5*time.Second, func() bool { got = get(); return got["duckduckgo"].Breaker == "open" },
+		"the fetcher's view of the breakers")
+	if d := got["duckduckgo"]; d.Healthy || d.RetryAfterMS != 4000 {
+		t.Errorf("open engine: %+v", d)
+	}
+	if b := got["bing"]; b.Breaker != "closed" || !b.Healthy {
+		t.Errorf("closed engine: %+v", b)
+	}
+	if g := got["google"]; g.Breaker != "unknown" {
+		t.Errorf("engine the fetcher did not report: %+v", g)
+	}
+}

@@ -62,6 +62,8 @@ type Server struct {
 	svc  micro.Service
 	stop sync.Once
 
+	health engineHealth
+
 	// responder caches whether a search responder answered a recent ping, for /readyz.
 	respMu   sync.Mutex
 	respAt   time.Time
@@ -430,30 +432,6 @@ func cacheHeader(state string) string {
 		return "COALESCED"
 	}
 	return "UNKNOWN"
-}
-
-func (s *Server) listEngines(c *fasthttp.RequestCtx, reqID string, start time.Time) {
-	if !c.IsGet() && !c.IsHead() {
-		c.Response.Header.Set("Allow", "GET")
-		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed on /v1/engines", c.Method()), reqID)
-		return
-	}
-	if _, ok := s.gate(c, reqID, start); !ok {
-		return
-	}
-	type engineInfo struct {
-		Name    string `json:"name"`
-		BaseURL string `json:"base_url"`
-	}
-	out := struct {
-		Engines []engineInfo `json:"engines"`
-	}{}
-	for _, n := range s.engines.Names() {
-		out.Engines = append(out.Engines, engineInfo{Name: n, BaseURL: s.engines.Base(n).String()})
-	}
-	b, _ := json.Marshal(out)
-	c.SetContentType("application/json")
-	c.SetBody(b)
 }
 
 // problem writes e as RFC 9457 problem+json, with Retry-After when the error carries one.
