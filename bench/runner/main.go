@@ -194,6 +194,14 @@ func (e *env) run(out string) error {
 func (e *env) runRow(r row) *rowResult {
 	rr := &rowResult{ID: r.id, Title: r.title}
 	fmt.Printf("\n== %s: %s\n", r.id, r.title)
+	// Each row's processes log under logs/<row>/, so rows that run the same binary keep apart.
+	logs := e.logDir
+	e.logDir = filepath.Join(logs, r.id)
+	defer func() { e.logDir = logs }()
+	if err := os.MkdirAll(e.logDir, 0o755); err != nil {
+		rr.Err = err.Error()
+		return rr
+	}
 	rig, err := r.setup(e)
 	if rig != nil {
 		defer stopProcs(rig.procs)
