@@ -21,6 +21,7 @@ type outcome struct {
 	status int
 	err    string
 	phase  int
+	reqID  string
 }
 
 // loadGen sends requests at a steady rate, alternating across the ingresses, each one a new
@@ -38,6 +39,7 @@ type loadGen struct {
 	out      []outcome
 	phase    int
 	phases   []string
+	marks    []time.Time
 	inFlight sync.WaitGroup
 	sent     atomic.Int64
 	// maxInFlight bounds concurrent requests, so a stall cannot grow the load without bound.
@@ -49,6 +51,7 @@ func newLoad(rate float64, timeout time.Duration, prefix string, targets func() 
 		rate: rate, timeout: timeout, targets: targets, prefix: prefix,
 		client: &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 512}},
 		phases: []string{"baseline"},
+		marks:  []time.Time{time.Now()},
 		sem:    make(chan struct{}, 1024),
 	}
 }
@@ -57,6 +60,7 @@ func newLoad(rate float64, timeout time.Duration, prefix string, targets func() 
 func (l *loadGen) mark(name string) {
 	l.mu.Lock()
 	l.phases = append(l.phases, name)
+	l.marks = append(l.marks, time.Now())
 	l.phase = len(l.phases) - 1
 	l.mu.Unlock()
 }
@@ -106,7 +110,7 @@ func (l *loadGen) one(target, q string) outcome {
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	o.latency, o.status = time.Since(start), resp.StatusCode
+	o.latency, o.status, o.reqID = time.Since(start), resp.StatusCode, resp.Header.Get("X-Request-Id")
 	if err != nil {
 		o.status, o.err = 0, "reading body: "+err.Error()
 	}
@@ -165,6 +169,28 @@ func percentiles(d []time.Duration) (p50, p99, max time.Duration) {
 	slices.Sort(d)
 	at := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
 	return at(0.50), at(0.99), d[len(d)-1]
+}
+
+// outcomes is a copy of every finished request.
+func (l *loadGen) outcomes() []outcome {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.out)
+}
+
+// failedRequests describes failed, lost and slow (over 1s) requests (the first n): phase, when in the phase
+// each was sent, status, latency and request id.
+func (l *loadGen) failedRequests(n int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, o := range l.out {
+		if (o.status != http.StatusOK || o.latency > time.Second) && len(out) < n {
+			out = append(out, fmt.Sprintf("%s +%s: status %d after %s, id %s %s", l.phases[o.phase],
+				o.sent.Sub(l.marks[o.phase]).Round(time.Millisecond), o.status, ms(o.latency), o.reqID, o.err))
+		}
+	}
+	return out
 }
 
 // lostErrors lists the transport errors of lost requests (the first few), for a failure report.

@@ -1,8 +1,11 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,8 +40,13 @@ type bench struct {
 	engines  string
 	cfg      stack.Config
 
+	// logs collects every stage's warnings and errors, shown when a test fails.
+	logs lockedBuffer
+
 	mu     sync.Mutex
 	stages map[string]*stageProc
+	// regs keeps every registry, killed stages' too, for totals over the whole run.
+	regs map[string]*prometheus.Registry
 	// reaping are the Stops of killed stages still unwinding in the background.
 	reaping sync.WaitGroup
 }
@@ -55,8 +63,14 @@ type stageProc struct {
 }
 
 func newBench(t testing.TB, urls, redisURL, engineURLs string, cfg stack.Config) *bench {
-	b := &bench{t: t, urls: urls, redisURL: redisURL, engines: engineURLs, cfg: cfg, stages: map[string]*stageProc{}}
-	t.Cleanup(b.close)
+	b := &bench{t: t, urls: urls, redisURL: redisURL, engines: engineURLs, cfg: cfg,
+		stages: map[string]*stageProc{}, regs: map[string]*prometheus.Registry{}}
+	t.Cleanup(func() {
+		b.close()
+		if t.Failed() {
+			t.Logf("stage warnings and errors:\n%s", b.logs.String())
+		}
+	})
 	return b
 }
 
@@ -64,7 +78,7 @@ func newBench(t testing.TB, urls, redisURL, engineURLs string, cfg stack.Config)
 // the cluster's URL list, its own metrics registry and engine registry.
 func (b *bench) start(k stageKind, name string) *stageProc {
 	b.t.Helper()
-	log := kit.Discard()
+	log := slog.New(slog.NewTextHandler(&b.logs, &slog.HandlerOptions{Level: slog.LevelWarn})).With("stage", name)
 	nc, err := kit.Connect(b.urls, name, log)
 	if err != nil {
 		b.t.Fatalf("%s: %v", name, err)
@@ -114,6 +128,7 @@ func (b *bench) start(k stageKind, name string) *stageProc {
 	}
 	b.mu.Lock()
 	b.stages[name] = p
+	b.regs[name] = p.reg
 	b.mu.Unlock()
 	return p
 }
@@ -180,15 +195,20 @@ func (b *bench) close() {
 	b.reaping.Wait()
 }
 
-// counter sums a counter (all label values matching want) across the named stages' registries.
-func (b *bench) counter(metric string, want map[string]string, names ...string) float64 {
-	var sum float64
-	for _, n := range names {
-		p := b.get(n)
-		if p == nil {
-			continue
+// counter sums a counter (the series whose labels match want) across every stage's registry
+// whose name has the given prefix, killed stages included.
+func (b *bench) counter(prefix, metric string, want map[string]string) float64 {
+	b.mu.Lock()
+	var regs []*prometheus.Registry
+	for n, r := range b.regs {
+		if strings.HasPrefix(n, prefix) {
+			regs = append(regs, r)
 		}
-		mfs, err := p.reg.Gather()
+	}
+	b.mu.Unlock()
+	var sum float64
+	for _, r := range regs {
+		mfs, err := r.Gather()
 		if err != nil {
 			continue
 		}
@@ -208,6 +228,24 @@ func (b *bench) counter(metric string, want map[string]string, names ...string) 
 		}
 	}
 	return sum
+}
+
+// lockedBuffer is a bytes.Buffer safe for the loggers of several stages.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 type stopAll []kit.Stopper
