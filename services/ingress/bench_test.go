@@ -32,6 +32,9 @@ func startResponder(tb testing.TB, nc *nats.Conn) {
 	if err != nil {
 		tb.Fatalf("subscribe: %v", err)
 	}
+	if err := nc.Flush(); err != nil {
+		tb.Fatal(err)
+	}
 	tb.Cleanup(func() { sub.Unsubscribe() })
 }
 

@@ -53,6 +53,10 @@ func startFakeCache(t testing.TB, ns *server.Server, handle micro.HandlerFunc) {
 	if err := svc.AddEndpoint("search", handle, micro.WithEndpointSubject(schemas.SubjectSearch)); err != nil {
 		t.Fatalf("fake cache endpoint: %v", err)
 	}
+	// Subscriptions reach the server asynchronously: make sure the first search finds it.
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { svc.Stop() })
 }
 
