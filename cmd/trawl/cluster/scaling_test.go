@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,8 +55,8 @@ func TestFetcherScaling(t *testing.T) {
 		t.Run(fmt.Sprintf("%d fetchers", n), func(t *testing.T) {
 			r := measureBurst(t, n, burst)
 			rows = append(rows, r)
-			t.Logf("%d fetchers: %d searches in %s, %.0f/s (10–90%%: %.0f/s), peak lag %d, lag series %v",
-				n, r.answered, r.total.Round(time.Millisecond), r.overall, r.steady, r.peakLag, r.series)
+			t.Logf("%d fetchers: %d searches in %s, %.0f/s (10–90%%: %.0f/s), peak lag %d, lag series %v, longest stall %s",
+				n, r.answered, r.total.Round(time.Millisecond), r.overall, r.steady, r.peakLag, r.series, r.stalled.Round(time.Millisecond))
 		})
 	}
 	if len(rows) == 0 {
@@ -81,6 +82,8 @@ type scaleRow struct {
 	// drain is the time from the peak lag to zero.
 	drain  time.Duration
 	series []uint64
+	// stalled is the longest time the lag stood still above zero (over a second).
+	stalled time.Duration
 	// cores is the CPU this test process (every stage, NATS and the engine) used during the
 	// burst, in cores: near the machine's count, the CPU binds, not the fetchers.
 	cores float64
@@ -157,6 +160,10 @@ func measureBurst(t *testing.T, fetchers, burst int) scaleRow {
 	var series []uint64
 	var peak uint64
 	var peakAt, zeroAt time.Time
+	// A stall is the lag standing still above zero: no job finished and none was delivered.
+	var stillSince time.Time
+	var stalled time.Duration
+	reported := false
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 sampling:
@@ -172,6 +179,23 @@ sampling:
 			}
 			if lag == 0 && peak > 0 && zeroAt.IsZero() {
 				zeroAt = time.Now()
+			}
+			switch n := len(series); {
+			case lag == 0 || n < 2 || series[n-2] != lag:
+				stillSince = time.Time{}
+			case stillSince.IsZero():
+				stillSince = time.Now()
+			default:
+				if d := time.Since(stillSince); d > time.Second {
+					stalled = max(stalled, d)
+					if !reported && d > 3*time.Second {
+						reported = true
+						var stacks strings.Builder
+						pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+						t.Logf("STALL: lag stuck at %d for %s; stage log so far:\n%s\ngoroutines:\n%s",
+							lag, d.Round(time.Millisecond), b.logs.String(), stacks.String())
+					}
+				}
 			}
 		}
 		select {
@@ -194,7 +218,8 @@ sampling:
 		zeroAt = time.Now()
 	}
 
-	r := scaleRow{fetchers: fetchers, burst: burst, answered: int(answered.Load()), total: total, peakLag: peak, series: thin(series, 12)}
+	r := scaleRow{fetchers: fetchers, burst: burst, answered: int(answered.Load()), total: total, peakLag: peak,
+		series: thin(series, 12), stalled: stalled}
 	r.overall = float64(r.answered) / total.Seconds()
 	r.cores = cpu.Seconds() / total.Seconds()
 	if n := len(doneAt); n >= 10 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -78,7 +79,7 @@ func newBench(t testing.TB, urls, redisURL, engineURLs string, cfg stack.Config)
 // the cluster's URL list, its own metrics registry and engine registry.
 func (b *bench) start(k stageKind, name string) *stageProc {
 	b.t.Helper()
-	log := slog.New(slog.NewTextHandler(&b.logs, &slog.HandlerOptions{Level: slog.LevelWarn})).With("stage", name)
+	log := slog.New(slog.NewTextHandler(&b.logs, &slog.HandlerOptions{Level: logLevel})).With("stage", name)
 	nc, err := kit.Connect(b.urls, name, log)
 	if err != nil {
 		b.t.Fatalf("%s: %v", name, err)
@@ -261,3 +262,12 @@ type closer func()
 func (c closer) Stop() { c() }
 
 func (p *stageProc) String() string { return fmt.Sprintf("%s(%s)", p.name, p.kind) }
+
+// logLevel is the stages' log level in the bench (TRAWL_TEST_LOG=debug for more).
+var logLevel = func() slog.Level {
+	var l slog.Level = slog.LevelWarn
+	if v := os.Getenv("TRAWL_TEST_LOG"); v != "" {
+		l.UnmarshalText([]byte(v))
+	}
+	return l
+}()
