@@ -84,14 +84,15 @@ func TestCoalesceLocal(t *testing.T) {
 	}
 }
 
-// A waiter whose deadline passes gets 504; the flight it started goes on for the others.
+// A waiter whose deadline passes gets 504 and its job carries that deadline (a fetcher drops
+// it once it has passed); the patient waiters that joined are not disturbed: they get the
+// result, through a flight of their own when the first one expires.
 func TestShortDeadlineWaiter(t *testing.T) {
 	rg := startRig(t, 400*time.Millisecond)
-	c := rg.startCache(testConfig(), NewMemory(16<<20))
+	rg.startCache(testConfig(), NewMemory(16<<20))
 	const q = "short deadline"
 	short := make(chan answer, 1)
 	go func() { short <- rg.ask(query(q, `"timeout_ms":100`), 100*time.Millisecond) }()
-	testkit.Eventually(t, 2*time.Second, func() bool { return c.metric("trawl_cache_flights") == 1 }, "the short request starts a flight")
 	answers := rg.askMany(10, query(q))
 
 	a := <-short
@@ -103,8 +104,8 @@ func TestShortDeadlineWaiter(t *testing.T) {
 			t.Fatalf("patient waiter: want the result, got %+v", a)
 		}
 	}
-	if got := rg.sim.RequestsFor(q); got != 1 {
-		t.Fatalf("engine asked %d times", got)
+	if got := rg.sim.RequestsFor(q); got < 1 || got > 2 {
+		t.Fatalf("engine asked %d times, want the short flight's (if a fetcher took it in time) and one more", got)
 	}
 }
 
@@ -175,7 +176,7 @@ func TestFlightDeadline(t *testing.T) {
 		want      time.Duration
 	}{
 		{"background refresh", time.Time{}, 20 * time.Second},
-		{"short first request", now.Add(100 * time.Millisecond), 20 * time.Second},
+		{"short first request", now.Add(100 * time.Millisecond), 100 * time.Millisecond},
 		{"long first request", now.Add(45 * time.Second), 45 * time.Second},
 		{"beyond the longest", now.Add(time.Hour), 60 * time.Second},
 	}

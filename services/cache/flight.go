@@ -76,19 +76,18 @@ func (s *Service) join(key string, r *schemas.SearchRequest, reqID string, deadl
 	return fl, true
 }
 
-// flightDeadline is the later of the first request's deadline and the default one: a waiter
-// with a short deadline must not cut the fetch short for the others, and a fetch nobody waits
-// for any more should not hold a fetcher much longer than a default request would. A waiter
-// whose own deadline is later still joins a new flight when this one expires.
+// flightDeadline is the first request's deadline (the job carries it, so a fetcher drops the
+// job once nobody can use it: a client that gave up costs no upstream request), or the default
+// one for a background refresh. Waiters with later deadlines are not cut short: when the
+// flight expires unanswered they join a new one.
 func flightDeadline(now, requester time.Time, d kit.Deadlines) time.Time {
-	t := now.Add(d.Default)
-	if requester.After(t) {
-		t = requester
+	if requester.IsZero() {
+		return now.Add(d.Default)
 	}
-	if longest := now.Add(d.Max); t.After(longest) {
-		t = longest
+	if longest := now.Add(d.Max); requester.After(longest) {
+		return longest
 	}
-	return t
+	return requester
 }
 
 // revalidate refreshes key in the background unless a flight for it is under way already

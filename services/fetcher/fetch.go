@@ -108,10 +108,14 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 			break
 		}
 	}
-	if last != nil {
+	if last != nil && time.Until(deadline) >= deadlineReserve+minAttempt {
 		return fail(last.err)
 	}
-	e := schemas.NewError(schemas.TypeTimeout, "no attempt could be made within the request's deadline")
+	// The deadline ended the job: whatever the last attempt said, the answer is a timeout.
+	e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the request's deadline")
+	if last != nil {
+		e.Detail += " (last attempt: " + last.err.Error() + ")"
+	}
 	e.Engine = engine
 	return fail(e)
 }

@@ -235,6 +235,14 @@ func (s *Service) handle(msg jetstream.Msg) {
 			s.m.jobs.WithLabelValues(engine, "requeued").Inc()
 			return
 		}
+		if ferr.Kind == schemas.TypeTimeout || job.Expired(time.Now()) {
+			// The requester's deadline cut the fetch short. The cache answers that requester
+			// with a 504 at its deadline; a failure published here would also reach waiters
+			// with later deadlines, who are owed a fetch of their own, not this one's cut-off.
+			s.m.jobs.WithLabelValues(engine, "expired").Inc()
+			msg.TermWithReason("deadline passed during the fetch")
+			return
+		}
 		outcome := "failed"
 		if ferr.Kind == schemas.TypeCircuitOpen {
 			outcome = "circuit_open"
