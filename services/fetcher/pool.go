@@ -23,7 +23,9 @@ const (
 	// A route is evicted once its health is below evictBelow and below the mean health of the
 	// other active routes by evictMargin: judging against the others keeps an engine-wide
 	// problem (every route failing alike) from emptying the pool.
-	evictBelow  = 0.3
+	evictBelow = 0.3
+	// minSeen is how many scored outcomes a route needs before it can be evicted.
+	minSeen     = 4
 	evictMargin = 0.25
 	// A probed route comes back on probation: two more failures evict it again.
 	readmitHealth = 0.5
@@ -86,6 +88,7 @@ type route struct {
 	health     float64
 	latency    time.Duration // EWMA of successful attempts; 0 until the first
 	good       int           // attempts at good health since the last eviction
+	seen       int           // scored outcomes since admission (or re-admission)
 	evictions  int           // evictions in a row
 	until      time.Time     // end of the current cool-down
 	rest       map[string]time.Time
@@ -186,13 +189,14 @@ type pool struct {
 	m      *metrics
 	now    func() time.Time
 	mu     sync.Mutex
+	rnd    *rand.Rand // guarded by mu; tests seed it
 	routes []*route
 	// wake is closed (and replaced) whenever a slot frees or a route's state changes.
 	wake chan struct{}
 }
 
 func newPool(cfg poolConfig, proxies []*url.URL, override http.RoundTripper, m *metrics) *pool {
-	p := &pool{cfg: cfg, m: m, now: time.Now, wake: make(chan struct{})}
+	p := &pool{cfg: cfg, m: m, now: time.Now, wake: make(chan struct{}), rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	for _, u := range proxies {
 		r := &route{name: routeName(u), proxy: u, health: 1, rest: map[string]time.Time{}}
 		var rt http.RoundTripper
@@ -345,8 +349,8 @@ func (p *pool) pickLocked(host string, j *journey, allowLast bool) (*route, time
 	case 1:
 		return cands[0], 0
 	}
-	a := rand.IntN(len(cands))
-	b := rand.IntN(len(cands) - 1)
+	a := p.rnd.IntN(len(cands))
+	b := p.rnd.IntN(len(cands) - 1)
 	if b >= a {
 		b++
 	}
@@ -411,6 +415,9 @@ func (p *pool) release(r *route, host, engine string, o outcome, latency, retryA
 		r.rest[host] = p.now().Add(min(retryAfter, maxRest))
 	}
 	p.m.proxyAttempts.WithLabelValues(r.name, o.String()).Inc()
+	if o == outOK || o == outRoute {
+		r.seen++
+	}
 	switch o {
 	case outOK:
 		r.health += healthAlpha * (1 - r.health)
@@ -437,7 +444,7 @@ func (p *pool) release(r *route, host, engine string, o outcome, latency, retryA
 }
 
 func (p *pool) shouldEvictLocked(r *route) bool {
-	if r.health >= evictBelow {
+	if r.health >= evictBelow || r.seen < minSeen {
 		return false
 	}
 	var sum float64
@@ -448,7 +455,13 @@ func (p *pool) shouldEvictLocked(r *route) bool {
 			n++
 		}
 	}
-	return n > 0 && r.health < sum/float64(n)-evictMargin
+	if n == 0 {
+		return false
+	}
+	// The others must be doing well themselves: when every route fails (the engine blocks all
+	// of them), the healths drift apart by chance alone, and that is no reason to evict one.
+	others := sum / float64(n)
+	return others >= evictBelow+evictMargin && r.health < others-evictMargin
 }
 
 func (p *pool) evictLocked(r *route) {
@@ -496,6 +509,7 @@ func (p *pool) probed(r *route, pass bool) {
 	r.state = routeActive
 	r.health = readmitHealth
 	r.good = 0
+	r.seen = minSeen // on probation: judged again from its next failure
 	p.m.proxyState.WithLabelValues(r.name).Set(0)
 	p.m.proxyHealth.WithLabelValues(r.name).Set(r.health)
 	p.broadcastLocked()

@@ -46,9 +46,8 @@ type Service struct {
 	breakers *breakers
 	polite   *politeness
 
-	sem     chan struct{}
 	work    kit.Tracker
-	cc      jetstream.ConsumeContext
+	puller  *kit.Puller
 	svc     micro.Service
 	deadSub *nats.Subscription
 	stop    sync.Once
@@ -90,7 +89,6 @@ func New(cfg Config, d Deps) (*Service, error) {
 		budget:   newRetryBudget(cfg.RetryRatio, cfg.RetryBurst),
 		breakers: newBreakers(cfg, m),
 		polite:   newPoliteness(cfg.HostMaxConns, cfg.HostMinInterval),
-		sem:      make(chan struct{}, cfg.Concurrency),
 		ctx:      ctx, cancel: cancel,
 		bgCtx: bgCtx, bgCancel: bgCancel,
 	}, nil
@@ -137,16 +135,8 @@ func (s *Service) Start(ctx context.Context) (err error) {
 		defer s.bg.Done()
 		s.pool.runProbes(s.bgCtx, s.probe)
 	}()
-	s.cc, err = cons.Consume(s.onJob,
-		// The callback blocks while every slot is busy; what it has pulled meanwhile waits
-		// unacked with its ack-wait clock running, so the prefetch stays a fraction of the slots.
-		jetstream.PullMaxMessages(max(1, s.cfg.Concurrency/4)),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			s.log.Debug("consume", "err", err)
-		}))
-	if err != nil {
-		return fmt.Errorf("fetcher: consume: %w", err)
-	}
+	// Each fetcher pulls no more jobs than it has free slots: its in-flight bound.
+	s.puller = kit.StartPuller(cons, s.cfg.Concurrency, &s.work, s.onJob, s.log)
 	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency, "routes", len(s.pool.routes))
 	return nil
 }
@@ -155,8 +145,8 @@ func (s *Service) Start(ctx context.Context) (err error) {
 // redelivered anyway), and naks what is left so another fetcher takes it at once.
 func (s *Service) Stop() {
 	s.stop.Do(func() {
-		if s.cc != nil {
-			s.cc.Stop()
+		if s.puller != nil {
+			s.puller.Stop()
 		}
 		if s.deadSub != nil {
 			s.deadSub.Unsubscribe()
@@ -179,20 +169,11 @@ func (s *Service) Stop() {
 	})
 }
 
-// onJob runs on the consumer's goroutine, one message at a time: it only hands the job on.
-// The consumer's MaxAckPending already bounds the jobs in hand; the semaphore makes it exact
-// for this process.
+// onJob runs on its own goroutine, one of at most --fetch-concurrency (kit.Puller).
 func (s *Service) onJob(msg jetstream.Msg) {
-	s.sem <- struct{}{}
 	s.m.inFlight.Inc()
-	if !s.work.Go(func() {
-		defer func() { <-s.sem; s.m.inFlight.Dec() }()
-		s.handle(msg)
-	}) {
-		<-s.sem
-		s.m.inFlight.Dec()
-		msg.Nak() // stopping: another fetcher takes it
-	}
+	defer s.m.inFlight.Dec()
+	s.handle(msg)
 }
 
 // noDeadline bounds a job that carries no deadline (never sent by trawl's cache).

@@ -42,11 +42,11 @@ type Service struct {
 
 	pagesKV jetstream.KeyValue
 
-	sem  chan struct{}
-	work kit.Tracker
-	cc   jetstream.ConsumeContext
-	svc  micro.Service
-	stop sync.Once
+	sem    chan struct{}
+	work   kit.Tracker
+	puller *kit.Puller
+	svc    micro.Service
+	stop   sync.Once
 }
 
 // New checks the configuration and builds a parser; Start attaches it to the stream.
@@ -75,7 +75,6 @@ func New(cfg Config, d Deps) (*Service, error) {
 			Help:    "Time to parse one page.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
 		}, []string{"engine"}),
-		sem: make(chan struct{}, cfg.Concurrency),
 	}, nil
 }
 
@@ -114,15 +113,7 @@ func (s *Service) Start(ctx context.Context) error {
 		}
 		return fmt.Errorf("parser: register service: %w", err)
 	}
-	s.cc, err = cons.Consume(s.onPage,
-		jetstream.PullMaxMessages(s.cfg.Concurrency),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			s.log.Debug("consume", "err", err)
-		}))
-	if err != nil {
-		s.svc.Stop()
-		return fmt.Errorf("parser: consume: %w", err)
-	}
+	s.puller = kit.StartPuller(cons, s.cfg.Concurrency, &s.work, s.handle, s.log)
 	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency)
 	return nil
 }
@@ -130,8 +121,8 @@ func (s *Service) Start(ctx context.Context) error {
 // Stop stops pulling and lets pages in hand finish.
 func (s *Service) Stop() {
 	s.stop.Do(func() {
-		if s.cc != nil {
-			s.cc.Stop()
+		if s.puller != nil {
+			s.puller.Stop()
 		}
 		s.work.Close()
 		s.work.Wait()
@@ -139,17 +130,6 @@ func (s *Service) Stop() {
 			s.svc.Stop()
 		}
 	})
-}
-
-func (s *Service) onPage(msg jetstream.Msg) {
-	s.sem <- struct{}{}
-	if !s.work.Go(func() {
-		defer func() { <-s.sem }()
-		s.handle(msg)
-	}) {
-		<-s.sem
-		msg.Nak() // stopping: another parser takes it
-	}
 }
 
 func (s *Service) handle(msg jetstream.Msg) {
