@@ -14,3 +14,10 @@ build:
 	go build -o bin/trawl-cache ./services/cache/cmd/trawl-cache
 	go build -o bin/trawl-fetcher ./services/fetcher/cmd/trawl-fetcher
 	go build -o bin/trawl-parser ./services/parser/cmd/trawl-parser
+
+# Measurements (see README, Performance and Reliability).
+bench:
+	scripts/bench
+
+reliability:
+	go run ./cmd/trawl reliability

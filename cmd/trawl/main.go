@@ -111,10 +111,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 	if demo {
 		fmt.Fprintf(stderr, "\ntrawl demo is up. Try:\n  curl -s 'http://%s/v1/search?q=golang' | head -c 600\n\n", st.HTTPAddr())
 	}
-	<-ctx.Done()
-	log.Info("stopping")
-	st.Close()
-	return nil
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			st.Reload() // logs its own outcome; the keys in force stay on error
+		case <-ctx.Done():
+			log.Info("stopping")
+			st.Close()
+			return nil
+		}
+	}
 }
 
 func runSim(ctx context.Context, args []string, stderr io.Writer) error {

@@ -171,7 +171,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Re
 	if nc, err = connect("trawl-ingress"); err != nil {
 		return nil, err
 	}
-	in, err := ingress.New(cfg.Ingress, ingress.Deps{NC: nc, Engines: eng, Log: log.With("service", "ingress"), Metrics: reg, Gatherer: reg, Probe: s.Probe})
+	in, err := ingress.New(cfg.Ingress, ingress.Deps{NC: nc, Engines: eng, Log: log.With("service", "ingress"), Metrics: reg, Gatherer: reg, Probe: s.Probe, RedisURL: cfg.Common.RedisURL})
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +187,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Re
 	}
 	return s, nil
 }
+
+// Reload re-reads what can change without a restart (the ingress's keys file).
+func (s *Stack) Reload() error { return s.ingress.Reload() }
 
 // HTTPAddr is the ingress's bound address.
 func (s *Stack) HTTPAddr() string { return s.ingress.Addr() }
