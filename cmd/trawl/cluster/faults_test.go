@@ -32,7 +32,7 @@ var (
 // steady load through both ingresses, and kills then restarts one NATS node (the one leading
 // TRAWL_FETCH), one fetcher, one cache replica with SIGTERM and the other in a crash, in turn.
 // Every request must be answered (none lost), and with a fault-free engine every answer must be
-// a result, except for the requests the crashed cache replica held when it died.
+// a result, except for requests in flight at the instant of a crash (see the end).
 func TestClusterFaults(t *testing.T) {
 	// The short run keeps the search deadline short, so the requests held by the crashed cache
 	// replica come back (504) in seconds rather than at the default 20s.
@@ -99,6 +99,7 @@ func TestClusterFaults(t *testing.T) {
 
 	// Each phase is marked as its fault happens: the requests sent from then on count to it.
 	load.mark("NATS " + leader + " (TRAWL_FETCH leader) killed")
+	natsKilled := time.Now()
 	c.kill(victim)
 	next("nats down")
 	load.mark("NATS " + leader + " restarted")
@@ -158,22 +159,32 @@ func TestClusterFaults(t *testing.T) {
 	if total.lost != 0 {
 		t.Errorf("%d of %d requests lost (no answer at all); first errors: %q", total.lost, total.sent, load.lostErrors(5))
 	}
-	// The engine is fault-free, so every failure is the pipeline's: only requests the crashed
-	// cache replica held when it died may fail, with a 504 at their deadline.
-	inCrash := 0
+	// The engine is fault-free, so every failure is the pipeline's. Only the two crashes may
+	// cost answers, and only for the requests in flight at that instant: those the crashed
+	// cache replica held (504 at their deadline), and those whose result was published on core
+	// NATS while their cache replica was moving off the killed NATS node (504), or whose
+	// ingress was (503, retried once). A fetcher kill and a SIGTERM must cost nothing.
+	heldAt := func(o outcome, at time.Time) bool { return o.sent.Before(at) && o.sent.Add(o.latency).After(at) }
+	excused := map[string]int{}
 	for _, o := range load.outcomes() {
 		switch {
 		case o.status == http.StatusOK || o.status == 0:
-		case o.status == http.StatusGatewayTimeout && o.sent.Before(crashed) && o.sent.Add(o.latency).After(crashed):
-			inCrash++
+		case o.status == http.StatusGatewayTimeout && heldAt(o, crashed):
+			excused["held by the crashed cache replica"]++
+		case (o.status == http.StatusGatewayTimeout || o.status == http.StatusServiceUnavailable) && heldAt(o, natsKilled):
+			excused["in flight when the NATS node died"]++
 		default:
-			t.Errorf("request sent %s into the run failed with %d after %s; only requests held by the crashed cache replica may",
+			t.Errorf("request sent %s into the run failed with %d after %s; only requests in flight at a crash may",
 				o.sent.Sub(load.marks[0]).Round(time.Millisecond), o.status, ms(o.latency))
 		}
 	}
-	t.Logf("%d requests were held by cache-2 when it crashed (504 at their deadline)", inCrash)
-	if total.answered+inCrash != total.sent {
-		t.Errorf("answered %d + held by the crashed replica %d != sent %d", total.answered, inCrash, total.sent)
+	n := 0
+	for why, k := range excused {
+		t.Logf("%d failed: %s", k, why)
+		n += k
+	}
+	if total.answered+n != total.sent {
+		t.Errorf("answered %d + failed at a crash %d != sent %d", total.answered, n, total.sent)
 	}
 }
 
