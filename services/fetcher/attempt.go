@@ -101,6 +101,9 @@ func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, re
 		// Not the engine's page (a proxy's portal or junk), or a layout the parser does not
 		// know: another route may do better; the breaker is not the tool for either.
 		res.label, res.breaker = "unrecognised", errExcluded
+		// Kept: if no route does better, the page goes to the parser after all, which reports
+		// it and keeps it for inspection (a layout change must be seen, not retried away).
+		res.page = &page{Status: http.StatusOK, Body: b}
 	}
 	return res
 }

@@ -108,6 +108,10 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 			break
 		}
 	}
+	if last != nil && last.page != nil && last.err != nil && last.err.Kind == schemas.TypeUnrecognised {
+		// Every route saw a page the parser does not know: hand it on to be reported and kept.
+		return last.page, n, nil
+	}
 	if last != nil && time.Until(deadline) >= deadlineReserve+minAttempt {
 		return fail(last.err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
@@ -65,6 +67,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		}
 		respondHit(req)
 	})
+	startFakePages(t, ns)
 	keys := `{"tenants":[
 		{"name":"free","keys":["free-key"]},
 		{"name":"slow","keys":["slow-key"],"rate_per_sec":0.01,"burst":1},
@@ -114,6 +117,15 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		req{noMetrics.url, "GET", "/metrics", "", nil},
 		req{in.url, "GET", "/openapi.json", "", nil},
 		req{in.url, "GET", "/v2/nothing", "", nil},
+		req{in.url, "GET", "/v1/searches/known/page", "", free},
+		req{in.url, "GET", "/v1/searches/known/page?reparse=true", "", free},
+		req{in.url, "GET", "/v1/searches/odd/page?reparse=true", "", free},
+		req{in.url, "GET", "/v1/searches/gone/page", "", free},
+		req{in.url, "GET", "/v1/searches/known/page?reparse=maybe", "", free},
+		req{in.url, "GET", "/v1/searches/known/page", "", nil},
+		req{in.url, "GET", "/v1/searches/known/page", "", slow},
+		req{in.url, "GET", "/v1/searches/known/page", "", slow},
+		req{bare.url, "GET", "/v1/searches/known/page", "", nil},
 	)
 
 	seen := map[string]bool{}
@@ -124,6 +136,9 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		}
 		resp, b := call(t, r.method, r.base+r.path, body, r.hdr)
 		path, _, _ := strings.Cut(r.path, "?")
+		if strings.HasPrefix(path, "/v1/searches/") {
+			path = "/v1/searches/{id}/page"
+		}
 		op := path + " " + r.method
 		code := strconv.Itoa(resp.StatusCode)
 		seen[op+" "+code] = true
@@ -163,4 +178,40 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("documented but never answered: %v", missing)
 	}
+}
+
+// startFakePages answers the parse stage's page endpoints: "known" is kept (and parses),
+// "odd" is kept but still unrecognised, anything else is not kept.
+func startFakePages(t *testing.T, ns *server.Server) {
+	t.Helper()
+	nc := testkit.Connect(t, ns)
+	answer := func(reparse bool) nats.MsgHandler {
+		return func(m *nats.Msg) {
+			var r struct{ ID string }
+			json.Unmarshal(m.Data, &r)
+			var e *schemas.Error
+			switch {
+			case r.ID == "known" && reparse:
+				m.Respond([]byte(`{"search_metadata":{},"organic_results":[]}`))
+				return
+			case r.ID == "known":
+				m.Respond([]byte("<html>kept</html>"))
+				return
+			case r.ID == "odd" && reparse:
+				e = schemas.NewError(schemas.TypeUnrecognised, "still unknown")
+			default:
+				e = schemas.NewError(schemas.TypeNotFound, "not kept")
+			}
+			out := schemas.ErrorResult("", e)
+			out.Subject = m.Reply
+			nc.PublishMsg(out)
+		}
+	}
+	if _, err := nc.Subscribe(schemas.SubjectPageGet, answer(false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nc.Subscribe(schemas.SubjectPageReparse, answer(true)); err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
 }

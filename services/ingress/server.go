@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -227,6 +228,7 @@ const (
 	routeReady
 	routeMetrics
 	routeOpenAPI
+	routePage
 	routeOther
 )
 
@@ -272,9 +274,15 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		c.SetContentType("application/json")
 		c.SetBody(schemas.OpenAPI())
 	default:
-		if !preflight {
-			s.problem(c, schemas.Errorf(schemas.TypeNotFound, "no route %s", c.Path()), reqID)
+		if preflight {
+			break
 		}
+		if strings.HasPrefix(string(c.Path()), pagePrefix) {
+			route = routePage
+			s.keptPage(c, reqID, start)
+			break
+		}
+		s.problem(c, schemas.Errorf(schemas.TypeNotFound, "no route %s", c.Path()), reqID)
 	}
 	code := c.Response.StatusCode()
 	s.m.observe(route, code, time.Since(start).Seconds())

@@ -303,13 +303,19 @@ var words = []string{"guide", "reference", "tutorial", "news", "forum", "docs", 
 var hosts = []string{"example.com", "example.org", "example.net", "docs.example.dev", "wiki.example.edu", "news.example.io"}
 
 // ResultsPage renders one html.duckduckgo.com-shaped page. A query containing "noresults"
-// yields the engine's no-results page.
+// yields the engine's no-results page, one containing "newlayout" a page in a layout no
+// parser knows.
 func ResultsPage(q string, page, perPage, pages int) []byte {
 	var b strings.Builder
 	eq := html.EscapeString(q)
 	b.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>` + eq + ` at DuckDuckGo</title></head><body>`)
 	b.WriteString(`<div class="serp__results"><div id="links" class="results">`)
 	seed := querySeed(q)
+	if strings.Contains(strings.ToLower(q), "newlayout") {
+		// A layout no parser knows, as after an engine's redesign.
+		b.WriteString(`<main class="serp-v2"><article data-v2-result="1"><h3>` + eq + `</h3></article></main></div></div></body></html>`)
+		return []byte(b.String())
+	}
 	if strings.Contains(strings.ToLower(q), "noresults") || page > pages {
 		b.WriteString(`<div class="result results_links results_links_deep result--no-result"><div class="no-results">No  results.</div></div>`)
 		b.WriteString(`</div></div></body></html>`)

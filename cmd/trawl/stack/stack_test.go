@@ -363,3 +363,31 @@ func TestMetasearch(t *testing.T) {
 		t.Errorf("bing alone: status %d", rp.status)
 	}
 }
+
+// TestUnrecognisedPage: a page in an unknown layout is a typed 502 naming the search, never an
+// empty success, and its HTML can be fetched (and re-parsed) by that id.
+func TestUnrecognisedPage(t *testing.T) {
+	e := start(t, nil, nil)
+	rp := e.get(t, "/v1/search?q=newlayout+golang")
+	if rp.status != 502 {
+		t.Fatalf("status %d: %s", rp.status, rp.body)
+	}
+	p := decodeProblem(t, rp)
+	if p.Kind != schemas.TypeUnrecognised || p.SearchID == "" {
+		t.Fatalf("problem %+v", p)
+	}
+	var page reply
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		page = e.get(t, "/v1/searches/"+p.SearchID+"/page")
+		return page.status == 200
+	}, "kept page")
+	if !strings.Contains(string(page.body), "serp-v2") || page.header.Get("Content-Security-Policy") != "sandbox" {
+		t.Errorf("kept page: %q, CSP %q", page.body, page.header.Get("Content-Security-Policy"))
+	}
+	if rp := e.get(t, "/v1/searches/"+p.SearchID+"/page?reparse=true"); rp.status != 502 {
+		t.Errorf("reparse with the same parser: status %d", rp.status)
+	}
+	if rp := e.get(t, "/v1/searches/nosuchsearch/page"); rp.status != 404 {
+		t.Errorf("unknown id: status %d", rp.status)
+	}
+}
