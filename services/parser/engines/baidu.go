@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -58,22 +59,22 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	if err != nil {
 		return nil, err
 	}
-	title := text(doc.Find("title").First())
-	if strings.Contains(title, "安全验证") || doc.Find(".passMod_dialog-wrapper, #passMod_verify, .vcode-body, form[action*='wappass.baidu.com']").Length() > 0 ||
+	title := text(doc.FindMatcher(baiduSelTitle).First())
+	if strings.Contains(title, "安全验证") || doc.FindMatcher(baiduSelPassModDialogWrapper).Length() > 0 ||
 		containsAny(page, "wappass.baidu.com/static/captcha", "/static/captcha/tuxing") {
 		return nil, Blocked(bd.Name(), "security verification (CAPTCHA) page")
 	}
 	const base = "https://www.baidu.com/"
 	b := newBuilder()
-	doc.Find("#content_left > div, #content_left .c-container").Each(func(_ int, s *goquery.Selection) {
+	doc.FindMatcher(baiduSelContentLeftDiv).Each(func(_ int, s *goquery.Selection) {
 		if !s.HasClass("result") && !s.HasClass("result-op") && !s.HasClass("c-container") {
 			return
 		}
-		if s.ParentsFiltered("#content_left .c-container").Length() > 0 {
+		if s.ParentsMatcher(baiduSelContentLeftCContainer).Length() > 0 {
 			return
 		}
 		tpl := s.AttrOr("tpl", "")
-		a := s.Find("h3 a").First()
+		a := s.FindMatcher(baiduSelH3A).First()
 		if a.Length() == 0 {
 			return
 		}
@@ -85,11 +86,11 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 			return
 		}
 		snippet, date := baiduSnippet(s)
-		display := firstText(s, ".c-showurl", ".cosc-source-text", "[class*=source-text]", "[class*=site_]", "[class*=siteLink_]")
-		isAd := s.AttrOr("data-tuiguang", "") != "" || s.Find(".ec-tuiguang, .ec_tuiguang_link, [data-tuiguang], [data-click*=tuiguang]").Length() > 0 ||
+		display := firstText(s, baiduSelCShowurl, baiduSelCoscSourceText, baiduSelClassSourceText, baiduSelClassSite, baiduSelClassSiteLink)
+		isAd := s.AttrOr("data-tuiguang", "") != "" || s.FindMatcher(baiduSelEcTuiguang).Length() > 0 ||
 			strings.Contains(s.AttrOr("class", ""), "ec_wise_ad") || s.HasClass("EC_result") || strings.Contains(s.AttrOr("data-click", ""), "tuiguang")
 		if !isAd {
-			s.Find("span, a").EachWithBreak(func(_ int, l *goquery.Selection) bool {
+			s.FindMatcher(baiduSelSpan).EachWithBreak(func(_ int, l *goquery.Selection) bool {
 				if t := text(l); t == "广告" || t == "Ad" {
 					isAd = true
 					return false
@@ -106,7 +107,7 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		b.organic(schemas.OrganicResult{Title: text(a), URL: href, DisplayedURL: display, Snippet: snippet, Date: date})
 	})
-	doc.Find("#rs_new a, #rs a, a[class*=rs-link]").Each(func(_ int, a *goquery.Selection) {
+	doc.FindMatcher(baiduSelRsNewA).Each(func(_ int, a *goquery.Selection) {
 		href, _ := absURL(base, a.AttrOr("href", ""))
 		q := queryParam(href, "wd")
 		if q == "" {
@@ -114,29 +115,29 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		b.relatedSearch(q, href)
 	})
-	if m := baiduCountRe.FindStringSubmatch(text(doc.Find(".nums_text, .nums, [class*=hint_]").First())); m != nil {
+	if m := baiduCountRe.FindStringSubmatch(text(doc.FindMatcher(baiduSelNumsText).First())); m != nil {
 		if n, ok := parseCount(m[1]); ok {
 			b.serp.TotalResults = n
 		}
 	}
-	doc.Find("#page a[href]").Each(func(_ int, a *goquery.Selection) {
+	doc.FindMatcher(baiduSelPageAHref).Each(func(_ int, a *goquery.Selection) {
 		t := text(a)
 		if strings.Contains(t, "下一页") || strings.Contains(strings.ToLower(t), "next") || strings.HasSuffix(t, ">") {
 			b.serp.HasNext = true
 		}
 	})
-	if ai := doc.Find("#content_left > div[tpl*=ai_], #content_left > div[tpl*=wenda_generate]").First(); ai.Length() > 0 {
-		if t := firstText(ai, "[data-module=abstract]", ".cos-rich-text", "p"); t != "" {
+	if ai := doc.FindMatcher(baiduSelContentLeftDivTplAi).First(); ai.Length() > 0 {
+		if t := firstText(ai, baiduSelDataModuleAbstract, baiduSelCosRichText, baiduSelP); t != "" {
 			b.serp.AnswerBox = &schemas.AnswerBox{Type: "ai_overview", Answer: t, Snippet: t}
 		}
 	}
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
 	}
-	if doc.Find(".nors, #content_left .nors, .content_none").Length() > 0 || containsAny(page, "未找到相关结果", "没有找到与", "抱歉没有找到") {
+	if doc.FindMatcher(baiduSelNors).Length() > 0 || containsAny(page, "未找到相关结果", "没有找到与", "抱歉没有找到") {
 		return b.serp, nil
 	}
-	if doc.Find("button.timeout-button, .timeout-title").Length() > 0 || containsAny(page, "网络不给力") {
+	if doc.FindMatcher(baiduSelButtonTimeoutButton).Length() > 0 || containsAny(page, "网络不给力") {
 		// The "network is slow, retry" page Baidu serves clients it throttles (openserp
 		// treats it as a timeout): a refusal, not an empty result.
 		return nil, Blocked(bd.Name(), "timeout (throttling) page")
@@ -148,20 +149,20 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 // the classic c-abstract, the hashed content-right_ / summary-gap_ containers (matched by
 // prefix, as openserp does, since Baidu rotates the hash per build), then an encyclopedia
 // card's text block before its catalogue links, then the card's last column.
-var baiduSnippetSel = []string{"[data-module=abstract]", ".c-abstract", "[class*=content-right_]", "[class*=summary-gap_]",
-	".c-span-last [class^=text_]", ".c-span-last", ".c-gap-top-small"}
+var baiduSnippetSel = []goquery.Matcher{cascadia.MustCompile("[data-module=abstract]"), cascadia.MustCompile(".c-abstract"), cascadia.MustCompile("[class*=content-right_]"), cascadia.MustCompile("[class*=summary-gap_]"),
+	cascadia.MustCompile(".c-span-last [class^=text_]"), cascadia.MustCompile(".c-span-last"), cascadia.MustCompile(".c-gap-top-small")}
 
-const baiduDateSel = ".cos-color-text-minor, .c-color-gray2, .newTimeFactor_before_abs"
+var baiduDateSel = cascadia.MustCompile(".cos-color-text-minor, .c-color-gray2, .newTimeFactor_before_abs")
 
 // baiduSnippet reads a card's description whole, its leading date included as the page
 // shows it, and the date on its own.
 func baiduSnippet(s *goquery.Selection) (snippet, date string) {
 	for _, sel := range baiduSnippetSel {
-		sn := s.Find(sel).First()
+		sn := s.FindMatcher(sel).First()
 		if sn.Length() == 0 || text(sn) == "" {
 			continue
 		}
-		date = text(sn.Find(baiduDateSel).First())
+		date = text(sn.FindMatcher(baiduDateSel).First())
 		rest := ownText(sn, baiduDateSel)
 		if date == "" {
 			return rest, ""
@@ -170,3 +171,29 @@ func baiduSnippet(s *goquery.Selection) (snippet, date string) {
 	}
 	return "", ""
 }
+
+// Selectors compiled once: Find(string) compiles its selector on every call, which
+// per-result loops paid for on every page.
+var (
+	baiduSelTitle                 = cascadia.MustCompile("title")
+	baiduSelPassModDialogWrapper  = cascadia.MustCompile(".passMod_dialog-wrapper, #passMod_verify, .vcode-body, form[action*='wappass.baidu.com']")
+	baiduSelContentLeftDiv        = cascadia.MustCompile("#content_left > div, #content_left .c-container")
+	baiduSelContentLeftCContainer = cascadia.MustCompile("#content_left .c-container")
+	baiduSelH3A                   = cascadia.MustCompile("h3 a")
+	baiduSelEcTuiguang            = cascadia.MustCompile(".ec-tuiguang, .ec_tuiguang_link, [data-tuiguang], [data-click*=tuiguang]")
+	baiduSelSpan                  = cascadia.MustCompile("span, a")
+	baiduSelRsNewA                = cascadia.MustCompile("#rs_new a, #rs a, a[class*=rs-link]")
+	baiduSelNumsText              = cascadia.MustCompile(".nums_text, .nums, [class*=hint_]")
+	baiduSelPageAHref             = cascadia.MustCompile("#page a[href]")
+	baiduSelContentLeftDivTplAi   = cascadia.MustCompile("#content_left > div[tpl*=ai_], #content_left > div[tpl*=wenda_generate]")
+	baiduSelNors                  = cascadia.MustCompile(".nors, #content_left .nors, .content_none")
+	baiduSelButtonTimeoutButton   = cascadia.MustCompile("button.timeout-button, .timeout-title")
+	baiduSelCShowurl              = cascadia.MustCompile(".c-showurl")
+	baiduSelCoscSourceText        = cascadia.MustCompile(".cosc-source-text")
+	baiduSelClassSourceText       = cascadia.MustCompile("[class*=source-text]")
+	baiduSelClassSite             = cascadia.MustCompile("[class*=site_]")
+	baiduSelClassSiteLink         = cascadia.MustCompile("[class*=siteLink_]")
+	baiduSelDataModuleAbstract    = cascadia.MustCompile("[data-module=abstract]")
+	baiduSelCosRichText           = cascadia.MustCompile(".cos-rich-text")
+	baiduSelP                     = cascadia.MustCompile("p")
+)

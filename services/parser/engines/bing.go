@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -88,90 +89,90 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		return nil, err
 	}
 	const base = "https://www.bing.com/"
-	if doc.Find("#b_captcha, .b_captcha, form[action*='/challenge/verify'], #turingCaptcha, div.captcha_header").Length() > 0 ||
+	if doc.FindMatcher(bingSelBCaptcha).Length() > 0 ||
 		containsAny(page, "/turing/captcha/", "/challenge/verify?", "captcha.turing") {
 		return nil, Blocked(g.Name(), "CAPTCHA (turing challenge) page")
 	}
-	results := doc.Find("#b_results")
+	results := doc.FindMatcher(bingSelBResults)
 	b := newBuilder()
-	results.Find("li.b_algo").Each(func(_ int, s *goquery.Selection) {
+	results.FindMatcher(bingSelLiBAlgo).Each(func(_ int, s *goquery.Selection) {
 		// A b_algo nested inside another block (news or video carousels) is a module item.
-		if s.ParentsFiltered("li.b_algo, li.b_ans, li.b_ad").Length() > 0 {
+		if s.ParentsMatcher(bingSelLiBAlgo2).Length() > 0 {
 			return
 		}
-		a := s.Find("h2 a").First()
+		a := s.FindMatcher(bingSelH2A).First()
 		if a.Length() == 0 {
-			a = s.Find(".b_title a, .b_algoheader a").First()
+			a = s.FindMatcher(bingSelBTitleA).First()
 		}
 		href, ok := bingTarget(base, a.AttrOr("href", ""))
 		if !ok {
 			return
 		}
 		res := schemas.OrganicResult{Title: bingTitle(s, a), URL: href,
-			DisplayedURL: text(s.Find("cite").First())}
+			DisplayedURL: text(s.FindMatcher(bingSelCite).First())}
 		res.Snippet, res.Date = bingSnippet(s)
-		s.Find(".b_deep h3 a, .deeplink_title a, .b_vList h3 a, .b_deep li > a").Each(func(_ int, l *goquery.Selection) {
+		s.FindMatcher(bingSelBDeepH3A).Each(func(_ int, l *goquery.Selection) {
 			u, ok := bingTarget(base, l.AttrOr("href", ""))
 			if !ok {
 				return
 			}
-			li := l.Closest("li")
-			if sl, ok := sitelink(text(l), u, text(li.Find("p").First())); ok {
+			li := l.ClosestMatcher(bingSelLi)
+			if sl, ok := sitelink(text(l), u, text(li.FindMatcher(bingSelP).First())); ok {
 				res.Sitelinks = append(res.Sitelinks, sl)
 			}
 		})
 		b.organic(res)
 	})
 
-	doc.Find("li.b_ad").Each(func(_ int, blk *goquery.Selection) {
+	doc.FindMatcher(bingSelLiBAd).Each(func(_ int, blk *goquery.Selection) {
 		block := "top"
 		if blk.HasClass("b_adBottom") {
 			block = "bottom"
 		}
-		items := blk.Find("ul > li")
+		items := blk.FindMatcher(bingSelUlLi)
 		if items.Length() == 0 {
 			items = blk
 		}
 		items.Each(func(_ int, s *goquery.Selection) {
-			a := s.Find("h2 a, .b_adTitle a, a.b_adTitle").First()
+			a := s.FindMatcher(bingSelH2A2).First()
 			href, ok := bingAdTarget(base, a.AttrOr("href", ""))
 			if !ok {
 				return
 			}
 			var snip strings.Builder
-			s.Find(".b_caption p").Each(func(_ int, p *goquery.Selection) { snip.WriteString(text(p)) })
+			s.FindMatcher(bingSelBCaptionP).Each(func(_ int, p *goquery.Selection) { snip.WriteString(text(p)) })
 			b.ad(schemas.Ad{Block: block, Title: text(a), URL: href,
-				DisplayedURL: text(s.Find("cite").First()), Snippet: snip.String()})
+				DisplayedURL: text(s.FindMatcher(bingSelCite).First()), Snippet: snip.String()})
 		})
 	})
 
-	doc.Find(".b_rs a, .b_rrsr a, #brsv3 a").Each(func(_ int, a *goquery.Selection) {
+	doc.FindMatcher(bingSelBRsA).Each(func(_ int, a *goquery.Selection) {
 		href, _ := absURL(base, a.AttrOr("href", ""))
 		q := queryParam(href, "q")
 		if q == "" || !strings.Contains(href, "bing.") {
-			q = firstText(a, ".b_suggestionText")
+			q = firstText(a, bingSelBSuggestionText)
 			if q == "" {
 				q = text(a)
 			}
 		}
 		b.relatedSearch(q, href)
 	})
-	if n, ok := parseCount(text(doc.Find(".sb_count").First())); ok {
+	if n, ok := parseCount(text(doc.FindMatcher(bingSelSbCount).First())); ok {
 		b.serp.TotalResults = n
 	}
-	b.serp.HasNext = doc.Find("a.sb_pagN, a[title='Next page'], .b_pag a[aria-label='Next page']").Length() > 0
+	b.serp.HasNext = doc.FindMatcher(bingSelASbPagN).Length() > 0
 	b.serp.AnswerBox = bingAnswer(doc)
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
 	}
-	if results.Find("li.b_no").Length() > 0 || doc.Find("#b_results .b_no, .b_no").Length() > 0 {
+	if results.FindMatcher(bingSelLiBNo).Length() > 0 || doc.FindMatcher(bingSelBResultsBNo).Length() > 0 {
 		return b.serp, nil
 	}
 	// Text markers (openserp bing/selectors.go) only decide a page with no results at all,
 	// where a snippet quoting them cannot be the reason.
 	low := bytes.ToLower(page)
-	if doc.Find("div.captcha").Length() > 0 || containsAny(low, "verify that you are not a robot", "enter the characters you see") {
+	if doc.FindMatcher(bingSelDivCaptcha).Length() > 0 || containsAny(low, "verify that you are not a robot", "enter the characters you see") {
 		return nil, Blocked(g.Name(), "CAPTCHA page")
 	}
 	if results.Length() > 0 && containsAny(low, "there are no results for", "no results found for") {
@@ -189,32 +190,32 @@ func bingTitle(s, a *goquery.Selection) string {
 	if t := clean(a.AttrOr("aria-label", a.AttrOr("title", ""))); t != "" {
 		return t
 	}
-	return text(s.Find("h2").First())
+	return text(s.FindMatcher(bingSelH2).First())
 }
 
 // bingSnippetSel lists where a result's caption sits, newest layouts first: the clamped
 // paragraph of the caption, the "slug" paragraph, rich-card paragraphs.
-const bingSnippetSel = ".b_caption p, p.b_lineclamp1, p.b_lineclamp2, p.b_lineclamp3, p.b_lineclamp4, p.b_paractl, .b_algoSlug, .b_snippet"
+var bingSnippetSel = cascadia.MustCompile(".b_caption p, p.b_lineclamp1, p.b_lineclamp2, p.b_lineclamp3, p.b_lineclamp4, p.b_paractl, .b_algoSlug, .b_snippet")
 
 // bingSnippet reads a result's description with its leading date, as the page shows it
 // ("Jan 5, 2024 · text": the separator is normalised, captures often drop the NBSP
 // before it), and the date on its own.
 func bingSnippet(s *goquery.Selection) (snippet, date string) {
 	var cap *goquery.Selection
-	s.Find(bingSnippetSel).EachWithBreak(func(_ int, p *goquery.Selection) bool {
-		if p.ParentsFiltered(".b_deep, .b_vList, .b_tpcn, .b_attribution, .b_algoRCAggreFC").Length() > 0 || text(p) == "" {
+	s.FindMatcher(bingSnippetSel).EachWithBreak(func(_ int, p *goquery.Selection) bool {
+		if p.ParentsMatcher(bingSelBDeep).Length() > 0 || text(p) == "" {
 			return true
 		}
 		cap = p
 		return false
 	})
 	if cap == nil {
-		cap = s.Find(".b_caption").First()
+		cap = s.FindMatcher(bingSelBCaption).First()
 	}
 	if cap.Length() == 0 {
 		// No caption block: any paragraph outside the sitelinks (searxng reads every p).
-		s.Find("p").EachWithBreak(func(_ int, p *goquery.Selection) bool {
-			if p.ParentsFiltered(".b_deep, .b_vList, .b_tpcn").Length() > 0 || text(p) == "" {
+		s.FindMatcher(bingSelP).EachWithBreak(func(_ int, p *goquery.Selection) bool {
+			if p.ParentsMatcher(bingSelBDeep2).Length() > 0 || text(p) == "" {
 				return true
 			}
 			cap = p
@@ -224,8 +225,8 @@ func bingSnippet(s *goquery.Selection) (snippet, date string) {
 	if cap == nil || cap.Length() == 0 {
 		return "", ""
 	}
-	snippet = ownText(cap, "span.algoSlug_icon, .b_attribution")
-	date = text(cap.Find("span.news_dt").First())
+	snippet = ownText(cap, bingSelSpanAlgoSlugIcon)
+	date = text(cap.FindMatcher(bingSelSpanNewsDt).First())
 	if date == "" {
 		if m := leadingDate.FindStringSubmatch(snippet); m != nil {
 			date = m[1]
@@ -237,20 +238,20 @@ func bingSnippet(s *goquery.Selection) (snippet, date string) {
 // bingAnswer reads the answer shown above the ranked list: a fact (b_focusText), a featured
 // snippet (li.b_ans.b_top with its rich caption) or the Copilot summary.
 func bingAnswer(doc *goquery.Document) *schemas.AnswerBox {
-	top := doc.Find("#b_results > li.b_ans.b_top, #b_results > li.b_ans:first-child").First()
+	top := doc.FindMatcher(bingSelBResultsLiBAnsBTop).First()
 	if top.Length() == 0 {
-		top = doc.Find(".b_focusTextLarge, .b_focusTextMedium, .b_focusTextSmall").First().Closest("li")
+		top = doc.FindMatcher(bingSelBFocusTextLarge).First().ClosestMatcher(bingSelLi)
 	}
-	if top.Length() == 0 || top.Find(".b_rs").Length() > 0 {
+	if top.Length() == 0 || top.FindMatcher(bingSelBRs).Length() > 0 {
 		return nil
 	}
 	ab := &schemas.AnswerBox{Type: "featured_snippet"}
-	ab.Answer = firstText(top, ".b_focusTextLarge", ".b_focusTextMedium", ".b_focusTextSmall", ".b_focusTextExtraSmall")
+	ab.Answer = firstText(top, bingSelBFocusTextLarge2, bingSelBFocusTextMedium, bingSelBFocusTextSmall, bingSelBFocusTextExtraSmall)
 	if ab.Answer != "" {
 		ab.Type = "answer"
 	}
-	ab.Snippet = firstText(top, ".rwrl", ".b_paractl", ".b_caption p", ".b_algoSlug", "p")
-	a := top.Find("h2 a, .b_algoheader a, cite a").First()
+	ab.Snippet = firstText(top, bingSelRwrl, bingSelBParactl, bingSelBCaptionP, bingSelBAlgoSlug, bingSelP)
+	a := top.FindMatcher(bingSelH2A3).First()
 	ab.Title = text(a)
 	if u, ok := bingTarget("https://www.bing.com/", a.AttrOr("href", "")); ok {
 		ab.URL = u
@@ -260,3 +261,46 @@ func bingAnswer(doc *goquery.Document) *schemas.AnswerBox {
 	}
 	return ab
 }
+
+// Selectors compiled once: Find(string) compiles its selector on every call, which
+// per-result loops paid for on every page.
+var (
+	bingSelBCaptcha             = cascadia.MustCompile("#b_captcha, .b_captcha, form[action*='/challenge/verify'], #turingCaptcha, div.captcha_header")
+	bingSelBResults             = cascadia.MustCompile("#b_results")
+	bingSelLiBAlgo              = cascadia.MustCompile("li.b_algo")
+	bingSelLiBAlgo2             = cascadia.MustCompile("li.b_algo, li.b_ans, li.b_ad")
+	bingSelH2A                  = cascadia.MustCompile("h2 a")
+	bingSelBTitleA              = cascadia.MustCompile(".b_title a, .b_algoheader a")
+	bingSelCite                 = cascadia.MustCompile("cite")
+	bingSelBDeepH3A             = cascadia.MustCompile(".b_deep h3 a, .deeplink_title a, .b_vList h3 a, .b_deep li > a")
+	bingSelLi                   = cascadia.MustCompile("li")
+	bingSelP                    = cascadia.MustCompile("p")
+	bingSelLiBAd                = cascadia.MustCompile("li.b_ad")
+	bingSelUlLi                 = cascadia.MustCompile("ul > li")
+	bingSelH2A2                 = cascadia.MustCompile("h2 a, .b_adTitle a, a.b_adTitle")
+	bingSelBCaptionP            = cascadia.MustCompile(".b_caption p")
+	bingSelBRsA                 = cascadia.MustCompile(".b_rs a, .b_rrsr a, #brsv3 a")
+	bingSelSbCount              = cascadia.MustCompile(".sb_count")
+	bingSelASbPagN              = cascadia.MustCompile("a.sb_pagN, a[title='Next page'], .b_pag a[aria-label='Next page']")
+	bingSelLiBNo                = cascadia.MustCompile("li.b_no")
+	bingSelBResultsBNo          = cascadia.MustCompile("#b_results .b_no, .b_no")
+	bingSelDivCaptcha           = cascadia.MustCompile("div.captcha")
+	bingSelH2                   = cascadia.MustCompile("h2")
+	bingSelBDeep                = cascadia.MustCompile(".b_deep, .b_vList, .b_tpcn, .b_attribution, .b_algoRCAggreFC")
+	bingSelBCaption             = cascadia.MustCompile(".b_caption")
+	bingSelBDeep2               = cascadia.MustCompile(".b_deep, .b_vList, .b_tpcn")
+	bingSelSpanNewsDt           = cascadia.MustCompile("span.news_dt")
+	bingSelBResultsLiBAnsBTop   = cascadia.MustCompile("#b_results > li.b_ans.b_top, #b_results > li.b_ans:first-child")
+	bingSelBFocusTextLarge      = cascadia.MustCompile(".b_focusTextLarge, .b_focusTextMedium, .b_focusTextSmall")
+	bingSelBRs                  = cascadia.MustCompile(".b_rs")
+	bingSelH2A3                 = cascadia.MustCompile("h2 a, .b_algoheader a, cite a")
+	bingSelBSuggestionText      = cascadia.MustCompile(".b_suggestionText")
+	bingSelSpanAlgoSlugIcon     = cascadia.MustCompile("span.algoSlug_icon, .b_attribution")
+	bingSelBFocusTextLarge2     = cascadia.MustCompile(".b_focusTextLarge")
+	bingSelBFocusTextMedium     = cascadia.MustCompile(".b_focusTextMedium")
+	bingSelBFocusTextSmall      = cascadia.MustCompile(".b_focusTextSmall")
+	bingSelBFocusTextExtraSmall = cascadia.MustCompile(".b_focusTextExtraSmall")
+	bingSelRwrl                 = cascadia.MustCompile(".rwrl")
+	bingSelBParactl             = cascadia.MustCompile(".b_paractl")
+	bingSelBAlgoSlug            = cascadia.MustCompile(".b_algoSlug")
+)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -97,10 +98,10 @@ func ddgTarget(href string) (string, bool) {
 // ddgBlocks matches one result block in every layout: html endpoint and 2020 DOM (div.result),
 // 2015 http mode (div.web-result, div.web-result-sponsored) and the React DOM (article, or div
 // on some builds, per openserp duckduckgo/selectors.go).
-const ddgBlocks = "div.result, div.web-result, div.web-result-sponsored, article[data-testid=result], article[data-testid=ad], div[data-testid=result], div[data-testid=ad]"
+var ddgBlocks = cascadia.MustCompile("div.result, div.web-result, div.web-result-sponsored, article[data-testid=result], article[data-testid=ad], div[data-testid=result], div[data-testid=ad]")
 
 // ddgLayoutBlocks is the React DOM's outer wrapper, read only on a page without inner cards.
-const ddgLayoutBlocks = "li[data-layout=organic], li[data-layout=ad]"
+var ddgLayoutBlocks = cascadia.MustCompile("li[data-layout=organic], li[data-layout=ad]")
 
 var ddgDateRe = regexp.MustCompile(`^(\d{1,2} \w{3,9},? \d{4}|\w{3,9} \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}(T[\d:]+)?|\d+ (second|minute|hour|day|week|month|year)s? ago)$`)
 
@@ -111,7 +112,7 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	}
 	// The html endpoint answers bots with an "anomaly" challenge (searxng is_ddg_captcha;
 	// openserp also keys on the form action and the challenge input).
-	if doc.Find("form#challenge-form, form[action*='anomaly'], input[name=challenge], .anomaly-modal__title, #anomaly-modal, .anomaly-modal__modal, .anomaly-modal__mask").Length() > 0 ||
+	if doc.FindMatcher(ddgSelFormChallengeForm).Length() > 0 ||
 		containsAny(page, "anomaly.js?", "/anomaly.js\"") {
 		return nil, Blocked(d.Name(), "anomaly (bot challenge) page")
 	}
@@ -119,30 +120,30 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	if ddgLite(doc, b) {
 		return ddgFinish(d.Name(), doc, page, b)
 	}
-	blocks := doc.Find(ddgBlocks)
+	blocks := doc.FindMatcher(ddgBlocks)
 	if blocks.Length() == 0 {
-		blocks = doc.Find(ddgLayoutBlocks)
+		blocks = doc.FindMatcher(ddgLayoutBlocks)
 	}
 	blocks.Each(func(_ int, s *goquery.Selection) {
-		if s.ParentsFiltered(ddgBlocks).Length() > 0 || s.HasClass("result--no-result") || s.HasClass("result--more") {
+		if s.ParentsMatcher(ddgBlocks).Length() > 0 || s.HasClass("result--no-result") || s.HasClass("result--more") {
 			return
 		}
-		a := s.Find("a.result__a, a[data-testid=result-title-a], a.large, h2 a").First()
+		a := s.FindMatcher(ddgSelAResultA).First()
 		href, ok := ddgTarget(a.AttrOr("href", ""))
 		if !ok {
 			return
 		}
-		display := firstText(s, ".result__url", "div.url", "[data-testid=result-extras-url-link] p:last-child", "[data-testid=result-extras-url-link]")
-		snip := s.Find(".result__snippet, div.snippet, [data-result=snippet]").First()
-		date := text(snip.Find(".result__date").First())
-		snippet := ownText(snip, ".result__date")
+		display := firstText(s, ddgSelResultUrl, ddgSelDivUrl, ddgSelDataTestidResultExtrasUrlLinkPLastCh, ddgSelDataTestidResultExtrasUrlLink)
+		snip := s.FindMatcher(ddgSelResultSnippet).First()
+		date := text(snip.FindMatcher(ddgSelResultDate).First())
+		snippet := ownText(snip, ddgSelResultDate)
 		if date == "" {
 			date = ddgExtrasDate(s)
 		}
 		if date == "" {
 			// The React layout prefixes the snippet with a date span of no stable class.
 			// The snippet keeps it, as the page shows it.
-			if first := snip.Find("span span").First(); first.Length() > 0 && ddgDateRe.MatchString(text(first)) {
+			if first := snip.FindMatcher(ddgSelSpanSpan).First(); first.Length() > 0 && ddgDateRe.MatchString(text(first)) {
 				date = text(first)
 				snippet = joinDateLead(snippet, date)
 			}
@@ -150,14 +151,14 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 		title := text(a)
 		isAd := s.HasClass("result--ad") || s.HasClass("web-result-sponsored") ||
 			s.AttrOr("data-testid", "") == "ad" || s.AttrOr("data-layout", "") == "ad" ||
-			s.Find(".badge--ad, .result__badge--ad, [data-testid=ad-badge]").Length() > 0 ||
-			s.ParentsFiltered(".results--ads").Length() > 0
+			s.FindMatcher(ddgSelBadgeAd).Length() > 0 ||
+			s.ParentsMatcher(ddgSelResultsAds).Length() > 0
 		if isAd {
 			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
 			return
 		}
 		res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet, Date: date}
-		s.Find("ul li a, .result__sitelinks a, .sitelinks a").Each(func(_ int, l *goquery.Selection) {
+		s.FindMatcher(ddgSelUlLiA).Each(func(_ int, l *goquery.Selection) {
 			if u, ok := ddgTarget(l.AttrOr("href", "")); ok {
 				if sl, ok := sitelink(text(l), u, ""); ok {
 					res.Sitelinks = append(res.Sitelinks, sl)
@@ -167,7 +168,7 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 		b.organic(res)
 	})
 
-	doc.Find("a.related-searches__link, .related-searches a").Each(func(_ int, a *goquery.Selection) {
+	doc.FindMatcher(ddgSelARelatedSearchesLink).Each(func(_ int, a *goquery.Selection) {
 		q := queryParam(a.AttrOr("href", ""), "q")
 		if q == "" {
 			q = text(a)
@@ -185,19 +186,19 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 func ddgFinish(name string, doc *goquery.Document, page []byte, b *builder) (*schemas.SERP, error) {
 	// The Next button is a form submit: "Next" on the html endpoint, "Next Page >" on lite;
 	// "Previous" sits beside it from page 2 on.
-	doc.Find(".nav-link form input[type=submit], input.navbutton, form input[type=submit].navbutton").Each(func(_ int, s *goquery.Selection) {
+	doc.FindMatcher(ddgSelNavLinkFormInputTypeSubmit).Each(func(_ int, s *goquery.Selection) {
 		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(s.AttrOr("value", ""))), "next") {
 			b.serp.HasNext = true
 		}
 	})
-	if doc.Find("#more-results, .result--more__btn, a[rel=next]").Length() > 0 {
+	if doc.FindMatcher(ddgSelMoreResults).Length() > 0 {
 		b.serp.HasNext = true
 	}
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
 	}
 	switch {
-	case doc.Find(".no-results, .result--no-result, [data-testid=no-results-message], [data-testid=no-results], div[data-result=no-results]").Length() > 0,
+	case doc.FindMatcher(ddgSelNoResults).Length() > 0,
 		containsAny(page, "No results found for", "No  results.", "No results."):
 		return b.serp, nil
 	case ddgJSShell(doc, page):
@@ -217,8 +218,8 @@ func ddgFinish(name string, doc *goquery.Document, page []byte, b *builder) (*sc
 // the date is kept.
 func ddgExtrasDate(s *goquery.Selection) string {
 	var date string
-	s.Find(".result__extras__url > span").EachWithBreak(func(_ int, sp *goquery.Selection) bool {
-		if sp.HasClass("result__icon") || sp.Find("a, img").Length() > 0 {
+	s.FindMatcher(ddgSelResultExtrasUrlSpan).EachWithBreak(func(_ int, sp *goquery.Selection) bool {
+		if sp.HasClass("result__icon") || sp.FindMatcher(ddgSelA).Length() > 0 {
 			return true
 		}
 		t := text(sp)
@@ -241,26 +242,26 @@ func ddgJSShell(doc *goquery.Document, page []byte) bool {
 	if !containsAny(page, "/d.js?", "DDG.deep", "deep_preload") {
 		return false
 	}
-	return doc.Find("div.results, #links, [data-testid=mainline]").Length() > 0
+	return doc.FindMatcher(ddgSelDivResults).Length() > 0
 }
 
 // ddgAnswer reads the instant answer (zero-click info) or the AI answer; both sit outside the
 // ranked list.
 func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
-	if zci := doc.Find(".zci-wrapper .zci, .zci__body, #zero_click_abstract").First(); zci.Length() > 0 {
-		ab := &schemas.AnswerBox{Type: "instant_answer", Title: text(doc.Find(".zci__heading").First()),
-			Snippet: ddgAbstract(doc.Find(".zci__result, #zero_click_abstract").First())}
-		if href, ok := ddgTarget(doc.Find(".zci__heading a, .zci__more-at a, #zero_click_abstract a").First().AttrOr("href", "")); ok {
+	if zci := doc.FindMatcher(ddgSelZciWrapperZci).First(); zci.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "instant_answer", Title: text(doc.FindMatcher(ddgSelZciHeading).First()),
+			Snippet: ddgAbstract(doc.FindMatcher(ddgSelZciResult).First())}
+		if href, ok := ddgTarget(doc.FindMatcher(ddgSelZciHeadingA).First().AttrOr("href", "")); ok {
 			ab.URL = href
 		}
 		if ab.Title != "" || ab.Snippet != "" {
 			return ab
 		}
 	}
-	if ai := doc.Find("[data-testid=duckassist-answer-content]").First(); ai.Length() > 0 {
+	if ai := doc.FindMatcher(ddgSelDataTestidDuckassistAnswerContent).First(); ai.Length() > 0 {
 		// Only the prose: the citation chips after it are site names, not answer text.
 		var parts []string
-		ai.Find("p, li").Each(func(_ int, p *goquery.Selection) { parts = append(parts, text(p)) })
+		ai.FindMatcher(ddgSelP).Each(func(_ int, p *goquery.Selection) { parts = append(parts, text(p)) })
 		ab := &schemas.AnswerBox{Type: "ai_overview", Snippet: clean(strings.Join(parts, " "))}
 		if ab.Snippet == "" {
 			ab.Snippet = text(ai)
@@ -270,10 +271,10 @@ func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
 			return ab
 		}
 	}
-	if about := doc.Find("[data-testid=about]").First(); about.Length() > 0 {
-		ab := &schemas.AnswerBox{Type: "knowledge_panel", Title: firstText(about, ".module__title", ".module__title__sub"),
-			Snippet: firstText(about, ".module__text .js-about-item-abstr", ".module__text")}
-		if href, ok := absURL("", about.Find("a.module__more-at-bottom, a.module__more-at").First().AttrOr("href", "")); ok {
+	if about := doc.FindMatcher(ddgSelDataTestidAbout).First(); about.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "knowledge_panel", Title: firstText(about, ddgSelModuleTitle, ddgSelModuleTitleSub),
+			Snippet: firstText(about, ddgSelModuleTextJsAboutItemAbstr, ddgSelModuleText)}
+		if href, ok := absURL("", about.FindMatcher(ddgSelAModuleMoreAtBottom).First().AttrOr("href", "")); ok {
 			ab.URL = href
 		}
 		if ab.Snippet != "" {
@@ -290,10 +291,47 @@ func ddgAbstract(s *goquery.Selection) string {
 		return ""
 	}
 	c := s.Clone()
-	c.Find("a").Each(func(_ int, a *goquery.Selection) {
+	c.FindMatcher(ddgSelA2).Each(func(_ int, a *goquery.Selection) {
 		if strings.HasPrefix(text(a), "More at ") {
 			a.Remove()
 		}
 	})
 	return text(c)
 }
+
+// Selectors compiled once: Find(string) compiles its selector on every call, which
+// per-result loops paid for on every page.
+var (
+	ddgSelFormChallengeForm                    = cascadia.MustCompile("form#challenge-form, form[action*='anomaly'], input[name=challenge], .anomaly-modal__title, #anomaly-modal, .anomaly-modal__modal, .anomaly-modal__mask")
+	ddgSelAResultA                             = cascadia.MustCompile("a.result__a, a[data-testid=result-title-a], a.large, h2 a")
+	ddgSelResultSnippet                        = cascadia.MustCompile(".result__snippet, div.snippet, [data-result=snippet]")
+	ddgSelResultDate                           = cascadia.MustCompile(".result__date")
+	ddgSelSpanSpan                             = cascadia.MustCompile("span span")
+	ddgSelBadgeAd                              = cascadia.MustCompile(".badge--ad, .result__badge--ad, [data-testid=ad-badge]")
+	ddgSelResultsAds                           = cascadia.MustCompile(".results--ads")
+	ddgSelUlLiA                                = cascadia.MustCompile("ul li a, .result__sitelinks a, .sitelinks a")
+	ddgSelARelatedSearchesLink                 = cascadia.MustCompile("a.related-searches__link, .related-searches a")
+	ddgSelNavLinkFormInputTypeSubmit           = cascadia.MustCompile(".nav-link form input[type=submit], input.navbutton, form input[type=submit].navbutton")
+	ddgSelMoreResults                          = cascadia.MustCompile("#more-results, .result--more__btn, a[rel=next]")
+	ddgSelNoResults                            = cascadia.MustCompile(".no-results, .result--no-result, [data-testid=no-results-message], [data-testid=no-results], div[data-result=no-results]")
+	ddgSelResultExtrasUrlSpan                  = cascadia.MustCompile(".result__extras__url > span")
+	ddgSelA                                    = cascadia.MustCompile("a, img")
+	ddgSelDivResults                           = cascadia.MustCompile("div.results, #links, [data-testid=mainline]")
+	ddgSelZciWrapperZci                        = cascadia.MustCompile(".zci-wrapper .zci, .zci__body, #zero_click_abstract")
+	ddgSelZciHeading                           = cascadia.MustCompile(".zci__heading")
+	ddgSelZciResult                            = cascadia.MustCompile(".zci__result, #zero_click_abstract")
+	ddgSelZciHeadingA                          = cascadia.MustCompile(".zci__heading a, .zci__more-at a, #zero_click_abstract a")
+	ddgSelDataTestidDuckassistAnswerContent    = cascadia.MustCompile("[data-testid=duckassist-answer-content]")
+	ddgSelP                                    = cascadia.MustCompile("p, li")
+	ddgSelDataTestidAbout                      = cascadia.MustCompile("[data-testid=about]")
+	ddgSelAModuleMoreAtBottom                  = cascadia.MustCompile("a.module__more-at-bottom, a.module__more-at")
+	ddgSelA2                                   = cascadia.MustCompile("a")
+	ddgSelResultUrl                            = cascadia.MustCompile(".result__url")
+	ddgSelDivUrl                               = cascadia.MustCompile("div.url")
+	ddgSelDataTestidResultExtrasUrlLinkPLastCh = cascadia.MustCompile("[data-testid=result-extras-url-link] p:last-child")
+	ddgSelDataTestidResultExtrasUrlLink        = cascadia.MustCompile("[data-testid=result-extras-url-link]")
+	ddgSelModuleTitle                          = cascadia.MustCompile(".module__title")
+	ddgSelModuleTitleSub                       = cascadia.MustCompile(".module__title__sub")
+	ddgSelModuleTextJsAboutItemAbstr           = cascadia.MustCompile(".module__text .js-about-item-abstr")
+	ddgSelModuleText                           = cascadia.MustCompile(".module__text")
+)

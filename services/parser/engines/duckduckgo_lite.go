@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -14,7 +15,7 @@ import (
 // (the displayed URL); sponsored runs carry tr.result-sponsored. It reports whether the page
 // is that layout, so the html-endpoint reader is skipped.
 func ddgLite(doc *goquery.Document, b *builder) bool {
-	links := doc.Find("a.result-link")
+	links := doc.FindMatcher(ddgLiteSelAResultLink)
 	if links.Length() == 0 {
 		return false
 	}
@@ -35,11 +36,11 @@ func ddgLite(doc *goquery.Document, b *builder) bool {
 		}
 		cur = row{}
 	}
-	doc.Find("tr").Each(func(_ int, tr *goquery.Selection) {
-		if tr.Find("tr").Length() > 0 {
+	doc.FindMatcher(ddgLiteSelTr).Each(func(_ int, tr *goquery.Selection) {
+		if tr.FindMatcher(ddgLiteSelTr).Length() > 0 {
 			return // a layout table around the result table
 		}
-		if a := tr.Find("a.result-link").First(); a.Length() > 0 {
+		if a := tr.FindMatcher(ddgLiteSelAResultLink).First(); a.Length() > 0 {
 			flush()
 			href, ok := ddgTarget(a.AttrOr("href", ""))
 			cur = row{res: schemas.OrganicResult{Title: text(a), URL: href}, ok: ok}
@@ -52,13 +53,13 @@ func ddgLite(doc *goquery.Document, b *builder) bool {
 		if tr.HasClass("result-sponsored") {
 			cur.ad = true
 		}
-		if sn := tr.Find("td.result-snippet").First(); sn.Length() > 0 {
+		if sn := tr.FindMatcher(ddgLiteSelTdResultSnippet).First(); sn.Length() > 0 {
 			cur.res.Snippet = text(sn)
 		}
-		if lt := tr.Find(".link-text").First(); lt.Length() > 0 {
+		if lt := tr.FindMatcher(ddgLiteSelLinkText).First(); lt.Length() > 0 {
 			cur.res.DisplayedURL = text(lt)
 		}
-		if ts := tr.Find(".timestamp").First(); ts.Length() > 0 {
+		if ts := tr.FindMatcher(ddgLiteSelTimestamp).First(); ts.Length() > 0 {
 			cur.res.Date = text(ts)
 		}
 	})
@@ -71,3 +72,13 @@ func isDDGAdLink(href string) bool {
 	u, err := url.Parse(strings.TrimSpace(href))
 	return err == nil && u.Path == "/y.js" && (u.Host == "" || strings.HasSuffix(u.Host, "duckduckgo.com"))
 }
+
+// Selectors compiled once: Find(string) compiles its selector on every call, which
+// per-result loops paid for on every page.
+var (
+	ddgLiteSelAResultLink     = cascadia.MustCompile("a.result-link")
+	ddgLiteSelTr              = cascadia.MustCompile("tr")
+	ddgLiteSelTdResultSnippet = cascadia.MustCompile("td.result-snippet")
+	ddgLiteSelLinkText        = cascadia.MustCompile(".link-text")
+	ddgLiteSelTimestamp       = cascadia.MustCompile(".timestamp")
+)

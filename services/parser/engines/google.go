@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -61,10 +62,10 @@ func (Google) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 }
 
 // googleModules are blocks whose h3 links are not ranked web results.
-const googleModules = "#tads, #tadsb, #bottomads, [data-text-ad], .commercial-unit-desktop-top, " +
+var googleModules = cascadia.MustCompile("#tads, #tadsb, #bottomads, [data-text-ad], .commercial-unit-desktop-top, " +
 	"#rhs, [data-vid], video-voyager, g-scrolling-carousel, g-section-with-header, " +
 	".related-question-pair, [data-initq], block-component, .ifM9O, [data-subtree=aimc], #m-x-content, " +
-	"g-inner-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O"
+	"g-inner-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O")
 
 func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	doc, err := parseDoc(g.Name(), page)
@@ -75,37 +76,37 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		return nil, Blocked(g.Name(), why)
 	}
 	const base = "https://www.google.com/"
-	root := doc.Find("#rso").First()
+	root := doc.FindMatcher(googleSelRso).First()
 	if root.Length() == 0 {
-		root = doc.Find("#search").First()
+		root = doc.FindMatcher(googleSelSearch).First()
 	}
 	if root.Length() == 0 {
-		root = doc.Find("#main").First()
+		root = doc.FindMatcher(googleSelMain).First()
 	}
 	if root.Length() == 0 {
-		root = doc.Find("body").First()
+		root = doc.FindMatcher(googleSelBody).First()
 	}
 	b := newBuilder()
 
-	googleOrganic(root, b, base, "a[href]:has(h3)", "h3")
+	googleOrganic(root, b, base, googleLinksH3, googleSelH3)
 	if len(b.serp.OrganicResults) == 0 && !googleNoResults(doc, page) {
 		// Layouts without h3 titles, tried only when the desktop one found nothing: the
 		// mobile page (title in div[role=link], searxng's MjjYud reader), the basic page
 		// served to WML and text browsers (a.fuLhoc > span.CVA68e in div.zMzFAb or
 		// div.ezO2md, searxng's current reader), then the Android app page (a[data-ved]
 		// without a class, its title in the first styled div).
-		googleOrganic(root, b, base, "a[href]:has(div[role=link]), a[href]:has(span.CVA68e), a.fuLhoc[href]", "span.CVA68e", "div[role=link]", "span.dXDvrc")
+		googleOrganic(root, b, base, googleLinksMobile, googleTitleCVA68e, googleTitleRoleLink, googleTitleDXDvrc)
 		if len(b.serp.OrganicResults) == 0 {
-			googleOrganic(root, b, base, "a[data-ved][href]:not([class]):has(div[style])", "div[style]")
+			googleOrganic(root, b, base, googleLinksBasic, googleTitleDivStyle)
 		}
 	}
 
 	googleAds(doc, b, base)
 	googleRelated(doc, b, base)
-	if n, ok := parseCount(text(doc.Find("#result-stats").First())); ok {
+	if n, ok := parseCount(text(doc.FindMatcher(googleSelResultStats).First())); ok {
 		b.serp.TotalResults = n
 	}
-	b.serp.HasNext = doc.Find("#pnnext, a[aria-label='Next page'], a[aria-label='Nächste Seite'], footer a.nBDE1b, td.d6cvqb a#pnnext").Length() > 0 ||
+	b.serp.HasNext = doc.FindMatcher(googleSelPnnext).Length() > 0 ||
 		googleNextLink(doc)
 	b.serp.AnswerBox = googleAnswer(doc, base)
 
@@ -117,7 +118,7 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	// Weaker CAPTCHA signs (openserp google/selectors.go), trusted only on a page with no
 	// results: a reCAPTCHA widget or its script, or the challenge's wording.
-	if doc.Find("[data-sitekey], script[src*='recaptcha']").Length() > 0 ||
+	if doc.FindMatcher(googleSelDataSitekey).Length() > 0 ||
 		containsAny(bytes.ToLower(page), "not a robot", "solve the captcha", "unusual traffic") {
 		return nil, Blocked(g.Name(), "CAPTCHA page")
 	}
@@ -128,8 +129,8 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 // text of the first selector in title that matches inside the link. Every matching link
 // counts toward ancestor ownership, modules included, so that a result's container never
 // swallows a neighbouring carousel.
-func googleOrganic(root *goquery.Selection, b *builder, base, links string, title ...string) {
-	titles := root.Find(links)
+func googleOrganic(root *goquery.Selection, b *builder, base string, links goquery.Matcher, title ...goquery.Matcher) {
+	titles := root.FindMatcher(links)
 	owned := map[*html.Node]int{}
 	titles.Each(func(_ int, a *goquery.Selection) {
 		for n := a.Get(0).Parent; n != nil; n = n.Parent {
@@ -139,7 +140,7 @@ func googleOrganic(root *goquery.Selection, b *builder, base, links string, titl
 	rootNode := root.Get(0)
 	seen := map[*html.Node]bool{}
 	titles.Each(func(_ int, a *goquery.Selection) {
-		if a.ParentsFiltered(googleModules).Length() > 0 || a.Is(googleModules) {
+		if a.ParentsMatcher(googleModules).Length() > 0 || a.IsMatcher(googleModules) {
 			return
 		}
 		href, ok := googleTarget(base, a.AttrOr("href", ""))
@@ -159,7 +160,7 @@ func googleOrganic(root *goquery.Selection, b *builder, base, links string, titl
 		res := schemas.OrganicResult{
 			Title:        firstText(a, title...),
 			URL:          href,
-			DisplayedURL: firstText(c, "cite", ".UPmit", ".qzEoUe", ".sCuL3", "span.dXDvrc"),
+			DisplayedURL: firstText(c, googleSelCite2, googleSelUPmit, googleSelQzEoUe, googleSelSCuL3, googleSelSpanDXDvrc),
 		}
 		if res.DisplayedURL == res.Title {
 			res.DisplayedURL = "" // a basic layout whose only line under the link is the title
@@ -174,7 +175,7 @@ func googleOrganic(root *goquery.Selection, b *builder, base, links string, titl
 // text says next or is an arrow.
 func googleNextLink(doc *goquery.Document) bool {
 	found := false
-	doc.Find("a[href*='start=']").EachWithBreak(func(_ int, a *goquery.Selection) bool {
+	doc.FindMatcher(googleSelAHrefStart).EachWithBreak(func(_ int, a *goquery.Selection) bool {
 		t := strings.ToLower(text(a))
 		if strings.Contains(t, "next") || strings.HasPrefix(t, ">") || strings.HasSuffix(t, ">") || t == "›" || t == "»" {
 			found = true
@@ -187,15 +188,15 @@ func googleNextLink(doc *goquery.Document) bool {
 // googleBlock names the kind of block page, or returns "".
 func googleBlock(doc *goquery.Document, page []byte) string {
 	switch {
-	case doc.Find("form#captcha-form, #recaptcha, .g-recaptcha").Length() > 0,
+	case doc.FindMatcher(googleSelFormCaptchaForm).Length() > 0,
 		containsAny(page, "/sorry/index", "Our systems have detected unusual traffic", "detected unusual traffic from your computer"):
 		return "CAPTCHA (/sorry/ unusual traffic) page"
 	case containsAny(page, "/httpservice/retry/enablejs"):
 		// The JS-required interstitial: Google serves it instead of results to clients it
 		// distrusts, so it is a soft block, not an empty result page.
 		return "soft block (enablejs interstitial)"
-	case doc.Find("form[action*='consent.google.'], form[action*='/save']:has(input[name=set_eom])").Length() > 0 &&
-		doc.Find("a[href]:has(h3)").Length() == 0:
+	case doc.FindMatcher(googleSelFormActionConsentGoogle).Length() > 0 &&
+		doc.FindMatcher(googleSelAHrefHasH3).Length() == 0:
 		// Result pages link to consent.google.com too; only a page that is nothing but the
 		// consent form is the interstitial.
 		return "consent interstitial"
@@ -209,7 +210,7 @@ func googleNoResults(doc *goquery.Document, page []byte) bool {
 		"non ha prodotto risultati", "não encontrou nenhum documento") {
 		return true
 	}
-	n, ok := parseCount(text(doc.Find("#result-stats").First()))
+	n, ok := parseCount(text(doc.FindMatcher(googleSelResultStats).First()))
 	return ok && n == 0
 }
 
@@ -227,16 +228,16 @@ func isGoogleHost(u string) bool {
 // feature" (data-sncf=1, class VwiC3b for years); the no-JS layout puts it in the second
 // kCrYT cell. A leading "Mar 3, 2024 —" is the result's date.
 func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
-	sn := c.Find(".VwiC3b, [data-sncf='1'], [data-content-feature='1'], .IsZvec, .lEBKkf").First()
+	sn := c.FindMatcher(googleSelVwiC3b).First()
 	if sn.Length() == 0 {
 		// The mobile page marks the description with data-sncf holding 1 among others
 		// (searxng reads contains(@data-sncf, "1")); the basic pages use span.FrIlee (WML,
 		// text browsers) or div.H66NU / div.InXCmc (Opera Mini); video rows use ITZIwc.
-		sn = c.Find("[data-sncf*='1'], span.FrIlee, .taTFJ, div.H66NU, div.InXCmc, .ITZIwc").First()
+		sn = c.FindMatcher(googleSelDataSncf1).First()
 	}
 	if sn.Length() == 0 {
-		c.Find(".kCrYT").EachWithBreak(func(_ int, k *goquery.Selection) bool {
-			if k.Find("h3").Length() == 0 && k.Has("a:has(h3)").Length() == 0 {
+		c.FindMatcher(googleSelKCrYT).EachWithBreak(func(_ int, k *goquery.Selection) bool {
+			if k.FindMatcher(googleSelH3).Length() == 0 && k.HasMatcher(googleSelAHasH3).Length() == 0 {
 				sn = k
 				return false
 			}
@@ -250,8 +251,8 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 		// The no-JS cell stacks innermost text blocks: a rating line, the description,
 		// a row of inline sitelinks. The description is the longest one without links.
 		var best *goquery.Selection
-		sn.Find(".s3v9rd").Each(func(_ int, s *goquery.Selection) {
-			if s.Find(".s3v9rd").Length() > 0 || s.Find("a").Length() > 0 {
+		sn.FindMatcher(googleSelS3v9rd).Each(func(_ int, s *goquery.Selection) {
+			if s.FindMatcher(googleSelS3v9rd).Length() > 0 || s.FindMatcher(googleSelA).Length() > 0 {
 				return
 			}
 			if best == nil || len(text(s)) > len(text(best)) {
@@ -265,7 +266,7 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 	// The snippet is kept whole, its leading date included ("Mar 3, 2024 — …"), as the page
 	// shows it; the date is also reported on its own.
 	snippet = text(sn)
-	if d := sn.Find("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod").First(); d.Length() > 0 {
+	if d := sn.FindMatcher(googleSelSpanYrbPuc).First(); d.Length() > 0 {
 		date = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text(d)), "—–-·"))
 	} else if m := leadingDate.FindStringSubmatch(snippet); m != nil {
 		date = m[1]
@@ -279,8 +280,8 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 func googleSitelinks(c, title *goquery.Selection, base, resultURL string) []schemas.Sitelink {
 	var out []schemas.Sitelink
 	seen := map[string]bool{resultURL: true}
-	c.Find("a[href]").Each(func(_ int, l *goquery.Selection) {
-		if l.Get(0) == title.Get(0) || l.Find("h3, img").Length() > 0 || l.ParentsFiltered("cite, .B6fmyf, .eFM0qc, [role=button]").Length() > 0 {
+	c.FindMatcher(googleSelAHref).Each(func(_ int, l *goquery.Selection) {
+		if l.Get(0) == title.Get(0) || l.FindMatcher(googleSelH32).Length() > 0 || l.ParentsMatcher(googleSelCite).Length() > 0 {
 			return
 		}
 		u, ok := googleTarget(base, l.AttrOr("href", ""))
@@ -299,25 +300,25 @@ func googleSitelinks(c, title *goquery.Selection, base, resultURL string) []sche
 // [data-text-ad] per ad, the heading as title and the advertiser's URL as the link (the
 // click-tracking data-rw URL is left alone).
 func googleAds(doc *goquery.Document, b *builder, base string) {
-	doc.Find("#tads, #tadsb, #bottomads").Each(func(_ int, blk *goquery.Selection) {
+	doc.FindMatcher(googleSelTads).Each(func(_ int, blk *goquery.Selection) {
 		block := "top"
 		if id := blk.AttrOr("id", ""); id != "tads" {
 			block = "bottom"
 		}
-		ads := blk.Find("[data-text-ad]")
+		ads := blk.FindMatcher(googleSelDataTextAd)
 		if ads.Length() == 0 {
-			ads = blk.Find(".uEierd")
+			ads = blk.FindMatcher(googleSelUEierd)
 		}
 		googleAdItems(ads, b, base, block)
 	})
 	// An ad outside those blocks (openserp reads [data-text-ad] anywhere): top unless it sits
 	// below the ranked list.
-	doc.Find("[data-text-ad]").Each(func(_ int, s *goquery.Selection) {
-		if s.ParentsFiltered("#tads, #tadsb, #bottomads, [data-text-ad]").Length() > 0 {
+	doc.FindMatcher(googleSelDataTextAd).Each(func(_ int, s *goquery.Selection) {
+		if s.ParentsMatcher(googleSelTads2).Length() > 0 {
 			return
 		}
 		block := "top"
-		if s.ParentsFiltered("#botstuff").Length() > 0 {
+		if s.ParentsMatcher(googleSelBotstuff).Length() > 0 {
 			block = "bottom"
 		}
 		googleAdItems(s, b, base, block)
@@ -328,29 +329,29 @@ func googleAds(doc *goquery.Document, b *builder, base string) {
 // (the click-tracking data-rw URL is left alone).
 func googleAdItems(ads *goquery.Selection, b *builder, base, block string) {
 	ads.Each(func(_ int, s *goquery.Selection) {
-		a := s.Find("a[href]:has([role=heading]), a[href]:has(h3)").First()
+		a := s.FindMatcher(googleSelAHrefHasRoleHeading).First()
 		if a.Length() == 0 {
-			a = s.Find("a[href]").First()
+			a = s.FindMatcher(googleSelAHref).First()
 		}
 		href, ok := googleTarget(base, a.AttrOr("href", ""))
 		if !ok {
 			return
 		}
-		title := firstText(a, "[role=heading]", "h3")
+		title := firstText(a, googleSelRoleHeading, googleSelH3)
 		if title == "" {
 			title = text(a)
 		}
 		b.ad(schemas.Ad{Block: block, Title: title, URL: href,
-			DisplayedURL: firstText(s, "[data-dtld]", ".x2VHCd", "cite"),
-			Snippet:      firstText(s, ".MUxGbd.yDYNvb", ".Va3FIb", ".yDYNvb", "[data-content-feature]")})
+			DisplayedURL: firstText(s, googleSelDataDtld, googleSelX2VHCd, googleSelCite2),
+			Snippet:      firstText(s, googleSelMUxGbdYDYNvb, googleSelVa3FIb, googleSelYDYNvb, googleSelDataContentFeature)})
 	})
 }
 
 // googleRelated reads "Related searches": links back to /search with a plain q (entity links
 // carry si= or stick=, tools carry tbs/tbm/udm, pagination carries start).
 func googleRelated(doc *goquery.Document, b *builder, base string) {
-	doc.Find("a[href*='/search?']").Each(func(_ int, a *goquery.Selection) {
-		if a.ParentsFiltered("#rhs, .kp-wholepage, #hdtb, #top_nav, [role=navigation], #foot, footer, .related-question-pair, #rso, #tads, #appbar, [data-attrid]").Length() > 0 {
+	doc.FindMatcher(googleSelAHrefSearch).Each(func(_ int, a *goquery.Selection) {
+		if a.ParentsMatcher(googleSelRhs).Length() > 0 {
 			return
 		}
 		href, ok := absURL(base, a.AttrOr("href", ""))
@@ -374,7 +375,7 @@ func googleRelated(doc *goquery.Document, b *builder, base string) {
 		b.relatedSearch(v.Get("q"), href)
 	})
 	// The basic (WML) page lists them as a.ZWRArf in table.HExoMb (searxng's suggestion_xpath).
-	doc.Find("table.HExoMb a.ZWRArf").Each(func(_ int, a *goquery.Selection) {
+	doc.FindMatcher(googleSelTableHExoMbAZWRArf).Each(func(_ int, a *goquery.Selection) {
 		href, _ := absURL(base, a.AttrOr("href", ""))
 		q := queryParam(href, "q")
 		if q == "" {
@@ -387,27 +388,27 @@ func googleRelated(doc *goquery.Document, b *builder, base string) {
 // googleAnswer reads the AI overview, a featured snippet or a direct answer, which Google
 // places above the ranked list.
 func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
-	if ai := doc.Find("[data-subtree=aimc]").First(); ai.Length() > 0 {
-		body := ai.Find("[data-container-id=main-col]").First()
+	if ai := doc.FindMatcher(googleSelDataSubtreeAimc).First(); ai.Length() > 0 {
+		body := ai.FindMatcher(googleSelDataContainerIdMainCol).First()
 		if body.Length() == 0 {
 			body = ai
 		}
 		if t := text(body); t != "" {
 			// The lead paragraph holds the first aimfl span; later blocks are citations and
 			// expandable sections.
-			first := body.Find("span[data-subtree*=aimfl]").First().Parent()
+			first := body.FindMatcher(googleSelSpanDataSubtreeAimfl).First().Parent()
 			if first.Length() == 0 {
-				first = body.Find("div, p").First()
+				first = body.FindMatcher(googleSelDiv).First()
 			}
 			return &schemas.AnswerBox{Type: "ai_overview", Answer: text(first), Snippet: t}
 		}
 	}
-	if fs := doc.Find(".ifM9O, block-component .xpdopen").First(); fs.Length() > 0 {
+	if fs := doc.FindMatcher(googleSelIfM9O).First(); fs.Length() > 0 {
 		ab := &schemas.AnswerBox{Type: "featured_snippet",
-			Answer:  firstText(fs, ".IZ6rdc", ".Z0LcW", "[data-tts=answers]"),
-			Snippet: firstText(fs, "[data-attrid='wa:/description'] .hgKElc", ".hgKElc", "[data-attrid='wa:/description']", ".LGOjhe")}
-		a := fs.Find("a[href]:has(h3)").First()
-		ab.Title = text(a.Find("h3"))
+			Answer:  firstText(fs, googleSelIZ6rdc, googleSelZ0LcW, googleSelDataTtsAnswers),
+			Snippet: firstText(fs, googleSelDataAttridWaDescriptionHgKElc, googleSelHgKElc, googleSelDataAttridWaDescription, googleSelLGOjhe)}
+		a := fs.FindMatcher(googleSelAHrefHasH3).First()
+		ab.Title = text(a.FindMatcher(googleSelH3))
 		if u, ok := googleTarget(base, a.AttrOr("href", "")); ok {
 			ab.URL = u
 		}
@@ -415,8 +416,80 @@ func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
 			return ab
 		}
 	}
-	if ans := doc.Find("[data-attrid] .Z0LcW, .IZ6rdc, #cwos").First(); ans.Length() > 0 && text(ans) != "" {
+	if ans := doc.FindMatcher(googleSelDataAttridZ0LcW).First(); ans.Length() > 0 && text(ans) != "" {
 		return &schemas.AnswerBox{Type: "answer", Answer: text(ans)}
 	}
 	return nil
 }
+
+// Selectors compiled once: Find(string) compiles its selector on every call, which
+// per-result loops paid for on every page.
+var (
+	googleSelRso                           = cascadia.MustCompile("#rso")
+	googleSelSearch                        = cascadia.MustCompile("#search")
+	googleSelMain                          = cascadia.MustCompile("#main")
+	googleSelBody                          = cascadia.MustCompile("body")
+	googleSelResultStats                   = cascadia.MustCompile("#result-stats")
+	googleSelPnnext                        = cascadia.MustCompile("#pnnext, a[aria-label='Next page'], a[aria-label='Nächste Seite'], footer a.nBDE1b, td.d6cvqb a#pnnext")
+	googleSelDataSitekey                   = cascadia.MustCompile("[data-sitekey], script[src*='recaptcha']")
+	googleSelAHrefStart                    = cascadia.MustCompile("a[href*='start=']")
+	googleSelFormCaptchaForm               = cascadia.MustCompile("form#captcha-form, #recaptcha, .g-recaptcha")
+	googleSelFormActionConsentGoogle       = cascadia.MustCompile("form[action*='consent.google.'], form[action*='/save']:has(input[name=set_eom])")
+	googleSelAHrefHasH3                    = cascadia.MustCompile("a[href]:has(h3)")
+	googleSelVwiC3b                        = cascadia.MustCompile(".VwiC3b, [data-sncf='1'], [data-content-feature='1'], .IsZvec, .lEBKkf")
+	googleSelDataSncf1                     = cascadia.MustCompile("[data-sncf*='1'], span.FrIlee, .taTFJ, div.H66NU, div.InXCmc, .ITZIwc")
+	googleSelKCrYT                         = cascadia.MustCompile(".kCrYT")
+	googleSelH3                            = cascadia.MustCompile("h3")
+	googleSelAHasH3                        = cascadia.MustCompile("a:has(h3)")
+	googleSelS3v9rd                        = cascadia.MustCompile(".s3v9rd")
+	googleSelA                             = cascadia.MustCompile("a")
+	googleSelSpanYrbPuc                    = cascadia.MustCompile("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod")
+	googleSelAHref                         = cascadia.MustCompile("a[href]")
+	googleSelH32                           = cascadia.MustCompile("h3, img")
+	googleSelCite                          = cascadia.MustCompile("cite, .B6fmyf, .eFM0qc, [role=button]")
+	googleSelTads                          = cascadia.MustCompile("#tads, #tadsb, #bottomads")
+	googleSelDataTextAd                    = cascadia.MustCompile("[data-text-ad]")
+	googleSelUEierd                        = cascadia.MustCompile(".uEierd")
+	googleSelTads2                         = cascadia.MustCompile("#tads, #tadsb, #bottomads, [data-text-ad]")
+	googleSelBotstuff                      = cascadia.MustCompile("#botstuff")
+	googleSelAHrefHasRoleHeading           = cascadia.MustCompile("a[href]:has([role=heading]), a[href]:has(h3)")
+	googleSelAHrefSearch                   = cascadia.MustCompile("a[href*='/search?']")
+	googleSelRhs                           = cascadia.MustCompile("#rhs, .kp-wholepage, #hdtb, #top_nav, [role=navigation], #foot, footer, .related-question-pair, #rso, #tads, #appbar, [data-attrid]")
+	googleSelTableHExoMbAZWRArf            = cascadia.MustCompile("table.HExoMb a.ZWRArf")
+	googleSelDataSubtreeAimc               = cascadia.MustCompile("[data-subtree=aimc]")
+	googleSelDataContainerIdMainCol        = cascadia.MustCompile("[data-container-id=main-col]")
+	googleSelSpanDataSubtreeAimfl          = cascadia.MustCompile("span[data-subtree*=aimfl]")
+	googleSelDiv                           = cascadia.MustCompile("div, p")
+	googleSelIfM9O                         = cascadia.MustCompile(".ifM9O, block-component .xpdopen")
+	googleSelDataAttridZ0LcW               = cascadia.MustCompile("[data-attrid] .Z0LcW, .IZ6rdc, #cwos")
+	googleSelCite2                         = cascadia.MustCompile("cite")
+	googleSelUPmit                         = cascadia.MustCompile(".UPmit")
+	googleSelQzEoUe                        = cascadia.MustCompile(".qzEoUe")
+	googleSelSCuL3                         = cascadia.MustCompile(".sCuL3")
+	googleSelSpanDXDvrc                    = cascadia.MustCompile("span.dXDvrc")
+	googleSelRoleHeading                   = cascadia.MustCompile("[role=heading]")
+	googleSelDataDtld                      = cascadia.MustCompile("[data-dtld]")
+	googleSelX2VHCd                        = cascadia.MustCompile(".x2VHCd")
+	googleSelMUxGbdYDYNvb                  = cascadia.MustCompile(".MUxGbd.yDYNvb")
+	googleSelVa3FIb                        = cascadia.MustCompile(".Va3FIb")
+	googleSelYDYNvb                        = cascadia.MustCompile(".yDYNvb")
+	googleSelDataContentFeature            = cascadia.MustCompile("[data-content-feature]")
+	googleSelIZ6rdc                        = cascadia.MustCompile(".IZ6rdc")
+	googleSelZ0LcW                         = cascadia.MustCompile(".Z0LcW")
+	googleSelDataTtsAnswers                = cascadia.MustCompile("[data-tts=answers]")
+	googleSelDataAttridWaDescriptionHgKElc = cascadia.MustCompile("[data-attrid='wa:/description'] .hgKElc")
+	googleSelHgKElc                        = cascadia.MustCompile(".hgKElc")
+	googleSelDataAttridWaDescription       = cascadia.MustCompile("[data-attrid='wa:/description']")
+	googleSelLGOjhe                        = cascadia.MustCompile(".LGOjhe")
+)
+
+// googleOrganic's link and title selectors, one set per layout tier.
+var (
+	googleLinksH3       = cascadia.MustCompile("a[href]:has(h3)")
+	googleLinksMobile   = cascadia.MustCompile("a[href]:has(div[role=link]), a[href]:has(span.CVA68e), a.fuLhoc[href]")
+	googleTitleCVA68e   = cascadia.MustCompile("span.CVA68e")
+	googleTitleRoleLink = cascadia.MustCompile("div[role=link]")
+	googleTitleDXDvrc   = cascadia.MustCompile("span.dXDvrc")
+	googleLinksBasic    = cascadia.MustCompile("a[data-ved][href]:not([class]):has(div[style])")
+	googleTitleDivStyle = cascadia.MustCompile("div[style]")
+)

@@ -182,9 +182,9 @@ func bingTarget(base, href string) (string, bool) {
 }
 
 // firstText is the cleaned text of the first match of any selector, in selector order.
-func firstText(s *goquery.Selection, selectors ...string) string {
+func firstText(s *goquery.Selection, selectors ...goquery.Matcher) string {
 	for _, sel := range selectors {
-		if t := text(s.Find(sel).First()); t != "" {
+		if t := text(s.FindMatcher(sel).First()); t != "" {
 			return t
 		}
 	}
@@ -193,9 +193,9 @@ func firstText(s *goquery.Selection, selectors ...string) string {
 
 // ownText is the text of s without the text of its descendants matching skip, used where a
 // snippet container also holds a date or a label that is reported separately.
-func ownText(s *goquery.Selection, skip string) string {
+func ownText(s *goquery.Selection, skip goquery.Matcher) string {
 	c := s.Clone()
-	c.Find(skip).Remove()
+	c.FindMatcher(skip).Remove()
 	return text(c)
 }
 

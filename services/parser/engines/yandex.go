@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -93,13 +94,13 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	if err != nil {
 		return nil, err
 	}
-	if doc.Find(".CheckboxCaptcha, .AdvancedCaptcha, form[action*='checkcaptcha'], #checkbox-captcha-form, .SmartCaptcha").Length() > 0 ||
+	if doc.FindMatcher(yandexSelCheckboxCaptcha).Length() > 0 ||
 		containsAny(page, "/showcaptcha?", "/checkcaptcha?", "smartcaptcha") {
 		return nil, Blocked(y.Name(), "CAPTCHA page")
 	}
 	const base = "https://yandex.com/"
 	b := newBuilder()
-	doc.Find("li.serp-item, #search-result > li[data-fast]").Each(func(_ int, s *goquery.Selection) {
+	doc.FindMatcher(yandexSelLiSerpItem).Each(func(_ int, s *goquery.Selection) {
 		name := s.AttrOr("data-fast-name", "")
 		isAd := yandexAd(s)
 		if name != "" && !isAd {
@@ -107,29 +108,29 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		// The first selectors are the current React layout (openserp reads the same); the
 		// b-serp-item ones are the site-search widget searxng yandex.py queries.
-		a := s.Find("a.OrganicTitle-Link, .organic__title-wrapper a, a.b-serp-item__title-link, h2 a, a:has(h2), h3 a").First()
+		a := s.FindMatcher(yandexSelAOrganicTitleLink).First()
 		href, ok := absURL(base, a.AttrOr("href", ""))
 		if !ok {
 			return
 		}
-		title := firstText(a, ".OrganicTitleContentSpan", "h2", "span")
+		title := firstText(a, yandexSelOrganicTitleContentSpan, yandexSelH2, yandexSelSpan)
 		if title == "" {
 			title = text(a)
 		}
-		display := firstText(s, ".Path", ".organic__subtitle", ".Organic-Subtitle", ".b-serp-item__links")
-		snippet := firstText(s, ".OrganicTextContentSpan", ".OrganicText", ".organic__content-wrapper .text-container", ".text-container", ".Organic-ContentWrapper", ".b-serp-item__text")
+		display := firstText(s, yandexSelPath, yandexSelOrganicSubtitle, yandexSelOrganicSubtitle2, yandexSelBSerpItemLinks)
+		snippet := firstText(s, yandexSelOrganicTextContentSpan, yandexSelOrganicText, yandexSelOrganicContentWrapperTextContainer, yandexSelTextContainer, yandexSelOrganicContentWrapper, yandexSelBSerpItemText)
 		if isAd || yandexAdHost(href) {
 			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
 			return
 		}
 		res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet,
-			Date: firstText(s, ".OrganicTextContentSpan .Organic-Date, .organic__date, .TextContainer-Date")}
+			Date: firstText(s, yandexSelOrganicTextContentSpanOrganicDate)}
 		if res.Date == "" {
 			if m := leadingDate.FindStringSubmatch(snippet); m != nil {
 				res.Date = m[1]
 			}
 		}
-		s.Find(".Sitelinks a, .sitelinks a").Each(func(_ int, l *goquery.Selection) {
+		s.FindMatcher(yandexSelSitelinksA).Each(func(_ int, l *goquery.Selection) {
 			if u, ok := absURL(base, l.AttrOr("href", "")); ok {
 				if sl, ok := sitelink(text(l), u, ""); ok {
 					res.Sitelinks = append(res.Sitelinks, sl)
@@ -138,8 +139,8 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		})
 		b.organic(res)
 	})
-	doc.Find(".RelatedBottom a, .related__item a, .Related a.Related-Button").Each(func(_ int, a *goquery.Selection) {
-		if a.ParentsFiltered(".EmptySearchResults").Length() > 0 {
+	doc.FindMatcher(yandexSelRelatedBottomA).Each(func(_ int, a *goquery.Selection) {
+		if a.ParentsMatcher(yandexSelEmptySearchResults).Length() > 0 {
 			return
 		}
 		href, _ := absURL(base, a.AttrOr("href", ""))
@@ -149,13 +150,13 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		b.relatedSearch(q, href)
 	})
-	if ai := doc.Find("li[data-fast-name=neuro_answer], li[data-fast-name=entity_search], li[data-fast-name=fact]").First(); ai.Length() > 0 {
+	if ai := doc.FindMatcher(yandexSelLiDataFastNameNeuroAnswer).First(); ai.Length() > 0 {
 		ab := &schemas.AnswerBox{Type: "ai_overview"}
 		if ai.AttrOr("data-fast-name", "") != "neuro_answer" {
 			ab.Type = "answer"
 		}
 		// The neuro answer's text sits in the Futuris snippet; its data-state JSON is not text.
-		ab.Snippet = firstText(ai, ".FuturisMarkdown", ".FuturisSearch-Text", "[class*=Markdown]", ".Fact-Answer", ".OrganicText")
+		ab.Snippet = firstText(ai, yandexSelFuturisMarkdown, yandexSelFuturisSearchText, yandexSelClassMarkdown, yandexSelFactAnswer, yandexSelOrganicText)
 		if ab.Snippet == "" {
 			ab.Snippet = text(ai)
 		}
@@ -164,17 +165,17 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 			b.serp.AnswerBox = ab
 		}
 	}
-	if n, ok := yandexCount(text(doc.Find(".serp-adv__found, .serp-adv__displayed").First())); ok {
+	if n, ok := yandexCount(text(doc.FindMatcher(yandexSelSerpAdvFound).First())); ok {
 		b.serp.TotalResults = n
-	} else if n, ok := yandexCount(text(doc.Find("title").First())); ok {
+	} else if n, ok := yandexCount(text(doc.FindMatcher(yandexSelTitle).First())); ok {
 		b.serp.TotalResults = n
 	}
-	b.serp.HasNext = doc.Find(".Pager-Item_type_next, .pager__item_kind_next, a[aria-label='Следующая страница'], a[aria-label='Next page']").Length() > 0
+	b.serp.HasNext = doc.FindMatcher(yandexSelPagerItemTypeNext).Length() > 0
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
 	}
-	if doc.Find(".EmptySearchResults, .misspell__message, .NotFound").Length() > 0 ||
+	if doc.FindMatcher(yandexSelEmptySearchResults2).Length() > 0 ||
 		containsAny(page, "ничего не найдено", "Ничего не нашли", "Nothing found", "did not match any documents") {
 		return b.serp, nil
 	}
@@ -195,10 +196,10 @@ func yandexAd(s *goquery.Selection) bool {
 	if s.AttrOr("data-fast-subtype", "") == "direct" || s.AttrOr("data-fast-name", "") == "direct" {
 		return true
 	}
-	if text(s.Find(".AdvLabel, .label_theme_direct, .organic__advLabel").First()) != "" {
+	if text(s.FindMatcher(yandexSelAdvLabel).First()) != "" {
 		return true
 	}
-	return s.Find(".serp-adv__counter, [data-fast-subtype=direct], [data-fast-name=direct], .serp-adv-item, [aria-label='Реклама'], [title='Реклама']").Length() > 0
+	return s.FindMatcher(yandexSelSerpAdvCounter).Length() > 0
 }
 
 // yandexAdHost reports Yandex's ad click hosts (yabs.yandex.*, an.yandex.ru).
@@ -210,3 +211,39 @@ func yandexAdHost(raw string) bool {
 	h := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
 	return strings.HasPrefix(h, "yabs.yandex.") || h == "an.yandex.ru"
 }
+
+// Selectors compiled once: Find(string) compiles its selector on every call, which
+// per-result loops paid for on every page.
+var (
+	yandexSelCheckboxCaptcha                    = cascadia.MustCompile(".CheckboxCaptcha, .AdvancedCaptcha, form[action*='checkcaptcha'], #checkbox-captcha-form, .SmartCaptcha")
+	yandexSelLiSerpItem                         = cascadia.MustCompile("li.serp-item, #search-result > li[data-fast]")
+	yandexSelAOrganicTitleLink                  = cascadia.MustCompile("a.OrganicTitle-Link, .organic__title-wrapper a, a.b-serp-item__title-link, h2 a, a:has(h2), h3 a")
+	yandexSelSitelinksA                         = cascadia.MustCompile(".Sitelinks a, .sitelinks a")
+	yandexSelRelatedBottomA                     = cascadia.MustCompile(".RelatedBottom a, .related__item a, .Related a.Related-Button")
+	yandexSelEmptySearchResults                 = cascadia.MustCompile(".EmptySearchResults")
+	yandexSelLiDataFastNameNeuroAnswer          = cascadia.MustCompile("li[data-fast-name=neuro_answer], li[data-fast-name=entity_search], li[data-fast-name=fact]")
+	yandexSelSerpAdvFound                       = cascadia.MustCompile(".serp-adv__found, .serp-adv__displayed")
+	yandexSelTitle                              = cascadia.MustCompile("title")
+	yandexSelPagerItemTypeNext                  = cascadia.MustCompile(".Pager-Item_type_next, .pager__item_kind_next, a[aria-label='Следующая страница'], a[aria-label='Next page']")
+	yandexSelEmptySearchResults2                = cascadia.MustCompile(".EmptySearchResults, .misspell__message, .NotFound")
+	yandexSelAdvLabel                           = cascadia.MustCompile(".AdvLabel, .label_theme_direct, .organic__advLabel")
+	yandexSelSerpAdvCounter                     = cascadia.MustCompile(".serp-adv__counter, [data-fast-subtype=direct], [data-fast-name=direct], .serp-adv-item, [aria-label='Реклама'], [title='Реклама']")
+	yandexSelOrganicTitleContentSpan            = cascadia.MustCompile(".OrganicTitleContentSpan")
+	yandexSelH2                                 = cascadia.MustCompile("h2")
+	yandexSelSpan                               = cascadia.MustCompile("span")
+	yandexSelPath                               = cascadia.MustCompile(".Path")
+	yandexSelOrganicSubtitle                    = cascadia.MustCompile(".organic__subtitle")
+	yandexSelOrganicSubtitle2                   = cascadia.MustCompile(".Organic-Subtitle")
+	yandexSelBSerpItemLinks                     = cascadia.MustCompile(".b-serp-item__links")
+	yandexSelOrganicTextContentSpan             = cascadia.MustCompile(".OrganicTextContentSpan")
+	yandexSelOrganicText                        = cascadia.MustCompile(".OrganicText")
+	yandexSelOrganicContentWrapperTextContainer = cascadia.MustCompile(".organic__content-wrapper .text-container")
+	yandexSelTextContainer                      = cascadia.MustCompile(".text-container")
+	yandexSelOrganicContentWrapper              = cascadia.MustCompile(".Organic-ContentWrapper")
+	yandexSelBSerpItemText                      = cascadia.MustCompile(".b-serp-item__text")
+	yandexSelOrganicTextContentSpanOrganicDate  = cascadia.MustCompile(".OrganicTextContentSpan .Organic-Date, .organic__date, .TextContainer-Date")
+	yandexSelFuturisMarkdown                    = cascadia.MustCompile(".FuturisMarkdown")
+	yandexSelFuturisSearchText                  = cascadia.MustCompile(".FuturisSearch-Text")
+	yandexSelClassMarkdown                      = cascadia.MustCompile("[class*=Markdown]")
+	yandexSelFactAnswer                         = cascadia.MustCompile(".Fact-Answer")
+)
