@@ -23,8 +23,8 @@ import (
 
 var (
 	full      = flag.Bool("full", false, "TestClusterFaults: the full run (longer phases, more load)")
-	phaseReqs = flag.Int("phase-requests", 0, "TestClusterFaults: requests per phase (default 40, 500 with -full)")
-	rate      = flag.Float64("rate", 0, "TestClusterFaults: requests per second across both ingresses (default 40, 50 with -full)")
+	phaseReqs = flag.Int("phase-requests", 0, "TestClusterFaults: requests per phase (default 20, 500 with -full)")
+	rate      = flag.Float64("rate", 0, "TestClusterFaults: requests per second across both ingresses (default 15, 50 with -full)")
 	report    = flag.String("report", "", "TestClusterFaults: also write the result table (markdown) to this file")
 )
 
@@ -34,9 +34,11 @@ var (
 // Every request must be answered (none lost), and with a fault-free engine every answer must be
 // a result, except for requests in flight at the instant of a crash (see the end).
 func TestClusterFaults(t *testing.T) {
-	// The short run keeps the search deadline short, so the requests held by the crashed cache
-	// replica come back (504) in seconds rather than at the default 20s.
-	perPhase, rps, deadline := 40, 40.0, 5*time.Second
+	// The short run is light (it shares the machine with the rest of the suite under -race:
+	// an overloaded pipeline misses deadlines for reasons no fault caused) and keeps the search
+	// deadline short, so requests held by the crashed cache replica come back (504) in seconds
+	// rather than at the default 20s.
+	perPhase, rps, deadline := 20, 15.0, 8*time.Second
 	if *full {
 		perPhase, rps, deadline = 500, 50, 20*time.Second
 	}
