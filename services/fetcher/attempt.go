@@ -83,9 +83,11 @@ func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req 
 	return res
 }
 
-// judge classifies a 200 page with the engine's parser.
+// judge classifies a 200 page with the engine's classifier, which answers as its parser
+// would without building the page when the bytes make the answer certain (the parser stage
+// reads the page in full anyway).
 func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, res result) result {
-	_, perr := s.engines.Parse(engine, b, sreq)
+	perr := s.engines.Classify(engine, b, sreq)
 	if perr == nil {
 		res.page, res.outcome, res.label = &page{Status: http.StatusOK, Body: b}, outOK, "ok"
 		return res
