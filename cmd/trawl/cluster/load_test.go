@@ -112,7 +112,7 @@ func (l *loadGen) one(target, q string) outcome {
 	o := l.send(target, q, start)
 	if o.status == http.StatusServiceUnavailable && o.retryAfter > 0 {
 		wait := min(o.retryAfter, time.Second)
-		time.Sleep(wait) // the client's back-off, not synchronisation
+		<-time.After(wait) // the client honouring Retry-After, as the API asks; not synchronisation
 		o = l.send(target, q, start)
 		o.retried = true
 	}
