@@ -381,13 +381,6 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, schemas.ValidationError(errs), reqID)
 		return
 	}
-	if !s.nc.IsConnected() {
-		// Requests would wait in the client's reconnect buffer until their deadline.
-		e := schemas.NewError(schemas.TypeUnavailable, "not connected to NATS")
-		e.RetryAfterMS = 1000
-		s.problem(c, e, reqID)
-		return
-	}
 	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
 	hv := &[2]string{reqID, schemas.FormatDeadline(deadline)} // one allocation for both values
@@ -398,11 +391,14 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	// The cache answers 504 at the deadline itself; the grace lets that typed answer arrive
 	// before the ingress gives up on its own.
 	sent := time.Now()
-	reply, err := s.nc.RequestMsg(msg, time.Until(deadline)+50*time.Millisecond)
+	reply, err := s.request(msg, deadline)
 	round := time.Since(sent)
 	if err != nil {
 		var e *schemas.Error
 		switch {
+		case errors.Is(err, errNotConnected):
+			e = schemas.NewError(schemas.TypeUnavailable, "not connected to NATS")
+			e.RetryAfterMS = 1000
 		case errors.Is(err, nats.ErrNoResponders):
 			e = schemas.NewError(schemas.TypeUnavailable, "no search responder is running")
 			e.RetryAfterMS = 1000
@@ -489,3 +485,37 @@ func (s *Server) responderPresent() error {
 	s.respAt, s.respErr = time.Now(), err
 	return err
 }
+
+// request sends a search on NATS. While the connection is between servers (a node died and
+// the client is reconnecting, which takes milliseconds), the request waits for it rather than
+// failing at once; and just after such a reconnect, "no responders" may only mean the cache's
+// subscription has not been re-registered yet, so it is asked again for a moment. Both waits
+// are bounded by the deadline and by reconnectGrace; a deployment with no cache at all still
+// gets its 503 at once.
+func (s *Server) request(msg *nats.Msg, deadline time.Time) (*nats.Msg, error) {
+	limit := time.Now().Add(reconnectGrace)
+	if deadline.Before(limit) {
+		limit = deadline
+	}
+	reconnected := false
+	for !s.nc.IsConnected() && !s.nc.IsClosed() && time.Now().Before(limit) {
+		reconnected = true
+		time.Sleep(10 * time.Millisecond) // the connection has no "reconnected" channel to wait on
+	}
+	if !s.nc.IsConnected() {
+		// Sent now, the request would wait in the client's reconnect buffer until its deadline.
+		return nil, errNotConnected
+	}
+	for {
+		reply, err := s.nc.RequestMsg(msg, time.Until(deadline)+50*time.Millisecond)
+		if !reconnected || !errors.Is(err, nats.ErrNoResponders) || time.Now().Add(25*time.Millisecond).After(limit) {
+			return reply, err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+var errNotConnected = errors.New("not connected to NATS")
+
+// reconnectGrace bounds how long a request waits for the NATS connection to come back.
+const reconnectGrace = 2 * time.Second
