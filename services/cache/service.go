@@ -341,7 +341,9 @@ func (s *Service) get(ctx context.Context, r *schemas.SearchRequest, reqID strin
 			return nil, stateMiss, e
 		}
 		// A flight started by a request with an earlier deadline ran out before ours: try again.
-		if !fl.expired || ctx.Err() != nil || s.ctx.Err() != nil {
+		// Compare the deadlines rather than ask ctx: the flight's timer may fire a moment
+		// before this request's own, and a request whose time is up must not start a flight.
+		if !fl.expired || ctx.Err() != nil || s.ctx.Err() != nil || !outlives(deadline, fl.deadline) {
 			break
 		}
 	}
@@ -358,6 +360,12 @@ func (s *Service) get(ctx context.Context, r *schemas.SearchRequest, reqID strin
 		return nil, state, &e
 	}
 	return fl.ent, state, nil
+}
+
+// outlives reports whether a request with deadline can still use a flight begun after one
+// that expired at flightDeadline; a zero deadline has no end.
+func outlives(deadline, flightDeadline time.Time) bool {
+	return deadline.IsZero() || deadline.After(flightDeadline)
 }
 
 // lookup reads and decodes key's entry; ok is false when the store could not be asked.
