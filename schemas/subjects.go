@@ -54,6 +54,10 @@ const (
 	HeaderDeadline = "Trawl-Deadline"
 	// HeaderCache reports how the cache answered: hit, miss, stale or coalesced.
 	HeaderCache = "Trawl-Cache"
+	// HeaderFreshUntil rides on a successful single-engine answer that is fresh: until when (Unix
+	// milliseconds) the cache service would answer the same request with it as a hit. The
+	// ingress's near cache keeps an answer no longer than that.
+	HeaderFreshUntil = "Trawl-Fresh-Until"
 	// HeaderKey is the normalised cache key a job or result belongs to.
 	HeaderKey = "Trawl-Key"
 	// HeaderJob carries the FetchJob (JSON) alongside a fetched page on the parse stream.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -219,16 +220,20 @@ func (s *Service) search(req asyncReq) {
 
 	if len(r.Engines()) > 1 {
 		body, state, err := s.metasearch(ctx, r, reqID, start)
-		s.finishReply(req, r.Engine, state, body, err, reqID, start)
+		s.finishReply(req, r.Engine, state, body, err, reqID, start, 0)
 		return
 	}
 	ent, state, err := s.get(ctx, r, reqID)
 	if err != nil {
-		s.finishReply(req, r.Engine, state, nil, err, reqID, start)
+		s.finishReply(req, r.Engine, state, nil, err, reqID, start, 0)
 		return
 	}
 	meta := ent.metadata(r.Engine, state, reqID, time.Now(), msSince(start))
-	s.finishReply(req, r.Engine, state, schemas.ComposeResponse(meta, ent.Body), nil, reqID, start)
+	var freshUntil int64
+	if state != stateStale {
+		freshUntil = ent.Created.Add(s.cfg.ttl(r.Engine)).UnixMilli()
+	}
+	s.finishReply(req, r.Engine, state, schemas.ComposeResponse(meta, ent.Body), nil, reqID, start, freshUntil)
 }
 
 // replyHeaders are built once per state and only read: a hit must not allocate a header map.
@@ -240,12 +245,18 @@ func init() {
 	}
 }
 
-func (s *Service) finishReply(req asyncReq, engine, state string, body []byte, err *schemas.Error, reqID string, start time.Time) {
+// finishReply answers a search and counts it. freshUntil (Unix ms, 0: none) is when a
+// single-engine answer stops being fresh: the ingress's near cache keeps it no longer.
+func (s *Service) finishReply(req asyncReq, engine, state string, body []byte, err *schemas.Error, reqID string, start time.Time, freshUntil int64) {
 	outcome := state
-	if err != nil {
+	switch {
+	case err != nil:
 		outcome = err.Kind
 		s.replyError(req, err, reqID)
-	} else {
+	case freshUntil > 0:
+		h := nats.Header{schemas.HeaderCache: {state}, schemas.HeaderFreshUntil: {strconv.FormatInt(freshUntil, 10)}}
+		s.respond(req.reply, &nats.Msg{Header: h, Data: body})
+	default:
 		h, ok := replyHeaders[state]
 		if !ok {
 			h = nats.Header{schemas.HeaderCache: {state}}

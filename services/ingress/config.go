@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"strings"
+	"time"
 
 	"github.com/trawl-dev/trawl/kit"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	// IPRate and IPBurst limit each client address under open access (no keys file); 0 is off.
 	IPRate  float64
 	IPBurst int
+	// NearCacheTTL and NearCacheBytes bound the near cache (nearcache.go); 0 turns it off.
+	NearCacheTTL   time.Duration
+	NearCacheBytes int64
 	// CORSOrigins is "" (no CORS headers), "*", or a comma-separated list of allowed origins.
 	CORSOrigins string
 }
@@ -39,6 +43,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.RateLimitFailClosed, "rate-limit-fail-closed", false, "answer 503 while Redis is down instead of limiting per replica")
 	fs.Float64Var(&c.IPRate, "ip-rate-limit", 0, "open access only: requests per second per client IP (0: off)")
 	fs.IntVar(&c.IPBurst, "ip-burst", 20, "open access only: burst per client IP")
+	fs.DurationVar(&c.NearCacheTTL, "near-cache-ttl", time.Second, "keep fresh answers of hot queries in the ingress this long, skipping the trip to the cache service (0: off)")
+	fs.Int64Var(&c.NearCacheBytes, "near-cache-bytes", 8<<20, "memory bound of the ingress's near cache, bytes")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
 }
 
@@ -57,6 +63,8 @@ func (c *Config) Validate() error {
 		return errors.New("http-addr is required")
 	case c.MaxBodyBytes < 1024:
 		return errors.New("max-body-bytes must be at least 1024")
+	case c.NearCacheTTL < 0 || c.NearCacheBytes < 0:
+		return errors.New("near-cache-ttl and near-cache-bytes must be zero or more")
 	case c.IPRate < 0:
 		return errors.New("ip-rate-limit must be zero or more")
 	case c.IPRate > 0 && c.IPBurst < 1:

@@ -1,13 +1,11 @@
 package ingress
 
 import (
-	"context"
 	"log/slog"
 	"strconv"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 	"github.com/valyala/fasthttp"
 
@@ -92,23 +90,19 @@ func untilMidnight(now time.Time) time.Duration {
 	return time.Duration(86400-s%86400) * time.Second
 }
 
-// quotaScript counts a request on a day's counter, which expires with the day.
-var quotaScript = redis.NewScript(`
-local n = redis.call("INCR", KEYS[1])
-if n == 1 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
-return n`)
-
 // redisLimiter shares every policy's state through Redis, so all ingress replicas together
-// admit one tenant's limit. While Redis fails it refuses (failClosed) or falls back to the
-// in-process limits, and it retries Redis once per backoff rather than on every request.
+// admit one tenant's limit. Concurrent requests of one policy are decided together, one
+// round trip per batch (limiter_batch.go). While Redis fails it refuses (failClosed) or falls
+// back to the in-process limits, and it retries Redis once per backoff rather than on every
+// request.
 type redisLimiter struct {
 	rdb        *redis.Client
-	rl         *redis_rate.Limiter
 	local      localLimiter
 	failClosed bool
 	backoff    time.Duration
 	log        *slog.Logger
 	m          *metrics
+	batches    batches
 
 	downUntil atomic.Int64 // Unix ns before which Redis is not tried
 	loggedAt  atomic.Int64 // Unix ns of the last "Redis down" log line
@@ -116,52 +110,16 @@ type redisLimiter struct {
 
 func newRedisLimiter(rdb *redis.Client, failClosed bool, log *slog.Logger, m *metrics) *redisLimiter {
 	m.limiterUp.Set(1)
-	return &redisLimiter{rdb: rdb, rl: redis_rate.NewLimiter(rdb), failClosed: failClosed, backoff: time.Second, log: log, m: m}
+	r := &redisLimiter{rdb: rdb, failClosed: failClosed, backoff: time.Second, log: log, m: m}
+	r.batches.init()
+	return r
 }
 
 func (r *redisLimiter) take(p *policy, now time.Time) decision {
 	if now.UnixNano() < r.downUntil.Load() {
 		return r.fallback(p, now)
 	}
-	d, err := r.shared(p, now)
-	if err != nil {
-		r.failed(err, now)
-		return r.fallback(p, now)
-	}
-	if r.downUntil.Swap(0) != 0 {
-		r.m.limiterUp.Set(1)
-		r.log.Info("rate limiter: Redis is back; limits are shared again")
-	}
-	return d
-}
-
-func (r *redisLimiter) shared(p *policy, now time.Time) (decision, error) {
-	ctx := context.Background() // the client's own timeouts bound each call
-	var d decision
-	if p.rate != nil {
-		res, err := r.rl.Allow(ctx, p.rateKey, p.rate.rl)
-		if err != nil {
-			return d, err
-		}
-		d.remaining, d.resetAfter = res.Remaining, max(res.ResetAfter, 0)
-		if res.Allowed == 0 {
-			d.kind, d.retryAfter = schemas.TypeRateLimited, res.RetryAfter
-			return d, nil
-		}
-	}
-	if p.quota > 0 {
-		key := p.quotaKey + strconv.FormatInt(now.Unix()/86400, 10)
-		ttl := untilMidnight(now) + time.Hour // a little past the day, for clock skew between replicas
-		n, err := quotaScript.Run(ctx, r.rdb, []string{key}, ttl.Milliseconds()).Int64()
-		if err != nil {
-			return d, err
-		}
-		d.quotaUsed = n
-		if n > p.quota {
-			d.kind, d.retryAfter = schemas.TypeQuotaExceeded, untilMidnight(now)
-		}
-	}
-	return d, nil
+	return r.batched(p, now)
 }
 
 func (r *redisLimiter) fallback(p *policy, now time.Time) decision {
@@ -184,6 +142,14 @@ func (r *redisLimiter) failed(err error, now time.Time) {
 			mode = "refusing requests (fail closed)"
 		}
 		r.log.Warn("rate limiter: Redis unreachable; "+mode, "err", err)
+	}
+}
+
+// recovered notes an exchange that Redis answered: if it was down, limits are shared again.
+func (r *redisLimiter) recovered() {
+	if r.downUntil.Load() != 0 && r.downUntil.Swap(0) != 0 {
+		r.m.limiterUp.Set(1)
+		r.log.Info("rate limiter: Redis is back; limits are shared again")
 	}
 }
 

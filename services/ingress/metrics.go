@@ -19,6 +19,7 @@ type metrics struct {
 	limiterUp        prometheus.Gauge
 	keyReloads       *prometheus.CounterVec
 	tenants          prometheus.Gauge
+	near             *prometheus.CounterVec
 
 	// Resolved series of requests and duration, so the hit path skips the label lookups.
 	mu       sync.RWMutex
@@ -66,6 +67,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "trawl_ingress_tenants",
 			Help: "Tenants in the loaded keys file.",
 		}),
+		near: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_ingress_near_cache_total",
+			Help: "Searches the near cache could serve, by result (hit, miss).",
+		}, []string{"result"}),
 		counters: map[uint32]prometheus.Counter{},
 		observer: map[string]prometheus.Observer{},
 	}

@@ -57,6 +57,9 @@ type Server struct {
 	rdb  *redis.Client
 	ips  *ipPolicies
 	cors *cors
+	near *nearCache
+	// nearHits and nearMisses are resolved series of m.near.
+	nearHits, nearMisses prometheus.Counter
 
 	srv  *fasthttp.Server
 	ln   net.Listener
@@ -91,7 +94,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Probe = kit.NewProbe()
 	}
 	s := &Server{cfg: cfg, nc: d.NC, engines: d.Engines, log: d.Log, m: newMetrics(d.Metrics), probe: d.Probe,
-		lim: localLimiter{}, cors: newCORS(cfg.CORSOrigins)}
+		lim: localLimiter{}, cors: newCORS(cfg.CORSOrigins), near: newNearCache(cfg.NearCacheTTL, cfg.NearCacheBytes)}
+	s.nearHits, s.nearMisses = s.m.near.WithLabelValues("hit"), s.m.near.WithLabelValues("miss")
 	if cfg.KeysFile != "" {
 		if err := s.Reload(); err != nil {
 			return nil, err
@@ -217,6 +221,7 @@ func (s *Server) Stop() {
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
+		s.near.close()
 	})
 }
 
@@ -381,6 +386,15 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, schemas.ValidationError(errs), reqID)
 		return
 	}
+	nearKey := s.near.key(r)
+	if nearKey != "" {
+		if e := s.near.get(nearKey, r, start); e != nil {
+			s.nearHits.Inc()
+			e.write(c, reqID, start, time.Now())
+			return
+		}
+		s.nearMisses.Inc()
+	}
 	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
 	hv := &[2]string{reqID, schemas.FormatDeadline(deadline)} // one allocation for both values
@@ -416,7 +430,11 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, e, reqID)
 		return
 	}
-	c.Response.Header.Set("X-Cache", cacheHeader(reply.Header.Get(schemas.HeaderCache)))
+	state := reply.Header.Get(schemas.HeaderCache)
+	if nearKey != "" {
+		s.near.put(nearKey, state, reply.Header.Get(schemas.HeaderFreshUntil), reply.Header.Get(schemas.HeaderTimings), reply.Data, time.Now())
+	}
+	c.Response.Header.Set("X-Cache", cacheHeader(state))
 	var buf [160]byte
 	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), round, reply.Header.Get(schemas.HeaderTimings)))
 	c.SetContentType("application/json")

@@ -1,0 +1,153 @@
+package ingress
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"github.com/valyala/fasthttp"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// nearCache keeps the cache service's answers for hot keys in the ingress for a moment
+// (--near-cache-ttl, a second by default), so a repeated query is answered without the NATS
+// round trip to the cache service. It only narrows what the cache service would say:
+//
+//   - an answer is kept only while the cache service called it fresh (Trawl-Fresh-Until), and
+//     never longer than the near TTL: a near hit is never staler than a hit;
+//   - no_cache skips it, and max_age is judged on the stored entry's own age, exactly as the
+//     cache service judges it;
+//   - stale answers, metasearch answers and errors are never kept.
+//
+// What it gives up: a no_cache refresh made through another ingress replica is seen here only
+// when the near entry expires (at most the near TTL later). Authentication, rate limits and
+// quotas run before it, so a near hit costs a tenant what any other request does.
+type nearCache struct {
+	c   *otter.Cache[string, *nearEntry]
+	ttl time.Duration
+}
+
+// nearEntry is one kept answer, split so each hit can carry its own search_metadata.
+type nearEntry struct {
+	meta schemas.SearchMetadata
+	// tail is the answer after its search_metadata member: `,"search_parameters":…}`.
+	tail []byte
+	// timings is the answer's Trawl-Timings (fetch and parse of the stored entry).
+	timings string
+	expires time.Time
+}
+
+func newNearCache(ttl time.Duration, maxBytes int64) *nearCache {
+	if ttl <= 0 || maxBytes <= 0 {
+		return nil
+	}
+	c := otter.Must(&otter.Options[string, *nearEntry]{
+		MaximumWeight: uint64(maxBytes),
+		Weigher: func(k string, v *nearEntry) uint32 {
+			return uint32(min(len(k)+len(v.tail)+len(v.timings)+256, math.MaxUint32))
+		},
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *nearEntry]) time.Duration {
+			return time.Until(e.Value.expires)
+		}),
+	})
+	return &nearCache{c: c, ttl: ttl}
+}
+
+// key is the near cache's key for r, "" when r's answer is never kept here.
+func (n *nearCache) key(r *schemas.SearchRequest) string {
+	if n == nil || r.NoCache {
+		return ""
+	}
+	norm := *r
+	norm.Normalize()
+	if len(norm.Engines()) != 1 {
+		return ""
+	}
+	return norm.CacheKey()
+}
+
+// get returns key's entry if r may be answered with it now.
+func (n *nearCache) get(key string, r *schemas.SearchRequest, now time.Time) *nearEntry {
+	if key == "" {
+		return nil
+	}
+	e, ok := n.c.GetIfPresent(key)
+	if !ok || !now.Before(e.expires) {
+		return nil
+	}
+	if r.MaxAge != nil && now.Sub(e.meta.CreatedAt) >= time.Duration(*r.MaxAge)*time.Second {
+		return nil // the cache service may have a younger entry, or will fetch one
+	}
+	return e
+}
+
+// put keeps a successful answer of the cache service, if it may be kept.
+func (n *nearCache) put(key string, state string, freshUntil string, timings string, body []byte, now time.Time) {
+	if key == "" || (state != "hit" && state != "miss" && state != "coalesced") {
+		return
+	}
+	ms, err := strconv.ParseInt(freshUntil, 10, 64)
+	if err != nil {
+		return
+	}
+	expires := now.Add(n.ttl)
+	if fu := time.UnixMilli(ms); fu.Before(expires) {
+		expires = fu
+	}
+	if !now.Before(expires) {
+		return
+	}
+	e := &nearEntry{timings: timings, expires: expires}
+	var ok bool
+	if e.tail, ok = splitMetadata(body, &e.meta); !ok {
+		return
+	}
+	n.c.Set(key, e)
+}
+
+// splitMetadata decodes the leading search_metadata member of a SearchResponse into meta and
+// returns what follows it. The cache service composes every answer that way
+// (schemas.ComposeResponse); anything else is not kept.
+func splitMetadata(body []byte, meta *schemas.SearchMetadata) ([]byte, bool) {
+	const prefix = `{"search_metadata":`
+	if !bytes.HasPrefix(body, []byte(prefix)) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body[len(prefix):]))
+	if err := dec.Decode(meta); err != nil || meta.Engines != nil {
+		return nil, false
+	}
+	tail := body[len(prefix)+int(dec.InputOffset()):]
+	if len(tail) < 2 || tail[0] != ',' || tail[len(tail)-1] != '}' {
+		return nil, false
+	}
+	return tail, true
+}
+
+// write answers c from e, with a search_metadata of this request's own.
+func (e *nearEntry) write(c *fasthttp.RequestCtx, reqID string, start, now time.Time) {
+	meta := e.meta
+	meta.RequestID = reqID
+	meta.Cache = "hit"
+	meta.AgeSeconds = max(int64(now.Sub(meta.CreatedAt)/time.Second), 0)
+	meta.TimingsMS.Cache = float64(now.Sub(start).Microseconds()) / 1000
+	m, _ := json.Marshal(&meta)
+	c.Response.Header.Set("X-Cache", "HIT")
+	var buf [160]byte
+	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), 0, e.timings))
+	c.SetContentType("application/json")
+	c.Response.ResetBody()
+	c.Response.AppendBodyString(`{"search_metadata":`)
+	c.Response.AppendBody(m)
+	c.Response.AppendBody(e.tail)
+}
+
+func (n *nearCache) close() {
+	if n != nil {
+		n.c.StopAllGoroutines()
+	}
+}

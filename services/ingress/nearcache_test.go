@@ -1,0 +1,169 @@
+package ingress
+
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// The near cache answers a repeat from the ingress itself, with a search_metadata of the
+// request's own, and steps aside whenever the cache service could answer differently.
+func TestNearCacheThroughPipeline(t *testing.T) {
+	p := startPipeline(t, pipeOpts{simLatency: 2 * time.Millisecond, fetchConcurrency: 2})
+	defer p.settle(t)
+	hits := func() float64 { return p.in.counter(p.in.m.near.WithLabelValues("hit")) }
+
+	get := func(query, reqID string) (string, schemas.SearchResponse) {
+		t.Helper()
+		resp, b := call(t, "GET", p.in.url+"/v1/search?"+query, nil, map[string]string{"X-Request-Id": reqID})
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d: %s", query, resp.StatusCode, b)
+		}
+		var sr schemas.SearchResponse
+		if err := json.Unmarshal(b, &sr); err != nil {
+			t.Fatalf("%s: %v: %s", query, err, b)
+		}
+		if len(sr.OrganicResults) == 0 {
+			t.Fatalf("%s: no results: %s", query, b)
+		}
+		return resp.Header.Get("X-Cache"), sr
+	}
+
+	state, first := get("q=near+cache", "r1")
+	if state != "MISS" || hits() != 0 {
+		t.Fatalf("first request: X-Cache %s, near hits %v; want MISS, 0", state, hits())
+	}
+	// Equivalent spellings share the entry: the near key is the cache key.
+	state, again := get("q=Near++Cache&engine=duckduckgo&page=1", "r2")
+	if state != "HIT" || hits() != 1 {
+		t.Fatalf("repeat: X-Cache %s, near hits %v; want HIT from the near cache", state, hits())
+	}
+	m := again.SearchMetadata
+	if m.RequestID != "r2" || m.Cache != "hit" || m.ID != first.SearchMetadata.ID || !m.CreatedAt.Equal(first.SearchMetadata.CreatedAt) {
+		t.Fatalf("near hit metadata %+v; want request r2, cache hit, the entry's id and creation time", m)
+	}
+	if len(again.OrganicResults) != len(first.OrganicResults) || again.OrganicResults[0].URL != first.OrganicResults[0].URL {
+		t.Fatalf("near hit results differ from the stored answer")
+	}
+
+	asked := p.sim.RequestsFor("near cache")
+	tests := []struct {
+		name, query string
+		wantState   string
+		fetches     int64 // upstream requests this one causes
+	}{
+		// no_cache always fetches: the near cache is not even looked at.
+		{"no_cache", "q=near+cache&no_cache=true", "MISS", 1},
+		// max_age=0 refuses every stored entry; the cache service fetches.
+		{"max_age 0", "q=near+cache&max_age=0", "MISS", 1},
+		// A generous max_age is satisfied by the near entry.
+		{"max_age 3600", "q=near+cache&max_age=3600", "HIT", 0},
+		// Metasearch answers are never kept near (their metadata is per engine).
+		{"metasearch", "q=near+cache&engine=duckduckgo,duckduckgo", "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before, nearBefore := p.sim.RequestsFor("near cache"), hits()
+			resp, b := call(t, "GET", p.in.url+"/v1/search?"+tc.query, nil, nil)
+			if tc.wantState == "" {
+				if h := hits(); h != nearBefore {
+					t.Fatalf("near hits %v -> %v: %s", nearBefore, h, b)
+				}
+				return
+			}
+			if resp.StatusCode != 200 || resp.Header.Get("X-Cache") != tc.wantState {
+				t.Fatalf("status %d X-Cache %q, want 200 %s: %s", resp.StatusCode, resp.Header.Get("X-Cache"), tc.wantState, b)
+			}
+			if got := p.sim.RequestsFor("near cache") - before; got != tc.fetches {
+				t.Fatalf("upstream asked %d more times, want %d", got, tc.fetches)
+			}
+		})
+	}
+	if p.sim.RequestsFor("near cache") < asked {
+		t.Fatal("request counter went backwards")
+	}
+}
+
+func TestNearCacheKeeps(t *testing.T) {
+	now := time.Now() // otter expires entries on the real clock too
+	body := string(schemas.ComposeResponse(&schemas.SearchMetadata{ID: "e1", Status: "Success", Engine: "duckduckgo", Cache: "miss", CreatedAt: now.Add(-10 * time.Second)},
+		[]byte(`{"search_parameters":{"q":"x"},"organic_results":[]}`)))
+	ms := func(d time.Duration) string { return strconv.FormatInt(now.Add(d).UnixMilli(), 10) }
+	r := &schemas.SearchRequest{Q: "x"}
+	tests := []struct {
+		name, state, freshUntil, body string
+		// keptFor is how long the entry serves (0: not kept).
+		keptFor time.Duration
+	}{
+		{"fresh for an hour: the near TTL bounds it", "miss", ms(time.Hour), body, time.Minute},
+		{"fresh for 30 s more: that bounds it", "hit", ms(30 * time.Second), body, 30 * time.Second},
+		{"coalesced answers are kept too", "coalesced", ms(time.Hour), body, time.Minute},
+		{"already stale", "hit", ms(-time.Millisecond), body, 0},
+		{"stale answers never", "stale", ms(time.Hour), body, 0},
+		{"no freshness header", "hit", "", body, 0},
+		{"garbage freshness header", "hit", "soon", body, 0},
+		{"not a composed answer", "hit", ms(time.Hour), `{"organic_results":[]}`, 0},
+		{"metasearch metadata", "hit", ms(time.Hour), `{"search_metadata":{"id":"m","engines":{"bing":{"status":"answered","results":1}}},"x":1}`, 0},
+		{"truncated", "hit", ms(time.Hour), body[:len(body)-1], 0},
+		{"empty", "hit", ms(time.Hour), "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// Minutes, not milliseconds: otter also expires entries on the real clock.
+			n := newNearCache(time.Minute, 1<<20)
+			defer n.close()
+			key := n.key(r)
+			n.put(key, tc.state, tc.freshUntil, "", []byte(tc.body), now)
+			got := n.get(key, r, now) != nil
+			if got != (tc.keptFor > 0) {
+				t.Fatalf("kept %v, want %v", got, tc.keptFor > 0)
+			}
+			if tc.keptFor > 0 {
+				if n.get(key, r, now.Add(tc.keptFor-time.Millisecond)) == nil || n.get(key, r, now.Add(tc.keptFor)) != nil {
+					t.Fatalf("want it served for exactly %s", tc.keptFor)
+				}
+			}
+		})
+	}
+}
+
+// Requests the near cache never answers, whatever it holds.
+func TestNearCacheKey(t *testing.T) {
+	n := newNearCache(time.Second, 1<<20)
+	defer n.close()
+	if k1, k2 := n.key(&schemas.SearchRequest{Q: " Go  lang"}), n.key(&schemas.SearchRequest{Q: "go lang", Engine: "DuckDuckGo", Page: 1}); k1 == "" || k1 != k2 {
+		t.Fatalf("equivalent requests: keys %q and %q", k1, k2)
+	}
+	if k := n.key(&schemas.SearchRequest{Q: "go", NoCache: true}); k != "" {
+		t.Fatalf("no_cache: key %q, want none", k)
+	}
+	if k := n.key(&schemas.SearchRequest{Q: "go", Engine: "duckduckgo,bing"}); k != "" {
+		t.Fatalf("metasearch: key %q, want none", k)
+	}
+	var off *nearCache // --near-cache-ttl=0
+	if k := off.key(&schemas.SearchRequest{Q: "go"}); k != "" {
+		t.Fatalf("disabled: key %q", k)
+	}
+}
+
+func FuzzSplitMetadata(f *testing.F) {
+	f.Add([]byte(`{"search_metadata":{"id":"a"},"organic_results":[]}`))
+	f.Add([]byte(`{"search_metadata":{"id":"a"}}`))
+	f.Add([]byte(`{"search_metadata":`))
+	f.Add([]byte(`{"search_metadata":{"id":"a","engines":null},"x":{}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m schemas.SearchMetadata
+		tail, ok := splitMetadata(b, &m)
+		if !ok {
+			return
+		}
+		// A kept answer recomposed with fresh metadata is still one JSON object.
+		out := append([]byte(`{"search_metadata":{}`), tail...)
+		if !json.Valid(out) && json.Valid(b) {
+			t.Fatalf("recomposed %q from valid %q is not JSON", out, b)
+		}
+	})
+}
