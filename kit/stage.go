@@ -38,6 +38,8 @@ type Stage struct {
 	OpsAddr string
 	// Flags registers the stage's own flags.
 	Flags func(fs *flag.FlagSet)
+	// MemoryAuto is the stage's automatic soft memory limit (ApplyMemoryLimit); nil is none.
+	MemoryAuto func(c Common) int64
 	// Run starts the stage and returns it once it serves.
 	Run func(ctx context.Context, env *Env) (Stopper, error)
 }
@@ -85,6 +87,11 @@ func runStage(st Stage, args []string) error {
 		return err
 	}
 	env.Log = log.With("service", st.Name)
+	var auto int64
+	if st.MemoryAuto != nil {
+		auto = st.MemoryAuto(env.Common)
+	}
+	ApplyMemoryLimit(env.Common.MemoryLimit, auto, env.Log)
 	env.Metrics = NewRegistry()
 	env.Probe = NewProbe()
 

@@ -20,6 +20,7 @@ func main() {
 			cfg.RegisterFlags(fs)
 			cfg.Deadlines.RegisterFlags(fs)
 		},
+		MemoryAuto: func(c kit.Common) int64 { return cfg.MemoryAuto(c.RedisURL) },
 		Run: func(ctx context.Context, env *kit.Env) (kit.Stopper, error) {
 			store, err := cache.OpenStore(env.Common.RedisURL, cfg)
 			if err != nil {
