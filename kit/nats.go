@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
@@ -54,6 +55,10 @@ type EmbeddedConfig struct {
 	StoreDir string
 	// MaxPayload bounds one message (pages travel compressed; 8 MiB leaves room).
 	MaxPayload int32
+	// MaxMemory bounds JetStream's memory storage (0: 1 GiB). Set it explicitly: left to
+	// itself the server takes 75% of the process's soft memory limit (ApplyMemoryLimit), too
+	// little for memory-backed work streams.
+	MaxMemory int64
 }
 
 // StartEmbedded runs a NATS server with JetStream in this process. The returned cleanup shuts
@@ -65,6 +70,8 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*server.Server, func()
 		NoSigs:     true,
 		NoLog:      true,
 		MaxPayload: cfg.MaxPayload,
+		// A cap on what streams may reserve, not an allocation.
+		JetStreamMaxMemory: cmp.Or(cfg.MaxMemory, 1<<30),
 	}
 	if opts.MaxPayload == 0 {
 		opts.MaxPayload = 8 << 20

@@ -88,7 +88,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 	if err != nil {
 		return err
 	}
-	kit.ApplyMemoryLimit(cfg.Common.MemoryLimit, cfg.Cache.MemoryAuto(cfg.Common.RedisURL)+cfg.Ingress.NearCacheBytes, log)
+	kit.ApplyMemoryLimit(cfg.Common.MemoryLimit, cfg.MemoryAuto(), log)
 	if demo {
 		s := sim.New(simCfg, log.With("service", "sim"))
 		if err := s.Start(); err != nil {

@@ -60,6 +60,17 @@ func DefaultConfig() Config {
 	return c
 }
 
+// MemoryAuto is the all-in-one's automatic soft memory limit (kit.ApplyMemoryLimit): the
+// cache's estimate, the ingress's near cache, and the work streams when the embedded server
+// keeps them in memory.
+func (c *Config) MemoryAuto() int64 {
+	n := c.Cache.MemoryAuto(c.Common.RedisURL) + c.Ingress.NearCacheBytes
+	if c.Streams.Memory && c.Common.NATSURL == "" {
+		n += c.Streams.FetchMaxBytes + c.Streams.ParseMaxBytes
+	}
+	return n
+}
+
 // Stack is a running all-in-one.
 type Stack struct {
 	cfg      Config
@@ -110,7 +121,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Re
 		return nc, err
 	}
 	if cfg.Common.NATSURL == "" {
-		s.ns, s.nsClose, err = kit.StartEmbedded(kit.EmbeddedConfig{Listen: cfg.NATSListen, StoreDir: cfg.NATSStoreDir}, log)
+		s.ns, s.nsClose, err = kit.StartEmbedded(kit.EmbeddedConfig{Listen: cfg.NATSListen, StoreDir: cfg.NATSStoreDir,
+			MaxMemory: max(1<<30, cfg.Streams.FetchMaxBytes+cfg.Streams.ParseMaxBytes)}, log)
 		if err != nil {
 			return nil, err
 		}
