@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -55,7 +56,7 @@ func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req 
 		return s.transportFailure(jobCtx, ctx, rt, engine, err, time.Since(start))
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxBodyBytes+1))
+	b, err := readBody(resp, s.cfg.MaxBodyBytes+1)
 	lat := time.Since(start)
 	if err != nil {
 		return s.transportFailure(jobCtx, ctx, rt, engine, fmt.Errorf("reading body: %w", err), lat)
@@ -162,3 +163,29 @@ func retryAfter(h string) time.Duration {
 	}
 	return 0
 }
+
+// readBody reads at most limit bytes of resp's body into a buffer of exactly its size: of the
+// stated Content-Length when there is one (net/http delivers that many bytes or an error),
+// else read through a pooled buffer and copied out. io.ReadAll's growing buffer allocated
+// about twice each page, the largest single allocation on the miss path.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n < limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // an odd huge page is not kept for the next one
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit))
+	return bytes.Clone(buf.Bytes()), err
+}
+
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
