@@ -9,6 +9,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -81,7 +82,7 @@ func ddgTarget(href string) (string, bool) {
 		return "", false
 	}
 	if (u.Host == "" || strings.HasSuffix(u.Host, "duckduckgo.com")) && strings.HasPrefix(u.Path, "/l/") {
-		if t := u.Query().Get("uddg"); t != "" {
+		if t := queryGet(u, "uddg"); t != "" {
 			return absURL("", t)
 		}
 	}
@@ -93,6 +94,32 @@ func ddgTarget(href string) (string, bool) {
 		}
 	}
 	return absURL("https://duckduckgo.com/", href)
+}
+
+// queryGet is u.Query().Get(key) without building the map, which was a third of the cost of
+// reading a result's link. Past a few dozen parameters it asks Query itself, so that
+// url.ParseQuery's limit on their number (GODEBUG urlmaxqueryparams, 10,000 by default)
+// still decides.
+func queryGet(u *url.URL, key string) string {
+	q := u.RawQuery
+	if strings.Count(q, "&") >= 32 {
+		return u.Query().Get(key)
+	}
+	for q != "" {
+		var kv string
+		kv, q, _ = strings.Cut(q, "&")
+		if kv == "" || strings.Contains(kv, ";") {
+			continue // ParseQuery skips a pair with a semicolon
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if k, err := url.QueryUnescape(k); err != nil || k != key {
+			continue
+		}
+		if v, err := url.QueryUnescape(v); err == nil {
+			return v
+		}
+	}
+	return ""
 }
 
 // ddgBlocks matches one result block in every layout: html endpoint and 2020 DOM (div.result),
@@ -110,88 +137,95 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	if err != nil {
 		return nil, err
 	}
+	p := ddgScan(doc.Nodes[0])
 	// The html endpoint answers bots with an "anomaly" challenge (searxng is_ddg_captcha;
 	// openserp also keys on the form action and the challenge input).
-	if doc.FindMatcher(ddgSelFormChallengeForm).Length() > 0 ||
-		containsAny(page, "anomaly.js?", "/anomaly.js\"") {
+	if p.challenge || bytes.Contains(page, []byte("anomaly.js")) && containsAny(page, "anomaly.js?", "/anomaly.js\"") {
 		return nil, Blocked(d.Name(), "anomaly (bot challenge) page")
 	}
 	b := newBuilder()
-	if ddgLite(doc, b) {
-		return ddgFinish(d.Name(), doc, page, b)
+	if p.lite && ddgLite(doc, b) {
+		return ddgFinish(d.Name(), doc, page, b, p.hasNext)
 	}
-	blocks := doc.FindMatcher(ddgBlocks)
-	if blocks.Length() == 0 {
-		blocks = doc.FindMatcher(ddgLayoutBlocks)
+	blocks := p.blocks
+	if len(blocks) == 0 {
+		// The React DOM's wrappers hold no inner cards here, so none is inside another.
+		blocks = p.layout
+		for i := range blocks {
+			blocks[i].read()
+		}
 	}
-	blocks.Each(func(_ int, s *goquery.Selection) {
-		if s.ParentsMatcher(ddgBlocks).Length() > 0 || s.HasClass("result--no-result") || s.HasClass("result--more") {
-			return
-		}
-		a := s.FindMatcher(ddgSelAResultA).First()
-		href, ok := ddgTarget(a.AttrOr("href", ""))
-		if !ok {
-			return
-		}
-		display := firstText(s, ddgSelResultUrl, ddgSelDivUrl, ddgSelDataTestidResultExtrasUrlLinkPLastCh, ddgSelDataTestidResultExtrasUrlLink)
-		snip := s.FindMatcher(ddgSelResultSnippet).First()
-		date := text(snip.FindMatcher(ddgSelResultDate).First())
-		snippet := ownText(snip, ddgSelResultDate)
-		if date == "" {
-			date = ddgExtrasDate(s)
-		}
-		if date == "" {
-			// The React layout prefixes the snippet with a date span of no stable class.
-			// The snippet keeps it, as the page shows it.
-			if first := snip.FindMatcher(ddgSelSpanSpan).First(); first.Length() > 0 && ddgDateRe.MatchString(text(first)) {
-				date = text(first)
-				snippet = joinDateLead(snippet, date)
-			}
-		}
-		title := text(a)
-		isAd := s.HasClass("result--ad") || s.HasClass("web-result-sponsored") ||
-			s.AttrOr("data-testid", "") == "ad" || s.AttrOr("data-layout", "") == "ad" ||
-			s.FindMatcher(ddgSelBadgeAd).Length() > 0 ||
-			s.ParentsMatcher(ddgSelResultsAds).Length() > 0
-		if isAd {
-			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
-			return
-		}
-		res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet, Date: date}
-		s.FindMatcher(ddgSelUlLiA).Each(func(_ int, l *goquery.Selection) {
-			if u, ok := ddgTarget(l.AttrOr("href", "")); ok {
-				if sl, ok := sitelink(text(l), u, ""); ok {
-					res.Sitelinks = append(res.Sitelinks, sl)
-				}
-			}
-		})
-		b.organic(res)
-	})
-
-	doc.FindMatcher(ddgSelARelatedSearchesLink).Each(func(_ int, a *goquery.Selection) {
-		q := queryParam(a.AttrOr("href", ""), "q")
+	for i := range blocks {
+		ddgResult(b, &blocks[i])
+	}
+	for _, a := range p.related {
+		href := attrOr(a, "href", "")
+		q := queryParam(href, "q")
 		if q == "" {
-			q = text(a)
+			q = textOf(a)
 		}
-		href, _ := absURL("https://duckduckgo.com/", a.AttrOr("href", ""))
-		b.relatedSearch(q, href)
-	})
-	b.serp.AnswerBox = ddgAnswer(doc)
-
-	return ddgFinish(d.Name(), doc, page, b)
+		u, _ := absURL("https://duckduckgo.com/", href)
+		b.relatedSearch(q, u)
+	}
+	if p.answer {
+		b.serp.AnswerBox = ddgAnswer(doc)
+	}
+	return ddgFinish(d.Name(), doc, page, b, p.hasNext)
 }
 
-// ddgFinish reads what both no-JS layouts share (the Next form) and decides what a page
-// without organic results is.
-func ddgFinish(name string, doc *goquery.Document, page []byte, b *builder) (*schemas.SERP, error) {
+// ddgResult reads one result block into b.
+func ddgResult(b *builder, s *ddgBlock) {
+	if hasClass(s.n, "result--no-result") || hasClass(s.n, "result--more") {
+		return
+	}
+	href, ok := ddgTarget(attrOr(s.link, "href", ""))
+	if !ok {
+		return
+	}
+	var display string
+	for _, u := range s.urls {
+		if display = textOf(u); display != "" {
+			break
+		}
+	}
+	dateNode, spanSpan, snippet := ddgSnippet(s.snippet, s.snipCtx)
+	date := textOf(dateNode)
+	if date == "" {
+		date = ddgExtrasDate(s.extras)
+	}
+	if date == "" && spanSpan != nil {
+		// The React layout prefixes the snippet with a date span of no stable class.
+		// The snippet keeps it, as the page shows it.
+		if t := textOf(spanSpan); ddgDateRe.MatchString(t) {
+			date = t
+			snippet = joinDateLead(snippet, date)
+		}
+	}
+	title := textOf(s.link)
+	isAd := hasClass(s.n, "result--ad") || hasClass(s.n, "web-result-sponsored") ||
+		attrOr(s.n, "data-testid", "") == "ad" || attrOr(s.n, "data-layout", "") == "ad" ||
+		s.badge || s.ctx&inResultsAds != 0
+	if isAd {
+		b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
+		return
+	}
+	res := schemas.OrganicResult{Title: title, URL: href, DisplayedURL: display, Snippet: snippet, Date: date}
+	for _, l := range s.sitelinks {
+		if u, ok := ddgTarget(attrOr(l, "href", "")); ok {
+			if sl, ok := sitelink(textOf(l), u, ""); ok {
+				res.Sitelinks = append(res.Sitelinks, sl)
+			}
+		}
+	}
+	b.organic(res)
+}
+
+// ddgFinish reads what both no-JS layouts share (the Next form, found by the document walk)
+// and decides what a page without organic results is.
+func ddgFinish(name string, doc *goquery.Document, page []byte, b *builder, hasNext bool) (*schemas.SERP, error) {
 	// The Next button is a form submit: "Next" on the html endpoint, "Next Page >" on lite;
 	// "Previous" sits beside it from page 2 on.
-	doc.FindMatcher(ddgSelNavLinkFormInputTypeSubmit).Each(func(_ int, s *goquery.Selection) {
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(s.AttrOr("value", ""))), "next") {
-			b.serp.HasNext = true
-		}
-	})
-	if doc.FindMatcher(ddgSelMoreResults).Length() > 0 {
+	if hasNext {
 		b.serp.HasNext = true
 	}
 	if len(b.serp.OrganicResults) > 0 {
@@ -214,26 +248,32 @@ func ddgFinish(name string, doc *goquery.Document, page []byte, b *builder) (*sc
 }
 
 // ddgExtrasDate reads the html endpoint's date, a bare span after the displayed URL
-// ("   2024-05-01T00:00:00.0000000"); the time part is always midnight, so only
-// the date is kept.
-func ddgExtrasDate(s *goquery.Selection) string {
-	var date string
-	s.FindMatcher(ddgSelResultExtrasUrlSpan).EachWithBreak(func(_ int, sp *goquery.Selection) bool {
-		if sp.HasClass("result__icon") || sp.FindMatcher(ddgSelA).Length() > 0 {
-			return true
+// ("   2024-05-01T00:00:00.0000000"); the time part is always midnight, so only
+// the date is kept. spans are the block's ".result__extras__url > span" elements.
+func ddgExtrasDate(spans []*html.Node) string {
+	for _, sp := range spans {
+		if hasClass(sp, "result__icon") || ddgHasLinkOrImage(sp) {
+			continue
 		}
-		t := text(sp)
+		t := textOf(sp)
 		if len(t) >= 10 && t[4] == '-' && t[7] == '-' && ddgDateRe.MatchString(t[:10]) {
-			date = t[:10]
-			return false
+			return t[:10]
 		}
 		if ddgDateRe.MatchString(t) {
-			date = t
-			return false
+			return t
 		}
-		return true
-	})
-	return date
+	}
+	return ""
+}
+
+// ddgHasLinkOrImage reports an a or img element under n (ddgSelA).
+func ddgHasLinkOrImage(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (c.Data == "a" || c.Data == "img") || ddgHasLinkOrImage(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // ddgJSShell recognises duckduckgo.com's script-driven page: its result container is present

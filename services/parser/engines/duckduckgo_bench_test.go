@@ -22,6 +22,16 @@ func BenchmarkDuckDuckGoSimPage(b *testing.B) {
 	if !ddgSurelyResults(page) {
 		b.Fatal("sim page misses Classify's byte-level path")
 	}
+	// The HTML tree alone, which Parse builds first: the floor under Parse.
+	b.Run("Tree", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := parseDoc("duckduckgo", page); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("Parse", func(b *testing.B) {
 		b.SetBytes(int64(len(page)))
 		b.ReportAllocs()

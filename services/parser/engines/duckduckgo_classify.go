@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"html"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -28,16 +31,26 @@ func (d DuckDuckGo) Classify(page []byte, r *schemas.SearchRequest) error {
 // that is not an ad, no-result or more block, whose first link, inside it, is a.result__a with
 // a URL and a title Parse would keep. A false answer only means "ask Parse".
 func ddgSurelyResults(page []byte) bool {
-	if containsAny(page, "anomaly", "challenge", "result-link", "results--ads", "\x00") {
+	// "--!>" ends a comment in a way tagAt does not follow.
+	if containsAny(page, "anomaly", "challenge", "result-link", "results--ads", "\x00", "--!>") {
 		return false
 	}
-	low := asciiLower(page)
 	// Every class attribute spelled as the html endpoint spells it, and no other kind of
 	// result block: so each div.result on the page is one this scan sees.
-	if bytes.Count(low, []byte("class=")) != bytes.Count(page, []byte(`class="`))+bytes.Count(page, []byte(`class='`)) ||
-		containsAny(low, "<plaintext", "data-testid", "<article", `class="result"`, "web-result-sponsored") {
+	if !ddgClassAttrsQuoted(page) ||
+		containsFold(page, "<plaintext", "data-testid", "<article", `class="result"`, "web-result-sponsored") {
 		return false
 	}
+	// low is page in ASCII lower case, as far as the scan has read: it stops at the first
+	// result it can vouch for, usually the page's first block.
+	buf := ddgLowBufs.Get().(*[]byte)
+	defer ddgLowBufs.Put(buf)
+	low := (*buf)[:0]
+	defer func() {
+		if cap(low) <= 1<<20 {
+			*buf = low[:0]
+		}
+	}()
 	firstDiv := -1
 	const div = `<div class="result `
 	for off := 0; ; {
@@ -67,18 +80,11 @@ func ddgSurelyResults(page []byte) bool {
 			}
 			firstDiv = start
 		}
-		// No link left open before the block: the parser would reopen it inside the block,
-		// ahead of the result's own link.
-		pre := low[:start]
-		if bytes.Count(pre, []byte("<a "))+bytes.Count(pre, []byte("<a>"))+bytes.Count(pre, []byte("<a\n"))+
-			bytes.Count(pre, []byte("<a\t"))+bytes.Count(pre, []byte("<a/")) != bytes.Count(pre, []byte("</a>")) ||
-			bytes.Count(pre, []byte("<a")) != bytes.Count(pre, []byte("<a "))+bytes.Count(pre, []byte("<a>"))+
-				bytes.Count(pre, []byte("<a\n"))+bytes.Count(pre, []byte("<a\t"))+bytes.Count(pre, []byte("<a/"))+
-				bytes.Count(pre, []byte("<abbr"))+bytes.Count(pre, []byte("<aside"))+bytes.Count(pre, []byte("<address")) {
-			return false
-		}
-		// Every block before this one closed: this one is nobody's descendant.
-		if bytes.Count(low[firstDiv:start], []byte("<div")) != bytes.Count(low[firstDiv:start], []byte("</div")) {
+		low = appendLower(low, page[len(low):next])
+		// No link left open before the block (the parser would reopen it inside the block,
+		// ahead of the result's own link), and every block before this one closed (this one
+		// is nobody's descendant).
+		if !ddgClosedBefore(low[:start], firstDiv) {
 			return false
 		}
 		if containsAny(classes, "result--ad", "result--no-result", "result--more", "web-result-sponsored") ||
@@ -89,6 +95,63 @@ func ddgSurelyResults(page []byte) bool {
 		if a := bytes.Index(low[body:next], []byte("<a ")); a >= 0 && tagAt(low, body+a) &&
 			ddgOrganicLink(page[body:next], low[body:next]) {
 			return true
+		}
+	}
+}
+
+var ddgLowBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// ddgClassAttrsQuoted reports whether every "class=" on the page, in any case, is a lower-case
+// class= followed by a quote.
+func ddgClassAttrsQuoted(page []byte) bool {
+	for off := 0; ; {
+		i := bytes.IndexByte(page[off:], '=')
+		if i < 0 {
+			return true
+		}
+		eq := off + i
+		off = eq + 1
+		if eq < len("class") || !equalFold(page[eq-len("class"):eq], "class") {
+			continue
+		}
+		if string(page[eq-len("class"):eq]) != "class" || eq+1 >= len(page) || page[eq+1] != '"' && page[eq+1] != '\'' {
+			return false
+		}
+	}
+}
+
+// ddgClosedBefore reports, of the page before a result block (pre, lower-cased), whether
+// every <a> opened in it is closed and no other tag spelled "<a…" but <abbr>, <aside> and
+// <address> occurs, and whether as many divs close as open from firstDiv on.
+func ddgClosedBefore(pre []byte, firstDiv int) bool {
+	links, divs := 0, 0
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(pre[i:], '<')
+		if j < 0 {
+			return links == 0 && divs == 0
+		}
+		i += j
+		rest := pre[i+1:]
+		switch {
+		case len(rest) > 0 && rest[0] == 'a':
+			if len(rest) < 2 {
+				return false
+			}
+			switch rest[1] {
+			case ' ', '>', '\n', '\t', '/':
+				links++
+			default:
+				if !bytes.HasPrefix(rest, []byte("abbr")) && !bytes.HasPrefix(rest, []byte("aside")) &&
+					!bytes.HasPrefix(rest, []byte("address")) {
+					return false
+				}
+			}
+		case bytes.HasPrefix(rest, []byte("/a>")):
+			links--
+		case i >= firstDiv && bytes.HasPrefix(rest, []byte("div")):
+			divs++
+		case i >= firstDiv && bytes.HasPrefix(rest, []byte("/div")):
+			divs--
 		}
 	}
 }
@@ -111,13 +174,10 @@ func ddgBlocksPlain(page []byte) bool {
 			return false
 		}
 		off = v + q
-		for _, c := range strings.Fields(string(page[v:off])) {
-			if c == "result" || c == "web-result" {
-				if v < len(`<div class="`) || string(page[v-len(`<div class="`):v]) != `<div class="` ||
-					!bytes.HasPrefix(page[v:], []byte("result ")) {
-					return false
-				}
-				break
+		if hasField(page[v:off], "result") || hasField(page[v:off], "web-result") {
+			if v < len(`<div class="`) || string(page[v-len(`<div class="`):v]) != `<div class="` ||
+				!bytes.HasPrefix(page[v:], []byte("result ")) {
+				return false
 			}
 		}
 	}
@@ -221,7 +281,7 @@ func ddgTag(b []byte) (name string, attrs [][2]string, rest []byte, ok bool) {
 
 // rawTextOpeners are the elements (and comments) whose content the HTML parser does not read
 // as markup: a result div inside one is no result.
-var rawTextOpeners = [][2]string{{"<!--", "-->"}, {"<script", "</script"}, {"<style", "</style"},
+var rawTextOpeners = [...][2]string{{"<!--", "-->"}, {"<script", "</script"}, {"<style", "</style"},
 	{"<textarea", "</textarea"}, {"<title", "</title"}, {"<noscript", "</noscript"}, {"<template", "</template"},
 	{"<xmp", "</xmp"}, {"<iframe", "</iframe"}, {"<noembed", "</noembed"}, {"<noframes", "</noframes"},
 	{"<svg", "</svg"}, {"<math", "</math"}, {"<select", "</select"}, {"<table", "</table"}, {"<frameset", "</frameset"}}
@@ -232,11 +292,11 @@ var rawTextTags = map[string]bool{"script": true, "style": true, "textarea": tru
 
 // tagAt reports whether the HTML tokenizer, reading low (lower-cased) from the start, opens a
 // tag at pos: pos is not inside a comment, a tag's attributes or a raw-text element. It
-// follows the tokenizer's states loosely and errs towards no.
+// follows the tokenizer's states loosely and errs towards no. The caller has ruled out the
+// comment and plaintext endings it does not follow ("--!>", "<plaintext"); low may end
+// anywhere from pos+3 on without changing the answer, as every scan that runs past pos
+// answers no.
 func tagAt(low []byte, pos int) bool {
-	if bytes.Contains(low, []byte("--!>")) || bytes.Contains(low, []byte("<plaintext")) {
-		return false // comment and plaintext endings this scan does not follow
-	}
 	isLetter := func(c byte) bool { return c >= 'a' && c <= 'z' }
 	skipTo := func(from int, m string) int {
 		if e := bytes.Index(low[from:], []byte(m)); e >= 0 {
@@ -246,7 +306,12 @@ func tagAt(low []byte, pos int) bool {
 	}
 	i := 0
 	for i < pos {
-		if low[i] != '<' || i+1 >= len(low) {
+		lt := bytes.IndexByte(low[i:pos], '<')
+		if lt < 0 {
+			return true // text up to pos
+		}
+		i += lt
+		if i+1 >= len(low) {
 			i++
 			continue
 		}
@@ -264,25 +329,25 @@ func tagAt(low []byte, pos int) bool {
 				j++
 			}
 			ns := j
-			for j < len(low) && !bytes.ContainsRune([]byte(" \t\n\f\r/>"), rune(low[j])) {
+			for j < len(low) && !tagNameEnd(low[j]) {
 				j++
 			}
-			name := string(low[ns:j])
+			name := low[ns:j]
 			j = tagEnd(low, j)
 			if j < 0 {
 				return false
 			}
 			i = j
-			if n != '/' && rawTextTags[name] {
-				e := bytes.Index(low[i:], []byte("</"+name))
+			if n != '/' && rawTextTags[string(name)] {
+				e := indexEndTag(low[i:], name)
 				if e < 0 {
 					return false
 				}
-				if name == "script" && bytes.Contains(low[i:i+e], []byte("<!--")) {
+				if string(name) == "script" && bytes.Contains(low[i:i+e], []byte("<!--")) {
 					return false // script data's escaped states
 				}
 				after := i + e + 2 + len(name)
-				if after >= len(low) || !bytes.ContainsRune([]byte(" \t\n\f\r/>"), rune(low[after])) {
+				if after >= len(low) || !tagNameEnd(low[after]) {
 					return false
 				}
 				i += e
@@ -295,6 +360,29 @@ func tagAt(low []byte, pos int) bool {
 		}
 	}
 	return i == pos
+}
+
+// tagNameEnd reports a byte that ends a tag name.
+func tagNameEnd(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\f', '\r', '/', '>':
+		return true
+	}
+	return false
+}
+
+// indexEndTag is the index in b of "</" followed by name, -1 for none.
+func indexEndTag(b, name []byte) int {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte("</"))
+		if i < 0 {
+			return -1
+		}
+		if bytes.HasPrefix(b[off+i+2:], name) {
+			return off + i
+		}
+		off += i + 1
+	}
 }
 
 // tagEnd is the index after the '>' that ends the tag whose attributes start at j, skipping
@@ -327,25 +415,142 @@ func tagEnd(low []byte, j int) int {
 // before it has no closer between. It errs towards yes.
 func inRawText(low []byte, pos int) bool {
 	before := low[:pos]
-	for _, oc := range rawTextOpeners {
-		o := bytes.LastIndex(before, []byte(oc[0]))
-		if o >= 0 && !bytes.Contains(before[o+len(oc[0]):], []byte(oc[1])) {
+	var last [len(rawTextOpeners)]int // where each opener last occurs, -1 for nowhere
+	for k := range last {
+		last[k] = -1
+	}
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(before[i:], '<')
+		if j < 0 || i+j+1 >= len(before) {
+			break
+		}
+		i += j
+		for _, k := range rawTextBySecond[before[i+1]] {
+			if bytes.HasPrefix(before[i:], []byte(rawTextOpeners[k][0])) {
+				last[k] = i
+			}
+		}
+	}
+	for k, oc := range rawTextOpeners {
+		if o := last[k]; o >= 0 && !bytes.Contains(before[o+len(oc[0]):], []byte(oc[1])) {
 			return true
 		}
 	}
 	return false
 }
 
-// asciiLower lower-cases ASCII letters only, so offsets in the copy are offsets in b.
-func asciiLower(b []byte) []byte {
-	out := make([]byte, len(b))
+// rawTextBySecond lists the rawTextOpeners by their second byte, the one after '<'.
+var rawTextBySecond = func() (by [256][]int) {
+	for k, oc := range rawTextOpeners {
+		by[oc[0][1]] = append(by[oc[0][1]], k)
+	}
+	return by
+}()
+
+// appendLower appends b to dst with ASCII letters lower-cased, so offsets in the copy are
+// offsets in b.
+func appendLower(dst, b []byte) []byte {
+	n := len(dst)
+	dst = append(dst, b...)
+	for i, c := range dst[n:] {
+		if c-'A' < 26 {
+			dst[n+i] = c + 'a' - 'A'
+		}
+	}
+	return dst
+}
+
+// equalFold reports whether b is lower, ignoring the case of ASCII letters in b (lower is
+// lower-case).
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
 	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
+		if c-'A' < 26 {
 			c += 'a' - 'A'
 		}
-		out[i] = c
+		if c != lower[i] {
+			return false
+		}
 	}
-	return out
+	return true
+}
+
+// containsFold reports whether page holds any of the lower-case markers in any ASCII case.
+func containsFold(page []byte, markers ...string) bool {
+	for _, m := range markers {
+		if indexFold(page, m) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// indexFold is bytes.Index of a lower-case needle, ignoring the case of ASCII letters in b.
+// It steps between the needle's first byte in either case with IndexByte, which is fast
+// where that byte is rare.
+func indexFold(b []byte, needle string) int {
+	if len(needle) > len(b) {
+		return -1
+	}
+	last := len(b) - len(needle) // the last index the needle can start at
+	c0, up := needle[0], needle[0]
+	if c0-'a' < 26 {
+		up = c0 - 'a' + 'A'
+	}
+	// next finds c at or after from, or returns last+1.
+	next := func(c byte, from int) int {
+		if from > last {
+			return last + 1
+		}
+		if i := bytes.IndexByte(b[from:last+1], c); i >= 0 {
+			return from + i
+		}
+		return last + 1
+	}
+	lo, hi := next(c0, 0), last+1
+	if up != c0 {
+		hi = next(up, 0)
+	}
+	for {
+		i := min(lo, hi)
+		if i > last {
+			return -1
+		}
+		if equalFold(b[i:i+len(needle)], needle) {
+			return i
+		}
+		if i == lo {
+			lo = next(c0, i+1)
+		} else {
+			hi = next(up, i+1)
+		}
+	}
+}
+
+// hasField reports whether word is one of b's fields, split as strings.Fields splits.
+func hasField(b []byte, word string) bool {
+	start := -1 // of the field being read
+	for i := 0; i < len(b); {
+		r, size := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
+		switch {
+		case !unicode.IsSpace(r):
+			if start < 0 {
+				start = i
+			}
+		case start >= 0:
+			if string(b[start:i]) == word {
+				return true
+			}
+			start = -1
+		}
+		i += size
+	}
+	return start >= 0 && string(b[start:]) == word
 }
 
 // stripTags drops <…> runs, leaving the text between them; a quote inside a tag (where a '>'

@@ -3,24 +3,110 @@ package engines
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 )
 
 // clean collapses whitespace runs (NBSP included) to one space and trims, the comparison form
-// the corpus expectations use.
+// the corpus expectations use. Most texts (titles, URLs) are clean already and come back as
+// they are, without a copy.
 func clean(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		switch r {
-		case ' ', '\t', '\n', '\r', '\f', '\v', '\u00a0', '\u2002', '\u2003', '\u2009', '\u200b':
-			return true
+	if isClean(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	start := -1 // start of the field being read, -1 between fields
+	for i, r := range s {
+		switch {
+		case !cleanSpace(r):
+			if start < 0 {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				start = i
+			}
+		case start >= 0:
+			b.WriteString(s[start:i])
+			start = -1
 		}
-		return false
-	}), " ")
+	}
+	if start >= 0 {
+		b.WriteString(s[start:])
+	}
+	return b.String()
+}
+
+// cleanSpace is the whitespace clean collapses.
+func cleanSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\f', '\v', '\u00a0', '\u2002', '\u2003', '\u2009', '\u200b':
+		return true
+	}
+	return false
+}
+
+// isClean reports whether clean(s) == s: no whitespace but single spaces between words. The
+// multi-byte spaces are found by their bytes, which no other UTF-8 sequence contains.
+func isClean(s string) bool {
+	space := true // as if a space preceded s, so a leading one fails
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ':
+			if space {
+				return false
+			}
+			space = true
+			continue
+		case '\t', '\n', '\r', '\f', '\v':
+			return false
+		case 0xc2, 0xe2:
+			if r, _ := utf8.DecodeRuneInString(s[i:]); cleanSpace(r) {
+				return false
+			}
+		}
+		space = false
+	}
+	return !space || s == ""
 }
 
 // text is the cleaned text content of a selection.
-func text(s *goquery.Selection) string { return clean(s.Text()) }
+func text(s *goquery.Selection) string {
+	if len(s.Nodes) == 1 {
+		return clean(nodeText(s.Nodes[0]))
+	}
+	return clean(s.Text())
+}
+
+// nodeText is goquery's Text of one node: its text nodes' data, in document order. An element
+// holding a single text node (a title, a URL) is answered without a copy.
+func nodeText(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode {
+		return c.Data
+	}
+	var b strings.Builder
+	appendText(&b, n, nil)
+	return b.String()
+}
+
+// appendText writes the text nodes under n to b, leaving out the subtrees of descendants
+// for which skip (when set) is true.
+func appendText(b *strings.Builder, n *html.Node, skip func(*html.Node) bool) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode:
+			b.WriteString(c.Data)
+		case c.FirstChild == nil:
+		case skip == nil || !skip(c):
+			appendText(b, c, skip)
+		}
+	}
+}
 
 // absURL resolves href against the page's base and reports whether the result is an
 // absolute http(s) URL.
