@@ -31,14 +31,18 @@ func (d DuckDuckGo) Classify(page []byte, r *schemas.SearchRequest) error {
 // that is not an ad, no-result or more block, whose first link, inside it, is a.result__a with
 // a URL and a title Parse would keep. A false answer only means "ask Parse".
 func ddgSurelyResults(page []byte) bool {
-	// "--!>" ends a comment in a way tagAt does not follow.
-	if containsAny(page, "anomaly", "challenge", "result-link", "results--ads", "\x00", "--!>") {
-		return false
-	}
-	// Every class attribute spelled as the html endpoint spells it, and no other kind of
-	// result block: so each div.result on the page is one this scan sees.
-	if !ddgClassAttrsQuoted(page) ||
-		containsFold(page, "<plaintext", "data-testid", "<article", `class="result"`, "web-result-sponsored") {
+	// Markers that send the page to Parse. Each is looked for from a byte of it that is rare
+	// on result pages: bytes.Index steps through every occurrence of a marker's first byte,
+	// and 'a', 'c', 'd', 'r' and '<' are everywhere.
+	if bytes.IndexByte(page, 0) >= 0 ||
+		containsAround(page, 'y', []string{"anomaly"}, nil) ||
+		containsAround(page, 'h', []string{"challenge"}, nil) ||
+		// No other kind of result block, and no comment ending ("--!>") tagAt does not follow.
+		containsAround(page, '-', []string{"result-link", "results--ads", "--!>"}, []string{"data-testid", "web-result-sponsored"}) ||
+		containsAround(page, '<', nil, []string{"<plaintext", "<article"}) ||
+		// Every class attribute spelled as the html endpoint spells it: so each div.result
+		// on the page is one this scan sees.
+		!ddgClassAttrsPlain(page) {
 		return false
 	}
 	// low is page in ASCII lower case, as far as the scan has read: it stops at the first
@@ -101,9 +105,9 @@ func ddgSurelyResults(page []byte) bool {
 
 var ddgLowBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// ddgClassAttrsQuoted reports whether every "class=" on the page, in any case, is a lower-case
-// class= followed by a quote.
-func ddgClassAttrsQuoted(page []byte) bool {
+// ddgClassAttrsPlain reports whether every "class=" on the page, in any case, is a lower-case
+// class= followed by a quote, and none reads class="result" (in any case).
+func ddgClassAttrsPlain(page []byte) bool {
 	for off := 0; ; {
 		i := bytes.IndexByte(page[off:], '=')
 		if i < 0 {
@@ -116,6 +120,32 @@ func ddgClassAttrsQuoted(page []byte) bool {
 		}
 		if string(page[eq-len("class"):eq]) != "class" || eq+1 >= len(page) || page[eq+1] != '"' && page[eq+1] != '\'' {
 			return false
+		}
+		if v := page[eq+1:]; len(v) >= len(`"result"`) && equalFold(v[:len(`"result"`)], `"result"`) {
+			return false
+		}
+	}
+}
+
+// containsAround reports whether page holds any of the markers (the fold ones, lower-case,
+// in any ASCII case), each of which holds the byte anchor: it visits each anchor in the page
+// once, and tries the markers around it.
+func containsAround(page []byte, anchor byte, exact, fold []string) bool {
+	for off := 0; ; off++ {
+		i := bytes.IndexByte(page[off:], anchor)
+		if i < 0 {
+			return false
+		}
+		off += i
+		for _, m := range exact {
+			if p := off - strings.IndexByte(m, anchor); p >= 0 && p+len(m) <= len(page) && string(page[p:p+len(m)]) == m {
+				return true
+			}
+		}
+		for _, m := range fold {
+			if p := off - strings.IndexByte(m, anchor); p >= 0 && p+len(m) <= len(page) && equalFold(page[p:p+len(m)], m) {
+				return true
+			}
 		}
 	}
 }
@@ -174,7 +204,7 @@ func ddgBlocksPlain(page []byte) bool {
 			return false
 		}
 		off = v + q
-		if hasField(page[v:off], "result") || hasField(page[v:off], "web-result") {
+		if hasField(page[v:off], "result", "web-result") {
 			if v < len(`<div class="`) || string(page[v-len(`<div class="`):v]) != `<div class="` ||
 				!bytes.HasPrefix(page[v:], []byte("result ")) {
 				return false
@@ -477,81 +507,43 @@ func equalFold(b []byte, lower string) bool {
 	return true
 }
 
-// containsFold reports whether page holds any of the lower-case markers in any ASCII case.
-func containsFold(page []byte, markers ...string) bool {
-	for _, m := range markers {
-		if indexFold(page, m) >= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// indexFold is bytes.Index of a lower-case needle, ignoring the case of ASCII letters in b.
-// It steps between the needle's first byte in either case with IndexByte, which is fast
-// where that byte is rare.
-func indexFold(b []byte, needle string) int {
-	if len(needle) > len(b) {
-		return -1
-	}
-	last := len(b) - len(needle) // the last index the needle can start at
-	c0, up := needle[0], needle[0]
-	if c0-'a' < 26 {
-		up = c0 - 'a' + 'A'
-	}
-	// next finds c at or after from, or returns last+1.
-	next := func(c byte, from int) int {
-		if from > last {
-			return last + 1
-		}
-		if i := bytes.IndexByte(b[from:last+1], c); i >= 0 {
-			return from + i
-		}
-		return last + 1
-	}
-	lo, hi := next(c0, 0), last+1
-	if up != c0 {
-		hi = next(up, 0)
-	}
-	for {
-		i := min(lo, hi)
-		if i > last {
-			return -1
-		}
-		if equalFold(b[i:i+len(needle)], needle) {
-			return i
-		}
-		if i == lo {
-			lo = next(c0, i+1)
-		} else {
-			hi = next(up, i+1)
-		}
-	}
-}
-
-// hasField reports whether word is one of b's fields, split as strings.Fields splits.
-func hasField(b []byte, word string) bool {
+// hasField reports whether any of words is one of b's fields, split as strings.Fields splits.
+func hasField(b []byte, words ...string) bool {
 	start := -1 // of the field being read
+	field := func(f []byte) bool {
+		for _, w := range words {
+			if string(f) == w {
+				return true
+			}
+		}
+		return false
+	}
 	for i := 0; i < len(b); {
-		r, size := rune(b[i]), 1
-		if r >= utf8.RuneSelf {
+		c, size := b[i], 1
+		space := asciiSpace[c] != 0
+		if c >= utf8.RuneSelf {
+			var r rune
 			r, size = utf8.DecodeRune(b[i:])
+			space = unicode.IsSpace(r)
 		}
 		switch {
-		case !unicode.IsSpace(r):
+		case !space:
 			if start < 0 {
 				start = i
 			}
 		case start >= 0:
-			if string(b[start:i]) == word {
+			if field(b[start:i]) {
 				return true
 			}
 			start = -1
 		}
 		i += size
 	}
-	return start >= 0 && string(b[start:]) == word
+	return start >= 0 && field(b[start:])
 }
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace is true of.
+var asciiSpace = [256]uint8{'\t': 1, '\n': 1, '\v': 1, '\f': 1, '\r': 1, ' ': 1}
 
 // stripTags drops <…> runs, leaving the text between them; a quote inside a tag (where a '>'
 // need not end it) is not ok.
