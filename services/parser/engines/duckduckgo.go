@@ -140,7 +140,7 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	p := ddgScan(doc.Nodes[0])
 	// The html endpoint answers bots with an "anomaly" challenge (searxng is_ddg_captcha;
 	// openserp also keys on the form action and the challenge input).
-	if p.challenge || bytes.Contains(page, []byte("anomaly.js")) && containsAny(page, "anomaly.js?", "/anomaly.js\"") {
+	if p.challenge || containsAround(page, 'y', []string{"anomaly.js?", "/anomaly.js\""}, nil) {
 		return nil, Blocked(d.Name(), "anomaly (bot challenge) page")
 	}
 	b := newBuilder()

@@ -131,19 +131,27 @@ func ddgClassAttrsPlain(page []byte) bool {
 // in any ASCII case), each of which holds the byte anchor: it visits each anchor in the page
 // once, and tries the markers around it.
 func containsAround(page []byte, anchor byte, exact, fold []string) bool {
+	var buf [8]int
+	at := buf[:0] // where the anchor sits in each marker, exact ones first
+	for _, m := range exact {
+		at = append(at, strings.IndexByte(m, anchor))
+	}
+	for _, m := range fold {
+		at = append(at, strings.IndexByte(m, anchor))
+	}
 	for off := 0; ; off++ {
 		i := bytes.IndexByte(page[off:], anchor)
 		if i < 0 {
 			return false
 		}
 		off += i
-		for _, m := range exact {
-			if p := off - strings.IndexByte(m, anchor); p >= 0 && p+len(m) <= len(page) && string(page[p:p+len(m)]) == m {
+		for k, m := range exact {
+			if p := off - at[k]; p >= 0 && p+len(m) <= len(page) && string(page[p:p+len(m)]) == m {
 				return true
 			}
 		}
-		for _, m := range fold {
-			if p := off - strings.IndexByte(m, anchor); p >= 0 && p+len(m) <= len(page) && equalFold(page[p:p+len(m)], m) {
+		for k, m := range fold {
+			if p := off - at[len(exact)+k]; p >= 0 && p+len(m) <= len(page) && equalFold(page[p:p+len(m)], m) {
 				return true
 			}
 		}
@@ -191,11 +199,11 @@ func ddgClosedBefore(pre []byte, firstDiv int) bool {
 func ddgBlocksPlain(page []byte) bool {
 	const attr = `class=`
 	for off := 0; ; {
-		i := bytes.Index(page[off:], []byte(attr))
+		i := indexClassEq(page, off)
 		if i < 0 {
 			return true
 		}
-		v := off + i + len(attr) + 1 // past the quote, which the caller has checked is there
+		v := i + len(attr) + 1 // past the quote, which the caller has checked is there
 		if v > len(page) {
 			return false
 		}
@@ -211,6 +219,22 @@ func ddgBlocksPlain(page []byte) bool {
 			}
 		}
 	}
+}
+
+// indexClassEq is the index of the first "class=" in page at or after off, -1 for none. It is
+// found from its '=', which is rarer than 'c'.
+func indexClassEq(page []byte, off int) int {
+	for eq := off + len("class"); eq < len(page); eq++ {
+		i := bytes.IndexByte(page[eq:], '=')
+		if i < 0 {
+			return -1
+		}
+		eq += i
+		if string(page[eq-len("class"):eq]) == "class" {
+			return eq - len("class")
+		}
+	}
+	return -1
 }
 
 // ddgOrganicLink reports whether the block's first link, still inside the block's div, is
@@ -236,12 +260,12 @@ func ddgOrganicLink(block, low []byte) bool {
 		return false
 	}
 	var href, class string
-	seen := map[string]bool{}
-	for _, kv := range attrs {
-		if seen[kv[0]] {
-			return false // the parser keeps the first of a repeated attribute; leave it to it
+	for i, kv := range attrs {
+		for _, prev := range attrs[:i] {
+			if prev[0] == kv[0] {
+				return false // the parser keeps the first of a repeated attribute; leave it to it
+			}
 		}
-		seen[kv[0]] = true
 		switch kv[0] {
 		case "href":
 			href = kv[1]

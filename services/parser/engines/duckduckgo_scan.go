@@ -99,13 +99,15 @@ func ddgMarksOf(n *html.Node) ddgMarks {
 		switch a.Key {
 		case "class":
 			for v := a.Val; v != ""; {
-				i := strings.IndexAny(v, " \t\r\n\f")
-				if i < 0 {
-					m |= ddgClassMarks[v]
-					break
+				i := 0
+				for i < len(v) && !classSpace(v[i]) {
+					i++
 				}
 				if i > 0 {
 					m |= ddgClassMarks[v[:i]]
+				}
+				if i == len(v) {
+					break
 				}
 				v = v[i+1:]
 			}
@@ -143,6 +145,15 @@ func ddgMarksOf(n *html.Node) ddgMarks {
 		}
 	}
 	return m
+}
+
+// classSpace reports a byte that separates class names for cascadia.
+func classSpace(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', '\f':
+		return true
+	}
+	return false
 }
 
 // ddgCtx is what an element's ancestors say about it: the ancestor halves of the descendant
@@ -358,7 +369,7 @@ type ddgBlock struct {
 }
 
 func ddgScan(doc *html.Node) *ddgPage {
-	p := &ddgPage{}
+	p := &ddgPage{blocks: make([]ddgBlock, 0, 16)} // a page holds up to 10 results (15 from page 2) and ads
 	p.walk(doc, 0, nil)
 	return p
 }

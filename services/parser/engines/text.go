@@ -53,24 +53,29 @@ func cleanSpace(r rune) bool {
 func isClean(s string) bool {
 	space := true // as if a space preceded s, so a leading one fails
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+		switch cleanByte[s[i]] {
+		case 0:
+			space = false
 		case ' ':
 			if space {
 				return false
 			}
 			space = true
-			continue
-		case '\t', '\n', '\r', '\f', '\v':
+		case '\t':
 			return false
-		case 0xc2, 0xe2:
+		default: // the lead byte of a multi-byte space, or of another character
 			if r, _ := utf8.DecodeRuneInString(s[i:]); cleanSpace(r) {
 				return false
 			}
+			space = false
 		}
-		space = false
 	}
 	return !space || s == ""
 }
+
+// cleanByte sorts bytes for isClean: ' ', other ASCII whitespace ('\t'), the lead bytes of
+// the multi-byte spaces (0xc2, 0xe2), anything else (0).
+var cleanByte = [256]byte{' ': ' ', '\t': '\t', '\n': '\t', '\r': '\t', '\f': '\t', '\v': '\t', 0xc2: 0xc2, 0xe2: 0xe2}
 
 // text is the cleaned text content of a selection.
 func text(s *goquery.Selection) string {
