@@ -85,7 +85,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.EngineURLs, "engine-urls", "", "engine base URLs, name=url,… (replaces scheme and host only)")
 
 	fs.StringVar(&c.Proxies, "proxies", "", `proxy URLs, comma-separated: http://, https://, socks5:// (user:pass@ allowed); "direct" for no proxy; empty: direct only`)
-	fs.IntVar(&c.ProxyMaxConns, "proxy-max-conns", 32, "attempts in flight through one proxy at most")
+	fs.IntVar(&c.ProxyMaxConns, "proxy-max-conns", 32, "attempts in flight through one proxy at most (the direct connection is bounded by --host-max-conns)")
 	fs.DurationVar(&c.ProxyCooldown, "proxy-cooldown", 5*time.Second, "rest of an evicted proxy before it is probed; doubles with each eviction in a row")
 	fs.DurationVar(&c.ProxyMaxCooldown, "proxy-max-cooldown", 5*time.Minute, "longest rest of an evicted proxy")
 	fs.StringVar(&c.ProbeQuery, "proxy-probe-query", "weather", "query a probe sends through an evicted proxy to test it")

@@ -312,7 +312,9 @@ func (p *pool) pickLocked(host string, j *journey, allowLast bool) (*route, time
 			continue
 		}
 		active++
-		if r.inFlight >= p.cfg.MaxConns {
+		if r.proxy != nil && r.inFlight >= p.cfg.MaxConns {
+			// The cap spares a proxy; the direct connection is bounded by the fetcher's
+			// concurrency and the per-host limit (--host-max-conns) instead.
 			continue
 		}
 		if t, ok := r.rest[host]; ok && !now.Before(t) {

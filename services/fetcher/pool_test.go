@@ -384,3 +384,20 @@ func TestRetryBudget(t *testing.T) {
 		t.Fatalf("after 4 first attempts at ratio 0.5: %d retries, want 2", n)
 	}
 }
+
+// The direct connection is not a proxy: the per-proxy cap does not bound it (the fetcher's
+// concurrency and the per-host limit do), so with no proxies a fetcher can use every slot.
+func TestDirectRouteUncapped(t *testing.T) {
+	p := newPool(poolConfig{MaxConns: 2, Cooldown: time.Second, MaxCooldown: time.Second}, []*url.URL{nil}, nil, newMetrics(prometheus.NewRegistry()))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range 5 {
+		r, err := p.acquire(ctx, "engine.test", nil)
+		if err != nil {
+			t.Fatalf("acquire %d: %v", i+1, err)
+		}
+		if r.name != "direct" || r.inFlight != i+1 {
+			t.Fatalf("acquire %d: route %s with %d in flight", i+1, r.name, r.inFlight)
+		}
+	}
+}
