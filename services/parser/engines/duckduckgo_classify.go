@@ -57,6 +57,11 @@ func ddgSurelyResults(page []byte) bool {
 	}()
 	firstDiv := -1
 	const div = `<div class="result `
+	// Each block read scans the page up to it, so after a few the page is left to Parse:
+	// on the html endpoint the first organic result comes first or after an ad or two, and
+	// a page of thousands of blocks none of which qualifies would cost quadratic time.
+	const maxBlocks = 8
+	read := 0
 	for off := 0; ; {
 		i := bytes.Index(page[off:], []byte(div))
 		if i < 0 {
@@ -77,6 +82,9 @@ func ddgSurelyResults(page []byte) bool {
 		next := len(page)
 		if n := bytes.Index(page[body:], []byte(div)); n >= 0 {
 			next = body + n
+		}
+		if read++; read > maxBlocks {
+			return false
 		}
 		if firstDiv < 0 {
 			if !ddgBlocksPlain(page) {
