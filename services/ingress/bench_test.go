@@ -3,6 +3,7 @@ package ingress
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ func startResponder(tb testing.TB, nc *nats.Conn) {
 	sub, err := nc.Subscribe(schemas.SubjectSearch, func(m *nats.Msg) {
 		r := nats.NewMsg(m.Reply)
 		r.Header.Set(schemas.HeaderCache, "hit")
+		r.Header.Set(schemas.HeaderFreshUntil, strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10))
 		r.Data = hitBody
 		m.RespondMsg(r)
 	})
@@ -40,20 +42,27 @@ func startResponder(tb testing.TB, nc *nats.Conn) {
 
 // BenchmarkSearchHit drives the handler in process (no sockets on the HTTP side) against a
 // trivial responder: the cost of one cache hit as the ingress sees it, under open access and
-// with a tenant's key checked and its rate limit applied (in process, and through Redis).
+// with a tenant's key checked and its rate limit applied (in process, and through Redis); the
+// -near variants answer from the near cache, the others go to the responder every time.
 func BenchmarkSearchHit(b *testing.B) {
 	ns := testkit.StartNATS(b)
 	startResponder(b, testkit.Connect(b, ns))
 	keys := filepath.Join(b.TempDir(), "keys.json")
 	os.WriteFile(keys, []byte(`{"tenants":[{"name":"bench","keys":["bench-key"],"rate_per_sec":1000000,"burst":1000000}]}`), 0o600)
-	b.Run("open", func(b *testing.B) { benchSearch(b, ns, "", "") })
-	b.Run("tenant", func(b *testing.B) { benchSearch(b, ns, keys, "") })
-	b.Run("tenant-redis", func(b *testing.B) { benchSearch(b, ns, keys, testkit.StartRedis(b).URL) })
+	rd := testkit.StartRedis(b).URL
+	b.Run("open", func(b *testing.B) { benchSearch(b, ns, "", "", false) })
+	b.Run("tenant", func(b *testing.B) { benchSearch(b, ns, keys, "", false) })
+	b.Run("tenant-redis", func(b *testing.B) { benchSearch(b, ns, keys, rd, false) })
+	b.Run("open-near", func(b *testing.B) { benchSearch(b, ns, "", "", true) })
+	b.Run("tenant-redis-near", func(b *testing.B) { benchSearch(b, ns, keys, rd, true) })
 }
 
-func benchSearch(b *testing.B, ns *server.Server, keysFile, redisURL string) {
+func benchSearch(b *testing.B, ns *server.Server, keysFile, redisURL string, near bool) {
 	cfg := DefaultConfig()
 	cfg.KeysFile = keysFile
+	if !near {
+		cfg.NearCacheTTL = 0
+	}
 	srv, err := New(cfg, Deps{NC: testkit.Connect(b, ns), Engines: engines.Default(), RedisURL: redisURL})
 	if err != nil {
 		b.Fatal(err)
