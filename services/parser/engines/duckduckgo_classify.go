@@ -31,9 +31,10 @@ func (d DuckDuckGo) Classify(page []byte, r *schemas.SearchRequest) error {
 // that is not an ad, no-result or more block, whose first link, inside it, is a.result__a with
 // a URL and a title Parse would keep. A false answer only means "ask Parse".
 func ddgSurelyResults(page []byte) bool {
-	// Markers that send the page to Parse. Each is looked for from a byte of it that is rare
-	// on result pages: bytes.Index steps through every occurrence of a marker's first byte,
-	// and 'a', 'c', 'd', 'r' and '<' are everywhere.
+	// Markers that send the page to Parse, each looked for from one byte of it: bytes.Index
+	// steps through every occurrence of a marker's first byte, and 'a', 'c', 'd' and 'r' are
+	// everywhere. The anchors are rarer bytes, or '<' for the two tag names, which then
+	// share one pass.
 	if bytes.IndexByte(page, 0) >= 0 ||
 		containsAround(page, 'y', []string{"anomaly"}, nil) ||
 		containsAround(page, 'h', []string{"challenge"}, nil) ||
@@ -101,16 +102,22 @@ func ddgSurelyResults(page []byte) bool {
 		}
 		if containsAny(classes, "result--ad", "result--no-result", "result--more", "web-result-sponsored") ||
 			containsAny(page[body:next], "badge--ad", "ad-badge", "data-testid", "data-layout") ||
-			!tagAt(low, start) || inRawText(low, start) {
+			inRawText(low, start) {
 			continue
 		}
-		if a := bytes.Index(low[body:next], []byte("<a ")); a >= 0 && tagAt(low, body+a) &&
-			ddgOrganicLink(page[body:next], low[body:next]) {
-			return true
+		// The same two conditions as ddgClosedBefore's, read from the tags.
+		if at, links, divs := tagAt(low, start, firstDiv); !at || links != 0 || divs != 0 {
+			continue
+		}
+		if a := bytes.Index(low[body:next], []byte("<a ")); a >= 0 && ddgOrganicLink(page[body:next], low[body:next]) {
+			if at, _, _ := tagAt(low, body+a, firstDiv); at {
+				return true
+			}
 		}
 	}
 }
 
+// ddgLowBufs recycles ddgSurelyResults' lower-case copies, one per fetched page.
 var ddgLowBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // ddgClassAttrsPlain reports whether every "class=" on the page, in any case, is a lower-case
@@ -354,11 +361,13 @@ var rawTextTags = map[string]bool{"script": true, "style": true, "textarea": tru
 
 // tagAt reports whether the HTML tokenizer, reading low (lower-cased) from the start, opens a
 // tag at pos: pos is not inside a comment, a tag's attributes or a raw-text element. It
-// follows the tokenizer's states loosely and errs towards no. The caller has ruled out the
+// follows the tokenizer's states loosely and errs towards no. On the way it counts the <a>
+// start tags less the </a> end tags, and likewise the div tags from divsFrom on: the links
+// and divs left open at pos, where byte counts are fooled by tag-like text in attributes. The caller has ruled out the
 // comment and plaintext endings it does not follow ("--!>", "<plaintext"); low may end
 // anywhere from pos+3 on without changing the answer, as every scan that runs past pos
 // answers no.
-func tagAt(low []byte, pos int) bool {
+func tagAt(low []byte, pos, divsFrom int) (at bool, links, divs int) {
 	isLetter := func(c byte) bool { return c >= 'a' && c <= 'z' }
 	skipTo := func(from int, m string) int {
 		if e := bytes.Index(low[from:], []byte(m)); e >= 0 {
@@ -370,7 +379,7 @@ func tagAt(low []byte, pos int) bool {
 	for i < pos {
 		lt := bytes.IndexByte(low[i:pos], '<')
 		if lt < 0 {
-			return true // text up to pos
+			return true, links, divs // text up to pos
 		}
 		i += lt
 		if i+1 >= len(low) {
@@ -395,22 +404,32 @@ func tagAt(low []byte, pos int) bool {
 				j++
 			}
 			name := low[ns:j]
+			open := 1
+			if n == '/' {
+				open = -1
+			}
+			switch {
+			case string(name) == "a":
+				links += open
+			case string(name) == "div" && i >= divsFrom:
+				divs += open
+			}
 			j = tagEnd(low, j)
 			if j < 0 {
-				return false
+				return false, 0, 0
 			}
 			i = j
 			if n != '/' && rawTextTags[string(name)] {
 				e := indexEndTag(low[i:], name)
 				if e < 0 {
-					return false
+					return false, 0, 0
 				}
 				if string(name) == "script" && bytes.Contains(low[i:i+e], []byte("<!--")) {
-					return false // script data's escaped states
+					return false, 0, 0 // script data's escaped states
 				}
 				after := i + e + 2 + len(name)
 				if after >= len(low) || !tagNameEnd(low[after]) {
-					return false
+					return false, 0, 0
 				}
 				i += e
 			}
@@ -418,10 +437,10 @@ func tagAt(low []byte, pos int) bool {
 			i++
 		}
 		if i < 0 || i > pos {
-			return false
+			return false, 0, 0
 		}
 	}
-	return i == pos
+	return i == pos, links, divs
 }
 
 // tagNameEnd reports a byte that ends a tag name.

@@ -9,8 +9,10 @@ import (
 // The html endpoint's reader finds what it needs in one walk of the document instead of a
 // cascadia query per section and per result block. Matching a class selector re-splits the
 // element's class attribute on every test, and the queries walked the same nodes a dozen
-// times: on the simulator's page (11 result blocks) the queries cost about as much as
-// building the tree. Here each element's attributes are read once into ddgMarks, and every
+// times: on the simulator's page (11 result blocks) Parse spent about 330 µs in them and the
+// per-result Find chains, twice the 170 µs of building the tree; the walk takes about 6 µs
+// and reading the blocks from it about 25 µs, mostly URL parsing (BenchmarkDuckDuckGoSimPage,
+// go1.26, 2 shared vCPUs). Here each element's attributes are read once into ddgMarks, and every
 // selector the reader uses is a test on those marks, the tag and the ancestors' ddgCtx. The
 // cascadia selectors stay the spec: TestDDGHitsMatchSelectors holds each test to its selector
 // on every DuckDuckGo page we have, and the rarer sections (lite, the answer box, a page
