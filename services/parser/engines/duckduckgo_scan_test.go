@@ -118,6 +118,13 @@ func checkDDGHits(page []byte, seen map[ddgHits]bool) []string {
 					seen[s.hit] = true
 				}
 			}
+			// The block's own tests: an ancestor in .results--ads, a link or image inside.
+			if got, want := ctx&inResultsAds != 0, ddgAncestorMatches(c, ddgSelResultsAds); got != want {
+				bad = append(bad, "results--ads ancestor: <"+c.Data+"> "+renderAttrs(c)+" ctx "+yes(got)+", selector "+yes(want))
+			}
+			if got, want := ddgHasLinkOrImage(c), len(cascadia.QueryAll(c, ddgSelA)) > 0; got != want {
+				bad = append(bad, "link or image inside: <"+c.Data+"> "+renderAttrs(c)+" "+yes(got)+", selector "+yes(want))
+			}
 			for _, s := range ddgAnswerSelectors {
 				if s.Match(c) && h&hitAnswer == 0 {
 					bad = append(bad, "answer: <"+c.Data+"> "+renderAttrs(c)+" matches an answer selector without hitAnswer")
@@ -128,6 +135,15 @@ func checkDDGHits(page []byte, seen map[ddgHits]bool) []string {
 	}
 	walk(doc, 0)
 	return bad
+}
+
+func ddgAncestorMatches(n *html.Node, m cascadia.Matcher) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if m.Match(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func renderAttrs(n *html.Node) string {
