@@ -47,7 +47,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(&c.EngineTTLs, "cache-ttl-engines", `per-engine freshness, name=duration,… (e.g. "google=30m,bing=1h")`)
 	fs.DurationVar(&c.StaleWhileRevalidate, "cache-stale-while-revalidate", time.Minute, "how long past its TTL an entry is served at once while one background fetch refreshes it (0: off)")
 	fs.DurationVar(&c.StaleIfError, "cache-stale-if-error", time.Hour, "how long past its TTL an entry is served when the engine fails (0: off)")
-	fs.Int64Var(&c.MaxBytes, "cache-max-bytes", 32<<20, "in-process store size bound, bytes")
+	fs.Int64Var(&c.MaxBytes, "cache-max-bytes", 16<<20, "in-process store size bound, bytes")
 	fs.DurationVar(&c.LockTTL, "cache-lock-ttl", 5*time.Second, "lifetime of the Redis lock electing the replica that fetches a key (refreshed while the fetch lives)")
 	fs.DurationVar(&c.RedisTimeout, "cache-redis-timeout", 250*time.Millisecond, "timeout of one Redis operation")
 	fs.DurationVar(&c.RedisSkip, "cache-redis-skip", 2*time.Second, "how long Redis is bypassed after it fails before it is tried again")
