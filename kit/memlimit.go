@@ -13,7 +13,7 @@ import (
 // peak RSS at 873 req/s, against 247 MiB at 1,374 req/s with no limit. At c=64 the limit
 // costs nothing measurable (1,250 req/s either way): the collector only works harder when an
 // overload fills the process. --memory-limit=-1 (or a larger limit) trades the memory back.
-const MemoryHeadroom = 96 << 20
+const MemoryHeadroom = 80 << 20
 
 // ApplyMemoryLimit sets the Go runtime's soft memory limit, so the collector works harder as
 // the process nears it instead of letting the heap double past its live size (GOGC alone would
