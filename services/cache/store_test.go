@@ -49,6 +49,26 @@ func TestMemoryBound(t *testing.T) {
 	testkit.Eventually(t, 2*time.Second, func() bool { got, _ := m.Get(ctx, "short"); return got == nil }, "entry outlives its ttl")
 }
 
+// Entries are kept compressed, in buffers of exactly their size (the byte bound is only
+// honest if an entry holds no more than it weighs), and read back as written.
+func TestMemoryCompressedExact(t *testing.T) {
+	m := NewMemory(1 << 20)
+	defer m.Close()
+	ctx := context.Background()
+	page := []byte(strings.Repeat(`{"position":1,"title":"Go","url":"https://go.dev/"},`, 100))
+	for i := range 3 { // the second and later writes reuse the pooled encode buffer
+		key := "k" + string(rune('a'+i))
+		m.Set(ctx, key, page, time.Hour)
+		v, ok := m.c.GetIfPresent(key)
+		if !ok || len(v.b) >= len(page) || cap(v.b) != len(v.b) {
+			t.Fatalf("entry %d: %d bytes in a buffer of %d for a %d-byte value", i, len(v.b), cap(v.b), len(page))
+		}
+		if got, err := m.Get(ctx, key); err != nil || !bytes.Equal(got, page) {
+			t.Fatalf("entry %d read back wrong: %v", i, err)
+		}
+	}
+}
+
 func TestEngineTTLsFlag(t *testing.T) {
 	tests := []struct {
 		spec    string
