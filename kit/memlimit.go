@@ -10,10 +10,10 @@ import (
 
 // MemoryHeadroom is what a trawl process needs beside the in-process cache under heavy load:
 // pages being fetched and parsed, NATS and JetStream buffers, goroutine stacks. Measured on 2
-// cores, `trawl serve` (16 MiB cache, so a 120 MiB limit) under c=256 misses for 40 s: 133 MiB
-// peak RSS at 873 req/s, against 247 MiB at 1,374 req/s with no limit. At c=64 the limit
-// costs nothing measurable (1,250 req/s either way): the collector only works harder when an
-// overload fills the process. --memory-limit=-1 (or a larger limit) trades the memory back.
+// cores, `trawl serve` (16 MiB cache and 8 MiB near cache, so a 104 MiB limit, in-memory
+// streams, GOGC 200) in a 5-minute soak at c=256 misses: 122 MiB peak RSS at 775 req/s.
+// Without a limit the heap doubles past its live size (247 MiB in 40 s at c=256 with the
+// streams on disk). --memory-limit=-1 (or a larger limit) trades the memory back.
 const MemoryHeadroom = 80 << 20
 
 // GCPercentUnderLimit is the collector's GOGC while a soft memory limit holds: the limit
