@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/maypok86/otter/v2"
+
+	"github.com/trawl-dev/trawl/kit"
 )
 
 // Memory is the in-process store, bounded by bytes: otter evicts by weight (S3-FIFO) and
@@ -55,19 +56,16 @@ func (m *Memory) Get(_ context.Context, key string) ([]byte, error) {
 func (m *Memory) Set(_ context.Context, key string, val []byte, ttl time.Duration) error {
 	// s2.Encode returns a slice of a buffer sized for the worst case, larger than val itself:
 	// keep an exact copy, or every entry would hold that whole buffer.
-	buf := encodeBuffers.Get().(*[]byte)
-	enc := s2.Encode((*buf)[:cap(*buf)], val)
+	buf := encodeBuffers.Get()
+	enc := s2.Encode(*buf, val)
 	b := make([]byte, len(enc))
 	copy(b, enc)
 	m.c.Set(key, memValue{b: b, ttl: ttl})
-	if cap(enc) <= 1<<20 {
-		*buf = enc
-		encodeBuffers.Put(buf)
-	}
+	encodeBuffers.Put(buf, enc)
 	return nil
 }
 
-var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
+var encodeBuffers = kit.Buffers{Max: 1 << 20}
 
 // Bytes is the weight held now (keys, entries and bookkeeping).
 func (m *Memory) Bytes() uint64 { return m.c.WeightedSize() }

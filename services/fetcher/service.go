@@ -240,10 +240,13 @@ func (s *Service) handle(msg jetstream.Msg) {
 	out.Header.Set(schemas.HeaderTimings, schemas.FormatTimings(fetchMS, 0))
 	out.Header.Set(schemas.HeaderAttempts, strconv.Itoa(attempts))
 	out.Header.Set(schemas.HeaderEncoding, "s2")
-	out.Data = s2.Encode(nil, pg.Body)
+	buf := pageBuffers.Get()
+	out.Data = s2.Encode(*buf, pg.Body)
 	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_, err = s.js.PublishMsg(pctx, out)
 	pcancel()
+	// PublishMsg has copied the message onto the connection, whatever it returned.
+	pageBuffers.Put(buf, out.Data)
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) {
@@ -261,6 +264,9 @@ func (s *Service) handle(msg jetstream.Msg) {
 	msg.Ack()
 	s.m.jobs.WithLabelValues(engine, "ok").Inc()
 }
+
+// pageBuffers hold compressed pages until they are published: one per job in flight.
+var pageBuffers = kit.Buffers{Max: 1 << 20}
 
 // fail publishes the typed failure to the requesters, then acks: the failure is the answer.
 func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Error) {

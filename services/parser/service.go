@@ -149,11 +149,17 @@ func (s *Service) handle(msg jetstream.Msg) {
 	}
 	html := msg.Data()
 	if h.Get(schemas.HeaderEncoding) == "s2" {
-		if html, err = s2.Decode(nil, html); err != nil {
+		buf := pageBuffers.Get()
+		dec, err := s2.Decode(*buf, html)
+		if err != nil {
+			pageBuffers.Put(buf, *buf)
 			s.pages.WithLabelValues(engine, "malformed").Inc()
 			s.publish(msg, schemas.ErrorResult(job.Key, schemas.Errorf(schemas.TypeInternal, "corrupt page on the parse stream: %v", err)))
 			return
 		}
+		// The page lives only while it is parsed: the SERP holds copies of its text.
+		defer pageBuffers.Put(buf, dec)
+		html = dec
 	}
 	fetchMS, _ := schemas.ParseTimings(h.Get(schemas.HeaderTimings))
 	start := time.Now()
@@ -189,6 +195,9 @@ func (s *Service) handle(msg jetstream.Msg) {
 	out.Data = body
 	s.publish(msg, out)
 }
+
+// pageBuffers hold decompressed pages while they are parsed: one per page in flight.
+var pageBuffers = kit.Buffers{Max: 4 << 20}
 
 // parse runs the engine's parser, turning a panic on hostile HTML into a typed error: one
 // page must never take the stage down.
