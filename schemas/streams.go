@@ -31,8 +31,8 @@ func DefaultStreamLimits() StreamLimits {
 // fetch ack wait, 5 s by default); a page parsed twice past the window costs one parse, nothing
 // else. The server keeps every id of the window in memory, so JetStream's default of two
 // minutes held about 50 MB of ids at 1,600 misses a second, and the collector of `trawl serve`
-// ran ever more often as they piled up (the miss path fell from 1,600 to 1,250 req/s within a
-// minute at c=64).
+// ran ever more often as they piled up: a 5-minute soak at c=256 misses went from 775 to
+// 1,249 req/s with 20 s.
 const DuplicateWindow = 20 * time.Second
 
 // Streams declares every stream trawl uses, in one place.
