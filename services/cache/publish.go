@@ -14,9 +14,15 @@ import (
 )
 
 // publishAttempt bounds the wait for one PubAck; publishAttempts bounds the tries.
+// publishFailover is how long a publish rides out a fetch stream that has no leader (the
+// server answers "no responders" while a clustered stream elects one: under load on 2 cores
+// that took over 2 s, longer than nats.go's own two retries 250 ms apart), retrying every
+// publishRetryWait, within the request's deadline.
 const (
-	publishAttempt  = 2 * time.Second
-	publishAttempts = 3
+	publishAttempt   = 2 * time.Second
+	publishAttempts  = 3
+	publishFailover  = 6 * time.Second
+	publishRetryWait = 250 * time.Millisecond
 )
 
 // publish queues the job on the fetch stream. A try whose acknowledgement is lost is repeated
@@ -33,12 +39,27 @@ func (s *Service) publish(ctx context.Context, job *schemas.FetchJob) *schemas.E
 		msg.Header.Set(schemas.HeaderRequestID, job.RequestID)
 	}
 	var err error
-	for range publishAttempts {
+	failover := time.Now().Add(publishFailover)
+	for tries := 0; ; {
 		actx, cancel := context.WithTimeout(ctx, publishAttempt)
-		_, err = s.js.PublishMsg(actx, msg)
+		_, err = s.js.PublishMsg(actx, msg, jetstream.WithRetryWait(publishRetryWait))
 		cancel()
-		if err == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil {
 			break
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The ack was lost or late: the same Nats-Msg-Id makes a second copy harmless.
+			if tries++; tries < publishAttempts {
+				continue
+			}
+			break
+		}
+		if !errors.Is(err, jetstream.ErrNoStreamResponse) || !time.Now().Before(failover) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(publishRetryWait):
 		}
 	}
 	if err == nil {
