@@ -26,7 +26,8 @@ func DefaultStreamLimits() StreamLimits {
 }
 
 // DuplicateWindow is how long a stream remembers a Nats-Msg-Id (the job id) to drop a second
-// copy. Copies come from the cache's publish retries (three tries of 2 s, so within 6 s) and
+// copy. Copies come from the cache's publish retries (up to 6 s riding out a stream without
+// a leader, then up to three tries of 2 s for a lost ack: within 12 s) and
 // from a fetcher that published a page and died before its ack (the job comes back after the
 // fetch ack wait, 5 s by default); a page parsed twice past the window costs one parse, nothing
 // else. The server keeps every id of the window in memory, so JetStream's default of two
