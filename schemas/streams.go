@@ -1,6 +1,8 @@
 package schemas
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,6 +20,24 @@ type StreamLimits struct {
 	ParseMaxBytes int64
 	// Memory keeps the streams in memory rather than on disk.
 	Memory bool
+}
+
+// Validate checks the limits, naming the flag of each bad one.
+func (l StreamLimits) Validate() error {
+	var errs []error
+	if l.Replicas < 1 || l.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("--stream-replicas: %d, want 1 to 5", l.Replicas))
+	}
+	for _, f := range []struct {
+		flag string
+		v    int64
+	}{{"fetch-stream-max-msgs", l.FetchMaxMsgs}, {"fetch-stream-max-bytes", l.FetchMaxBytes},
+		{"parse-stream-max-msgs", l.ParseMaxMsgs}, {"parse-stream-max-bytes", l.ParseMaxBytes}} {
+		if f.v <= 0 {
+			errs = append(errs, fmt.Errorf("--%s: %d, must be positive", f.flag, f.v))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // DefaultStreamLimits are sized for one machine.

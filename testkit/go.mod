@@ -8,6 +8,7 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
+	github.com/trawl-dev/trawl/sim v0.0.0-00010101000000-000000000000
 )
 
 require (
@@ -26,4 +27,7 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 )
 
-replace github.com/trawl-dev/trawl/schemas => ../schemas
+replace (
+	github.com/trawl-dev/trawl/schemas => ../schemas
+	github.com/trawl-dev/trawl/sim => ../sim
+)

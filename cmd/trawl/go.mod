@@ -2,33 +2,25 @@ module github.com/trawl-dev/trawl/cmd/trawl
 
 go 1.26.0
 
-replace (
-	github.com/trawl-dev/trawl/kit => ../../kit
-	github.com/trawl-dev/trawl/schemas => ../../schemas
-	github.com/trawl-dev/trawl/services/cache => ../../services/cache
-	github.com/trawl-dev/trawl/services/fetcher => ../../services/fetcher
-	github.com/trawl-dev/trawl/services/ingress => ../../services/ingress
-	github.com/trawl-dev/trawl/services/parser => ../../services/parser
-	github.com/trawl-dev/trawl/testkit => ../../testkit
-)
-
 require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/kit v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/cache v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/fetcher v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/ingress v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/parser v0.0.0-00010101000000-000000000000
+	github.com/trawl-dev/trawl/sim v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/testkit v0.0.0-00010101000000-000000000000
 )
 
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
-	github.com/PuerkitoBio/goquery v1.13.0 // indirect
-	github.com/andybalholm/cascadia v1.3.4 // indirect
+	github.com/PuerkitoBio/goquery v1.14.0 // indirect
+	github.com/andybalholm/cascadia v1.3.5 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
@@ -42,7 +34,7 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
-	github.com/nats-io/nuid v1.0.1 // indirect
+	github.com/nats-io/nuid v1.0.1
 	github.com/oklog/run v1.2.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
@@ -51,12 +43,24 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
 	github.com/sony/gobreaker/v2 v2.4.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
-	github.com/valyala/fasthttp v1.77.0 // indirect
+	github.com/valyala/fasthttp v1.77.0
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.61.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+)
+
+replace (
+	github.com/trawl-dev/trawl/engines => ../../engines
+	github.com/trawl-dev/trawl/kit => ../../kit
+	github.com/trawl-dev/trawl/schemas => ../../schemas
+	github.com/trawl-dev/trawl/services/cache => ../../services/cache
+	github.com/trawl-dev/trawl/services/fetcher => ../../services/fetcher
+	github.com/trawl-dev/trawl/services/ingress => ../../services/ingress
+	github.com/trawl-dev/trawl/services/parser => ../../services/parser
+	github.com/trawl-dev/trawl/sim => ../../sim
+	github.com/trawl-dev/trawl/testkit => ../../testkit
 )

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/trawl-dev/trawl/kit/config"
+
 	"github.com/trawl-dev/trawl/cmd/trawl/load"
-	"github.com/trawl-dev/trawl/kit"
 )
 
 // runLoad is `trawl load`: the load generator, its summary on stdout, progress on stderr.
@@ -17,12 +18,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	var cfg load.Config
 	cfg.RegisterFlags(fs)
-	fs.Usage = kit.Usage(fs, `trawl load: closed-loop or open-loop load over HTTP or NATS, latency in an HDR histogram
+	fs.Usage = config.Usage(fs, `trawl load: closed-loop or open-loop load over HTTP or NATS, latency in an HDR histogram
 
   trawl load --concurrency 64 --duration 10s                       # hot key: cache hits
   trawl load --mode open --rate 200 --query-set distinct           # misses at 200 req/s
   trawl load --target nats://127.0.0.1:4222 --query-set zipf --out run.json`)
-	if err := kit.Parse(fs, args); err != nil {
+	if err := config.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}

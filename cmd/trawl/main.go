@@ -13,9 +13,15 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/trawl-dev/trawl/kit/app"
+	"github.com/trawl-dev/trawl/kit/config"
+	"github.com/trawl-dev/trawl/kit/lifecycle"
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/memlimit"
+	"github.com/trawl-dev/trawl/kit/ops"
+
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/kit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 const usage = `trawl: a self-hosted search-results API.
@@ -32,19 +38,23 @@ Every flag has a TRAWL_* twin: --cache-ttl is TRAWL_CACHE_TTL. The flag wins.
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "trawl:", err)
-		os.Exit(1)
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil {
+		return
 	}
+	fmt.Fprintln(os.Stderr, "trawl:", err)
+	if app.IsConfigError(err) {
+		os.Exit(app.ExitConfig)
+	}
+	os.Exit(app.ExitFailed)
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return errors.New("no command given")
+		return &app.ConfigError{Err: errors.New("no command given")}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := context.Background()
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stderr, false)
@@ -52,16 +62,31 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr, true)
 	case "sim":
 		return runSim(ctx, args[1:], stderr)
-	case "reliability":
+	case "reliability", "load":
+		// Bounded runs: a signal cuts them short and they report what they measured.
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if args[0] == "load" {
+			return runLoad(ctx, args[1:], stdout, stderr)
+		}
 		return runReliability(ctx, args[1:], stdout, stderr)
-	case "load":
-		return runLoad(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return &app.ConfigError{Err: fmt.Errorf("unknown command %q", args[0])}
+}
+
+// parseFlags parses args into fs with TRAWL_* twins; a bad flag is a ConfigError (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := config.Parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &app.ConfigError{Err: err}
+	}
+	return nil
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) error {
@@ -77,34 +102,35 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 	if demo {
 		simCfg.RegisterFlags(fs)
 	}
-	fs.Usage = kit.Usage(fs, "trawl "+name)
-	if err := kit.Parse(fs, args); err != nil {
+	fs.Usage = config.Usage(fs, "trawl "+name)
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	log, err := kit.NewLogger(stderr, cfg.Common.LogLevel, cfg.Common.LogFormat)
-	if err != nil {
+	// Every setting is checked before anything listens, the simulator included.
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	kit.ApplyMemoryLimit(cfg.Common.MemoryLimit, cfg.MemoryAuto(), log)
+	log, _ := logging.New(stderr, cfg.Common.LogLevel, cfg.Common.LogFormat) // validated
+	memlimit.Apply(cfg.Common.MemoryLimit, cfg.MemoryAuto(), log)
 	if demo {
 		s := sim.New(simCfg, log.With("service", "sim"))
 		if err := s.Start(); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
 		defer s.Close()
-		if cfg.Fetcher.EngineURLs != "" {
-			cfg.Fetcher.EngineURLs += ","
+		if cfg.EngineURLs != "" {
+			cfg.EngineURLs += ","
 		}
-		cfg.Fetcher.EngineURLs += "duckduckgo=" + s.URL()
+		cfg.EngineURLs += "duckduckgo=" + s.URL()
 		// Simulated proxies (--sim-proxies) become the fetcher's pool unless one was given.
 		if urls := s.Proxies().URLs(); len(urls) > 0 && cfg.Fetcher.Proxies == "" {
 			cfg.Fetcher.Proxies = strings.Join(urls, ",")
 		}
 	}
-	st, err := stack.Start(ctx, cfg, log, kit.NewRegistry())
+	st, err := stack.Start(ctx, cfg, log, ops.NewRegistry())
 	if err != nil {
 		return err
 	}
@@ -112,19 +138,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 	if demo {
 		fmt.Fprintf(stderr, "\ntrawl demo is up. Try:\n  curl -s 'http://%s/v1/search?q=golang' | head -c 600\n\n", st.HTTPAddr())
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-hup:
-			st.Reload() // logs its own outcome; the keys in force stay on error
-		case <-ctx.Done():
-			log.Info("stopping")
-			st.Close()
-			return nil
-		}
+	err = st.Wait(ctx, true)
+	if cerr := st.Stop(); err == nil {
+		err = cerr
 	}
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
 }
 
 func runSim(ctx context.Context, args []string, stderr io.Writer) error {
@@ -133,22 +154,19 @@ func runSim(ctx context.Context, args []string, stderr io.Writer) error {
 	var cfg sim.Config
 	cfg.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "log level")
-	fs.Usage = kit.Usage(fs, "trawl sim: a simulated search engine (DuckDuckGo-HTML-shaped pages) with injectable faults")
-	if err := kit.Parse(fs, args); err != nil {
+	fs.Usage = config.Usage(fs, "trawl sim: a simulated search engine (DuckDuckGo-HTML-shaped pages) with injectable faults")
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	log, err := kit.NewLogger(stderr, *logLevel, "json")
+	log, err := logging.New(stderr, *logLevel, "json")
 	if err != nil {
-		return err
+		return &app.ConfigError{Err: fmt.Errorf("--log-level: %w", err)}
 	}
 	s := sim.New(cfg, log.With("service", "sim"))
-	if err := s.Start(); err != nil {
-		return err
-	}
-	<-ctx.Done()
-	s.Close()
-	return nil
+	g := lifecycle.Group{Log: log, Signals: true}
+	g.Add("sim", lifecycle.Func{StartFunc: func(context.Context) error { return s.Start() }, StopFunc: s.Close})
+	return g.Run(ctx)
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // TestReadmeListsEveryFlag keeps the README's configuration tables honest: every flag of

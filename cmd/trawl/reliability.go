@@ -9,10 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/config"
+	"github.com/trawl-dev/trawl/kit/logging"
+
 	"github.com/trawl-dev/trawl/cmd/trawl/reliability"
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/kit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // runReliability is `trawl reliability`: the reliability run against the simulator, printing
@@ -39,8 +41,8 @@ func runReliability(ctx context.Context, args []string, stdout, stderr io.Writer
 		f.Value.Set(v)
 		f.DefValue = v
 	}
-	fs.Usage = kit.Usage(fs, "trawl reliability: the whole stack against the simulated engine with faults and bad proxies; prints success rate, latency, attempts, bad-proxy share, lost and late requests")
-	if err := kit.Parse(fs, args); err != nil {
+	fs.Usage = config.Usage(fs, "trawl reliability: the whole stack against the simulated engine with faults and bad proxies; prints success rate, latency, attempts, bad-proxy share, lost and late requests")
+	if err := config.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -51,14 +53,14 @@ func runReliability(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	o.Proxies, o.Sim.Proxies = kinds, "" // the run starts them itself, to count their traffic
-	log, err := kit.NewLogger(stderr, cfg.Common.LogLevel, cfg.Common.LogFormat)
+	log, err := logging.New(stderr, cfg.Common.LogLevel, cfg.Common.LogFormat)
 	if err != nil {
 		return err
 	}
 	o.Log, o.Progress = log, stderr
 	o.Stack = func(c *stack.Config) {
 		f := cfg.Fetcher
-		f.EngineURLs, f.Proxies = c.Fetcher.EngineURLs, c.Fetcher.Proxies
+		f.Proxies = c.Fetcher.Proxies
 		c.Fetcher, c.Parser, c.Cache, c.Deadlines = f, cfg.Parser, cfg.Cache, cfg.Deadlines
 	}
 	fmt.Fprintf(stderr, "reliability run: %d requests, %d in flight, proxies %v, faults 5xx %.0f%% 429 %.0f%% captcha %.0f%% hang %.0f%%\n",

@@ -20,8 +20,11 @@ import (
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
+
+// stageNames are the stages that have a binary of their own (services/<name>/cmd/trawl-<name>).
+var stageNames = []string{"ingress", "cache", "fetcher", "parser"}
 
 var (
 	buildOnce sync.Once
@@ -29,8 +32,8 @@ var (
 	buildErr  error
 )
 
-// stageBinaries builds the four stage binaries once per test run (without -race: they are
-// the system under test here, not the code being raced).
+// stageBinaries builds trawl and the four stage binaries once per test run (without -race:
+// they are the system under test here, not the code being raced).
 func stageBinaries(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -39,13 +42,15 @@ func stageBinaries(t *testing.T) string {
 			return
 		}
 		root, _ := filepath.Abs("../..")
-		for _, st := range []string{"ingress", "cache", "fetcher", "parser"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "trawl-"+st), "./services/"+st+"/cmd/trawl-"+st)
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("building %s: %v\n%s", st, err, out)
-				return
-			}
+		// One go build for all five: the packages they share compile once.
+		args := []string{"build", "-o", binDir + "/", "./cmd/trawl"}
+		for _, st := range stageNames {
+			args = append(args, "./services/"+st+"/cmd/trawl-"+st)
+		}
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building the binaries: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {

@@ -6,8 +6,9 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/trawl-dev/trawl/kit/config"
+
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -20,7 +21,7 @@ func TestDeployEnvNamesAreFlags(t *testing.T) {
 	fs := flag.NewFlagSet("all", flag.ContinueOnError)
 	var cfg stack.Config
 	cfg.RegisterFlags(fs)
-	fs.VisitAll(func(f *flag.Flag) { known[kit.EnvName(f.Name)] = true })
+	fs.VisitAll(func(f *flag.Flag) { known[config.EnvName(f.Name)] = true })
 	// JetStream names share the prefix; they are not variables.
 	for _, s := range []string{schemas.StreamFetch, schemas.StreamParse, schemas.BucketPages} {
 		known[s] = true

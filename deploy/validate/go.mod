@@ -2,17 +2,6 @@ module github.com/trawl-dev/trawl/deploy/validate
 
 go 1.26.0
 
-replace (
-	github.com/trawl-dev/trawl/cmd/trawl => ../../cmd/trawl
-	github.com/trawl-dev/trawl/kit => ../../kit
-	github.com/trawl-dev/trawl/schemas => ../../schemas
-	github.com/trawl-dev/trawl/services/cache => ../../services/cache
-	github.com/trawl-dev/trawl/services/fetcher => ../../services/fetcher
-	github.com/trawl-dev/trawl/services/ingress => ../../services/ingress
-	github.com/trawl-dev/trawl/services/parser => ../../services/parser
-	github.com/trawl-dev/trawl/testkit => ../../testkit
-)
-
 require (
 	github.com/kedacore/keda/v2 v2.21.0
 	github.com/trawl-dev/trawl/cmd/trawl v0.0.0-00010101000000-000000000000
@@ -27,8 +16,8 @@ require (
 )
 
 require (
-	github.com/PuerkitoBio/goquery v1.13.0 // indirect
-	github.com/andybalholm/cascadia v1.3.4 // indirect
+	github.com/PuerkitoBio/goquery v1.14.0 // indirect
+	github.com/andybalholm/cascadia v1.3.5 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/blang/semver/v4 v4.0.0 // indirect
@@ -83,6 +72,7 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/sony/gobreaker/v2 v2.4.0 // indirect
 	github.com/spf13/pflag v1.0.10 // indirect
+	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000 // indirect
 	github.com/trawl-dev/trawl/services/cache v0.0.0-00010101000000-000000000000 // indirect
 	github.com/trawl-dev/trawl/services/fetcher v0.0.0-00010101000000-000000000000 // indirect
 	github.com/trawl-dev/trawl/services/ingress v0.0.0-00010101000000-000000000000 // indirect
@@ -95,7 +85,7 @@ require (
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.61.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/oauth2 v0.37.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
@@ -114,4 +104,15 @@ require (
 	sigs.k8s.io/controller-runtime v0.24.1 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
+)
+
+replace (
+	github.com/trawl-dev/trawl/cmd/trawl => ../../cmd/trawl
+	github.com/trawl-dev/trawl/engines => ../../engines
+	github.com/trawl-dev/trawl/kit => ../../kit
+	github.com/trawl-dev/trawl/schemas => ../../schemas
+	github.com/trawl-dev/trawl/services/cache => ../../services/cache
+	github.com/trawl-dev/trawl/services/fetcher => ../../services/fetcher
+	github.com/trawl-dev/trawl/services/ingress => ../../services/ingress
+	github.com/trawl-dev/trawl/services/parser => ../../services/parser
 )

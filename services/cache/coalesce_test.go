@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/config"
+
 	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/sim"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
 )
 
 // 100 identical requests spread over two replicas sharing Redis reach the engine once, and
@@ -169,7 +170,7 @@ func TestDeadHolderTakeover(t *testing.T) {
 
 func TestFlightDeadline(t *testing.T) {
 	now := time.Unix(1000, 0)
-	d := kit.Deadlines{Default: 20 * time.Second, Max: 60 * time.Second}
+	d := config.Deadlines{Default: 20 * time.Second, Max: 60 * time.Second}
 	tests := []struct {
 		name      string
 		requester time.Time

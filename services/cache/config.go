@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/kit/config"
 )
 
 // Config is the cache stage's configuration.
@@ -36,7 +36,7 @@ type Config struct {
 	RedisTimeout time.Duration
 	RedisSkip    time.Duration
 	// Deadlines are shared with the ingress; the binary registers their flags once.
-	Deadlines kit.Deadlines
+	Deadlines config.Deadlines
 	// Workers bounds the requests the stage handles at once; past it, requests get 503.
 	Workers int
 }
@@ -83,15 +83,6 @@ func (c *Config) ttl(engine string) time.Duration {
 		return d
 	}
 	return c.TTL
-}
-
-// MemoryAuto is a cache process's automatic soft memory limit (kit.ApplyMemoryLimit): the
-// in-process store's bound, when there is one, plus the headroom every process needs.
-func (c *Config) MemoryAuto(redisURL string) int64 {
-	if redisURL != "" {
-		return kit.MemoryHeadroom
-	}
-	return c.MaxBytes + kit.MemoryHeadroom
 }
 
 // retention is how long an engine's entries are kept: fresh, then servable as stale.

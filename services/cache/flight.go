@@ -5,10 +5,11 @@ import (
 	"errors"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/config"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
 
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -80,7 +81,7 @@ func (s *Service) join(key string, r *schemas.SearchRequest, reqID string, deadl
 // job once nobody can use it: a client that gave up costs no upstream request), or the default
 // one for a background refresh. Waiters with later deadlines are not cut short: when the
 // flight expires unanswered they join a new one.
-func flightDeadline(now, requester time.Time, d kit.Deadlines) time.Time {
+func flightDeadline(now, requester time.Time, d config.Deadlines) time.Time {
 	if requester.IsZero() {
 		return now.Add(d.Default)
 	}

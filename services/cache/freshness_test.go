@@ -6,7 +6,7 @@ import (
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 func TestJudge(t *testing.T) {

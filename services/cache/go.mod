@@ -2,14 +2,6 @@ module github.com/trawl-dev/trawl/services/cache
 
 go 1.26.0
 
-replace (
-	github.com/trawl-dev/trawl/kit => ../../kit
-	github.com/trawl-dev/trawl/schemas => ../../schemas
-	github.com/trawl-dev/trawl/services/fetcher => ../fetcher
-	github.com/trawl-dev/trawl/services/parser => ../parser
-	github.com/trawl-dev/trawl/testkit => ../../testkit
-)
-
 require (
 	github.com/klauspost/compress v1.20.3
 	github.com/maypok86/otter/v2 v2.4.0
@@ -19,17 +11,19 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/sony/gobreaker/v2 v2.4.0
+	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/kit v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/fetcher v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/parser v0.0.0-00010101000000-000000000000
+	github.com/trawl-dev/trawl/sim v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/testkit v0.0.0-00010101000000-000000000000
 	golang.org/x/time v0.16.0
 )
 
 require (
-	github.com/PuerkitoBio/goquery v1.13.0 // indirect
-	github.com/andybalholm/cascadia v1.3.4 // indirect
+	github.com/PuerkitoBio/goquery v1.14.0 // indirect
+	github.com/andybalholm/cascadia v1.3.5 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
@@ -46,8 +40,18 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+)
+
+replace (
+	github.com/trawl-dev/trawl/engines => ../../engines
+	github.com/trawl-dev/trawl/kit => ../../kit
+	github.com/trawl-dev/trawl/schemas => ../../schemas
+	github.com/trawl-dev/trawl/services/fetcher => ../fetcher
+	github.com/trawl-dev/trawl/services/parser => ../parser
+	github.com/trawl-dev/trawl/sim => ../../sim
+	github.com/trawl-dev/trawl/testkit => ../../testkit
 )

@@ -6,10 +6,10 @@ import (
 	"math"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/buffers"
+
 	"github.com/klauspost/compress/s2"
 	"github.com/maypok86/otter/v2"
-
-	"github.com/trawl-dev/trawl/kit"
 )
 
 // Memory is the in-process store, bounded by bytes: otter evicts by weight (S3-FIFO) and
@@ -65,7 +65,7 @@ func (m *Memory) Set(_ context.Context, key string, val []byte, ttl time.Duratio
 	return nil
 }
 
-var encodeBuffers = kit.Buffers{Max: 1 << 20}
+var encodeBuffers = buffers.Pool{Max: 1 << 20}
 
 // Bytes is the weight held now (keys, entries and bookkeeping).
 func (m *Memory) Bytes() uint64 { return m.c.WeightedSize() }

@@ -4,9 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/streams"
+
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
 )
@@ -30,7 +31,7 @@ func TestPublishRidesOutMissingStream(t *testing.T) {
 
 	// The outage's length, not synchronisation: the stream comes back a second later.
 	<-time.After(time.Second)
-	if err := kit.EnsureStreams(t.Context(), js, rg.streams); err != nil {
+	if err := streams.Ensure(t.Context(), js, rg.streams); err != nil {
 		t.Fatalf("recreate the streams: %v", err)
 	}
 	testkit.Eventually(t, 3*time.Second, func() bool {

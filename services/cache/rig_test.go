@@ -10,17 +10,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/fetcher"
 	"github.com/trawl-dev/trawl/services/parser"
-	"github.com/trawl-dev/trawl/services/parser/engines"
+	"github.com/trawl-dev/trawl/sim"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
 )
 
 // rig is a real pipeline for the cache to talk to: embedded NATS with JetStream, a fetcher
@@ -54,9 +55,12 @@ func startRig(t testing.TB, latency time.Duration) *rig {
 	ctx := context.Background()
 
 	fcfg := fetcher.DefaultConfig()
-	fcfg.EngineURLs = "duckduckgo=" + sm.URL()
+	eng := engines.Default()
+	if err := eng.SetBaseURLs("duckduckgo=" + sm.URL()); err != nil {
+		t.Fatal(err)
+	}
 	fcfg.MaxAttempts = 1 // a failing engine fails the job at once
-	fs, err := fetcher.New(fcfg, fetcher.Deps{NC: testkit.Connect(t, ns), Engines: engines.Default(), Streams: streams, Log: logger(t)})
+	fs, err := fetcher.New(fcfg, fetcher.Deps{NC: testkit.Connect(t, ns), Engines: eng, Streams: streams, Log: logger(t)})
 	if err != nil {
 		t.Fatalf("fetcher: %v", err)
 	}
@@ -233,9 +237,9 @@ func query(q string, extra ...string) string {
 // logger writes through t.Log when TRAWL_TEST_LOG is set, and nowhere otherwise.
 func logger(t testing.TB) *slog.Logger {
 	if os.Getenv("TRAWL_TEST_LOG") == "" {
-		return kit.Discard()
+		return logging.Discard()
 	}
-	l, _ := kit.NewLogger(tWriter{t}, "debug", "text")
+	l, _ := logging.New(tWriter{t}, "debug", "text")
 	return l
 }
 

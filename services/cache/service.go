@@ -11,14 +11,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/streams"
+	"github.com/trawl-dev/trawl/kit/work"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
 )
 
 // Deps are what the cache stage is handed by its main.
@@ -48,7 +51,7 @@ type Service struct {
 
 	// sem bounds the searches in progress; each holds a slot while it waits.
 	sem  chan struct{}
-	work kit.Tracker
+	work work.Tracker
 
 	mu       sync.Mutex
 	flights  map[string]*flight
@@ -77,7 +80,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		}
 	}
 	if d.Log == nil {
-		d.Log = kit.Discard()
+		d.Log = logging.Discard()
 	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
@@ -109,7 +112,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.js = js
-	if err := kit.EnsureStreams(ctx, js, s.streams); err != nil {
+	if err := streams.Ensure(ctx, js, s.streams); err != nil {
 		return err
 	}
 	// Every replica hears every result, so requests for one key that landed on different

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
+	"github.com/trawl-dev/trawl/engines"
 )
 
 // page is a fetched upstream response.

@@ -34,8 +34,6 @@ type Config struct {
 	// the search deadline so a job held by a dead fetcher is redelivered in time.
 	AckWait    time.Duration
 	MaxDeliver int
-	// EngineURLs overrides engines' base URLs: "duckduckgo=http://127.0.0.1:9300,bing=…".
-	EngineURLs string
 
 	// Proxies is the proxy list (http, https, socks5 URLs; "direct" for no proxy). Empty: direct.
 	Proxies string
@@ -82,7 +80,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "fetch-max-bytes", 4<<20, "largest page accepted, bytes")
 	fs.DurationVar(&c.AckWait, "fetch-ack-wait", 5*time.Second, "time a fetcher holds a job without a progress signal before it is redelivered (progress is signalled every third of it)")
 	fs.IntVar(&c.MaxDeliver, "fetch-max-deliver", 3, "deliveries of a job before it goes to the dead-letter subject")
-	fs.StringVar(&c.EngineURLs, "engine-urls", "", "engine base URLs, name=url,… (replaces scheme and host only)")
 
 	fs.StringVar(&c.Proxies, "proxies", "", `proxy URLs, comma-separated: http://, https://, socks5:// (user:pass@ allowed); "direct" for no proxy; empty: direct only`)
 	fs.IntVar(&c.ProxyMaxConns, "proxy-max-conns", 32, "attempts in flight through one proxy at most (the direct connection is bounded by --host-max-conns)")

@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/streams"
+
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
+	"github.com/trawl-dev/trawl/sim"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
 )
 
 // A fetcher killed mid-job (its connection gone, the job unacked): the job is redelivered to
@@ -68,7 +69,7 @@ func TestDeadLetterAfterMaxDeliveries(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if err := kit.EnsureStreams(ctx, h.js, testStreams()); err != nil {
+	if err := streams.Ensure(ctx, h.js, testStreams()); err != nil {
 		t.Fatal(err)
 	}
 	cons, err := h.js.CreateOrUpdateConsumer(ctx, schemas.StreamFetch, schemas.FetchConsumer(4, time.Second, cfg.MaxDeliver))

@@ -10,7 +10,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
+	"github.com/trawl-dev/trawl/engines"
 )
 
 // Time kept back from the job's deadline: the page still has to be published, parsed and

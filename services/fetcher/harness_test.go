@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/testkit"
 )
 
@@ -72,8 +72,11 @@ func (h *harness) start(cfg Config, engineURLs string) (*Service, *nats.Conn, *p
 	h.t.Helper()
 	nc := testkit.Connect(h.t, h.ns)
 	reg := prometheus.NewRegistry()
-	cfg.EngineURLs = engineURLs
-	svc, err := New(cfg, Deps{NC: nc, Engines: engines.Default(), Streams: testStreams(), Metrics: reg})
+	eng := engines.Default()
+	if err := eng.SetBaseURLs(engineURLs); err != nil {
+		h.t.Fatalf("engine urls: %v", err)
+	}
+	svc, err := New(cfg, Deps{NC: nc, Engines: eng, Streams: testStreams(), Metrics: reg})
 	if err != nil {
 		h.t.Fatalf("fetcher: %v", err)
 	}

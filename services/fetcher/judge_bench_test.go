@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // BenchmarkJudge is the cost of block detection: the engine's full parse of every 200 page,

@@ -10,15 +10,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/buffers"
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/streams"
+	"github.com/trawl-dev/trawl/kit/work"
+
 	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
 )
 
 // Deps are what the fetch stage is handed by its main.
@@ -46,8 +50,8 @@ type Service struct {
 	breakers *breakers
 	polite   *politeness
 
-	work    kit.Tracker
-	puller  *kit.Puller
+	work    work.Tracker
+	puller  *work.Puller
 	svc     micro.Service
 	deadSub *nats.Subscription
 	stop    sync.Once
@@ -68,13 +72,8 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if d.NC == nil || d.Engines == nil {
 		return nil, errors.New("fetcher: NATS connection and engines are required")
 	}
-	if cfg.EngineURLs != "" {
-		if err := d.Engines.SetBaseURLs(cfg.EngineURLs); err != nil {
-			return nil, err
-		}
-	}
 	if d.Log == nil {
-		d.Log = kit.Discard()
+		d.Log = logging.Discard()
 	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
@@ -107,7 +106,7 @@ func (s *Service) Start(ctx context.Context) (err error) {
 		return err
 	}
 	s.js = js
-	if err := kit.EnsureStreams(ctx, js, s.streams); err != nil {
+	if err := streams.Ensure(ctx, js, s.streams); err != nil {
 		return err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamFetch,
@@ -136,7 +135,7 @@ func (s *Service) Start(ctx context.Context) (err error) {
 		s.pool.runProbes(s.bgCtx, s.probe)
 	}()
 	// Each fetcher pulls no more jobs than it has free slots: its in-flight bound.
-	s.puller = kit.StartPuller(cons, s.cfg.Concurrency, &s.work, s.onJob, s.log)
+	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.onJob, s.log)
 	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency, "routes", len(s.pool.routes))
 	return nil
 }
@@ -169,7 +168,7 @@ func (s *Service) Stop() {
 	})
 }
 
-// onJob runs on its own goroutine, one of at most --fetch-concurrency (kit.Puller).
+// onJob runs on its own goroutine, one of at most --fetch-concurrency (work.Puller).
 func (s *Service) onJob(msg jetstream.Msg) {
 	s.m.inFlight.Inc()
 	defer s.m.inFlight.Dec()
@@ -266,7 +265,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 }
 
 // pageBuffers hold compressed pages until they are published: one per job in flight.
-var pageBuffers = kit.Buffers{Max: 1 << 20}
+var pageBuffers = buffers.Pool{Max: 1 << 20}
 
 // fail publishes the typed failure to the requesters, then acks: the failure is the answer.
 func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Error) {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 func quickSim(t *testing.T, mutate func(*sim.Config)) *sim.Server {

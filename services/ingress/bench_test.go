@@ -13,7 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/testkit"
 )
 

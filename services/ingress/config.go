@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/kit/config"
 )
 
 // Config is the ingress's configuration.
@@ -18,7 +18,7 @@ type Config struct {
 	// MaxBodyBytes bounds a POST body; larger is a 413.
 	MaxBodyBytes int
 	// Deadlines are shared with the cache; the binary registers their flags once.
-	Deadlines kit.Deadlines
+	Deadlines config.Deadlines
 
 	// KeysFile names the tenants-and-keys JSON file (keys.go); empty is open access.
 	KeysFile string

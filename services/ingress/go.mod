@@ -2,12 +2,6 @@ module github.com/trawl-dev/trawl/services/ingress
 
 go 1.26.0
 
-replace (
-	github.com/trawl-dev/trawl/kit => ../../kit
-	github.com/trawl-dev/trawl/schemas => ../../schemas
-	github.com/trawl-dev/trawl/services/parser => ../parser
-)
-
 require (
 	github.com/go-redis/redis_rate/v10 v10.0.1
 	github.com/maypok86/otter/v2 v2.4.0
@@ -17,18 +11,20 @@ require (
 	github.com/pb33f/libopenapi v0.42.3
 	github.com/prometheus/client_golang v1.25.0
 	github.com/redis/go-redis/v9 v9.23.0
+	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/kit v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/cache v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/fetcher v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/parser v0.0.0-00010101000000-000000000000
+	github.com/trawl-dev/trawl/sim v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/testkit v0.0.0-00010101000000-000000000000
 	github.com/valyala/fasthttp v1.77.0
 )
 
 require (
-	github.com/PuerkitoBio/goquery v1.13.0 // indirect
-	github.com/andybalholm/cascadia v1.3.4 // indirect
+	github.com/PuerkitoBio/goquery v1.14.0 // indirect
+	github.com/andybalholm/cascadia v1.3.5 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
@@ -55,7 +51,7 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.61.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
@@ -63,8 +59,13 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-replace github.com/trawl-dev/trawl/testkit => ../../testkit
-
-replace github.com/trawl-dev/trawl/services/cache => ../cache
-
-replace github.com/trawl-dev/trawl/services/fetcher => ../fetcher
+replace (
+	github.com/trawl-dev/trawl/engines => ../../engines
+	github.com/trawl-dev/trawl/kit => ../../kit
+	github.com/trawl-dev/trawl/schemas => ../../schemas
+	github.com/trawl-dev/trawl/services/cache => ../cache
+	github.com/trawl-dev/trawl/services/fetcher => ../fetcher
+	github.com/trawl-dev/trawl/services/parser => ../parser
+	github.com/trawl-dev/trawl/sim => ../../sim
+	github.com/trawl-dev/trawl/testkit => ../../testkit
+)

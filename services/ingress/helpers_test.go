@@ -12,14 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
 	"github.com/trawl-dev/trawl/testkit"
 )
 
@@ -119,9 +120,9 @@ func (ti *testIngress) counter(c prometheus.Collector) float64 { return testutil
 // testLogger logs through t.Log when TRAWL_TEST_LOG is set, and nowhere otherwise.
 func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("TRAWL_TEST_LOG") == "" {
-		return kit.Discard()
+		return logging.Discard()
 	}
-	l, _ := kit.NewLogger(testWriter{t}, "debug", "text")
+	l, _ := logging.New(testWriter{t}, "debug", "text")
 	return l
 }
 

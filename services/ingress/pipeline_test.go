@@ -16,9 +16,9 @@ import (
 	"github.com/trawl-dev/trawl/services/cache"
 	"github.com/trawl-dev/trawl/services/fetcher"
 	"github.com/trawl-dev/trawl/services/parser"
-	"github.com/trawl-dev/trawl/services/parser/engines"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // The pipeline tests run the real stages, each on its own connection (the stack package would

@@ -5,12 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/natsconn"
+
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
 	"github.com/trawl-dev/trawl/testkit"
 )
 
@@ -20,7 +22,7 @@ func TestSearchRidesOutANATSRestart(t *testing.T) {
 	port := testkit.FreePort(t)
 	ns := testkit.StartNATSWith(t, &server.Options{Port: port})
 	url := ns.ClientURL()
-	cacheNC, err := kit.Connect(url, "fake-cache", kit.Discard())
+	cacheNC, err := natsconn.Connect(url, "fake-cache", logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,14 +37,14 @@ func TestSearchRidesOutANATSRestart(t *testing.T) {
 	}
 	cacheNC.Flush()
 
-	inNC, err := kit.Connect(url, "ingress", kit.Discard())
+	inNC, err := natsconn.Connect(url, "ingress", logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(inNC.Close)
 	cfg := DefaultConfig()
 	cfg.HTTPAddr = "127.0.0.1:0"
-	srv, err := New(cfg, Deps{NC: inNC, Engines: engines.Default(), Log: kit.Discard()})
+	srv, err := New(cfg, Deps{NC: inNC, Engines: engines.Default(), Log: logging.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/buffers"
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/streams"
+	"github.com/trawl-dev/trawl/kit/work"
+
 	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,9 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/services/parser/engines"
 )
 
 // Deps are what the parse stage is handed by its main.
@@ -43,8 +47,8 @@ type Service struct {
 	pagesKV jetstream.KeyValue
 
 	sem    chan struct{}
-	work   kit.Tracker
-	puller *kit.Puller
+	work   work.Tracker
+	puller *work.Puller
 	svc    micro.Service
 	stop   sync.Once
 }
@@ -58,7 +62,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		return nil, errors.New("parser: NATS connection and engines are required")
 	}
 	if d.Log == nil {
-		d.Log = kit.Discard()
+		d.Log = logging.Discard()
 	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
@@ -84,7 +88,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := kit.EnsureStreams(ctx, js, s.streams); err != nil {
+	if err := streams.Ensure(ctx, js, s.streams); err != nil {
 		return err
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamParse,
@@ -113,7 +117,7 @@ func (s *Service) Start(ctx context.Context) error {
 		}
 		return fmt.Errorf("parser: register service: %w", err)
 	}
-	s.puller = kit.StartPuller(cons, s.cfg.Concurrency, &s.work, s.handle, s.log)
+	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.handle, s.log)
 	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency)
 	return nil
 }
@@ -197,7 +201,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 }
 
 // pageBuffers hold decompressed pages while they are parsed: one per page in flight.
-var pageBuffers = kit.Buffers{Max: 4 << 20}
+var pageBuffers = buffers.Pool{Max: 4 << 20}
 
 // parse runs the engine's parser, turning a panic on hostile HTML into a typed error: one
 // page must never take the stage down.

@@ -11,14 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/natsconn"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/sim"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
 )
 
 var (
@@ -91,7 +93,7 @@ func TestClusterFaults(t *testing.T) {
 	}
 
 	next("baseline")
-	probe, err := kit.Connect(c.URLs(), "probe", kit.Discard())
+	probe, err := natsconn.Connect(c.URLs(), "probe", logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +201,7 @@ type advisories struct {
 func watchAdvisories(t *testing.T, urls string) *advisories {
 	t.Helper()
 	a := &advisories{n: map[string]int{}}
-	nc, err := kit.Connect(urls, "advisories", kit.Discard())
+	nc, err := natsconn.Connect(urls, "advisories", logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/natsconn"
+	"github.com/trawl-dev/trawl/kit/streams"
+
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
 )
@@ -128,7 +131,7 @@ func (c *natsCluster) index(name string) int {
 // waitJetStream waits until the cluster answers JetStream management requests.
 func (c *natsCluster) waitJetStream() {
 	c.t.Helper()
-	nc, err := kit.Connect(c.URLs(), "probe", kit.Discard())
+	nc, err := natsconn.Connect(c.URLs(), "probe", logging.Discard())
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -146,7 +149,7 @@ func (c *natsCluster) waitJetStream() {
 // stream replica caught up), so the next fault starts from a healthy cluster.
 func (c *natsCluster) waitCurrent(streams ...string) {
 	c.t.Helper()
-	nc, err := kit.Connect(c.URLs(), "probe", kit.Discard())
+	nc, err := natsconn.Connect(c.URLs(), "probe", logging.Discard())
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -199,7 +202,7 @@ func streamLeader(t testing.TB, nc *nats.Conn, stream string) string {
 // replicas, and an existing single-replica stream is scaled up at start-up, not used as it is.
 func TestStreamsReplicateAcrossTheCluster(t *testing.T) {
 	c := startCluster(t, 3)
-	nc, err := kit.Connect(c.URLs(), "test", kit.Discard())
+	nc, err := natsconn.Connect(c.URLs(), "test", logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,11 +212,11 @@ func TestStreamsReplicateAcrossTheCluster(t *testing.T) {
 	defer cancel()
 
 	l := schemas.DefaultStreamLimits()
-	if err := kit.EnsureStreams(ctx, js, l); err != nil {
+	if err := streams.Ensure(ctx, js, l); err != nil {
 		t.Fatalf("R1: %v", err)
 	}
 	l.Replicas = 3
-	if err := kit.EnsureStreams(ctx, js, l); err != nil {
+	if err := streams.Ensure(ctx, js, l); err != nil {
 		t.Fatalf("R1 → R3: %v", err)
 	}
 	for _, name := range []string{schemas.StreamFetch, schemas.StreamParse} {

@@ -15,15 +15,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/natsconn"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/sim"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
 )
 
 var (
@@ -115,7 +117,7 @@ func measureBurst(t *testing.T, fetchers, burst int) scaleRow {
 	}
 	b.start(kindCache, "cache-1")
 
-	nc, err := kit.Connect(ns.ClientURL(), "load", kit.Discard())
+	nc, err := natsconn.Connect(ns.ClientURL(), "load", logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

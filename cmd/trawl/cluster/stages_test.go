@@ -11,16 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/natsconn"
+	"github.com/trawl-dev/trawl/kit/ops"
+
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/kit"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/services/cache"
 	"github.com/trawl-dev/trawl/services/fetcher"
 	"github.com/trawl-dev/trawl/services/ingress"
 	"github.com/trawl-dev/trawl/services/parser"
-	"github.com/trawl-dev/trawl/services/parser/engines"
 )
 
 // stageKind names a stage.
@@ -57,7 +59,7 @@ type stageProc struct {
 	name string
 	kind stageKind
 	nc   *nats.Conn
-	stop kit.Stopper
+	stop stopper
 	reg  *prometheus.Registry
 	// addr is the ingress's HTTP address.
 	addr string
@@ -80,7 +82,7 @@ func newBench(t testing.TB, urls, redisURL, engineURLs string, cfg stack.Config)
 func (b *bench) start(k stageKind, name string) *stageProc {
 	b.t.Helper()
 	log := slog.New(slog.NewTextHandler(&b.logs, &slog.HandlerOptions{Level: logLevel})).With("stage", name)
-	nc, err := kit.Connect(b.urls, name, log)
+	nc, err := natsconn.Connect(b.urls, name, log)
 	if err != nil {
 		b.t.Fatalf("%s: %v", name, err)
 	}
@@ -120,7 +122,7 @@ func (b *bench) start(k stageKind, name string) *stageProc {
 	case kindIngress:
 		cfg.Ingress.Deadlines = cfg.Deadlines
 		cfg.Ingress.HTTPAddr = "127.0.0.1:0"
-		s, err := ingress.New(cfg.Ingress, ingress.Deps{NC: nc, Engines: eng, Log: log, Metrics: p.reg, Gatherer: p.reg, Probe: kit.NewProbe()})
+		s, err := ingress.New(cfg.Ingress, ingress.Deps{NC: nc, Engines: eng, Log: log, Metrics: p.reg, Gatherer: p.reg, Probe: ops.NewProbe()})
 		if err == nil {
 			err = s.Start(ctx)
 		}
@@ -249,7 +251,10 @@ func (l *lockedBuffer) String() string {
 	return l.buf.String()
 }
 
-type stopAll []kit.Stopper
+// stopper is what the bench needs of a started stage.
+type stopper interface{ Stop() }
+
+type stopAll []stopper
 
 func (s stopAll) Stop() {
 	for _, x := range s {

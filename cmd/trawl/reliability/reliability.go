@@ -22,14 +22,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/natsconn"
+	"github.com/trawl-dev/trawl/kit/ops"
+
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
-	"github.com/trawl-dev/trawl/kit"
 	"github.com/trawl-dev/trawl/services/fetcher"
-	"github.com/trawl-dev/trawl/services/parser/engines"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // Options describe one run.
@@ -167,7 +169,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	log := o.Log
 	if log == nil {
-		log = kit.Discard()
+		log = logging.Discard()
 	}
 	o.Sim.Addr = "127.0.0.1:0"
 	eng := sim.New(o.Sim, log.With("service", "sim"))
@@ -191,13 +193,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	cfg.NATSStoreDir = store
 	cfg.Streams.Memory = true
 	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
-	cfg.Fetcher.EngineURLs = "duckduckgo=" + eng.URL()
+	cfg.EngineURLs = "duckduckgo=" + eng.URL()
 	cfg.Fetcher.Proxies = strings.Join(proxies.URLs(), ",")
 	if o.Stack != nil {
 		o.Stack(&cfg)
 	}
-	fetcherCfg := cfg.Fetcher // before the stack consumes EngineURLs
-	reg := kit.NewRegistry()
+	fetcherCfg := cfg.Fetcher
+	reg := ops.NewRegistry()
 	st, err := stack.Start(ctx, cfg, log, reg)
 	if err != nil {
 		return nil, err
@@ -210,11 +212,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.KillFetcher {
 		reg2 := prometheus.NewRegistry()
 		regs = append(regs, reg2)
-		if secondNC, err = kit.Connect("", "trawl-fetcher-2", log, nats.InProcessServer(st.Server())); err != nil {
+		if secondNC, err = natsconn.Connect("", "trawl-fetcher-2", log, nats.InProcessServer(st.Server())); err != nil {
 			return nil, err
 		}
 		defer secondNC.Close()
-		second, err = fetcher.New(fetcherCfg, fetcher.Deps{NC: secondNC, Engines: engines.Default(), Streams: cfg.Streams,
+		second, err = fetcher.New(fetcherCfg, fetcher.Deps{NC: secondNC, Engines: st.Engines(), Streams: cfg.Streams,
 			Log: log.With("service", "fetcher-2"), Metrics: reg2})
 		if err != nil {
 			return nil, err

@@ -13,7 +13,7 @@ import (
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // TestShortReliabilityRun is the reliability run in small: the faults and proxy list,
@@ -65,7 +65,7 @@ func TestEngineDownFailsFastAndRecovers(t *testing.T) {
 	cfg.NATSStoreDir = t.TempDir()
 	cfg.Streams.Memory = true
 	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
-	cfg.Fetcher.EngineURLs = "duckduckgo=" + s.URL()
+	cfg.EngineURLs = "duckduckgo=" + s.URL()
 	cfg.Fetcher.BreakerMinRequests = 10
 	cfg.Fetcher.BreakerOpenFor = time.Second
 	cfg.Fetcher.Backoff, cfg.Fetcher.MaxBackoff = time.Millisecond, 5*time.Millisecond

@@ -15,7 +15,7 @@ import (
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // env is a running all-in-one with the simulated engine behind it.
@@ -37,7 +37,7 @@ func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.NATSStoreDir = t.TempDir()
 	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
-	cfg.Fetcher.EngineURLs = "duckduckgo=" + s.URL()
+	cfg.EngineURLs = "duckduckgo=" + s.URL()
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -331,7 +331,7 @@ func TestMetasearch(t *testing.T) {
 	// bing points at a port nobody listens on: it fails fast.
 	st := start(t, func(c *stack.Config) {
 		c.Fetcher.MaxAttempts = 1
-		c.Fetcher.EngineURLs += ",bing=" + dead
+		c.EngineURLs += ",bing=" + dead
 	}, nil)
 	rp := st.get(t, "/v1/search?q=meta&engine=duckduckgo,bing")
 	if rp.status != 200 {

@@ -1,8 +1,10 @@
-package kit
+package memlimit
 
 import (
 	"runtime/debug"
 	"testing"
+
+	"github.com/trawl-dev/trawl/kit/logging"
 )
 
 func TestApplyMemoryLimit(t *testing.T) {
@@ -32,7 +34,7 @@ func TestApplyMemoryLimit(t *testing.T) {
 			t.Setenv("GOGC", tc.gogc)
 			debug.SetMemoryLimit(before)
 			debug.SetGCPercent(100)
-			ApplyMemoryLimit(tc.limit, tc.auto, Discard())
+			Apply(tc.limit, tc.auto, logging.Discard())
 			if got := debug.SetMemoryLimit(-1); got != tc.want {
 				t.Fatalf("limit %d, want %d", got, tc.want)
 			}

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 // BenchmarkDuckDuckGoSimPage measures the two things the miss path does with every page the

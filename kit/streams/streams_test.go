@@ -1,4 +1,4 @@
-package kit
+package streams
 
 import (
 	"context"
@@ -82,15 +82,15 @@ func TestEnsureStreamsReconciles(t *testing.T) {
 			js := startJS(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := EnsureStreams(ctx, js, tc.first); err != nil {
+			if err := Ensure(ctx, js, tc.first); err != nil {
 				t.Fatalf("first: %v", err)
 			}
-			err := EnsureStreams(ctx, js, tc.second)
+			err := Ensure(ctx, js, tc.second)
 			if tc.wantErr != nil {
-				var ce *StreamConfigError
+				var ce *ConfigError
 				t.Logf("refused: %v", err)
 				if !errors.As(err, &ce) {
-					t.Fatalf("err = %v, want a *StreamConfigError", err)
+					t.Fatalf("err = %v, want a *ConfigError", err)
 				}
 				if ce.Stream != schemas.StreamFetch {
 					t.Errorf("stream = %q, want %q", ce.Stream, schemas.StreamFetch)
@@ -110,7 +110,7 @@ func TestEnsureStreamsReconciles(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.check(t, s.CachedInfo().Config)
-			if d := StreamDiff(s.CachedInfo().Config, schemas.Streams(tc.second)[0]); len(d) != 0 {
+			if d := Diff(s.CachedInfo().Config, schemas.Streams(tc.second)[0]); len(d) != 0 {
 				t.Errorf("stream still differs from its declaration: %v", d)
 			}
 		})
@@ -135,9 +135,9 @@ func TestStreamDiff(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			have := want
 			tc.change(&have)
-			got := StreamDiff(have, want)
+			got := Diff(have, want)
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
-				t.Errorf("StreamDiff = %q, want %q", got, tc.want)
+				t.Errorf("Diff = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -1,4 +1,6 @@
-package kit
+// Package work bounds and tracks the jobs a stage has in hand: a pull consumer that never holds
+// more messages than free slots, and a tracker that Stop can wait on.
+package work
 
 import (
 	"context"

@@ -1,8 +1,10 @@
-package kit
+// Package streams reconciles the JetStream work streams declared in schemas with the server.
+package streams
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"reflect"
 	"slices"
@@ -13,39 +15,39 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// EnsureStreams reconciles every stream declared in schemas.Streams with the server: a missing
+// Ensure reconciles every stream declared in schemas.Streams with the server: a missing
 // stream is created, one whose settings differ is updated, and when the server refuses the
 // update (storage type, or replicas > 1 on a server without a cluster) the error is a
-// *StreamConfigError naming the stream and the fields, so a stage never runs silently on a
+// *ConfigError naming the stream and the fields, so a stage never runs silently on a
 // stream that is not the one declared.
-func EnsureStreams(ctx context.Context, js jetstream.JetStream, l schemas.StreamLimits) error {
+func Ensure(ctx context.Context, js jetstream.JetStream, l schemas.StreamLimits) error {
 	for _, cfg := range schemas.Streams(l) {
-		if err := EnsureStream(ctx, js, cfg); err != nil {
+		if err := EnsureOne(ctx, js, cfg); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// StreamConfigError is an existing stream whose settings differ from the declared ones and
+// ConfigError is an existing stream whose settings differ from the declared ones and
 // could not be brought in line.
-type StreamConfigError struct {
+type ConfigError struct {
 	Stream string
 	// Fields are the differing settings, "Replicas: 1 → 3".
 	Fields []string
 	Err    error
 }
 
-func (e *StreamConfigError) Error() string {
+func (e *ConfigError) Error() string {
 	return fmt.Sprintf("stream %s differs from its declaration (%s) and cannot be updated: %v",
 		e.Stream, strings.Join(e.Fields, "; "), e.Err)
 }
 
-func (e *StreamConfigError) Unwrap() error { return e.Err }
+func (e *ConfigError) Unwrap() error { return e.Err }
 
-// EnsureStream creates want, or updates the existing stream of that name when its settings
+// EnsureOne creates want, or updates the existing stream of that name when its settings
 // differ, and checks that the server kept what was asked.
-func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
+func EnsureOne(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
 	s, err := js.Stream(ctx, want.Name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		_, err = js.CreateStream(ctx, want)
@@ -61,25 +63,25 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", want.Name, err)
 	}
-	diff := StreamDiff(s.CachedInfo().Config, want)
+	diff := Diff(s.CachedInfo().Config, want)
 	if len(diff) == 0 {
 		return nil
 	}
 	s, err = js.UpdateStream(ctx, want)
 	if err != nil {
-		return &StreamConfigError{Stream: want.Name, Fields: diff, Err: err}
+		return &ConfigError{Stream: want.Name, Fields: diff, Err: err}
 	}
-	if left := StreamDiff(s.CachedInfo().Config, want); len(left) > 0 {
-		return &StreamConfigError{Stream: want.Name, Fields: left, Err: errors.New("the server accepted the update but kept these settings")}
+	if left := Diff(s.CachedInfo().Config, want); len(left) > 0 {
+		return &ConfigError{Stream: want.Name, Fields: left, Err: errors.New("the server accepted the update but kept these settings")}
 	}
 	return nil
 }
 
-// StreamDiff lists the declared settings of want that differ in have, as "Field: have → want".
+// Diff lists the declared settings of want that differ in have, as "Field: have → want".
 // Fields left at their zero value in want are the server's to default and are not compared,
 // except the enumerations whose zero value is itself a choice (storage, retention, discard)
 // and Replicas (0 means 1).
-func StreamDiff(have, want jetstream.StreamConfig) []string {
+func Diff(have, want jetstream.StreamConfig) []string {
 	var diff []string
 	note := func(field string, h, w any) { diff = append(diff, fmt.Sprintf("%s: %v → %v", field, h, w)) }
 	if have.Storage != want.Storage {
@@ -113,4 +115,15 @@ func StreamDiff(have, want jetstream.StreamConfig) []string {
 	}
 	slices.Sort(diff)
 	return diff
+}
+
+// RegisterFlags adds the work streams' limits.
+func RegisterFlags(fs *flag.FlagSet, l *schemas.StreamLimits) {
+	*l = schemas.DefaultStreamLimits()
+	fs.IntVar(&l.Replicas, "stream-replicas", l.Replicas, "JetStream replicas of the work streams (3 in a cluster)")
+	fs.Int64Var(&l.FetchMaxMsgs, "fetch-stream-max-msgs", l.FetchMaxMsgs, "fetch jobs that may wait; past it, new searches get 503")
+	fs.Int64Var(&l.FetchMaxBytes, "fetch-stream-max-bytes", l.FetchMaxBytes, "bytes of fetch jobs that may wait")
+	fs.Int64Var(&l.ParseMaxMsgs, "parse-stream-max-msgs", l.ParseMaxMsgs, "fetched pages that may wait for a parser")
+	fs.Int64Var(&l.ParseMaxBytes, "parse-stream-max-bytes", l.ParseMaxBytes, "bytes of fetched pages that may wait")
+	fs.BoolVar(&l.Memory, "stream-memory", false, "keep the work streams in memory instead of on disk")
 }

@@ -1,4 +1,5 @@
-package kit
+// Package logging builds the process's one log/slog logger from --log-level and --log-format.
+package logging
 
 import (
 	"fmt"
@@ -7,8 +8,8 @@ import (
 	"strings"
 )
 
-// NewLogger builds the process's one logger. Services narrow it with .With("service", …).
-func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+// New builds the process's one logger. Services narrow it with .With("service", …).
+func New(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)

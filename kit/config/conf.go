@@ -1,7 +1,6 @@
-// Package kit is the wiring every trawl binary shares: configuration from flags and TRAWL_*
-// variables, the slog logger, the ops listener (metrics, health, readiness, pprof), NATS
-// connections and the embedded NATS server, and the JetStream streams.
-package kit
+// Package config reads a process's configuration: flags with their TRAWL_* twins, and the
+// settings every binary shares (NATS, Redis, logging, ops listener, memory, deadlines).
+package config
 
 import (
 	"flag"
@@ -59,7 +58,7 @@ type Common struct {
 	LogLevel  string
 	LogFormat string
 	OpsAddr   string
-	// MemoryLimit is the Go runtime's soft memory limit in bytes (ApplyMemoryLimit).
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (memlimit.Apply).
 	MemoryLimit int64
 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trawl-dev/trawl/testkit/sim"
+	"github.com/trawl-dev/trawl/sim"
 )
 
 func TestProxies(t *testing.T) {

@@ -1,9 +1,9 @@
-package kit
+package buffers
 
 import "testing"
 
 func TestBuffers(t *testing.T) {
-	b := Buffers{Max: 1 << 10}
+	b := Pool{Max: 1 << 10}
 	p := b.Get()
 	if len(*p) != cap(*p) {
 		t.Fatalf("len %d, cap %d: a buffer comes back at its whole capacity", len(*p), cap(*p))

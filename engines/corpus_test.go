@@ -15,7 +15,7 @@ import (
 // corpusDir finds shared/corpus/serp: TRAWL_CORPUS_DIR, else its place in the checkout
 // relative to this package. It returns "" when neither exists.
 func corpusDir() string {
-	for _, d := range []string{os.Getenv("TRAWL_CORPUS_DIR"), filepath.Join("..", "..", "..", "..", "shared", "corpus", "serp")} {
+	for _, d := range []string{os.Getenv("TRAWL_CORPUS_DIR"), filepath.Join("..", "..", "shared", "corpus", "serp")} {
 		if d == "" {
 			continue
 		}

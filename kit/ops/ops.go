@@ -1,8 +1,11 @@
-package kit
+// Package ops is the process's operational face: the one metrics registry, the readiness probe,
+// and the ops listener serving /metrics, /healthz, /readyz and pprof.
+package ops
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -63,14 +66,19 @@ func (p *Probe) Ready() error {
 	return nil
 }
 
-// OpsServer serves /metrics, /healthz, /readyz and, when enabled, /debug/pprof/.
-type OpsServer struct {
-	srv *http.Server
-	ln  net.Listener
+// Server serves /metrics, /healthz, /readyz and, when enabled, /debug/pprof/. It is a
+// lifecycle.Component: a listener that dies fails the process.
+type Server struct {
+	addr   string
+	log    *slog.Logger
+	srv    *http.Server
+	ln     net.Listener
+	failed chan error
+	stop   sync.Once
 }
 
-// StartOps listens on addr and serves in the background.
-func StartOps(addr string, reg *prometheus.Registry, probe *Probe, pprofOn bool, log *slog.Logger) (*OpsServer, error) {
+// New builds the ops server for addr; Start listens.
+func New(addr string, reg *prometheus.Registry, probe *Probe, pprofOn bool, log *slog.Logger) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
@@ -87,26 +95,40 @@ func StartOps(addr string, reg *prometheus.Registry, probe *Probe, pprofOn bool,
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	s := &OpsServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, ln: ln}
-	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("ops listener", "err", err)
-		}
-	}()
-	log.Info("ops listening", "addr", ln.Addr().String())
-	return s, nil
+	return &Server{addr: addr, log: log, failed: make(chan error, 1),
+		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
 }
 
-// Addr is the bound address.
-func (s *OpsServer) Addr() string { return s.ln.Addr().String() }
+// Start listens and serves in the background.
+func (s *Server) Start(context.Context) error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("ops listener %s: %w", s.addr, err)
+	}
+	s.ln = ln
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.failed <- fmt.Errorf("ops listener %s: %w", ln.Addr(), err)
+		}
+	}()
+	s.log.Info("ops listening", "addr", ln.Addr().String())
+	return nil
+}
 
-// Close stops the listener, letting in-flight scrapes finish for a moment.
-func (s *OpsServer) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	s.srv.Shutdown(ctx)
+// Failed delivers the listener's failure (lifecycle.Failer).
+func (s *Server) Failed() <-chan error { return s.failed }
+
+// Addr is the bound address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Stop stops the listener, letting in-flight scrapes finish for a moment.
+func (s *Server) Stop() {
+	s.stop.Do(func() {
+		if s.ln == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		s.srv.Shutdown(ctx)
+	})
 }

@@ -1,0 +1,268 @@
+// Package app is trawl's one composition root: it turns a list of stages into a process.
+// `trawl serve` runs every stage in one process on the embedded NATS server; each stage binary
+// (trawl-cache, trawl-fetcher, ...) runs one stage against a NATS server by URL. Both parse their
+// options, validate every one of them before anything connects or listens, and run their
+// components in one lifecycle.Group through the code in this package.
+//
+// Adding a stage is one app.Stage in the stage's package, one entry in cmd/trawl/stack's list,
+// and a main of a few lines calling app.Main.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/kit/lifecycle"
+	"github.com/trawl-dev/trawl/kit/memlimit"
+	"github.com/trawl-dev/trawl/kit/natsconn"
+	"github.com/trawl-dev/trawl/kit/ops"
+)
+
+// Stage is one stage of the pipeline as the composition root sees it. Each stage package
+// declares its own (services/cache/stage.go and so on).
+type Stage interface {
+	// Name is the stage's short name ("cache"); its binary is trawl-<name>.
+	Name() string
+	// Summary is the one line its binary's -h starts with.
+	Summary() string
+	// RegisterFlags adds the stage's own flags to fs, and the shared groups it reads to sh
+	// (sh.RegisterDeadlines).
+	RegisterFlags(fs *flag.FlagSet, sh *Shared)
+	// Validate checks the stage's settings, and the rules that span stages, before anything
+	// connects or listens.
+	Validate(sh *Shared) error
+	// Build makes the stage's component from its connection and the shared parts. It must not
+	// block; network set-up belongs in the component's Start.
+	Build(env *Env) (lifecycle.Component, error)
+}
+
+// MemoryUser is a Stage that holds a bounded amount of memory of its own (an in-process
+// cache); the automatic soft memory limit adds it up.
+type MemoryUser interface {
+	MemoryAuto(sh *Shared) int64
+}
+
+// Env is what a stage's Build is handed.
+type Env struct {
+	Shared *Shared
+	// NC is the stage's own NATS connection, as a separate process would have.
+	NC      *nats.Conn
+	Engines *engines.Registry
+	Log     *slog.Logger
+	Metrics *prometheus.Registry
+	Probe   *ops.Probe
+}
+
+// Connector is how a process's stages reach NATS: a URL (stage binaries, trawl serve with
+// --nats-url) or the embedded server (trawl serve).
+type Connector interface {
+	Connect(name string, log *slog.Logger) (*nats.Conn, error)
+}
+
+// URL connects to a NATS server (or cluster, comma-separated) by URL.
+type URL string
+
+// Connect dials the URL with natsconn's reconnect behaviour.
+func (u URL) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
+	return natsconn.Connect(string(u), name, log)
+}
+
+// ConfigError is a configuration that does not validate: the process exits with status 2.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// IsConfigError reports whether err is a ConfigError (or a flag parsing error wrapped as one).
+func IsConfigError(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
+
+// Validate checks the shared options and every stage's, and returns a *ConfigError naming
+// each problem.
+func Validate(sh *Shared, stages []Stage) error {
+	errs := []error{sh.Validate()}
+	for _, st := range stages {
+		errs = append(errs, st.Validate(sh))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return &ConfigError{err}
+	}
+	return nil
+}
+
+// MemoryAuto is the process's automatic soft memory limit (memlimit.Apply): what the stages
+// hold of their own plus the headroom every process needs, or 0 (none) when no stage holds
+// memory of its own.
+func MemoryAuto(sh *Shared, stages []Stage) int64 {
+	var n int64
+	any := false
+	for _, st := range stages {
+		if m, ok := st.(MemoryUser); ok {
+			n += m.MemoryAuto(sh)
+			any = true
+		}
+	}
+	if !any {
+		return 0
+	}
+	return n + memlimit.Headroom
+}
+
+// Process is a validated set of stages, ready to run.
+type Process struct {
+	Shared  *Shared
+	Stages  []Stage
+	NATS    Connector
+	Engines *engines.Registry
+	Log     *slog.Logger
+	Metrics *prometheus.Registry
+	Probe   *ops.Probe
+	// Group runs the components. Callers may add components before the stages (the embedded
+	// server) with Group.Add before calling AddStages.
+	Group lifecycle.Group
+
+	stages []*stageComponent
+}
+
+// NewProcess prepares a process for validated options: the engine registry with the base URLs
+// applied once, the probe, and the group's drain bound. Nothing connects yet.
+func NewProcess(sh *Shared, stages []Stage, nc Connector, log *slog.Logger, reg *prometheus.Registry) (*Process, error) {
+	eng := engines.Default()
+	if err := eng.SetBaseURLs(sh.EngineURLs); err != nil {
+		return nil, &ConfigError{fmt.Errorf("--engine-urls: %w", err)}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if reg == nil {
+		reg = ops.NewRegistry()
+	}
+	p := &Process{Shared: sh, Stages: stages, NATS: nc, Engines: eng, Log: log, Metrics: reg, Probe: ops.NewProbe()}
+	p.Group.Log = log
+	p.Group.DrainTimeout = sh.DrainTimeout
+	return p, nil
+}
+
+// AddStages adds one component per stage, in order, then the ops listener when --ops-addr is
+// set. Each stage gets its own connection, opened in its Start.
+func (p *Process) AddStages() {
+	for _, st := range p.Stages {
+		sc := &stageComponent{st: st, p: p}
+		p.stages = append(p.stages, sc)
+		p.Group.Add(st.Name(), sc)
+	}
+	if p.Shared.OpsAddr != "" {
+		p.Group.Add("ops", ops.New(p.Shared.OpsAddr, p.Metrics, p.Probe, p.Shared.Pprof, p.Log))
+	}
+}
+
+// Component returns the started component of the named stage (nil before Start), for the
+// all-in-one's accessors (the ingress's address).
+func (p *Process) Component(name string) lifecycle.Component {
+	for _, sc := range p.stages {
+		if sc.st.Name() == name {
+			return sc.c
+		}
+	}
+	return nil
+}
+
+// stageComponent connects a stage to NATS, builds it and runs it; Stop stops the stage and
+// then drains its connection, so replies it sends while draining still go out.
+type stageComponent struct {
+	st Stage
+	p  *Process
+	nc *nats.Conn
+	c  lifecycle.Component
+}
+
+// connectWait bounds the wait for the first NATS connection of a stage: its set-up calls
+// (streams, consumers) need the server.
+const connectWait = 30 * time.Second
+
+func (s *stageComponent) Start(ctx context.Context) error {
+	name := "trawl-" + s.st.Name()
+	log := s.p.Log.With("service", name)
+	nc, err := s.p.NATS.Connect(name, log)
+	if err != nil {
+		return err
+	}
+	s.nc = nc
+	if err := waitConnected(ctx, nc, connectWait); err != nil {
+		return err
+	}
+	s.p.Probe.Check("nats "+s.st.Name(), func() error {
+		if !nc.IsConnected() {
+			return errors.New("not connected")
+		}
+		return nil
+	})
+	c, err := s.st.Build(&Env{Shared: s.p.Shared, NC: nc, Engines: s.p.Engines, Log: log, Metrics: s.p.Metrics, Probe: s.p.Probe})
+	if err != nil {
+		return err
+	}
+	if err := c.Start(ctx); err != nil {
+		c.Stop()
+		return err
+	}
+	s.c = c
+	// Subscriptions reach the server asynchronously: a round trip makes sure the stage's
+	// endpoints are registered before the next stage (or a client) can send them anything.
+	return nc.FlushTimeout(10 * time.Second)
+}
+
+func (s *stageComponent) Stop() {
+	if s.c != nil {
+		s.c.Stop()
+	}
+	if s.nc != nil {
+		if err := s.nc.Drain(); err != nil {
+			s.nc.Close()
+		}
+		s.nc = nil
+	}
+}
+
+// Failed forwards the stage's run-time failure, if it can have one.
+func (s *stageComponent) Failed() <-chan error {
+	if f, ok := s.c.(lifecycle.Failer); ok {
+		return f.Failed()
+	}
+	return nil
+}
+
+// Reload forwards SIGHUP to the stage, if it reloads.
+func (s *stageComponent) Reload() error {
+	if r, ok := s.c.(lifecycle.Reloader); ok {
+		return r.Reload()
+	}
+	return nil
+}
+
+func waitConnected(ctx context.Context, nc *nats.Conn, bound time.Duration) error {
+	if nc.IsConnected() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for !nc.IsConnected() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no NATS server at %s after %s", nc.Opts.Servers, bound)
+		case <-t.C:
+		}
+	}
+	return nil
+}

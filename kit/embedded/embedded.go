@@ -1,0 +1,148 @@
+// Package embedded runs a NATS server with JetStream inside the process. Only the all-in-one
+// (trawl serve) links it; stage binaries connect to a NATS server by URL.
+package embedded
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/trawl-dev/trawl/kit/natsconn"
+)
+
+// Config configures the in-process NATS server of the all-in-one binary.
+type Config struct {
+	// Listen is host:port for outside clients; "off" accepts in-process connections only.
+	Listen string
+	// StoreDir holds JetStream's file store; empty uses a fresh temporary directory.
+	StoreDir string
+	// MaxPayload bounds one message (pages travel compressed; 8 MiB leaves room).
+	MaxPayload int32
+	// MaxMemory bounds JetStream's memory storage (0: 1 GiB). Set it explicitly: left to
+	// itself the server takes 75% of the process's soft memory limit (memlimit.Apply), too
+	// little for memory-backed work streams.
+	MaxMemory int64
+}
+
+// start runs a NATS server with JetStream in this process. The returned cleanup shuts
+// it down and removes a temporary store.
+func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
+	opts := &server.Options{
+		ServerName: "trawl-embedded",
+		JetStream:  true,
+		NoSigs:     true,
+		NoLog:      true,
+		MaxPayload: cfg.MaxPayload,
+		// A cap on what streams may reserve, not an allocation.
+		JetStreamMaxMemory: cmp.Or(cfg.MaxMemory, 1<<30),
+	}
+	if opts.MaxPayload == 0 {
+		opts.MaxPayload = 8 << 20
+	}
+	if cfg.Listen == "off" || cfg.Listen == "" {
+		opts.DontListen = true
+	} else {
+		host, port, err := net.SplitHostPort(cfg.Listen)
+		if err != nil {
+			return nil, nil, fmt.Errorf("nats listen %q: %w", cfg.Listen, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, nil, fmt.Errorf("nats listen %q: bad port", cfg.Listen)
+		}
+		if p == 0 {
+			p = server.RANDOM_PORT
+		}
+		opts.Host, opts.Port = host, p
+		if p != server.RANDOM_PORT {
+			// nats-server reports a taken port only as "not ready" after its timeout; ask first
+			// so the error names the address at once.
+			ln, err := net.Listen("tcp", cfg.Listen)
+			if err != nil {
+				return nil, nil, fmt.Errorf("nats listen %s: %w (another trawl running? choose another --nats-listen, or off)", cfg.Listen, err)
+			}
+			ln.Close()
+		}
+	}
+	tmp := ""
+	if cfg.StoreDir == "" {
+		d, err := os.MkdirTemp("", "trawl-js-")
+		if err != nil {
+			return nil, nil, err
+		}
+		tmp, cfg.StoreDir = d, d
+	}
+	opts.StoreDir = cfg.StoreDir
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		os.RemoveAll(tmp)
+		return nil, nil, fmt.Errorf("embedded nats on %s: not ready after 10s", cfg.Listen)
+	}
+	if !opts.DontListen {
+		log.Info("embedded nats listening", "url", ns.ClientURL(), "store", cfg.StoreDir)
+	}
+	cleanup := func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+	}
+	return ns, cleanup, nil
+}
+
+// Server is the embedded NATS server as a lifecycle.Component, and the way the process's
+// components reach it: in-process connections, no sockets.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	ns      *server.Server
+	cleanup func()
+}
+
+// New returns the embedded server for cfg; Start runs it.
+func New(cfg Config, log *slog.Logger) *Server { return &Server{cfg: cfg, log: log} }
+
+// Start runs the server and returns once it accepts connections.
+func (s *Server) Start(context.Context) (err error) {
+	s.ns, s.cleanup, err = start(s.cfg, s.log)
+	return err
+}
+
+// Stop shuts the server down and removes a temporary store. The stages' connections have
+// drained by then (they stop first).
+func (s *Server) Stop() {
+	if s.cleanup != nil {
+		s.cleanup()
+		s.cleanup = nil
+	}
+}
+
+// Connect opens an in-process connection named name.
+func (s *Server) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
+	return natsconn.Connect("", name, log, nats.InProcessServer(s.ns))
+}
+
+// NATS is the running server (nil before Start).
+func (s *Server) NATS() *server.Server { return s.ns }
+
+// ClientURL is the URL outside clients use, "" when the server listens in-process only.
+func (s *Server) ClientURL() string {
+	if s.ns == nil || s.cfg.Listen == "off" || s.cfg.Listen == "" {
+		return ""
+	}
+	return s.ns.ClientURL()
+}

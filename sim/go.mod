@@ -1,0 +1,3 @@
+module github.com/trawl-dev/trawl/sim
+
+go 1.26.0
