@@ -32,7 +32,7 @@ func binaries(t *testing.T) map[string][]string {
 	bin := stageBinaries(t)
 	m := map[string][]string{"trawl serve": {filepath.Join(bin, "trawl"), "serve"}}
 	for _, st := range stageNames {
-		m["trawl-"+st] = []string{filepath.Join(bin, "trawl-" + st)}
+		m["trawl-"+st] = []string{filepath.Join(bin, "trawl-"+st)}
 	}
 	return m
 }

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/testkit"
 	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 // stageNames are the stages that have a binary of their own (services/<name>/cmd/trawl-<name>).

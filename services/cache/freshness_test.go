@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/testkit"
 	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 func TestJudge(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/schemas"
 )
 
 // page is a fetched upstream response.

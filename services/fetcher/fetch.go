@@ -9,8 +9,8 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 
-	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/schemas"
 )
 
 // Time kept back from the job's deadline: the page still has to be published, parsed and

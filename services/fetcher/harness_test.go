@@ -15,8 +15,8 @@ import (
 	"github.com/nats-io/nuid"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
 )
 

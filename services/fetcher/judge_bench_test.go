@@ -3,8 +3,8 @@ package fetcher
 import (
 	"testing"
 
-	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/sim"
 )
 

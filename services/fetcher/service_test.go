@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/testkit"
 	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 func quickSim(t *testing.T, mutate func(*sim.Config)) *sim.Server {

@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/valyala/fasthttp"
 
-	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
 )
 

@@ -12,13 +12,13 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/cache"
 	"github.com/trawl-dev/trawl/services/fetcher"
 	"github.com/trawl-dev/trawl/services/parser"
-	"github.com/trawl-dev/trawl/engines"
-	"github.com/trawl-dev/trawl/testkit"
 	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 // The pipeline tests run the real stages, each on its own connection (the stack package would

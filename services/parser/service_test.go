@@ -11,10 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/engines"
-	"github.com/trawl-dev/trawl/testkit"
+	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 func startParser(t *testing.T) (*nats.Conn, *Service) {

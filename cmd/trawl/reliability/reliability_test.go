@@ -12,8 +12,8 @@ import (
 	"github.com/trawl-dev/trawl/cmd/trawl/reliability"
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/testkit"
 	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 // TestShortReliabilityRun is the reliability run in small: the faults and proxy list,

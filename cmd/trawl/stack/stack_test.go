@@ -14,8 +14,8 @@ import (
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/schemas"
-	"github.com/trawl-dev/trawl/testkit"
 	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 // env is a running all-in-one with the simulated engine behind it.
