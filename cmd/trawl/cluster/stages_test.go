@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/app"
+	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/natsconn"
 	"github.com/trawl-dev/trawl/kit/ops"
 
@@ -59,7 +61,7 @@ type stageProc struct {
 	name string
 	kind stageKind
 	nc   *nats.Conn
-	stop stopper
+	stop lifecycle.Component
 	reg  *prometheus.Registry
 	// addr is the ingress's HTTP address.
 	addr string
@@ -93,41 +95,33 @@ func (b *bench) start(k stageKind, name string) *stageProc {
 	p := &stageProc{name: name, kind: k, nc: nc, reg: prometheus.NewRegistry()}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// The same stage descriptors trawl serve and the stage binaries run (kit/app), each built
+	// on the stage's own connection and registry, as its own process would be.
 	cfg := b.cfg
+	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
+	sh := cfg.Shared
+	sh.RedisURL = b.redisURL
+	var st app.Stage
 	switch k {
 	case kindParser:
-		s, err := parser.New(cfg.Parser, parser.Deps{NC: nc, Engines: eng, Streams: cfg.Streams, Log: log, Metrics: p.reg})
-		if err == nil {
-			err = s.Start(ctx)
-		}
-		p.stop = s
-		b.check(name, err)
+		st = parser.NewStage(&cfg.Parser)
 	case kindFetcher:
-		s, err := fetcher.New(cfg.Fetcher, fetcher.Deps{NC: nc, Engines: eng, Streams: cfg.Streams, Log: log, Metrics: p.reg})
-		if err == nil {
-			err = s.Start(ctx)
-		}
-		p.stop = s
-		b.check(name, err)
+		st = fetcher.NewStage(&cfg.Fetcher)
 	case kindCache:
-		cfg.Cache.Deadlines = cfg.Deadlines
-		store, err := cache.OpenStore(b.redisURL, cfg.Cache)
-		b.check(name, err)
-		s, err := cache.New(cfg.Cache, cache.Deps{NC: nc, Store: store, Engines: eng, Streams: cfg.Streams, Log: log, Metrics: p.reg})
-		if err == nil {
-			err = s.Start(ctx)
-		}
-		p.stop = stopAll{s, closer(func() { store.Close() })}
-		b.check(name, err)
+		st = cache.NewStage(&cfg.Cache)
 	case kindIngress:
-		cfg.Ingress.Deadlines = cfg.Deadlines
-		cfg.Ingress.HTTPAddr = "127.0.0.1:0"
-		s, err := ingress.New(cfg.Ingress, ingress.Deps{NC: nc, Engines: eng, Log: log, Metrics: p.reg, Gatherer: p.reg, Probe: ops.NewProbe()})
-		if err == nil {
-			err = s.Start(ctx)
-		}
+		st = ingress.NewStage(&cfg.Ingress)
+	}
+	b.check(name, st.Validate(&sh))
+	c, err := st.Build(&app.Env{Shared: &sh, NC: nc, Engines: eng, Log: log, Metrics: p.reg, Probe: ops.NewProbe()})
+	b.check(name, err)
+	if err := c.Start(ctx); err != nil {
+		c.Stop()
 		b.check(name, err)
-		p.stop, p.addr = s, s.Addr()
+	}
+	p.stop = c
+	if in, ok := c.(*ingress.Server); ok {
+		p.addr = in.Addr()
 	}
 	b.mu.Lock()
 	b.stages[name] = p
@@ -250,21 +244,6 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
-
-// stopper is what the bench needs of a started stage.
-type stopper interface{ Stop() }
-
-type stopAll []stopper
-
-func (s stopAll) Stop() {
-	for _, x := range s {
-		x.Stop()
-	}
-}
-
-type closer func()
-
-func (c closer) Stop() { c() }
 
 func (p *stageProc) String() string { return fmt.Sprintf("%s(%s)", p.name, p.kind) }
 
