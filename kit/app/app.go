@@ -47,7 +47,8 @@ type Stage interface {
 // MemoryUser is a Stage that holds a bounded amount of memory of its own (an in-process
 // cache); the automatic soft memory limit adds it up.
 type MemoryUser interface {
-	MemoryAuto(sh *Shared) int64
+	// MemoryAuto is the bytes the stage holds; ok is false when it declares none.
+	MemoryAuto(sh *Shared) (bytes int64, ok bool)
 }
 
 // Env is what a stage's Build is handed.
@@ -108,8 +109,10 @@ func MemoryAuto(sh *Shared, stages []Stage) int64 {
 	any := false
 	for _, st := range stages {
 		if m, ok := st.(MemoryUser); ok {
-			n += m.MemoryAuto(sh)
-			any = true
+			if b, ok := m.MemoryAuto(sh); ok {
+				n += b
+				any = true
+			}
 		}
 	}
 	if !any {

@@ -10,63 +10,40 @@ import (
 	"github.com/trawl-dev/trawl/kit/lifecycle"
 )
 
-// Stage is the cache as a stage of a trawl process (app.Stage): trawl-cache runs it alone,
-// trawl serve beside the others.
-type Stage struct{ cfg *Config }
-
-// NewStage returns the cache stage reading cfg (nil: a Config of its own, filled by flags).
-func NewStage(cfg *Config) *Stage {
-	if cfg == nil {
-		cfg = new(Config)
+// NewStage returns the cache as a stage of a trawl process (kit/app), reading cfg (nil: a
+// Config of its own, filled by flags).
+func NewStage(cfg *Config) app.Stage {
+	return &app.Def[Config]{
+		StageName: "cache",
+		Help:      "answers trawl.v1.search from Redis or memory; one fetch job per missed key",
+		Config:    cfg,
+		Flags: func(c *Config, fs *flag.FlagSet, sh *app.Shared) {
+			c.RegisterFlags(fs)
+			sh.RegisterDeadlines(fs) // shared with the ingress
+		},
+		Check: func(c *Config, sh *app.Shared) error {
+			c.Deadlines = sh.Deadlines
+			if err := c.Validate(); err != nil {
+				return err
+			}
+			eng := engines.Default()
+			for name := range c.EngineTTLs {
+				if !eng.Known(name) {
+					return fmt.Errorf("--cache-ttl-engines: unknown engine %q", name)
+				}
+			}
+			return nil
+		},
+		// The store is opened in Start and closed in Stop.
+		New: func(c Config, env *app.Env) (lifecycle.Component, error) { return &component{cfg: c, env: env}, nil },
+		// The in-process store's bound; none with Redis.
+		Memory: func(c *Config, sh *app.Shared) int64 {
+			if sh.RedisURL != "" {
+				return 0
+			}
+			return c.MaxBytes
+		},
 	}
-	return &Stage{cfg: cfg}
-}
-
-var (
-	_ app.Stage      = (*Stage)(nil)
-	_ app.MemoryUser = (*Stage)(nil)
-)
-
-// Name is the stage's name.
-func (*Stage) Name() string { return "cache" }
-
-// Summary is trawl-cache's -h line.
-func (*Stage) Summary() string {
-	return "answers trawl.v1.search from Redis or memory; one fetch job per missed key"
-}
-
-// RegisterFlags adds the cache's flags and the deadlines it shares with the ingress.
-func (st *Stage) RegisterFlags(fs *flag.FlagSet, sh *app.Shared) {
-	st.cfg.RegisterFlags(fs)
-	sh.RegisterDeadlines(fs)
-}
-
-// Validate checks the cache's settings, with the shared deadlines and engines.
-func (st *Stage) Validate(sh *app.Shared) error {
-	st.cfg.Deadlines = sh.Deadlines
-	if err := st.cfg.Validate(); err != nil {
-		return err
-	}
-	eng := engines.Default()
-	for name := range st.cfg.EngineTTLs {
-		if !eng.Known(name) {
-			return fmt.Errorf("--cache-ttl-engines: unknown engine %q", name)
-		}
-	}
-	return nil
-}
-
-// MemoryAuto is the in-process store's bound (none with Redis).
-func (st *Stage) MemoryAuto(sh *app.Shared) int64 {
-	if sh.RedisURL != "" {
-		return 0
-	}
-	return st.cfg.MaxBytes
-}
-
-// Build returns the cache component: the store is opened in Start and closed in Stop.
-func (st *Stage) Build(env *app.Env) (lifecycle.Component, error) {
-	return &component{cfg: *st.cfg, env: env}, nil
 }
 
 type component struct {
