@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
@@ -179,3 +180,7 @@ func foldQuery(q string) string {
 		return unicode.ToLower(r)
 	}, strings.Join(strings.Fields(q), " "))
 }
+
+// NewID is a fresh id for a search or a request: 130 random bits (crypto/rand), so no one can
+// reach another tenant's search by guessing or stepping through ids.
+func NewID() string { return rand.Text() }

@@ -79,3 +79,19 @@ const (
 	HeaderServiceErrorCode = "Nats-Service-Error-Code"
 	HeaderServiceError     = "Nats-Service-Error"
 )
+
+// The client-facing search. Internal callers connect as the CLIENT account's user
+// (kit/natsauth), which imports SubjectClientSearch from the pipeline's account under the name
+// SubjectSearch: they request trawl.v1.search as before, and the ingress answers it with the
+// key, tenant and limits of an HTTP request before asking the cache.
+const SubjectClientSearch = "trawl.v1.client.search"
+
+// HeaderAuthorization carries a client's API key on a NATS request ("Bearer <key>"), as the
+// HTTP Authorization header does.
+const HeaderAuthorization = "Authorization"
+
+// MaxDeliveriesAdvisory is the JetStream advisory published when a message of stream ran out
+// of deliveries on consumer.
+func MaxDeliveriesAdvisory(stream, consumer string) string {
+	return "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + stream + "." + consumer
+}

@@ -9,11 +9,14 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,6 +25,7 @@ import (
 	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/memlimit"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/kit/natsconn"
 	"github.com/trawl-dev/trawl/kit/ops"
 )
@@ -62,18 +66,57 @@ type Env struct {
 	Probe   *ops.Probe
 }
 
-// Connector is how a process's stages reach NATS: a URL (stage binaries, trawl serve with
-// --nats-url) or the embedded server (trawl serve).
+// Connector is how a process's stages reach NATS: a server by URL (stage binaries, trawl
+// serve with --nats-url) or the embedded server (trawl serve). Each stage connects as its own
+// user (kit/natsauth).
 type Connector interface {
-	Connect(name string, log *slog.Logger) (*nats.Conn, error)
+	Connect(stage string, log *slog.Logger) (*nats.Conn, error)
 }
 
-// URL connects to a NATS server (or cluster, comma-separated) by URL.
-type URL string
+// Remote connects to a NATS server (or cluster, comma-separated URLs) by URL.
+type Remote struct {
+	URL string
+	// User overrides the stage's own user name (--nats-user).
+	User string
+	// PasswordFile holds the password (--nats-password-file); without it the password comes
+	// from TRAWL_NATS_PASSWORD_<USER> or TRAWL_NATS_PASSWORD, never from the command line.
+	PasswordFile string
+}
 
-// Connect dials the URL with natsconn's reconnect behaviour.
-func (u URL) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
-	return natsconn.Connect(string(u), name, log)
+// Connect dials the URL as the stage's user, with natsconn's reconnect behaviour. With no
+// password anywhere it connects without credentials (a server without auth, in tests).
+func (r Remote) Connect(stage string, log *slog.Logger) (*nats.Conn, error) {
+	user := cmp.Or(r.User, stage)
+	pw, err := Password(user, r.PasswordFile)
+	if err != nil {
+		return nil, err
+	}
+	opts := []nats.Option{nats.CustomInboxPrefix(natsauth.InboxPrefix(user))}
+	if pw != "" {
+		opts = append(opts, nats.UserInfo(user, pw))
+	}
+	return natsconn.Connect(r.URL, "trawl-"+stage, log, opts...)
+}
+
+// Password is user's NATS password: the file's first line if file is set, else
+// TRAWL_NATS_PASSWORD_<USER>, else TRAWL_NATS_PASSWORD ("" when none is set).
+func Password(user, file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("nats password file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		pw := strings.TrimSpace(line)
+		if pw == "" {
+			return "", fmt.Errorf("nats password file %s is empty", file)
+		}
+		return pw, nil
+	}
+	if pw := os.Getenv(natsauth.EnvPasswordVar(user)); pw != "" {
+		return pw, nil
+	}
+	return os.Getenv("TRAWL_NATS_PASSWORD"), nil
 }
 
 // ConfigError is a configuration that does not validate: the process exits with status 2.
@@ -196,7 +239,7 @@ const connectWait = 30 * time.Second
 func (s *stageComponent) Start(ctx context.Context) error {
 	name := "trawl-" + s.st.Name()
 	log := s.p.Log.With("service", name)
-	nc, err := s.p.NATS.Connect(name, log)
+	nc, err := s.p.NATS.Connect(s.st.Name(), log)
 	if err != nil {
 		return err
 	}

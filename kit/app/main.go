@@ -56,7 +56,7 @@ func RunStage(ctx context.Context, st Stage, opsDefault string, args []string, s
 	}
 	log, _ := logging.New(stderr, sh.LogLevel, sh.LogFormat) // validated above
 	memlimit.Apply(sh.MemoryLimit, MemoryAuto(&sh, stages), log)
-	p, err := NewProcess(&sh, stages, URL(sh.NATSURL), log, ops.NewRegistry())
+	p, err := NewProcess(&sh, stages, Remote{URL: sh.NATSURL, User: sh.NATSUser, PasswordFile: sh.NATSPasswordFile}, log, ops.NewRegistry())
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitConfig

@@ -28,6 +28,9 @@ type Shared struct {
 	EngineURLs   string
 	DrainTimeout time.Duration
 	Pprof        bool
+	// NATSUser and NATSPasswordFile are a stage binary's NATS credentials (app.Remote).
+	NATSUser         string
+	NATSPasswordFile string
 
 	deadlines bool
 }
@@ -40,6 +43,8 @@ func (sh *Shared) RegisterFlags(fs *flag.FlagSet, opsDefault string) {
 	fs.StringVar(&sh.EngineURLs, "engine-urls", "", "engine base URLs, name=url,… (replaces scheme and host only)")
 	fs.DurationVar(&sh.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight requests and jobs may take to finish before the process exits")
 	fs.BoolVar(&sh.Pprof, "pprof", false, "serve /debug/pprof on the ops listener (needs --ops-addr)")
+	fs.StringVar(&sh.NATSUser, "nats-user", "", "NATS user with --nats-url (default: the stage's own user, as in deploy/nats/trawl.conf)")
+	fs.StringVar(&sh.NATSPasswordFile, "nats-password-file", "", "file holding the NATS user's password (else TRAWL_NATS_PASSWORD_<USER> or TRAWL_NATS_PASSWORD; never a flag)")
 }
 
 // RegisterDeadlines adds the request deadline flags once, for the stages that read them.
@@ -85,6 +90,11 @@ func (sh *Shared) Validate() error {
 	}
 	if err := engines.Default().SetBaseURLs(sh.EngineURLs); err != nil {
 		bad("engine-urls", err)
+	}
+	if sh.NATSPasswordFile != "" {
+		if _, err := Password("", sh.NATSPasswordFile); err != nil {
+			bad("nats-password-file", err)
+		}
 	}
 	if sh.DrainTimeout <= 0 {
 		bad("drain-timeout", errors.New("must be positive"))

@@ -5,15 +5,19 @@ package embedded
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/kit/natsconn"
 )
 
@@ -29,20 +33,58 @@ type Config struct {
 	// itself the server takes 75% of the process's soft memory limit (memlimit.Apply), too
 	// little for memory-backed work streams.
 	MaxMemory int64
+	// Passwords are the users' passwords (kit/natsauth). A user without one gets a random
+	// password for the life of the process: the stages in this process learn it in memory, and
+	// no one outside can connect as that user.
+	Passwords map[string]string
+	// TLSCert and TLSKey put the outside listener behind TLS.
+	TLSCert, TLSKey string
+	// WriteClientPassword writes the client user's password to client.password in the store
+	// directory (mode 0600), for a generated password that an outside client must learn.
+	WriteClientPassword bool
+}
+
+// ensurePasswords fills in a random password for every user that has none.
+func (c *Config) ensurePasswords() {
+	if c.Passwords == nil {
+		c.Passwords = map[string]string{}
+	}
+	for _, u := range natsauth.Users() {
+		if c.Passwords[u] == "" {
+			c.Passwords[u] = rand.Text()
+		}
+	}
+}
+
+// serverOptions are nats-server's options for cfg: the accounts, users and permissions of
+// kit/natsauth, every connection authenticated, the in-process ones included.
+func serverOptions(cfg Config) (*server.Options, error) {
+	opts := &server.Options{}
+	if err := opts.ProcessConfigString(natsauth.Conf(func(u string) string { return strconv.Quote(cfg.Passwords[u]) })); err != nil {
+		return nil, fmt.Errorf("embedded nats: accounts: %w", err)
+	}
+	if cfg.TLSCert != "" {
+		tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey})
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats: tls: %w", err)
+		}
+		opts.TLSConfig, opts.TLS = tc, true
+	}
+	return opts, nil
 }
 
 // start runs a NATS server with JetStream in this process. The returned cleanup shuts
 // it down and removes a temporary store.
 func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
-	opts := &server.Options{
-		ServerName: "trawl-embedded",
-		JetStream:  true,
-		NoSigs:     true,
-		NoLog:      true,
-		MaxPayload: cfg.MaxPayload,
-		// A cap on what streams may reserve, not an allocation.
-		JetStreamMaxMemory: cmp.Or(cfg.MaxMemory, 1<<30),
+	opts, err := serverOptions(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
+	opts.ServerName = "trawl-embedded"
+	opts.JetStream, opts.NoSigs, opts.NoLog = true, true, true
+	opts.MaxPayload = cfg.MaxPayload
+	// A cap on what streams may reserve, not an allocation.
+	opts.JetStreamMaxMemory = cmp.Or(cfg.MaxMemory, 1<<30)
 	if opts.MaxPayload == 0 {
 		opts.MaxPayload = 8 << 20
 	}
@@ -92,7 +134,15 @@ func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
 		return nil, nil, fmt.Errorf("embedded nats on %s: not ready after 10s", cfg.Listen)
 	}
 	if !opts.DontListen {
-		log.Info("embedded nats listening", "url", ns.ClientURL(), "store", cfg.StoreDir)
+		log.Info("embedded nats listening", "url", ns.ClientURL(), "store", cfg.StoreDir, "user", natsauth.UserClient)
+		if cfg.WriteClientPassword {
+			f := filepath.Join(cfg.StoreDir, "client.password")
+			if err := os.WriteFile(f, []byte(cfg.Passwords[natsauth.UserClient]+"\n"), 0o600); err != nil {
+				log.Warn("client password not written", "err", err)
+			} else {
+				log.Info("nats client password written", "file", f)
+			}
+		}
 	}
 	cleanup := func() {
 		ns.Shutdown()
@@ -114,7 +164,10 @@ type Server struct {
 }
 
 // New returns the embedded server for cfg; Start runs it.
-func New(cfg Config, log *slog.Logger) *Server { return &Server{cfg: cfg, log: log} }
+func New(cfg Config, log *slog.Logger) *Server {
+	cfg.ensurePasswords()
+	return &Server{cfg: cfg, log: log}
+}
 
 // Start runs the server and returns once it accepts connections.
 func (s *Server) Start(context.Context) (err error) {
@@ -131,9 +184,25 @@ func (s *Server) Stop() {
 	}
 }
 
-// Connect opens an in-process connection named name.
-func (s *Server) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
-	return natsconn.Connect("", name, log, nats.InProcessServer(s.ns))
+// Connect opens an in-process connection for the stage of that name, as its user.
+func (s *Server) Connect(stage string, log *slog.Logger) (*nats.Conn, error) {
+	return s.ConnectAs(stage, "trawl-"+stage, log)
+}
+
+// ConnectAs opens an in-process connection as user, named name.
+func (s *Server) ConnectAs(user, name string, log *slog.Logger) (*nats.Conn, error) {
+	return natsconn.Connect("", name, log, nats.InProcessServer(s.ns),
+		nats.UserInfo(user, s.cfg.Passwords[user]), nats.CustomInboxPrefix(natsauth.InboxPrefix(user)))
+}
+
+// UserURL is the outside client URL with user's credentials in it, for tests and tools in
+// this process ("" when the server listens in-process only). Never log it.
+func (s *Server) UserURL(user string) string {
+	u := s.ClientURL()
+	if u == "" {
+		return ""
+	}
+	return strings.Replace(u, "://", "://"+user+":"+s.cfg.Passwords[user]+"@", 1)
 }
 
 // NATS is the running server (nil before Start).

@@ -8,7 +8,6 @@ import (
 	"github.com/trawl-dev/trawl/kit/config"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nuid"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -66,7 +65,7 @@ func (s *Service) join(key string, r *schemas.SearchRequest, reqID string, deadl
 	}
 	now := time.Now()
 	fl = &flight{
-		key: key, req: *r, reqID: reqID, jobID: nuid.Next(), seen: seen, seenOK: seenOK,
+		key: key, req: *r, reqID: reqID, jobID: schemas.NewID(), seen: seen, seenOK: seenOK,
 		started: now, deadline: flightDeadline(now, deadline, s.cfg.Deadlines),
 		result: make(chan *nats.Msg, 1), done: make(chan struct{}),
 	}

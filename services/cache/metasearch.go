@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nuid"
-
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -86,7 +84,7 @@ func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqI
 		state = "hit"
 	}
 	meta := &schemas.SearchMetadata{
-		ID: nuid.Next(), RequestID: reqID, Status: "Success", Engine: r.Engine, Cache: state,
+		ID: schemas.NewID(), RequestID: reqID, Status: "Success", Engine: r.Engine, Cache: state,
 		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 		TimingsMS: schemas.Timings{Cache: msSince(start)},
 		Engines:   outcomes,

@@ -13,7 +13,7 @@ import (
 
 // maxDeliveriesAdvisory is published by the server when a job of the fetch consumer reached
 // MaxDeliver without an ack: every fetcher that held it died, hung or gave it back.
-var maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + schemas.StreamFetch + "." + schemas.ConsumerFetch
+var maxDeliveriesAdvisory = schemas.MaxDeliveriesAdvisory(schemas.StreamFetch, schemas.ConsumerFetch)
 
 // deadQueue makes one fetcher of many handle each advisory.
 const deadQueue = "trawl-fetcher-dead"

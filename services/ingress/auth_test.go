@@ -48,7 +48,8 @@ func TestAuth(t *testing.T) {
 		{name: "engines with a key", url: in.url + "/v1/engines", hdr: map[string]string{"X-API-Key": globexKey}, want: 200},
 		{name: "healthz needs no key", url: in.url + "/healthz", want: 200},
 		{name: "readyz needs no key", url: in.url + "/readyz", want: 200},
-		{name: "metrics need no key", url: in.url + "/metrics", want: 200},
+		{name: "metrics are not on the public port with keys", url: in.url + "/metrics", want: 404},
+		{name: "not even with a key", url: in.url + "/metrics", hdr: map[string]string{"X-API-Key": acmeKey}, want: 404},
 		{name: "openapi needs no key", url: in.url + "/openapi.json", want: 200},
 	}
 	for _, tc := range tests {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
-	"github.com/nats-io/nuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
@@ -68,7 +67,9 @@ type Server struct {
 	svc  micro.Service
 	stop sync.Once
 	// failed reports a listener that stopped serving while the ingress was not stopping.
-	failed   chan error
+	failed chan error
+	// clients are NATS client searches in progress (natsapi.go).
+	clients  sync.WaitGroup
 	stopping atomic.Bool
 	// inFlight and lastReq let Stop tell when requests have stopped arriving (lameDuck).
 	inFlight atomic.Int64
@@ -202,6 +203,15 @@ func (s *Server) Start(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	// A search waits on the cache: each runs on its own goroutine, not the subscription's.
+	if err := s.svc.AddEndpoint("client-search", micro.HandlerFunc(func(r micro.Request) {
+		s.clients.Add(1)
+		go func() { defer s.clients.Done(); s.clientSearch(r) }()
+	}),
+		micro.WithEndpointSubject(schemas.SubjectClientSearch)); err != nil {
+		ln.Close()
+		return err
+	}
 	go func() {
 		err := s.srv.Serve(ln)
 		if s.stopping.Load() {
@@ -251,6 +261,7 @@ func (s *Server) Stop() {
 		if s.svc != nil {
 			s.svc.Stop()
 		}
+		s.clients.Wait()
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
@@ -321,8 +332,10 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		c.SetBodyString("ready\n")
 	case "/metrics":
 		route = routeMetrics
-		if s.metrics == nil {
-			s.problem(c, schemas.NewError(schemas.TypeNotFound, "metrics are served elsewhere"), reqID)
+		// With keys, the public port serves tenants only: tenant names, rates and the rest of
+		// the metrics are for the operator, on the ops listener (--ops-addr).
+		if s.metrics == nil || s.keys.Load() != nil {
+			s.problem(c, schemas.NewError(schemas.TypeNotFound, "metrics are served on the ops listener (--ops-addr)"), reqID)
 			break
 		}
 		s.metrics(c)
@@ -352,16 +365,26 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 // requestID keeps the client's X-Request-Id when it is short printable ASCII (it goes into
 // headers and logs), and makes one otherwise.
 func requestID(c *fasthttp.RequestCtx) string {
-	id := c.Request.Header.Peek("X-Request-Id")
-	if len(id) == 0 || len(id) > 128 {
-		return nuid.Next()
+	id := c.Request.Header.Peek(schemas.HeaderRequestID)
+	if len(id) == 0 {
+		id = c.Request.Header.Peek("X-Request-Id")
 	}
-	for _, b := range id {
-		if b < 0x21 || b > 0x7e {
-			return nuid.Next()
+	return cleanRequestID(string(id))
+}
+
+// cleanRequestID keeps a client's request id if it is short printable ASCII, and otherwise
+// (absent, over 128 bytes, control characters: nothing to echo into logs and headers) makes a
+// new one.
+func cleanRequestID(id string) string {
+	if len(id) == 0 || len(id) > 128 {
+		return schemas.NewID()
+	}
+	for i := 0; i < len(id); i++ {
+		if b := id[i]; b < 0x21 || b > 0x7e {
+			return schemas.NewID()
 		}
 	}
-	return string(id)
+	return id
 }
 
 // gate authenticates a request and applies its limits, answering it when it may not pass.
@@ -460,21 +483,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	reply, err := s.request(msg, deadline)
 	round := time.Since(sent)
 	if err != nil {
-		var e *schemas.Error
-		switch {
-		case errors.Is(err, errNotConnected):
-			e = schemas.NewError(schemas.TypeUnavailable, "not connected to NATS")
-			e.RetryAfterMS = 1000
-		case errors.Is(err, nats.ErrNoResponders):
-			e = schemas.NewError(schemas.TypeUnavailable, "no search responder is running")
-			e.RetryAfterMS = 1000
-		case errors.Is(err, nats.ErrTimeout):
-			e = schemas.NewError(schemas.TypeTimeout, "no answer within the request's deadline")
-		default:
-			e = schemas.Errorf(schemas.TypeUnavailable, "NATS: %v", err)
-			e.RetryAfterMS = 1000
-		}
-		s.problem(c, e, reqID)
+		s.problem(c, requestError(err), reqID)
 		return
 	}
 	if code := reply.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
@@ -537,7 +546,7 @@ func (s *Server) malformed(c *fasthttp.RequestCtx, err error) {
 	default:
 		e = schemas.ValidationError([]schemas.FieldError{fieldError("request", "malformed HTTP request")})
 	}
-	s.problem(c, e, nuid.Next())
+	s.problem(c, e, schemas.NewID())
 }
 
 // responderPresent pings the cache service (cached for a second) so /readyz reports whether a
@@ -562,6 +571,25 @@ func (s *Server) responderPresent() error {
 // subscription has not been re-registered yet, so it is asked again for a moment. Both waits
 // are bounded by the deadline and by reconnectGrace; a deployment with no cache at all still
 // gets its 503 at once.
+// requestError is the typed error for a failed request to the search responder.
+func requestError(err error) *schemas.Error {
+	var e *schemas.Error
+	switch {
+	case errors.Is(err, errNotConnected):
+		e = schemas.NewError(schemas.TypeUnavailable, "not connected to NATS")
+		e.RetryAfterMS = 1000
+	case errors.Is(err, nats.ErrNoResponders):
+		e = schemas.NewError(schemas.TypeUnavailable, "no search responder is running")
+		e.RetryAfterMS = 1000
+	case errors.Is(err, nats.ErrTimeout):
+		e = schemas.NewError(schemas.TypeTimeout, "no answer within the request's deadline")
+	default:
+		e = schemas.Errorf(schemas.TypeUnavailable, "NATS: %v", err)
+		e.RetryAfterMS = 1000
+	}
+	return e
+}
+
 func (s *Server) request(msg *nats.Msg, deadline time.Time) (*nats.Msg, error) {
 	limit := time.Now().Add(reconnectGrace)
 	if deadline.Before(limit) {

@@ -82,7 +82,7 @@ func (s *Service) loadPage(ctx context.Context, data []byte) (*schemas.FetchJob,
 	return job, html, nil
 }
 
-// validID accepts the characters of a search id (nuid: letters and digits).
+// validID accepts the characters of a search id (schemas.NewID: letters and digits).
 func validID(id string) bool {
 	if len(id) > 64 {
 		return false

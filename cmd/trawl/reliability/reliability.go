@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/logging"
-	"github.com/trawl-dev/trawl/kit/natsconn"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/kit/ops"
 
 	"github.com/nats-io/nats.go"
@@ -212,7 +212,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.KillFetcher {
 		reg2 := prometheus.NewRegistry()
 		regs = append(regs, reg2)
-		if secondNC, err = natsconn.Connect("", "trawl-fetcher-2", log, nats.InProcessServer(st.Server())); err != nil {
+		if secondNC, err = st.Embedded().ConnectAs(natsauth.UserFetcher, "trawl-fetcher-2", log); err != nil {
 			return nil, err
 		}
 		defer secondNC.Close()

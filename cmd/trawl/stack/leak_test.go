@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/load"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/testkit"
 )
 
@@ -23,7 +24,7 @@ const goroutineMargin = 10
 // subscription or connection behind.
 func TestGoroutinesReturnAfterLoad(t *testing.T) {
 	e := start(t, nil, nil)
-	httpTarget, natsTarget := e.base+"/v1/search", e.st.NATSURL()
+	httpTarget, natsTarget := e.base+"/v1/search", e.st.UserURL(natsauth.UserClient)
 	send := func(target, set string, n int64, mutate func(*load.Config)) *load.Summary {
 		t.Helper()
 		c := load.DefaultConfig()

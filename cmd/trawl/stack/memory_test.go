@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -29,7 +30,7 @@ func TestStreamStorage(t *testing.T) {
 			if rp := e.get(t, "/v1/search?q=stream+storage"); rp.status != 200 {
 				t.Fatalf("status %d: %s", rp.status, rp.body)
 			}
-			nc, err := nats.Connect(e.st.NATSURL())
+			nc, err := nats.Connect(e.st.UserURL(natsauth.UserAdmin))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,8 +7,12 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
+	"net"
+	"os"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +21,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/app"
 	"github.com/trawl-dev/trawl/kit/embedded"
 	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/kit/ops"
 	"github.com/trawl-dev/trawl/services/cache"
 	"github.com/trawl-dev/trawl/services/fetcher"
@@ -29,10 +34,17 @@ type Config struct {
 	app.Shared
 	NATSListen   string
 	NATSStoreDir string
-	Cache        cache.Config
-	Fetcher      fetcher.Config
-	Parser       parser.Config
-	Ingress      ingress.Config
+	// The embedded server's outside users and listener (kit/natsauth): the client user's and
+	// the operator's passwords (else TRAWL_NATS_PASSWORD_CLIENT / _ADMIN, else random for
+	// the life of the process), and TLS, which a non-loopback --nats-listen requires.
+	NATSClientPasswordFile string
+	NATSAdminPasswordFile  string
+	NATSTLSCert            string
+	NATSTLSKey             string
+	Cache                  cache.Config
+	Fetcher                fetcher.Config
+	Parser                 parser.Config
+	Ingress                ingress.Config
 }
 
 // Stages is the one list of the pipeline's stages, in start order: a stage starts after
@@ -52,6 +64,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.Shared.RegisterFlags(fs, "")
 	fs.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", `embedded NATS listen address for outside clients ("off": in-process only)`)
 	fs.StringVar(&c.NATSStoreDir, "nats-store-dir", "", "embedded JetStream store directory; the work streams then stay on disk across restarts (default: none, the streams in memory)")
+	fs.StringVar(&c.NATSClientPasswordFile, "nats-client-password-file", "", `file holding the embedded NATS "client" user's password (else TRAWL_NATS_PASSWORD_CLIENT; else random, written to client.password in the store)`)
+	fs.StringVar(&c.NATSAdminPasswordFile, "nats-admin-password-file", "", `file holding the embedded NATS "admin" user's password (else TRAWL_NATS_PASSWORD_ADMIN; else random and unknown: no operator)`)
+	fs.StringVar(&c.NATSTLSCert, "nats-tls-cert", "", "TLS certificate of the embedded NATS listener (required with a non-loopback --nats-listen)")
+	fs.StringVar(&c.NATSTLSKey, "nats-tls-key", "", "TLS key of the embedded NATS listener")
 	fs.Lookup("stream-memory").Usage = "keep the work streams in memory even with --nats-store-dir or --nats-url (the embedded server without a store keeps them in memory anyway)"
 	for _, st := range c.Stages() {
 		st.RegisterFlags(fs, &c.Shared)
@@ -66,7 +82,51 @@ func DefaultConfig() Config {
 }
 
 // Validate checks every setting of every stage, before anything connects or listens.
-func (c *Config) Validate() error { return app.Validate(&c.Shared, c.Stages()) }
+func (c *Config) Validate() error {
+	if err := app.Validate(&c.Shared, c.Stages()); err != nil {
+		return err
+	}
+	if err := c.validateNATS(); err != nil {
+		return &app.ConfigError{Err: err}
+	}
+	return nil
+}
+
+// validateNATS holds the embedded server's outside listener to its rules: credentials always
+// (kit/natsauth), and TLS on any address that is not loopback.
+func (c *Config) validateNATS() error {
+	if c.Common.NATSURL != "" {
+		return nil
+	}
+	if (c.NATSTLSCert == "") != (c.NATSTLSKey == "") {
+		return errors.New("--nats-tls-cert and --nats-tls-key go together")
+	}
+	if c.NATSListen != "off" && c.NATSListen != "" {
+		host, _, err := net.SplitHostPort(c.NATSListen)
+		if err != nil {
+			return fmt.Errorf("--nats-listen: %w", err)
+		}
+		if !loopback(host) && c.NATSTLSCert == "" {
+			return fmt.Errorf("--nats-listen %s is not a loopback address: it needs --nats-tls-cert and --nats-tls-key", c.NATSListen)
+		}
+	}
+	for flag, f := range map[string]string{"nats-client-password-file": c.NATSClientPasswordFile, "nats-admin-password-file": c.NATSAdminPasswordFile} {
+		if f != "" {
+			if _, err := app.Password("", f); err != nil {
+				return fmt.Errorf("--%s: %w", flag, err)
+			}
+		}
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // MemoryAuto is the all-in-one's automatic soft memory limit (memlimit.Apply): what the
 // stages hold (the cache's store, the ingress's near cache) plus the headroom. In-memory work
@@ -105,10 +165,21 @@ func New(cfg Config, log *slog.Logger, reg *prometheus.Registry) (*Stack, error)
 		reg = ops.NewRegistry()
 	}
 	s := &Stack{}
-	var nc app.Connector = app.URL(cfg.Common.NATSURL)
+	var err error
+	var nc app.Connector = app.Remote{URL: cfg.Common.NATSURL}
 	if cfg.Common.NATSURL == "" {
+		pw := map[string]string{}
+		for user, file := range map[string]string{natsauth.UserClient: cfg.NATSClientPasswordFile, natsauth.UserAdmin: cfg.NATSAdminPasswordFile} {
+			if file != "" || os.Getenv(natsauth.EnvPasswordVar(user)) != "" {
+				if pw[user], err = app.Password(user, file); err != nil {
+					return nil, &app.ConfigError{Err: err}
+				}
+			}
+		}
 		s.ns = embedded.New(embedded.Config{Listen: cfg.NATSListen, StoreDir: cfg.NATSStoreDir,
-			MaxMemory: max(1<<30, cfg.Streams.FetchMaxBytes+cfg.Streams.ParseMaxBytes)}, log)
+			MaxMemory: max(1<<30, cfg.Streams.FetchMaxBytes+cfg.Streams.ParseMaxBytes),
+			Passwords: pw, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey,
+			WriteClientPassword: pw[natsauth.UserClient] == ""}, log)
 		nc = s.ns
 	}
 	sh := cfg.Shared
@@ -166,6 +237,18 @@ func (s *Stack) NATSURL() string {
 	}
 	return s.ns.ClientURL()
 }
+
+// UserURL is the embedded server's client URL with user's credentials (kit/natsauth), for
+// tests and tools in this process. Never log it.
+func (s *Stack) UserURL(user string) string {
+	if s.ns == nil {
+		return ""
+	}
+	return s.ns.UserURL(user)
+}
+
+// Embedded is the embedded server, nil with an external one.
+func (s *Stack) Embedded() *embedded.Server { return s.ns }
 
 // Server is the embedded NATS server, nil with an external one.
 func (s *Stack) Server() *server.Server {

@@ -1,18 +1,22 @@
 package stack_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/sim"
 	"github.com/trawl-dev/trawl/testkit"
@@ -41,12 +45,38 @@ func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	st, err := stack.Start(t.Context(), cfg, nil, nil)
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st, err := stack.Start(t.Context(), cfg, log, nil)
 	if err != nil {
 		t.Fatalf("stack: %v", err)
 	}
-	t.Cleanup(st.Close)
+	t.Cleanup(func() {
+		st.Close()
+		// Every stack test is also a test of the stages' NATS permissions (kit/natsauth): a
+		// stage refused a subject it needs shows up here.
+		if l := logs.String(); strings.Contains(strings.ToLower(l), "permissions violation") {
+			t.Errorf("a stage was refused a subject it uses:\n%s", l)
+		}
+	})
 	return &env{st: st, sim: s, base: "http://" + st.HTTPAddr()}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 type reply struct {
@@ -234,18 +264,24 @@ func TestUpstreamFailure(t *testing.T) {
 	}
 }
 
-// TestNATSContract: internal services skip HTTP and get the same answers on trawl.v1.search,
-// and every stage answers $SRV.PING on the embedded server's port.
+// TestNATSContract: internal services skip HTTP and, as the client user, get the same answers
+// on trawl.v1.search; every stage answers $SRV.PING on the embedded server's port (to the
+// operator: a client sees nothing of the pipeline).
 func TestNATSContract(t *testing.T) {
 	e := start(t, nil, nil)
 	if e.st.NATSURL() == "" {
 		t.Fatal("embedded NATS is not listening")
 	}
-	nc, err := nats.Connect(e.st.NATSURL())
+	nc, err := nats.Connect(e.st.UserURL(natsauth.UserClient))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
+	admin, err := nats.Connect(e.st.UserURL(natsauth.UserAdmin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
 
 	m, err := nc.Request(schemas.SubjectSearch, []byte(`{"q":"golang","engine":"duckduckgo"}`), 10*time.Second)
 	if err != nil {
@@ -273,7 +309,10 @@ func TestNATSContract(t *testing.T) {
 		}
 	}
 
-	names := pingAll(t, nc, 4)
+	if names := pingAll(t, nc, 1); len(names) > 0 {
+		t.Errorf("the client user sees the pipeline's services: %v", names)
+	}
+	names := pingAll(t, admin, 4)
 	for _, want := range []string{schemas.ServiceIngress, schemas.ServiceCache, schemas.ServiceFetcher, schemas.ServiceParser} {
 		if !names[want] {
 			t.Errorf("$SRV.PING: %s did not answer (got %v)", want, names)

@@ -1,0 +1,202 @@
+// Package natsauth is who may do what on trawl's NATS: one account for the pipeline (TRAWL)
+// with a user per stage, each allowed only the subjects its stage uses, and one account for
+// internal clients (CLIENT) that sees nothing of the pipeline but trawl.v1.search, imported
+// from TRAWL and answered by the ingress (keys, tenants and limits as over HTTP).
+//
+// The same definitions make the embedded server's configuration (kit/embedded) and the
+// nats-server configuration shipped for compose and Kubernetes (deploy/nats/trawl.conf, held
+// to them by a test), so the permissions cannot drift between one process and a cluster. This
+// package does not import nats-server: stage binaries link it to know their inbox prefix.
+package natsauth
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// Accounts.
+const (
+	AccountTrawl  = "TRAWL"
+	AccountClient = "CLIENT"
+)
+
+// Users. A stage connects as the user of its name; "client" is for internal callers; "admin"
+// is the operator's (stream deletion and the rest of the JetStream API).
+const (
+	UserIngress = "ingress"
+	UserCache   = "cache"
+	UserFetcher = "fetcher"
+	UserParser  = "parser"
+	UserClient  = "client"
+	UserAdmin   = "admin"
+)
+
+// Role is one user's permissions.
+type Role struct {
+	User    string
+	Account string
+	Publish []string
+	// Subscribe lists the subjects the user may subscribe to.
+	Subscribe []string
+	// AllowResponses lets the user answer requests sent to it (one reply each, to the
+	// requester's inbox) without a publish permission on any inbox.
+	AllowResponses bool
+}
+
+// InboxPrefix is the user's private inbox prefix: request replies come back under it, and no
+// other user may subscribe there (subscribing to _INBOX.> used to show every tenant's answers).
+func InboxPrefix(user string) string { return "_INBOX_" + user }
+
+// jsAPI is a JetStream API subject.
+func jsAPI(s string) string { return "$JS.API." + s }
+
+// streamSetup is what a stage needs to reconcile the work streams (kit/streams).
+func streamSetup() []string {
+	out := []string{jsAPI("INFO")}
+	for _, s := range []string{schemas.StreamFetch, schemas.StreamParse} {
+		out = append(out, jsAPI("STREAM.INFO."+s), jsAPI("STREAM.CREATE."+s), jsAPI("STREAM.UPDATE."+s))
+	}
+	return out
+}
+
+// consume is what a stage needs to pull from a stream through its durable consumer.
+func consume(stream, consumer string) []string {
+	return []string{
+		jsAPI("CONSUMER.CREATE." + stream + ".>"),
+		jsAPI("CONSUMER.DURABLE.CREATE." + stream + "." + consumer),
+		jsAPI("CONSUMER.INFO." + stream + "." + consumer),
+		jsAPI("CONSUMER.MSG.NEXT." + stream + "." + consumer),
+		"$JS.ACK." + stream + ".>",
+	}
+}
+
+// micro is what a nats.go micro service subscribes to for discovery ($SRV.PING and friends).
+func micro(service string) []string {
+	return []string{"$SRV.*", "$SRV.*." + service, "$SRV.*." + service + ".>"}
+}
+
+// Roles lists every user of trawl's NATS with its permissions.
+func Roles() []Role {
+	pages := "KV_" + schemas.BucketPages
+	return []Role{
+		{
+			User: UserIngress, Account: AccountTrawl, AllowResponses: true,
+			Publish: []string{schemas.SubjectSearch, schemas.SubjectPageGet, schemas.SubjectPageReparse,
+				schemas.SubjectEnginesStatus, "$SRV.PING." + schemas.ServiceCache},
+			Subscribe: append([]string{InboxPrefix(UserIngress) + ".>", schemas.SubjectClientSearch},
+				micro(schemas.ServiceIngress)...),
+		},
+		{
+			User: UserCache, Account: AccountTrawl, AllowResponses: true,
+			Publish: append([]string{schemas.SubjectFetchPrefix + ">"}, streamSetup()...),
+			Subscribe: append([]string{InboxPrefix(UserCache) + ".>", schemas.SubjectSearch,
+				schemas.SubjectResultPrefix + ">"}, micro(schemas.ServiceCache)...),
+		},
+		{
+			User: UserFetcher, Account: AccountTrawl, AllowResponses: true,
+			Publish: append(append([]string{schemas.SubjectParsePrefix + ">", schemas.SubjectDeadLetterPrefix + ">",
+				jsAPI("STREAM.MSG.GET." + schemas.StreamFetch)}, streamSetup()...),
+				consume(schemas.StreamFetch, schemas.ConsumerFetch)...),
+			Subscribe: append([]string{InboxPrefix(UserFetcher) + ".>", schemas.SubjectEnginesStatus,
+				schemas.MaxDeliveriesAdvisory(schemas.StreamFetch, schemas.ConsumerFetch)}, micro(schemas.ServiceFetcher)...),
+		},
+		{
+			User: UserParser, Account: AccountTrawl, AllowResponses: true,
+			Publish: append(append([]string{schemas.SubjectResultPrefix + ">", schemas.SubjectDeadLetterPrefix + ">",
+				"$KV." + schemas.BucketPages + ".>", jsAPI("STREAM.INFO." + pages), jsAPI("STREAM.CREATE." + pages),
+				jsAPI("STREAM.UPDATE." + pages), jsAPI("DIRECT.GET." + pages + ".>"), jsAPI("STREAM.MSG.GET." + pages)},
+				streamSetup()...), consume(schemas.StreamParse, schemas.ConsumerParse)...),
+			Subscribe: append([]string{InboxPrefix(UserParser) + ".>", schemas.SubjectPageGet, schemas.SubjectPageReparse},
+				micro(schemas.ServiceParser)...),
+		},
+		{
+			User: UserAdmin, Account: AccountTrawl,
+			Publish: []string{">"}, Subscribe: []string{">"},
+		},
+		{
+			// The client account holds nothing but the imported search: its inboxes are its own.
+			User: UserClient, Account: AccountClient,
+			Publish: []string{schemas.SubjectSearch}, Subscribe: []string{"_INBOX.>"},
+		},
+	}
+}
+
+// Role returns the named user's role.
+func RoleOf(user string) (Role, bool) {
+	for _, r := range Roles() {
+		if r.User == user {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+// StageUsers are the users stages connect as, by stage name.
+var StageUsers = []string{UserIngress, UserCache, UserFetcher, UserParser}
+
+// Conf renders the accounts block of a nats-server configuration. password gives each user's
+// password as it should appear in the file: a quoted literal for the embedded server, a
+// $VARIABLE reference (resolved from the environment by nats-server) for a deployment.
+func Conf(password func(user string) string) string {
+	var b strings.Builder
+	b.WriteString("accounts {\n")
+	for _, acc := range []string{AccountTrawl, AccountClient} {
+		fmt.Fprintf(&b, "  %s {\n", acc)
+		if acc == AccountTrawl {
+			b.WriteString("    jetstream: enabled\n")
+			fmt.Fprintf(&b, "    exports: [ { service: %q } ]\n", schemas.SubjectClientSearch)
+		} else {
+			fmt.Fprintf(&b, "    imports: [ { service: { account: %s, subject: %q }, to: %q } ]\n",
+				AccountTrawl, schemas.SubjectClientSearch, schemas.SubjectSearch)
+		}
+		b.WriteString("    users: [\n")
+		for _, r := range Roles() {
+			if r.Account != acc {
+				continue
+			}
+			fmt.Fprintf(&b, "      { user: %q, password: %s, permissions: {\n", r.User, password(r.User))
+			fmt.Fprintf(&b, "          publish: { allow: %s", list(r.Publish))
+			if r.User != UserAdmin {
+				fmt.Fprintf(&b, ", deny: %s", list(denied))
+			}
+			b.WriteString(" }\n")
+			fmt.Fprintf(&b, "          subscribe: { allow: %s }\n", list(r.Subscribe))
+			if r.AllowResponses {
+				b.WriteString("          allow_responses: true\n")
+			}
+			b.WriteString("      } }\n")
+		}
+		b.WriteString("    ]\n  }\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// denied is refused to every user but the operator's, whatever else allows it.
+var denied = []string{jsAPI("STREAM.DELETE.>"), jsAPI("STREAM.PURGE.>"), jsAPI("CONSUMER.DELETE.>"),
+	jsAPI("STREAM.MSG.DELETE.>"), jsAPI("ACCOUNT.PURGE.>")}
+
+func list(subjects []string) string {
+	q := make([]string, len(subjects))
+	for i, s := range subjects {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// EnvPasswordVar is the environment variable a deployment's nats-server reads a user's
+// password from (TRAWL_NATS_PASSWORD_INGRESS, ...).
+func EnvPasswordVar(user string) string { return "TRAWL_NATS_PASSWORD_" + strings.ToUpper(user) }
+
+// Users lists every user name, sorted.
+func Users() []string {
+	var u []string
+	for _, r := range Roles() {
+		u = append(u, r.User)
+	}
+	sort.Strings(u)
+	return u
+}
