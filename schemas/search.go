@@ -62,13 +62,16 @@ func (r *SearchRequest) Validate(known func(string) bool, maxTimeoutMS int) []Fi
 		add("q", "must be at most "+strconv.Itoa(MaxQueryBytes)+" bytes")
 	case !utf8.ValidString(r.Q):
 		add("q", "must be valid UTF-8")
-	case strings.TrimSpace(r.Q) == "":
+	case strings.TrimFunc(r.Q, func(c rune) bool { return unicode.IsSpace(c) || unicode.IsControl(c) }) == "":
+		// NULs and other control characters alone are as blank as spaces.
 		add("q", "must not be blank")
 	}
 	if r.Engine != "" {
 		names := strings.Split(r.Engine, ",")
 		if len(names) > MaxEngines {
+			// Name none of them: a list of a thousand bad names would make a thousand errors.
 			add("engine", "at most "+strconv.Itoa(MaxEngines)+" engines")
+			names = nil
 		}
 		seen := map[string]bool{}
 		for _, n := range names {

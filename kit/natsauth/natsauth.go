@@ -90,14 +90,21 @@ func Roles() []Role {
 				micro(schemas.ServiceIngress)...),
 		},
 		{
+			// The cache publishes jobs, and a typed failure on the result subject when its job
+			// could not be queued (followers on other replicas wait there).
 			User: UserCache, Account: AccountTrawl, AllowResponses: true,
-			Publish: append([]string{schemas.SubjectFetchPrefix + ">"}, streamSetup()...),
+			Publish: append([]string{schemas.SubjectFetchPrefix + ">", schemas.SubjectResultPrefix + ">"}, streamSetup()...),
 			Subscribe: append([]string{InboxPrefix(UserCache) + ".>", schemas.SubjectSearch,
 				schemas.SubjectResultPrefix + ">"}, micro(schemas.ServiceCache)...),
 		},
 		{
+			// The fetcher hands pages to the parse stream, and publishes a job's typed failure
+			// (blocked, timed out, out of deliveries) on the result subject itself. Results
+			// carry their job's id, which the cache checks: only a stage that saw the job can
+			// answer it.
 			User: UserFetcher, Account: AccountTrawl, AllowResponses: true,
 			Publish: append(append([]string{schemas.SubjectParsePrefix + ">", schemas.SubjectDeadLetterPrefix + ">",
+				schemas.SubjectResultPrefix + ">",
 				jsAPI("STREAM.MSG.GET." + schemas.StreamFetch)}, streamSetup()...),
 				consume(schemas.StreamFetch, schemas.ConsumerFetch)...),
 			Subscribe: append([]string{InboxPrefix(UserFetcher) + ".>", schemas.SubjectEnginesStatus,

@@ -33,6 +33,9 @@ type Config struct {
 	NearCacheBytes int64
 	// CORSOrigins is "" (no CORS headers), "*", or a comma-separated list of allowed origins.
 	CORSOrigins string
+	// MaxConnsPerIP caps the open connections from one client address (0: no cap), so one
+	// client cannot hold every connection the process can serve.
+	MaxConnsPerIP int
 }
 
 // RegisterFlags adds the ingress's flags.
@@ -43,6 +46,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.RateLimitFailClosed, "rate-limit-fail-closed", false, "answer 503 while Redis is down instead of limiting per replica")
 	fs.Float64Var(&c.IPRate, "ip-rate-limit", 0, "open access only: requests per second per client IP (0: off)")
 	fs.IntVar(&c.IPBurst, "ip-burst", 20, "open access only: burst per client IP")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 1024, "open connections from one client address at most (0: no cap; behind a proxy every client shares its address)")
 	fs.DurationVar(&c.NearCacheTTL, "near-cache-ttl", time.Second, "keep fresh answers of hot queries in the ingress this long, skipping the trip to the cache service (0: off)")
 	fs.Int64Var(&c.NearCacheBytes, "near-cache-bytes", 8<<20, "memory bound of the ingress's near cache, bytes")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
@@ -67,6 +71,8 @@ func (c *Config) Validate() error {
 		return errors.New("near-cache-ttl and near-cache-bytes must be zero or more")
 	case c.IPRate < 0:
 		return errors.New("ip-rate-limit must be zero or more")
+	case c.MaxConnsPerIP < 0:
+		return errors.New("max-conns-per-ip must be zero or more")
 	case c.IPRate > 0 && c.IPBurst < 1:
 		return errors.New("ip-burst must be at least 1")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 
@@ -179,6 +180,10 @@ func parseDigits(b []byte) (int, string) {
 // the members itself rather than decoding into the struct, so that every unknown, repeated,
 // null or mistyped member is reported at once (a plain strict decoder stops at the first).
 func DecodeBody(body []byte) (*schemas.SearchRequest, []schemas.FieldError) {
+	// encoding/json turns invalid UTF-8 into U+FFFD without a word: refuse it, as GET does.
+	if !utf8.Valid(body) {
+		return nil, []schemas.FieldError{fieldError("body", "must be valid UTF-8")}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
 	if err != nil {

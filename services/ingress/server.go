@@ -160,6 +160,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		MaxRequestBodySize:    max(1<<20, 16*cfg.MaxBodyBytes),
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
+		MaxConnsPerIP:         cfg.MaxConnsPerIP,
 		CloseOnShutdown:       true,
 	}
 	return s, nil

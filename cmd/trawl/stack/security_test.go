@@ -115,7 +115,8 @@ func TestStageUsersAreLeastPrivilege(t *testing.T) {
 	}{
 		{natsauth.UserIngress, func(nc *nats.Conn) { nc.Publish(schemas.ResultSubject("k"), []byte("{}")) }, "ingress publishes a result"},
 		{natsauth.UserIngress, func(nc *nats.Conn) { nc.Publish(schemas.SubjectFetchPrefix+"bing", []byte("{}")) }, "ingress publishes a job"},
-		{natsauth.UserCache, func(nc *nats.Conn) { nc.Publish(schemas.ResultSubject("k"), []byte("{}")) }, "cache publishes a result"},
+		{natsauth.UserCache, func(nc *nats.Conn) { nc.Publish(schemas.SubjectParsePrefix+"bing", []byte("{}")) }, "cache publishes a page"},
+		{natsauth.UserParser, func(nc *nats.Conn) { nc.Publish(schemas.SubjectFetchPrefix+"bing", []byte("{}")) }, "parser publishes a job"},
 		{natsauth.UserFetcher, func(nc *nats.Conn) { nc.Publish(schemas.SubjectFetchPrefix+"bing", []byte("{}")) }, "fetcher publishes a job"},
 		{natsauth.UserFetcher, func(nc *nats.Conn) { nc.Publish("$JS.API.STREAM.DELETE."+schemas.StreamFetch, nil) }, "fetcher deletes a stream"},
 		{natsauth.UserParser, func(nc *nats.Conn) { nc.Subscribe(schemas.SubjectSearch, func(*nats.Msg) {}) }, "parser answers searches"},
