@@ -262,6 +262,9 @@ func (s *stageComponent) Start(ctx context.Context) error {
 		return err
 	}
 	s.c = c
+	if r, ok := c.(interface{ Ready() error }); ok {
+		s.p.Probe.Check(s.st.Name(), r.Ready)
+	}
 	// Subscriptions reach the server asynchronously: a round trip makes sure the stage's
 	// endpoints are registered before the next stage (or a client) can send them anything.
 	return nc.FlushTimeout(10 * time.Second)

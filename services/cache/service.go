@@ -62,6 +62,7 @@ type Service struct {
 	cancel context.CancelFunc
 
 	svc    micro.Service
+	keeper *streams.Keeper
 	resSub *nats.Subscription
 	stop   sync.Once
 }
@@ -112,7 +113,8 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.js = js
-	if err := streams.Ensure(ctx, js, s.streams); err != nil {
+	s.keeper = streams.NewKeeper(js, s.streams, "", jetstream.ConsumerConfig{}, s.log)
+	if _, err := s.keeper.Ensure(ctx); err != nil {
 		return err
 	}
 	// Every replica hears every result, so requests for one key that landed on different
@@ -145,16 +147,28 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.nc.Flush(); err != nil {
 		s.log.Warn("cache: flushing subscriptions", "err", err)
 	}
+	s.keeper.Start()
 	s.log.Info("cache stage started", "ttl", s.cfg.TTL, "engine_ttls", s.cfg.EngineTTLs.String(),
 		"stale_while_revalidate", s.cfg.StaleWhileRevalidate, "stale_if_error", s.cfg.StaleIfError,
 		"coordinated", s.rs != nil)
 	return nil
 }
 
+// Ready fails while a work stream is missing (for /readyz).
+func (s *Service) Ready() error {
+	if s.keeper == nil {
+		return errors.New("not started")
+	}
+	return s.keeper.Ready()
+}
+
 // Stop drains the endpoint, waits for searches in progress (bounded), ends the flights, then
 // stops listening for results. Safe to call more than once, and after a failed Start.
 func (s *Service) Stop() {
 	s.stop.Do(func() {
+		if s.keeper != nil {
+			s.keeper.Stop()
+		}
 		if s.svc != nil {
 			s.svc.Stop()
 		}

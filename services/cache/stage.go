@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -75,4 +76,12 @@ func (c *component) Stop() {
 		c.store.Close()
 		c.store = nil
 	}
+}
+
+// Ready fails while a work stream is missing (for /readyz).
+func (c *component) Ready() error {
+	if c.svc == nil {
+		return errors.New("not started")
+	}
+	return c.svc.Ready()
 }

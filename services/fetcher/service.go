@@ -52,6 +52,7 @@ type Service struct {
 
 	work    work.Tracker
 	puller  *work.Puller
+	keeper  *streams.Keeper
 	svc     micro.Service
 	deadSub *nats.Subscription
 	stop    sync.Once
@@ -106,13 +107,11 @@ func (s *Service) Start(ctx context.Context) (err error) {
 		return err
 	}
 	s.js = js
-	if err := streams.Ensure(ctx, js, s.streams); err != nil {
-		return err
-	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamFetch,
-		schemas.FetchConsumer(s.cfg.MaxAckPending, s.cfg.AckWait, s.cfg.MaxDeliver))
+	s.keeper = streams.NewKeeper(js, s.streams, schemas.StreamFetch,
+		schemas.FetchConsumer(s.cfg.MaxAckPending, s.cfg.AckWait, s.cfg.MaxDeliver), s.log)
+	cons, err := s.keeper.Ensure(ctx)
 	if err != nil {
-		return fmt.Errorf("fetcher: consumer: %w", err)
+		return fmt.Errorf("fetcher: %w", err)
 	}
 	s.svc, err = micro.AddService(s.nc, micro.Config{
 		Name:        schemas.ServiceFetcher,
@@ -136,14 +135,26 @@ func (s *Service) Start(ctx context.Context) (err error) {
 	}()
 	// Each fetcher pulls no more jobs than it has free slots: its in-flight bound.
 	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.onJob, s.log)
+	s.keeper.Start()
 	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency, "routes", len(s.pool.routes))
 	return nil
+}
+
+// Ready fails while the fetch stream or its consumer is missing (for /readyz).
+func (s *Service) Ready() error {
+	if s.keeper == nil {
+		return errors.New("not started")
+	}
+	return s.keeper.Ready()
 }
 
 // Stop stops pulling, lets jobs in hand finish (bounded by the ack wait: after that they are
 // redelivered anyway), and naks what is left so another fetcher takes it at once.
 func (s *Service) Stop() {
 	s.stop.Do(func() {
+		if s.keeper != nil {
+			s.keeper.Stop()
+		}
 		if s.puller != nil {
 			s.puller.Stop()
 		}

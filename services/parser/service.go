@@ -45,6 +45,7 @@ type Service struct {
 	duration *prometheus.HistogramVec
 
 	pagesKV jetstream.KeyValue
+	keeper  *streams.Keeper
 
 	sem    chan struct{}
 	work   work.Tracker
@@ -88,13 +89,11 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := streams.Ensure(ctx, js, s.streams); err != nil {
-		return err
-	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, schemas.StreamParse,
-		schemas.ParseConsumer(s.cfg.MaxAckPending, s.cfg.AckWait, s.cfg.MaxDeliver))
+	s.keeper = streams.NewKeeper(js, s.streams, schemas.StreamParse,
+		schemas.ParseConsumer(s.cfg.MaxAckPending, s.cfg.AckWait, s.cfg.MaxDeliver), s.log)
+	cons, err := s.keeper.Ensure(ctx)
 	if err != nil {
-		return fmt.Errorf("parser: consumer: %w", err)
+		return fmt.Errorf("parser: %w", err)
 	}
 	if err := s.openPages(ctx, js); err != nil {
 		return fmt.Errorf("parser: page store: %w", err)
@@ -118,12 +117,24 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("parser: register service: %w", err)
 	}
 	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.handle, s.log)
+	s.keeper.Start()
 	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency)
 	return nil
 }
 
+// Ready fails while the parse stream or its consumer is missing (for /readyz).
+func (s *Service) Ready() error {
+	if s.keeper == nil {
+		return errors.New("not started")
+	}
+	return s.keeper.Ready()
+}
+
 // Stop stops pulling and lets pages in hand finish.
 func (s *Service) Stop() {
+	if s.keeper != nil {
+		s.keeper.Stop()
+	}
 	s.stop.Do(func() {
 		if s.puller != nil {
 			s.puller.Stop()

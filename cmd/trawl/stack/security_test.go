@@ -3,6 +3,7 @@ package stack_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 // The attacks of the NATS side, each against a real trawl serve on loopback: none may do harm.
@@ -181,4 +183,23 @@ func TestClientSearchIsLimitedLikeHTTP(t *testing.T) {
 	if limited < 20 {
 		t.Errorf("%d of 30 back-to-back searches limited, want at least 20 (5/s, burst 5)", limited)
 	}
+}
+
+// One deleted work stream used to make every miss a 503 for good: now the stages recreate it
+// and searches succeed again.
+func TestPipelineRecoversADeletedStream(t *testing.T) {
+	e := start(t, nil, nil)
+	admin, _ := connectAs(t, e, natsauth.UserAdmin)
+	js, _ := jetstream.New(admin)
+	for _, name := range []string{schemas.StreamFetch, schemas.StreamParse} {
+		if err := js.DeleteStream(t.Context(), name); err != nil {
+			t.Fatalf("delete %s: %v", name, err)
+		}
+	}
+	i := 0
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		i++
+		return e.get(t, fmt.Sprintf("/v1/search?q=after+the+deletion+%d", i)).status == 200
+	}, "a search to succeed after the streams were deleted")
+	testkit.Eventually(t, 10*time.Second, func() bool { return e.get(t, "/readyz").status == 200 }, "ready again")
 }
