@@ -136,7 +136,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 	}
 	log.Info("trawl ready", "http", "http://"+st.HTTPAddr(), "nats", st.NATSURL())
 	if demo {
-		fmt.Fprintf(stderr, "\ntrawl demo is up. Try:\n  curl -s 'http://%s/v1/search?q=golang' | head -c 600\n\n", st.HTTPAddr())
+		fmt.Fprintf(stderr, "\ntrawl demo is up. Try:\n  curl -s 'http://%s/v1/search?q=golang' | head -c 600\n", st.HTTPAddr())
+		if e := st.Embedded(); e != nil && e.ClientPasswordFile() != "" {
+			fmt.Fprintf(stderr, "  nats req -s %s --user client --password \"$(cat %s)\" trawl.v1.search '{\"q\":\"golang\"}'\n",
+				st.NATSURL(), e.ClientPasswordFile())
+		}
+		fmt.Fprintln(stderr)
 	}
 	err = st.Wait(ctx, true)
 	if cerr := st.Stop(); err == nil {

@@ -75,11 +75,12 @@ func serverOptions(cfg Config) (*server.Options, error) {
 
 // start runs a NATS server with JetStream in this process. The returned cleanup shuts
 // it down and removes a temporary store.
-func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
+func start(cfg Config, log *slog.Logger) (*server.Server, string, func(), error) {
 	opts, err := serverOptions(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
+	pwFile := ""
 	opts.ServerName = "trawl-embedded"
 	opts.JetStream, opts.NoSigs, opts.NoLog = true, true, true
 	opts.MaxPayload = cfg.MaxPayload
@@ -93,11 +94,11 @@ func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
 	} else {
 		host, port, err := net.SplitHostPort(cfg.Listen)
 		if err != nil {
-			return nil, nil, fmt.Errorf("nats listen %q: %w", cfg.Listen, err)
+			return nil, "", nil, fmt.Errorf("nats listen %q: %w", cfg.Listen, err)
 		}
 		p, err := strconv.Atoi(port)
 		if err != nil {
-			return nil, nil, fmt.Errorf("nats listen %q: bad port", cfg.Listen)
+			return nil, "", nil, fmt.Errorf("nats listen %q: bad port", cfg.Listen)
 		}
 		if p == 0 {
 			p = server.RANDOM_PORT
@@ -108,7 +109,7 @@ func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
 			// so the error names the address at once.
 			ln, err := net.Listen("tcp", cfg.Listen)
 			if err != nil {
-				return nil, nil, fmt.Errorf("nats listen %s: %w (another trawl running? choose another --nats-listen, or off)", cfg.Listen, err)
+				return nil, "", nil, fmt.Errorf("nats listen %s: %w (another trawl running? choose another --nats-listen, or off)", cfg.Listen, err)
 			}
 			ln.Close()
 		}
@@ -117,7 +118,7 @@ func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
 	if cfg.StoreDir == "" {
 		d, err := os.MkdirTemp("", "trawl-js-")
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		tmp, cfg.StoreDir = d, d
 	}
@@ -125,13 +126,13 @@ func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
 	ns, err := server.NewServer(opts)
 	if err != nil {
 		os.RemoveAll(tmp)
-		return nil, nil, fmt.Errorf("embedded nats: %w", err)
+		return nil, "", nil, fmt.Errorf("embedded nats: %w", err)
 	}
 	go ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		ns.Shutdown()
 		os.RemoveAll(tmp)
-		return nil, nil, fmt.Errorf("embedded nats on %s: not ready after 10s", cfg.Listen)
+		return nil, "", nil, fmt.Errorf("embedded nats on %s: not ready after 10s", cfg.Listen)
 	}
 	if !opts.DontListen {
 		log.Info("embedded nats listening", "url", ns.ClientURL(), "store", cfg.StoreDir, "user", natsauth.UserClient)
@@ -141,6 +142,7 @@ func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
 				log.Warn("client password not written", "err", err)
 			} else {
 				log.Info("nats client password written", "file", f)
+				pwFile = f
 			}
 		}
 	}
@@ -151,7 +153,7 @@ func start(cfg Config, log *slog.Logger) (*server.Server, func(), error) {
 			os.RemoveAll(tmp)
 		}
 	}
-	return ns, cleanup, nil
+	return ns, pwFile, cleanup, nil
 }
 
 // Server is the embedded NATS server as a lifecycle.Component, and the way the process's
@@ -160,8 +162,12 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	ns      *server.Server
+	pwFile  string
 	cleanup func()
 }
+
+// ClientPasswordFile is where the generated client password was written ("" when none was).
+func (s *Server) ClientPasswordFile() string { return s.pwFile }
 
 // New returns the embedded server for cfg; Start runs it.
 func New(cfg Config, log *slog.Logger) *Server {
@@ -171,7 +177,7 @@ func New(cfg Config, log *slog.Logger) *Server {
 
 // Start runs the server and returns once it accepts connections.
 func (s *Server) Start(context.Context) (err error) {
-	s.ns, s.cleanup, err = start(s.cfg, s.log)
+	s.ns, s.pwFile, s.cleanup, err = start(s.cfg, s.log)
 	return err
 }
 
