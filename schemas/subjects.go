@@ -16,6 +16,8 @@ const (
 	// SubjectResultPrefix + cache key is where a job's outcome is published (core NATS); every
 	// cache replica listens on SubjectResultPrefix+">" and wakes the requests waiting on that key.
 	SubjectResultPrefix = "trawl.v1.result."
+	// SubjectResults is every outcome, whatever its key.
+	SubjectResults = SubjectResultPrefix + ">"
 	// SubjectPageGet and SubjectPageReparse are micro endpoints of the parse stage: {"id":…}
 	// in, the raw page kept for an unrecognised result (text/html) or its parse with today's
 	// parser (a SearchResponse) out. Pages are kept in the KV bucket BucketPages.
@@ -27,6 +29,17 @@ const (
 	// EnginesStatus out (one fetcher's view of its engines' circuit breakers and proxies).
 	SubjectEnginesStatus = "trawl.v1.engines.status"
 )
+
+// Stage names, as in SubjectDeadLetterPrefix+stage.
+const (
+	StageFetch = "fetch"
+)
+
+// FetchSubject is where a job for engine is published.
+func FetchSubject(engine string) string { return SubjectFetchPrefix + engine }
+
+// ParseSubject is where a fetched page of engine waits for a parser.
+func ParseSubject(engine string) string { return SubjectParsePrefix + engine }
 
 // JetStream streams and durable consumers.
 const (
@@ -62,7 +75,8 @@ const (
 	HeaderKey = "Trawl-Key"
 	// HeaderJob carries the FetchJob (JSON) alongside a fetched page on the parse stream.
 	HeaderJob = "Trawl-Job"
-	// HeaderEncoding names the compression of a page body on the parse stream ("s2" or empty).
+	// HeaderEncoding names the compression of a page body on the parse stream (EncodingS2 or
+	// empty).
 	HeaderEncoding = "Trawl-Encoding"
 	// HeaderTimings carries per-stage durations as "fetch=12.3,parse=1.1" (milliseconds).
 	HeaderTimings = "Trawl-Timings"

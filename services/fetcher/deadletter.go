@@ -61,7 +61,7 @@ func (s *Service) onMaxDeliveries(m *nats.Msg) {
 		e := schemas.NewError(schemas.TypeUnavailable, "the fetch failed on every delivery")
 		e.Engine = job.Request.Engine
 		e.RetryAfterMS = 1000
-		s.nc.PublishMsg(schemas.ErrorResult(job.Key, e))
+		schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: job.Key, Err: e})
 	}
 	if err := stream.DeleteMsg(ctx, adv.StreamSeq); err != nil {
 		s.log.Debug("dead letter: delete", "seq", adv.StreamSeq, "err", err)
@@ -71,11 +71,7 @@ func (s *Service) onMaxDeliveries(m *nats.Msg) {
 
 // deadLetter records a job that can never be done, with the reason.
 func (s *Service) deadLetter(subject string, data []byte, kind, reason string) {
-	out := nats.NewMsg(schemas.SubjectDeadLetterPrefix + "fetch")
-	out.Data = data
-	out.Header.Set(schemas.HeaderDeadReason, reason)
-	out.Header.Set(schemas.HeaderDeadSubject, subject)
-	if err := s.nc.PublishMsg(out); err != nil {
+	if err := s.nc.PublishMsg(schemas.DeadLetterMsg(schemas.StageFetch, subject, data, reason)); err != nil {
 		s.log.Warn("dead letter: publish", "err", err)
 		return
 	}

@@ -137,6 +137,4 @@ func (s *Service) onPageReparse(req micro.Request) {
 	req.Respond(schemas.ComposeResponse(meta, body))
 }
 
-func replyError(req micro.Request, e *schemas.Error) {
-	req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{schemas.HeaderErrorType: {e.Kind}}))
-}
+func replyError(req micro.Request, e *schemas.Error) { schemas.RespondError(req, e) }
