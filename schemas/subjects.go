@@ -28,6 +28,16 @@ const (
 	// SubjectEnginesStatus is a micro endpoint of the fetch stage: any payload in, an
 	// EnginesStatus out (one fetcher's view of its engines' circuit breakers and proxies).
 	SubjectEnginesStatus = "trawl.v1.engines.status"
+
+	// SubjectFetchMaxDeliveries is where the server advises that a job of the fetch consumer
+	// reached its MaxDeliver without an ack: every fetcher that held it died, hung or gave it
+	// back. The fetchers listen in the queue group QueueFetchDeadLetters, so one of them
+	// dead-letters it.
+	SubjectFetchMaxDeliveries = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamFetch + "." + ConsumerFetch
+	QueueFetchDeadLetters     = "trawl-fetcher-dead"
+
+	// SubjectPingCache is the micro PING of the cache service: it answers when any replica runs.
+	SubjectPingCache = "$SRV.PING." + ServiceCache
 )
 
 // Stage names, as in SubjectDeadLetterPrefix+stage.
@@ -78,6 +88,10 @@ const (
 	// HeaderEncoding names the compression of a page body on the parse stream (EncodingS2 or
 	// empty).
 	HeaderEncoding = "Trawl-Encoding"
+	// HeaderEngine names the engine of a kept page (trawl.v1.pages.get).
+	HeaderEngine = "Trawl-Engine"
+	// HeaderContentType is the media type of a reply that is not JSON (a kept page's HTML).
+	HeaderContentType = "Content-Type"
 	// HeaderTimings carries per-stage durations as "fetch=12.3,parse=1.1" (milliseconds).
 	HeaderTimings = "Trawl-Timings"
 	// HeaderErrorType carries an Error's Type on results and replies that are failures.

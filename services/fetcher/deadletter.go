@@ -11,16 +11,9 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// maxDeliveriesAdvisory is published by the server when a job of the fetch consumer reached
-// MaxDeliver without an ack: every fetcher that held it died, hung or gave it back.
-var maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + schemas.StreamFetch + "." + schemas.ConsumerFetch
-
-// deadQueue makes one fetcher of many handle each advisory.
-const deadQueue = "trawl-fetcher-dead"
-
 // watchDeadLetters moves jobs that ran out of deliveries to the dead-letter subject.
 func (s *Service) watchDeadLetters() error {
-	sub, err := s.nc.QueueSubscribe(maxDeliveriesAdvisory, deadQueue, s.onMaxDeliveries)
+	sub, err := s.nc.QueueSubscribe(schemas.SubjectFetchMaxDeliveries, schemas.QueueFetchDeadLetters, s.onMaxDeliveries)
 	if err != nil {
 		return err
 	}

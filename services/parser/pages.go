@@ -105,9 +105,9 @@ func (s *Service) onPageGet(req micro.Request) {
 		return
 	}
 	req.Respond(html, micro.WithHeaders(micro.Headers{
-		"Content-Type":    {"text/html; charset=utf-8"},
-		schemas.HeaderJob: {job.ID},
-		"Trawl-Engine":    {job.Request.Engine},
+		schemas.HeaderContentType: {"text/html; charset=utf-8"},
+		schemas.HeaderJob:         {job.ID},
+		schemas.HeaderEngine:      {job.Request.Engine},
 	}))
 }
 
