@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // FetchJob asks a fetcher for one engine's result page. It is published on
@@ -36,6 +37,27 @@ func (j *FetchJob) DeadlineTime() time.Time {
 	return time.UnixMilli(j.Deadline)
 }
 
+// Msg is the job as published on FetchSubject(engine), stream StreamFetch. Its id is the
+// Nats-Msg-Id, so the stream drops the copy a retried publish may make (DuplicateWindow); the
+// key, deadline and request id ride in headers too, so the job can be told apart in a
+// stream listing without decoding it.
+func (j *FetchJob) Msg() (*nats.Msg, error) {
+	data, err := json.Marshal(j)
+	if err != nil {
+		return nil, err
+	}
+	hv := &[4]string{j.ID, strconv.FormatInt(j.Deadline, 10), j.Key, j.RequestID} // one allocation for the values
+	h := nats.Header{
+		jetstream.MsgIDHeader: hv[0:1:1],
+		HeaderDeadline:        hv[1:2:2],
+		HeaderKey:             hv[2:3:3],
+	}
+	if j.RequestID != "" {
+		h[HeaderRequestID] = hv[3:4:4]
+	}
+	return &nats.Msg{Subject: FetchSubject(j.Request.Engine), Header: h, Data: data}, nil
+}
+
 // DecodeFetchJob decodes and sanity-checks a job from the wire.
 func DecodeFetchJob(b []byte) (*FetchJob, error) {
 	var j FetchJob
@@ -58,20 +80,6 @@ func ParseDeadline(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(ms), true
-}
-
-// ResultSubject is where the outcome for a cache key is published.
-func ResultSubject(key string) string { return SubjectResultPrefix + key }
-
-// ErrorResult builds the failure outcome for a key: the micro error headers and the problem
-// document as payload, the same shape as a failed trawl.v1.search reply.
-func ErrorResult(key string, e *Error) *nats.Msg {
-	m := nats.NewMsg(ResultSubject(key))
-	m.Header.Set(HeaderServiceErrorCode, e.Code())
-	m.Header.Set(HeaderServiceError, e.Title)
-	m.Header.Set(HeaderErrorType, e.Kind)
-	m.Data = e.JSON()
-	return m
 }
 
 // FormatTimings renders HeaderTimings.
@@ -98,4 +106,14 @@ func ParseTimings(h string) (fetchMS, parseMS float64) {
 		}
 	}
 	return
+}
+
+// DeadLetterMsg records on SubjectDeadLetterPrefix+stage a message that can never be handled:
+// its data as it was, the subject it came on, and why it was given up.
+func DeadLetterMsg(stage, subject string, data []byte, reason string) *nats.Msg {
+	hv := &[2]string{reason, subject} // one allocation for both values
+	return &nats.Msg{Subject: SubjectDeadLetterPrefix + stage, Data: data, Header: nats.Header{
+		HeaderDeadReason:  hv[0:1:1],
+		HeaderDeadSubject: hv[1:2:2],
+	}}
 }

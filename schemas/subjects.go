@@ -16,6 +16,8 @@ const (
 	// SubjectResultPrefix + cache key is where a job's outcome is published (core NATS); every
 	// cache replica listens on SubjectResultPrefix+">" and wakes the requests waiting on that key.
 	SubjectResultPrefix = "trawl.v1.result."
+	// SubjectResults is every outcome, whatever its key.
+	SubjectResults = SubjectResultPrefix + ">"
 	// SubjectPageGet and SubjectPageReparse are micro endpoints of the parse stage: {"id":…}
 	// in, the raw page kept for an unrecognised result (text/html) or its parse with today's
 	// parser (a SearchResponse) out. Pages are kept in the KV bucket BucketPages.
@@ -26,7 +28,28 @@ const (
 	// SubjectEnginesStatus is a micro endpoint of the fetch stage: any payload in, an
 	// EnginesStatus out (one fetcher's view of its engines' circuit breakers and proxies).
 	SubjectEnginesStatus = "trawl.v1.engines.status"
+
+	// SubjectFetchMaxDeliveries is where the server advises that a job of the fetch consumer
+	// reached its MaxDeliver without an ack: every fetcher that held it died, hung or gave it
+	// back. The fetchers listen in the queue group QueueFetchDeadLetters, so one of them
+	// dead-letters it.
+	SubjectFetchMaxDeliveries = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamFetch + "." + ConsumerFetch
+	QueueFetchDeadLetters     = "trawl-fetcher-dead"
+
+	// SubjectPingCache is the micro PING of the cache service: it answers when any replica runs.
+	SubjectPingCache = "$SRV.PING." + ServiceCache
 )
+
+// Stage names, as in SubjectDeadLetterPrefix+stage.
+const (
+	StageFetch = "fetch"
+)
+
+// FetchSubject is where a job for engine is published.
+func FetchSubject(engine string) string { return SubjectFetchPrefix + engine }
+
+// ParseSubject is where a fetched page of engine waits for a parser.
+func ParseSubject(engine string) string { return SubjectParsePrefix + engine }
 
 // JetStream streams and durable consumers.
 const (
@@ -62,8 +85,13 @@ const (
 	HeaderKey = "Trawl-Key"
 	// HeaderJob carries the FetchJob (JSON) alongside a fetched page on the parse stream.
 	HeaderJob = "Trawl-Job"
-	// HeaderEncoding names the compression of a page body on the parse stream ("s2" or empty).
+	// HeaderEncoding names the compression of a page body on the parse stream (EncodingS2 or
+	// empty).
 	HeaderEncoding = "Trawl-Encoding"
+	// HeaderEngine names the engine of a kept page (trawl.v1.pages.get).
+	HeaderEngine = "Trawl-Engine"
+	// HeaderContentType is the media type of a reply that is not JSON (a kept page's HTML).
+	HeaderContentType = "Content-Type"
 	// HeaderTimings carries per-stage durations as "fetch=12.3,parse=1.1" (milliseconds).
 	HeaderTimings = "Trawl-Timings"
 	// HeaderErrorType carries an Error's Type on results and replies that are failures.
@@ -89,9 +117,3 @@ const SubjectClientSearch = "trawl.v1.client.search"
 // HeaderAuthorization carries a client's API key on a NATS request ("Bearer <key>"), as the
 // HTTP Authorization header does.
 const HeaderAuthorization = "Authorization"
-
-// MaxDeliveriesAdvisory is the JetStream advisory published when a message of stream ran out
-// of deliveries on consumer.
-func MaxDeliveriesAdvisory(stream, consumer string) string {
-	return "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + stream + "." + consumer
-}

@@ -108,7 +108,7 @@ func Roles() []Role {
 				jsAPI("STREAM.MSG.GET." + schemas.StreamFetch)}, streamSetup()...),
 				consume(schemas.StreamFetch, schemas.ConsumerFetch)...),
 			Subscribe: append([]string{InboxPrefix(UserFetcher) + ".>", schemas.SubjectEnginesStatus,
-				schemas.MaxDeliveriesAdvisory(schemas.StreamFetch, schemas.ConsumerFetch)}, micro(schemas.ServiceFetcher)...),
+				schemas.SubjectFetchMaxDeliveries}, micro(schemas.ServiceFetcher)...),
 		},
 		{
 			User: UserParser, Account: AccountTrawl, AllowResponses: true,

@@ -47,6 +47,10 @@ func BenchmarkHitHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The cache answers on its own connection: the server must know the subscription first.
+	if err := rg.client.Flush(); err != nil {
+		b.Fatal(err)
+	}
 	req := asyncReq{reply: inbox, data: []byte(body), hdr: micro.Headers{
 		schemas.HeaderRequestID: {"bench"},
 		schemas.HeaderDeadline:  {schemas.FormatDeadline(time.Now().Add(time.Hour))},

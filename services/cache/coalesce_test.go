@@ -7,7 +7,6 @@ import (
 
 	"github.com/trawl-dev/trawl/kit/config"
 
-	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -131,9 +130,8 @@ func TestLongDeadlineOutlivesFlight(t *testing.T) {
 	testkit.Eventually(t, 2*time.Second, func() bool {
 		return c.metric("trawl_cache_flights_total", "result", endFailed) == 1 && c.metric("trawl_cache_jobs_published_total") == 2
 	}, "the first flight expires and the long waiter publishes its own job")
-	res := nats.NewMsg(schemas.ResultSubject(keyOf(t, query(q))))
-	res.Data = []byte(`{"search_parameters":{"q":"long deadline"},"organic_results":[{"position":1,"title":"t","url":"https://example.com/"}],"pagination":{"current":1}}`)
-	if err := rg.client.PublishMsg(res); err != nil {
+	res := &schemas.Outcome{Key: keyOf(t, query(q)), Body: []byte(`{"search_parameters":{"q":"long deadline"},"organic_results":[{"position":1,"title":"t","url":"https://example.com/"}],"pagination":{"current":1}}`)}
+	if err := schemas.PublishOutcome(rg.client, res); err != nil {
 		t.Fatal(err)
 	}
 	if a := <-long; a.err != nil || a.organic != 1 || a.state != stateMiss {

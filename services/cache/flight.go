@@ -209,7 +209,7 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 	if e := s.publish(ctx, job); e != nil {
 		if locked {
 			// Followers on other replicas wait on the result subject: give them the same error.
-			s.nc.PublishMsg(schemas.ErrorResult(fl.key, e))
+			schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: fl.key, Err: e})
 		}
 		return nil, e
 	}
@@ -305,7 +305,7 @@ func (s *Service) recheck(fl *flight) *entry {
 
 // onResult hands an outcome to the flight waiting for its key, if this replica has one.
 func (s *Service) onResult(msg *nats.Msg) {
-	key := msg.Subject[len(schemas.SubjectResultPrefix):]
+	key, _ := schemas.ResultKey(msg.Subject)
 	s.mu.Lock()
 	fl := s.flights[key]
 	s.mu.Unlock()
@@ -320,18 +320,14 @@ func (s *Service) onResult(msg *nats.Msg) {
 
 // outcome reads a result message: a stored-body-to-be, or the typed failure.
 func outcome(msg *nats.Msg, id string) (*entry, *schemas.Error) {
-	if code := msg.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
-		return nil, schemas.DecodeError(code, msg.Header.Get(schemas.HeaderServiceError), msg.Data)
+	o := schemas.DecodeOutcome(msg)
+	if o.Err != nil {
+		return nil, o.Err
 	}
-	if b := msg.Data; len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
-		// The body is spliced into every reply as it is: it must be a JSON object.
-		return nil, schemas.NewError(schemas.TypeInternal, "malformed result from the parse stage")
-	}
-	fetchMS, parseMS := schemas.ParseTimings(msg.Header.Get(schemas.HeaderTimings))
 	return &entry{
 		Created: time.Now().Truncate(time.Millisecond),
-		FetchUS: uint32(fetchMS * 1000), ParseUS: uint32(parseMS * 1000),
-		ID: id, Body: msg.Data,
+		FetchUS: uint32(o.FetchMS * 1000), ParseUS: uint32(o.ParseMS * 1000),
+		ID: id, Body: o.Body,
 	}, nil
 }
 

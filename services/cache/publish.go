@@ -2,9 +2,7 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -29,16 +27,11 @@ const (
 // with the same Nats-Msg-Id (the job id), so the stream de-duplicates it and the engine is
 // never asked twice for one job.
 func (s *Service) publish(ctx context.Context, job *schemas.FetchJob) *schemas.Error {
-	data, _ := json.Marshal(job)
-	msg := nats.NewMsg(schemas.SubjectFetchPrefix + job.Request.Engine)
-	msg.Data = data
-	msg.Header.Set(jetstream.MsgIDHeader, job.ID)
-	msg.Header.Set(schemas.HeaderDeadline, strconv.FormatInt(job.Deadline, 10))
-	msg.Header.Set(schemas.HeaderKey, job.Key)
-	if job.RequestID != "" {
-		msg.Header.Set(schemas.HeaderRequestID, job.RequestID)
+	msg, err := job.Msg()
+	if err != nil {
+		s.m.jobs.WithLabelValues("error").Inc()
+		return schemas.Errorf(schemas.TypeInternal, "encoding the job: %v", err)
 	}
-	var err error
 	failover := time.Now().Add(publishFailover)
 	for tries := 0; ; {
 		actx, cancel := context.WithTimeout(ctx, publishAttempt)

@@ -119,7 +119,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	// Every replica hears every result, so requests for one key that landed on different
 	// replicas all wake when its one fetch completes.
-	s.resSub, err = s.nc.Subscribe(schemas.SubjectResultPrefix+">", s.onResult)
+	s.resSub, err = s.nc.Subscribe(schemas.SubjectResults, s.onResult)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (s *Service) onSearch(req micro.Request) {
 		e := schemas.NewError(schemas.TypeOverloaded, "cache replica at its limit of concurrent searches")
 		e.RetryAfterMS = 1000
 		e.RequestID = req.Headers().Get(schemas.HeaderRequestID)
-		req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{schemas.HeaderErrorType: {e.Kind}}))
+		schemas.RespondError(req, e)
 		return
 	}
 	// micro reads the request's state once this handler returns, so the search must not answer
@@ -212,7 +212,7 @@ func (s *Service) onSearch(req micro.Request) {
 		<-s.sem
 		e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
 		e.RetryAfterMS = 100
-		req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{schemas.HeaderErrorType: {e.Kind}}))
+		schemas.RespondError(req, e)
 	}
 }
 
@@ -441,8 +441,7 @@ func (s *Service) save(key, engine string, ent *entry) {
 
 func (s *Service) replyError(req asyncReq, e *schemas.Error, reqID string) {
 	e.RequestID = reqID
-	m := schemas.ErrorResult("", e)
-	s.respond(req.reply, m)
+	s.respond(req.reply, schemas.ErrorMsg(req.reply, e))
 }
 
 // respond publishes m to a requester's reply subject (none: a fire-and-forget request).

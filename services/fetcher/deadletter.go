@@ -11,16 +11,9 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// maxDeliveriesAdvisory is published by the server when a job of the fetch consumer reached
-// MaxDeliver without an ack: every fetcher that held it died, hung or gave it back.
-var maxDeliveriesAdvisory = schemas.MaxDeliveriesAdvisory(schemas.StreamFetch, schemas.ConsumerFetch)
-
-// deadQueue makes one fetcher of many handle each advisory.
-const deadQueue = "trawl-fetcher-dead"
-
 // watchDeadLetters moves jobs that ran out of deliveries to the dead-letter subject.
 func (s *Service) watchDeadLetters() error {
-	sub, err := s.nc.QueueSubscribe(maxDeliveriesAdvisory, deadQueue, s.onMaxDeliveries)
+	sub, err := s.nc.QueueSubscribe(schemas.SubjectFetchMaxDeliveries, schemas.QueueFetchDeadLetters, s.onMaxDeliveries)
 	if err != nil {
 		return err
 	}
@@ -61,7 +54,7 @@ func (s *Service) onMaxDeliveries(m *nats.Msg) {
 		e := schemas.NewError(schemas.TypeUnavailable, "the fetch failed on every delivery")
 		e.Engine = job.Request.Engine
 		e.RetryAfterMS = 1000
-		s.nc.PublishMsg(schemas.ErrorResult(job.Key, e))
+		schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: job.Key, Err: e})
 	}
 	if err := stream.DeleteMsg(ctx, adv.StreamSeq); err != nil {
 		s.log.Debug("dead letter: delete", "seq", adv.StreamSeq, "err", err)
@@ -71,11 +64,7 @@ func (s *Service) onMaxDeliveries(m *nats.Msg) {
 
 // deadLetter records a job that can never be done, with the reason.
 func (s *Service) deadLetter(subject string, data []byte, kind, reason string) {
-	out := nats.NewMsg(schemas.SubjectDeadLetterPrefix + "fetch")
-	out.Data = data
-	out.Header.Set(schemas.HeaderDeadReason, reason)
-	out.Header.Set(schemas.HeaderDeadSubject, subject)
-	if err := s.nc.PublishMsg(out); err != nil {
+	if err := s.nc.PublishMsg(schemas.DeadLetterMsg(schemas.StageFetch, subject, data, reason)); err != nil {
 		s.log.Warn("dead letter: publish", "err", err)
 		return
 	}

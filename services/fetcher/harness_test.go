@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -56,7 +55,7 @@ func newHarness(t *testing.T) *harness {
 	if h.js, err = jetstream.New(h.nc); err != nil {
 		t.Fatal(err)
 	}
-	for _, subj := range []string{schemas.SubjectParsePrefix + ">", schemas.SubjectResultPrefix + ">"} {
+	for _, subj := range []string{schemas.SubjectParsePrefix + ">", schemas.SubjectResults} {
 		if _, err := h.nc.ChanSubscribe(subj, h.out); err != nil {
 			t.Fatal(err)
 		}
@@ -94,10 +93,13 @@ func (h *harness) publish(engine, q string, timeout time.Duration) *schemas.Fetc
 	r.Normalize()
 	job := &schemas.FetchJob{ID: nuid.Next(), Key: r.CacheKey(), Request: r,
 		Deadline: time.Now().Add(timeout).UnixMilli(), Created: time.Now().UTC()}
-	data, _ := json.Marshal(job)
+	msg, err := job.Msg()
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := h.js.Publish(ctx, schemas.SubjectFetchPrefix+engine, data, jetstream.WithMsgID(job.ID)); err != nil {
+	if _, err := h.js.PublishMsg(ctx, msg); err != nil {
 		h.t.Fatalf("publish job: %v", err)
 	}
 	return job
@@ -113,10 +115,18 @@ func (h *harness) outcome(job *schemas.FetchJob, within time.Duration) (*nats.Ms
 		m, ok := h.seen[job.Key]
 		h.mu.Unlock()
 		if ok {
-			if code := m.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
-				return m, nil, schemas.DecodeError(code, m.Header.Get(schemas.HeaderServiceError), m.Data)
+			if _, ok := schemas.ResultKey(m.Subject); ok {
+				o := schemas.DecodeOutcome(m)
+				if o.Err == nil {
+					h.t.Fatalf("the fetch stage published a result for %s: %s", job.Request.Q, m.Data)
+				}
+				return m, nil, o.Err
 			}
-			body, err := s2.Decode(nil, m.Data)
+			page, err := schemas.DecodePage(m.Header, m.Data)
+			if err != nil || page.Job.ID != job.ID || page.Attempts < 1 || !page.Compressed() {
+				h.t.Fatalf("page of %s: %+v, %v", job.Request.Q, page, err)
+			}
+			body, err := page.Decompress(nil)
 			if err != nil {
 				h.t.Fatalf("page of %s: %v", job.Request.Q, err)
 			}
@@ -126,7 +136,7 @@ func (h *harness) outcome(job *schemas.FetchJob, within time.Duration) (*nats.Ms
 		case m := <-h.out:
 			key := m.Header.Get(schemas.HeaderKey)
 			if key == "" {
-				key = m.Subject[len(schemas.SubjectResultPrefix):]
+				key, _ = schemas.ResultKey(m.Subject)
 			}
 			h.mu.Lock()
 			if _, dup := h.seen[key]; !dup {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/kit/work"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
@@ -242,21 +240,17 @@ func (s *Service) handle(msg jetstream.Msg) {
 		s.fail(msg, job, ferr)
 		return
 	}
-	out := nats.NewMsg(schemas.SubjectParsePrefix + engine)
-	out.Header.Set(jetstream.MsgIDHeader, job.ID)
-	out.Header.Set(schemas.HeaderJob, string(msg.Data()))
-	out.Header.Set(schemas.HeaderKey, job.Key)
-	out.Header.Set(schemas.HeaderDeadline, strconv.FormatInt(job.Deadline, 10))
-	out.Header.Set(schemas.HeaderTimings, schemas.FormatTimings(fetchMS, 0))
-	out.Header.Set(schemas.HeaderAttempts, strconv.Itoa(attempts))
-	out.Header.Set(schemas.HeaderEncoding, "s2")
+	page := schemas.PageMsg{Job: job, JobJSON: msg.Data(), FetchMS: fetchMS, Attempts: attempts}
 	buf := pageBuffers.Get()
-	out.Data = s2.Encode(*buf, pg.Body)
-	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	_, err = s.js.PublishMsg(pctx, out)
-	pcancel()
+	page.Compress(*buf, pg.Body)
+	out, err := page.Msg()
+	if err == nil {
+		pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err = s.js.PublishMsg(pctx, out)
+		pcancel()
+	}
 	// PublishMsg has copied the message onto the connection, whatever it returned.
-	pageBuffers.Put(buf, out.Data)
+	pageBuffers.Put(buf, page.Data)
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) {
@@ -283,7 +277,7 @@ func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Erro
 	if e.Engine == "" {
 		e.Engine = job.Request.Engine
 	}
-	if err := s.nc.PublishMsg(schemas.ErrorResult(job.Key, e)); err != nil {
+	if err := schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: job.Key, Err: e}); err != nil {
 		msg.NakWithDelay(time.Second)
 		return
 	}

@@ -23,8 +23,7 @@ func (s *Server) clientSearch(req micro.Request) {
 	reqID := cleanRequestID(h.Get(schemas.HeaderRequestID))
 	fail := func(e *schemas.Error) {
 		e.RequestID = reqID
-		m := schemas.ErrorResult("", e)
-		req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers(m.Header)))
+		schemas.RespondError(req, e)
 	}
 	if ring := s.keys.Load(); ring != nil {
 		key, bad := natsAPIKey(h)

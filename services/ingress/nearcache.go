@@ -1,8 +1,6 @@
 package ingress
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
 	"strconv"
 	"time"
@@ -34,7 +32,7 @@ type nearCache struct {
 // nearEntry is one kept answer, split so each hit can carry its own search_metadata.
 type nearEntry struct {
 	meta schemas.SearchMetadata
-	// tail is the answer after its search_metadata member: `,"search_parameters":…}`.
+	// tail is the answer after its search_metadata (schemas.SplitResponse).
 	tail []byte
 	// timings is the answer's Trawl-Timings (fetch and parse of the stored entry).
 	timings string
@@ -103,29 +101,12 @@ func (n *nearCache) put(key string, state string, freshUntil string, timings str
 	}
 	e := &nearEntry{timings: timings, expires: expires}
 	var ok bool
-	if e.tail, ok = splitMetadata(body, &e.meta); !ok {
+	// The cache service composes every answer with schemas.ComposeResponse; anything else, and
+	// a metasearch answer, is not kept.
+	if e.tail, ok = schemas.SplitResponse(body, &e.meta); !ok || e.meta.Engines != nil {
 		return
 	}
 	n.c.Set(key, e)
-}
-
-// splitMetadata decodes the leading search_metadata member of a SearchResponse into meta and
-// returns what follows it. The cache service composes every answer that way
-// (schemas.ComposeResponse); anything else is not kept.
-func splitMetadata(body []byte, meta *schemas.SearchMetadata) ([]byte, bool) {
-	const prefix = `{"search_metadata":`
-	if !bytes.HasPrefix(body, []byte(prefix)) {
-		return nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(body[len(prefix):]))
-	if err := dec.Decode(meta); err != nil || meta.Engines != nil {
-		return nil, false
-	}
-	tail := body[len(prefix)+int(dec.InputOffset()):]
-	if len(tail) < 2 || tail[0] != ',' || tail[len(tail)-1] != '}' {
-		return nil, false
-	}
-	return tail, true
 }
 
 // write answers c from e, with a search_metadata of this request's own.
@@ -135,15 +116,13 @@ func (e *nearEntry) write(c *fasthttp.RequestCtx, reqID string, start, now time.
 	meta.Cache = "hit"
 	meta.AgeSeconds = max(int64(now.Sub(meta.CreatedAt)/time.Second), 0)
 	meta.TimingsMS.Cache = float64(now.Sub(start).Microseconds()) / 1000
-	m, _ := json.Marshal(&meta)
 	c.Response.Header.Set("X-Cache", "HIT")
 	var buf [160]byte
 	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), 0, e.timings))
 	c.SetContentType("application/json")
-	c.Response.ResetBody()
-	c.Response.AppendBodyString(`{"search_metadata":`)
-	c.Response.AppendBody(m)
-	c.Response.AppendBody(e.tail)
+	// Composed in the response's own buffer, which fasthttp keeps from request to request.
+	body := c.Response.SwapBody(nil)
+	c.Response.SwapBody(schemas.AppendResponse(body[:0], &meta, e.tail))
 }
 
 func (n *nearCache) close() {

@@ -148,22 +148,3 @@ func TestNearCacheKey(t *testing.T) {
 		t.Fatalf("disabled: key %q", k)
 	}
 }
-
-func FuzzSplitMetadata(f *testing.F) {
-	f.Add([]byte(`{"search_metadata":{"id":"a"},"organic_results":[]}`))
-	f.Add([]byte(`{"search_metadata":{"id":"a"}}`))
-	f.Add([]byte(`{"search_metadata":`))
-	f.Add([]byte(`{"search_metadata":{"id":"a","engines":null},"x":{}}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m schemas.SearchMetadata
-		tail, ok := splitMetadata(b, &m)
-		if !ok {
-			return
-		}
-		// A kept answer recomposed with fresh metadata is still one JSON object.
-		out := append([]byte(`{"search_metadata":{}`), tail...)
-		if !json.Valid(out) && json.Valid(b) {
-			t.Fatalf("recomposed %q from valid %q is not JSON", out, b)
-		}
-	})
-}

@@ -202,9 +202,7 @@ func startFakePages(t *testing.T, ns *server.Server) {
 			default:
 				e = schemas.NewError(schemas.TypeNotFound, "not kept")
 			}
-			out := schemas.ErrorResult("", e)
-			out.Subject = m.Reply
-			nc.PublishMsg(out)
+			nc.PublishMsg(schemas.ErrorMsg(m.Reply, e))
 		}
 	}
 	if _, err := nc.Subscribe(schemas.SubjectPageGet, answer(false)); err != nil {

@@ -558,7 +558,7 @@ func (s *Server) responderPresent() error {
 	if time.Since(s.respAt) < time.Second {
 		return s.respErr
 	}
-	_, err := s.nc.Request("$SRV.PING."+schemas.ServiceCache, nil, 500*time.Millisecond)
+	_, err := s.nc.Request(schemas.SubjectPingCache, nil, 500*time.Millisecond)
 	if err != nil {
 		err = errors.New("no " + schemas.ServiceCache + " answered: " + err.Error())
 	}

@@ -105,9 +105,9 @@ func (s *Service) onPageGet(req micro.Request) {
 		return
 	}
 	req.Respond(html, micro.WithHeaders(micro.Headers{
-		"Content-Type":    {"text/html; charset=utf-8"},
-		schemas.HeaderJob: {job.ID},
-		"Trawl-Engine":    {job.Request.Engine},
+		schemas.HeaderContentType: {"text/html; charset=utf-8"},
+		schemas.HeaderJob:         {job.ID},
+		schemas.HeaderEngine:      {job.Request.Engine},
 	}))
 }
 
@@ -137,6 +137,4 @@ func (s *Service) onPageReparse(req micro.Request) {
 	req.Respond(schemas.ComposeResponse(meta, body))
 }
 
-func replyError(req micro.Request, e *schemas.Error) {
-	req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{schemas.HeaderErrorType: {e.Kind}}))
-}
+func replyError(req micro.Request, e *schemas.Error) { schemas.RespondError(req, e) }

@@ -148,35 +148,34 @@ func (s *Service) Stop() {
 }
 
 func (s *Service) handle(msg jetstream.Msg) {
-	h := msg.Headers()
-	job, err := schemas.DecodeFetchJob([]byte(h.Get(schemas.HeaderJob)))
+	page, err := schemas.DecodePage(msg.Headers(), msg.Data())
 	if err != nil {
 		s.log.Warn("malformed parse job", "subject", msg.Subject(), "err", err)
 		s.pages.WithLabelValues("", "malformed").Inc()
 		msg.Term()
 		return
 	}
+	job := page.Job
 	engine := job.Request.Engine
 	if job.Expired(time.Now()) {
 		s.pages.WithLabelValues(engine, "expired").Inc()
 		msg.TermWithReason("deadline passed")
 		return
 	}
-	html := msg.Data()
-	if h.Get(schemas.HeaderEncoding) == "s2" {
+	html := page.Data
+	if page.Compressed() {
 		buf := pageBuffers.Get()
-		dec, err := s2.Decode(*buf, html)
+		dec, err := page.Decompress(*buf)
 		if err != nil {
 			pageBuffers.Put(buf, *buf)
 			s.pages.WithLabelValues(engine, "malformed").Inc()
-			s.publish(msg, schemas.ErrorResult(job.Key, schemas.Errorf(schemas.TypeInternal, "corrupt page on the parse stream: %v", err)))
+			s.publish(msg, &schemas.Outcome{Key: job.Key, Err: schemas.AsError(err)})
 			return
 		}
 		// The page lives only while it is parsed: the SERP holds copies of its text.
 		defer pageBuffers.Put(buf, dec)
 		html = dec
 	}
-	fetchMS, _ := schemas.ParseTimings(h.Get(schemas.HeaderTimings))
 	start := time.Now()
 	serp, perr := s.parse(engine, html, &job.Request)
 	parseDur := time.Since(start)
@@ -190,14 +189,14 @@ func (s *Service) handle(msg jetstream.Msg) {
 		s.log.Warn("page not parsed", "engine", engine, "job", job.ID, "kind", e.Kind, "err", e.Detail)
 		e.SearchID = job.ID
 		if e.Kind == schemas.TypeUnrecognised {
-			s.keepPage(job, s2.Encode(nil, html), []byte(h.Get(schemas.HeaderJob)))
+			s.keepPage(job, s2.Encode(nil, html), page.JobJSON)
 		}
-		s.publish(msg, schemas.ErrorResult(job.Key, e))
+		s.publish(msg, &schemas.Outcome{Key: job.Key, Err: e})
 		return
 	}
 	body, err := Body(&job.Request, serp)
 	if err != nil {
-		s.publish(msg, schemas.ErrorResult(job.Key, schemas.AsError(err)))
+		s.publish(msg, &schemas.Outcome{Key: job.Key, Err: schemas.AsError(err)})
 		return
 	}
 	outcome := "ok"
@@ -205,10 +204,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		outcome = "no_results"
 	}
 	s.pages.WithLabelValues(engine, outcome).Inc()
-	out := nats.NewMsg(schemas.ResultSubject(job.Key))
-	out.Header.Set(schemas.HeaderTimings, schemas.FormatTimings(fetchMS, float64(parseDur.Microseconds())/1000))
-	out.Data = body
-	s.publish(msg, out)
+	s.publish(msg, &schemas.Outcome{Key: job.Key, Body: body, FetchMS: page.FetchMS, ParseMS: float64(parseDur.Microseconds()) / 1000})
 }
 
 // pageBuffers hold decompressed pages while they are parsed: one per page in flight.
@@ -227,8 +223,8 @@ func (s *Service) parse(engine string, html []byte, r *schemas.SearchRequest) (s
 }
 
 // publish sends the outcome and acks the page only once it is sent.
-func (s *Service) publish(msg jetstream.Msg, out *nats.Msg) {
-	if err := s.nc.PublishMsg(out); err != nil {
+func (s *Service) publish(msg jetstream.Msg, o *schemas.Outcome) {
+	if err := schemas.PublishOutcome(s.nc, o); err != nil {
 		msg.NakWithDelay(500 * time.Millisecond)
 		return
 	}

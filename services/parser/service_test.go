@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -38,12 +37,12 @@ func page(t *testing.T, nc *nats.Conn, id, q string, html []byte) *schemas.Fetch
 	t.Helper()
 	job := &schemas.FetchJob{ID: id, Key: "key" + id, Request: schemas.SearchRequest{Q: q, Engine: "duckduckgo", Page: 1, Safe: "moderate"},
 		Deadline: time.Now().Add(time.Minute).UnixMilli()}
-	jb, _ := json.Marshal(job)
-	m := nats.NewMsg(schemas.SubjectParsePrefix + "duckduckgo")
-	m.Header.Set(schemas.HeaderJob, string(jb))
-	m.Header.Set(schemas.HeaderEncoding, "s2")
-	m.Header.Set(schemas.HeaderTimings, schemas.FormatTimings(12, 0))
-	m.Data = s2.Encode(nil, html)
+	pm := schemas.PageMsg{Job: job, FetchMS: 12, Attempts: 1}
+	pm.Compress(nil, html)
+	m, err := pm.Msg()
+	if err != nil {
+		t.Fatal(err)
+	}
 	js, _ := nc.JetStream()
 	if _, err := js.PublishMsg(m); err != nil {
 		t.Fatal(err)
@@ -59,15 +58,16 @@ func TestParsePublishesResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := m.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
-		t.Fatalf("error %s: %s", code, m.Data)
+	o := schemas.DecodeOutcome(m)
+	if o.Err != nil || o.Key != "keyok1" {
+		t.Fatalf("outcome for %q: %v", o.Key, o.Err)
 	}
 	var b schemas.SearchBody
-	if err := json.Unmarshal(m.Data, &b); err != nil || len(b.OrganicResults) != 10 || b.Pagination.Next != 2 {
-		t.Fatalf("body %s (%v)", m.Data, err)
+	if err := json.Unmarshal(o.Body, &b); err != nil || len(b.OrganicResults) != 10 || b.Pagination.Next != 2 {
+		t.Fatalf("body %s (%v)", o.Body, err)
 	}
-	if f, p := schemas.ParseTimings(m.Header.Get(schemas.HeaderTimings)); f != 12 || p <= 0 {
-		t.Errorf("timings fetch=%v parse=%v", f, p)
+	if o.FetchMS != 12 || o.ParseMS <= 0 {
+		t.Errorf("timings fetch=%v parse=%v", o.FetchMS, o.ParseMS)
 	}
 }
 
@@ -126,4 +126,37 @@ func TestGarbageOnParseStream(t *testing.T) {
 	if err != nil || !strings.Contains(string(m.Data), "organic_results") {
 		t.Fatalf("stage stopped parsing after garbage: %v", err)
 	}
+}
+
+// TestCorruptPageAnswered: a page whose compressed body does not decode is answered with a
+// typed failure on its key (the waiters hear it now, not at their deadline) and acked, never
+// redelivered.
+func TestCorruptPageAnswered(t *testing.T) {
+	nc, s := startParser(t)
+	sub, _ := nc.SubscribeSync(schemas.ResultSubject("keycorrupt"))
+	job := &schemas.FetchJob{ID: "corrupt", Key: "keycorrupt", Request: schemas.SearchRequest{Q: "go", Engine: "duckduckgo", Page: 1, Safe: "moderate"},
+		Deadline: time.Now().Add(time.Minute).UnixMilli()}
+	pm := schemas.PageMsg{Job: job, Data: []byte("\xffnot s2 at all"), Encoding: schemas.EncodingS2}
+	m, err := pm.Msg()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := nc.JetStream()
+	if _, err := js.PublishMsg(m); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sub.NextMsg(10 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := schemas.DecodeOutcome(res); o.Err == nil || o.Err.Kind != schemas.TypeInternal || o.Key != "keycorrupt" {
+		t.Fatalf("outcome %+v, want an internal error for keycorrupt", o)
+	}
+	if got := testutil.ToFloat64(s.pages.WithLabelValues("duckduckgo", "malformed")); got != 1 {
+		t.Errorf("malformed metric %v, want 1", got)
+	}
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		info, err := js.StreamInfo(schemas.StreamParse)
+		return err == nil && info.State.Msgs == 0
+	}, "the corrupt page acked off the work queue")
 }

@@ -1,0 +1,84 @@
+package schemas
+
+import (
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+)
+
+// Outcome is what a fetch job came to: a SearchBody encoding, or the typed failure. It is
+// published on core NATS on ResultSubject(Key), where every cache replica hears it and wakes
+// the requests waiting on that key. The parser publishes successes; the parser, the fetcher
+// and the cache (for its followers on other replicas) publish failures.
+type Outcome struct {
+	Key string
+	// Body is the SearchBody encoding, a JSON object the cache stores and splices into every
+	// reply as it is (ComposeResponse).
+	Body []byte
+	// Err, when set, is the failure, and Body is not sent.
+	Err *Error
+	// FetchMS and ParseMS are what the stages took, for the answer's timings.
+	FetchMS, ParseMS float64
+}
+
+// Msg is the outcome as it travels: a failure has the shape of a failed trawl.v1.search reply
+// (ErrorMsg), a success carries the body with HeaderTimings.
+func (o *Outcome) Msg() *nats.Msg {
+	if o.Err != nil {
+		return ErrorMsg(ResultSubject(o.Key), o.Err)
+	}
+	return &nats.Msg{
+		Subject: ResultSubject(o.Key),
+		Header:  nats.Header{HeaderTimings: {FormatTimings(o.FetchMS, o.ParseMS)}},
+		Data:    o.Body,
+	}
+}
+
+// PublishOutcome publishes o for every replica waiting on its key.
+func PublishOutcome(nc *nats.Conn, o *Outcome) error {
+	return nc.PublishMsg(o.Msg())
+}
+
+// DecodeOutcome reads a message from ResultSubject(key). A body that is not a JSON object
+// comes back as an internal error: it would be spliced into replies as it is.
+func DecodeOutcome(m *nats.Msg) Outcome {
+	key, _ := ResultKey(m.Subject)
+	o := Outcome{Key: key}
+	if code := m.Header.Get(HeaderServiceErrorCode); code != "" {
+		o.Err = DecodeError(code, m.Header.Get(HeaderServiceError), m.Data)
+		return o
+	}
+	if b := m.Data; len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		o.Err = NewError(TypeInternal, "malformed result from the parse stage")
+		return o
+	}
+	o.Body = m.Data
+	o.FetchMS, o.ParseMS = ParseTimings(m.Header.Get(HeaderTimings))
+	return o
+}
+
+// ResultSubject is where the outcome for a cache key is published.
+func ResultSubject(key string) string { return SubjectResultPrefix + key }
+
+// ResultKey is the cache key of a subject under SubjectResultPrefix.
+func ResultKey(subject string) (string, bool) {
+	return strings.CutPrefix(subject, SubjectResultPrefix)
+}
+
+// ErrorMsg is a failure as it crosses NATS, to subject: the micro error headers (code and
+// title), the short type in HeaderErrorType, and the problem document as payload. A failed
+// trawl.v1.search reply and a failed outcome share it, so one decoder (DecodeError) reads both.
+func ErrorMsg(subject string, e *Error) *nats.Msg {
+	hv := &[3]string{e.Code(), e.Title, e.Kind} // one allocation for the three values
+	return &nats.Msg{Subject: subject, Data: e.JSON(), Header: nats.Header{
+		HeaderServiceErrorCode: hv[0:1:1],
+		HeaderServiceError:     hv[1:2:2],
+		HeaderErrorType:        hv[2:3:3],
+	}}
+}
+
+// RespondError answers a micro request with e, in the shape of ErrorMsg.
+func RespondError(req micro.Request, e *Error) error {
+	return req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{HeaderErrorType: {e.Kind}}))
+}

@@ -1,0 +1,97 @@
+package schemas
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/klauspost/compress/s2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// EncodingS2 is HeaderEncoding's value for an s2-compressed page.
+const EncodingS2 = "s2"
+
+// PageMsg is a fetched page on its way to a parser: the fetcher publishes it on
+// ParseSubject(engine) (stream StreamParse), the parser reads it with DecodePage.
+type PageMsg struct {
+	Job *FetchJob
+	// JobJSON is the job as it came off the fetch stream. It rides along as it is (HeaderJob),
+	// so the fetcher never encodes a job again and the parser keeps exactly what was asked.
+	// Empty, Msg encodes Job.
+	JobJSON []byte
+	// Data is the page as it travels, compressed as Encoding says (Compress, Decompress).
+	Data     []byte
+	Encoding string
+	// FetchMS is what the fetch took; Attempts how many upstream tries it made.
+	FetchMS  float64
+	Attempts int
+}
+
+// Compress sets the page to html, s2-compressed into dst when dst is large enough (a pooled
+// buffer: Data is then dst's memory, to be given back only once the message is published).
+func (p *PageMsg) Compress(dst, html []byte) {
+	p.Data = s2.Encode(dst, html)
+	p.Encoding = EncodingS2
+}
+
+// Compressed reports whether Data must be decompressed to be read.
+func (p *PageMsg) Compressed() bool { return p.Encoding == EncodingS2 }
+
+// Decompress returns the page's HTML, decoded into dst when dst is large enough. Only a
+// compressed page needs it; any other encoding is read as it is, as it always was.
+func (p *PageMsg) Decompress(dst []byte) ([]byte, error) {
+	if !p.Compressed() {
+		return p.Data, nil
+	}
+	html, err := s2.Decode(dst, p.Data)
+	if err != nil {
+		return nil, Errorf(TypeInternal, "corrupt page on the parse stream: %v", err)
+	}
+	return html, nil
+}
+
+// Msg is the page as it travels. Its job id is the Nats-Msg-Id: a fetcher that published the
+// page and died before acking its job leaves a second copy the stream drops.
+func (p *PageMsg) Msg() (*nats.Msg, error) {
+	job := p.JobJSON
+	if len(job) == 0 {
+		var err error
+		if job, err = json.Marshal(p.Job); err != nil {
+			return nil, err
+		}
+	}
+	hv := &[7]string{ // one allocation for every value
+		p.Job.ID, string(job), p.Job.Key, strconv.FormatInt(p.Job.Deadline, 10),
+		FormatTimings(p.FetchMS, 0), strconv.Itoa(p.Attempts), p.Encoding,
+	}
+	h := nats.Header{
+		jetstream.MsgIDHeader: hv[0:1:1],
+		HeaderJob:             hv[1:2:2],
+		HeaderKey:             hv[2:3:3],
+		HeaderDeadline:        hv[3:4:4],
+		HeaderTimings:         hv[4:5:5],
+		HeaderAttempts:        hv[5:6:6],
+	}
+	if p.Encoding != "" {
+		h[HeaderEncoding] = hv[6:7:7]
+	}
+	return &nats.Msg{Subject: ParseSubject(p.Job.Request.Engine), Header: h, Data: p.Data}, nil
+}
+
+// DecodePage reads a page's headers and data (a jetstream.Msg's Headers() and Data()),
+// decoding and checking its job. A malformed page is a validation error: no delivery of it
+// can ever succeed.
+func DecodePage(h nats.Header, data []byte) (PageMsg, error) {
+	raw := []byte(h.Get(HeaderJob))
+	job, err := DecodeFetchJob(raw)
+	if err != nil {
+		return PageMsg{}, err
+	}
+	fetchMS, _ := ParseTimings(h.Get(HeaderTimings))
+	attempts, _ := strconv.Atoi(h.Get(HeaderAttempts))
+	return PageMsg{
+		Job: job, JobJSON: raw, Data: data, Encoding: h.Get(HeaderEncoding),
+		FetchMS: fetchMS, Attempts: attempts,
+	}, nil
+}
