@@ -1,7 +1,9 @@
 package schemas
 
 import (
+	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -13,6 +15,10 @@ import (
 // and the cache (for its followers on other replicas) publish failures.
 type Outcome struct {
 	Key string
+	// JobID is the id of the job this answers (HeaderJobID). A cache accepts an outcome only
+	// for the job it is waiting on: the id is unguessable and seen only by the stages the job
+	// passed through, so nobody else can answer it.
+	JobID string
 	// Body is the SearchBody encoding, a JSON object the cache stores and splices into every
 	// reply as it is (ComposeResponse).
 	Body []byte
@@ -26,11 +32,13 @@ type Outcome struct {
 // (ErrorMsg), a success carries the body with HeaderTimings.
 func (o *Outcome) Msg() *nats.Msg {
 	if o.Err != nil {
-		return ErrorMsg(ResultSubject(o.Key), o.Err)
+		m := ErrorMsg(ResultSubject(o.Key), o.Err)
+		m.Header[HeaderJobID] = []string{o.JobID}
+		return m
 	}
 	return &nats.Msg{
 		Subject: ResultSubject(o.Key),
-		Header:  nats.Header{HeaderTimings: {FormatTimings(o.FetchMS, o.ParseMS)}},
+		Header:  nats.Header{HeaderTimings: {FormatTimings(o.FetchMS, o.ParseMS)}, HeaderJobID: {o.JobID}},
 		Data:    o.Body,
 	}
 }
@@ -44,12 +52,12 @@ func PublishOutcome(nc *nats.Conn, o *Outcome) error {
 // comes back as an internal error: it would be spliced into replies as it is.
 func DecodeOutcome(m *nats.Msg) Outcome {
 	key, _ := ResultKey(m.Subject)
-	o := Outcome{Key: key}
+	o := Outcome{Key: key, JobID: m.Header.Get(HeaderJobID)}
 	if code := m.Header.Get(HeaderServiceErrorCode); code != "" {
 		o.Err = DecodeError(code, m.Header.Get(HeaderServiceError), m.Data)
 		return o
 	}
-	if b := m.Data; len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+	if !ValidBody(m.Data) {
 		o.Err = NewError(TypeInternal, "malformed result from the parse stage")
 		return o
 	}
@@ -81,4 +89,14 @@ func ErrorMsg(subject string, e *Error) *nats.Msg {
 // RespondError answers a micro request with e, in the shape of ErrorMsg.
 func RespondError(req micro.Request, e *Error) error {
 	return req.Error(e.Code(), e.Title, e.JSON(), micro.WithHeaders(micro.Headers{HeaderErrorType: {e.Kind}}))
+}
+
+// bodyPrefix is how every SearchBody encoding starts (its first field).
+const bodyPrefix = `{"search_parameters":`
+
+// ValidBody reports whether b can be a SearchBody encoding: a JSON object that starts as one
+// does and is well-formed throughout. A body is spliced into every reply as it is, so one
+// that is not JSON must never be stored.
+func ValidBody(b []byte) bool {
+	return len(b) > len(bodyPrefix) && string(b[:len(bodyPrefix)]) == bodyPrefix && b[len(b)-1] == '}' && utf8.Valid(b) && json.Valid(b)
 }

@@ -117,3 +117,6 @@ const SubjectClientSearch = "trawl.v1.client.search"
 // HeaderAuthorization carries a client's API key on a NATS request ("Bearer <key>"), as the
 // HTTP Authorization header does.
 const HeaderAuthorization = "Authorization"
+
+// HeaderJobID carries, on an outcome, the id of the job it answers (Outcome.JobID).
+const HeaderJobID = "Trawl-Job-Id"

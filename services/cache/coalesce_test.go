@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/trawl-dev/trawl/kit/config"
 
 	"github.com/redis/go-redis/v9"
@@ -130,7 +131,29 @@ func TestLongDeadlineOutlivesFlight(t *testing.T) {
 	testkit.Eventually(t, 2*time.Second, func() bool {
 		return c.metric("trawl_cache_flights_total", "result", endFailed) == 1 && c.metric("trawl_cache_jobs_published_total") == 2
 	}, "the first flight expires and the long waiter publishes its own job")
-	res := &schemas.Outcome{Key: keyOf(t, query(q)), Body: []byte(`{"search_parameters":{"q":"long deadline"},"organic_results":[{"position":1,"title":"t","url":"https://example.com/"}],"pagination":{"current":1}}`)}
+	// Answer the second job, as the parse stage would: by its id, read off the fetch stream.
+	js, err := jetstream.New(rg.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(t.Context(), schemas.StreamFetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := stream.GetLastMsgForSubject(t.Context(), schemas.FetchSubject("duckduckgo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := schemas.DecodeFetchJob(last.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := &schemas.Outcome{Key: keyOf(t, query(q)), JobID: "guessed", Body: []byte(`{"search_parameters":{"q":"forged"},"organic_results":[],"pagination":{"current":1}}`)}
+	if err := schemas.PublishOutcome(rg.client, forged); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 2*time.Second, func() bool { return c.metric("trawl_cache_results_rejected_total") >= 1 }, "the forged outcome is dropped")
+	res := &schemas.Outcome{Key: keyOf(t, query(q)), JobID: job.ID, Body: []byte(`{"search_parameters":{"q":"long deadline"},"organic_results":[{"position":1,"title":"t","url":"https://example.com/"}],"pagination":{"current":1}}`)}
 	if err := schemas.PublishOutcome(rg.client, res); err != nil {
 		t.Fatal(err)
 	}

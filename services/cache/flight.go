@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/config"
@@ -31,6 +32,9 @@ type flight struct {
 	started  time.Time
 	deadline time.Time
 	result   chan *nats.Msg // an outcome heard on the result subject; the first one counts
+	// want is the id of the job whose outcome this flight waits for: its own once it
+	// publishes, the holder's while it follows. Outcomes of any other job are dropped.
+	want atomic.Pointer[string]
 
 	done chan struct{} // closed once ent or err is set
 	ent  *entry
@@ -202,6 +206,7 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 			}
 		}()
 	}
+	fl.want.Store(&fl.jobID)
 	job := &schemas.FetchJob{
 		ID: fl.jobID, Key: fl.key, Request: fl.req, Deadline: fl.deadline.UnixMilli(),
 		RequestID: fl.reqID, Created: time.Now().UTC(),
@@ -209,7 +214,7 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 	if e := s.publish(ctx, job); e != nil {
 		if locked {
 			// Followers on other replicas wait on the result subject: give them the same error.
-			schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: fl.key, Err: e})
+			schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: fl.key, JobID: fl.jobID, Err: e})
 		}
 		return nil, e
 	}
@@ -244,6 +249,7 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 // when this flight should contend for the lock once more: the holder vanished without storing
 // an answer, or Redis has been unreachable for longer than a lock lives.
 func (s *Service) follow(ctx context.Context, fl *flight, holderID string) (ent *entry, e *schemas.Error, how string, again bool) {
+	fl.want.Store(&holderID)
 	wait := 10 * time.Millisecond
 	longest := max(s.cfg.LockTTL/4, wait)
 	heard := time.Now()
@@ -279,6 +285,9 @@ func (s *Service) follow(ctx context.Context, fl *flight, holderID string) (ent 
 			}
 			return nil, nil, "", true
 		default:
+			if h != holderID {
+				fl.want.Store(&h)
+			}
 			holderID, heard = h, time.Now()
 		}
 		wait = min(2*wait, longest)
@@ -310,6 +319,12 @@ func (s *Service) onResult(msg *nats.Msg) {
 	fl := s.flights[key]
 	s.mu.Unlock()
 	if fl == nil {
+		return
+	}
+	// Only the job this flight waits on may answer it: a result for a key is not enough, as
+	// the key is a hash anyone can compute.
+	if want := fl.want.Load(); want == nil || *want == "" || msg.Header.Get(schemas.HeaderJobID) != *want {
+		s.m.rejected.WithLabelValues("other_job").Inc()
 		return
 	}
 	select {

@@ -19,11 +19,16 @@ type metrics struct {
 	backendUp     prometheus.Gauge
 	storedBytes   prometheus.Counter
 	jobs          *prometheus.CounterVec
+	rejected      *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	f := promauto.With(reg)
 	return &metrics{
+		rejected: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_cache_results_rejected_total",
+			Help: "Outcomes heard on the result subject and dropped: other_job (not the job a flight waits on: late, duplicate after a takeover, or forged).",
+		}, []string{"reason"}),
 		requests: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_cache_requests_total",
 			Help: "Searches answered by the cache stage, by outcome (hit, miss, coalesced, stale, or the error kind); the hit ratio is (hit+stale)/all.",

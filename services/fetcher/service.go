@@ -277,7 +277,7 @@ func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Erro
 	if e.Engine == "" {
 		e.Engine = job.Request.Engine
 	}
-	if err := schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: job.Key, Err: e}); err != nil {
+	if err := schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e}); err != nil {
 		msg.NakWithDelay(time.Second)
 		return
 	}

@@ -169,7 +169,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		if err != nil {
 			pageBuffers.Put(buf, *buf)
 			s.pages.WithLabelValues(engine, "malformed").Inc()
-			s.publish(msg, &schemas.Outcome{Key: job.Key, Err: schemas.AsError(err)})
+			s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: schemas.AsError(err)})
 			return
 		}
 		// The page lives only while it is parsed: the SERP holds copies of its text.
@@ -191,12 +191,12 @@ func (s *Service) handle(msg jetstream.Msg) {
 		if e.Kind == schemas.TypeUnrecognised {
 			s.keepPage(job, s2.Encode(nil, html), page.JobJSON)
 		}
-		s.publish(msg, &schemas.Outcome{Key: job.Key, Err: e})
+		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
 		return
 	}
 	body, err := Body(&job.Request, serp)
 	if err != nil {
-		s.publish(msg, &schemas.Outcome{Key: job.Key, Err: schemas.AsError(err)})
+		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: schemas.AsError(err)})
 		return
 	}
 	outcome := "ok"
@@ -204,7 +204,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		outcome = "no_results"
 	}
 	s.pages.WithLabelValues(engine, outcome).Inc()
-	s.publish(msg, &schemas.Outcome{Key: job.Key, Body: body, FetchMS: page.FetchMS, ParseMS: float64(parseDur.Microseconds()) / 1000})
+	s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Body: body, FetchMS: page.FetchMS, ParseMS: float64(parseDur.Microseconds()) / 1000})
 }
 
 // pageBuffers hold decompressed pages while they are parsed: one per page in flight.
