@@ -22,6 +22,9 @@ type FetchJob struct {
 	// RequestID is the client's request id, for logs.
 	RequestID string    `json:"request_id,omitempty"`
 	Created   time.Time `json:"created"`
+	// Tenant is the tenant whose request started the job ("" under open access): what is
+	// kept of it (an unrecognised page) is that tenant's alone.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // Expired reports whether the job's deadline has passed at now.

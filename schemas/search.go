@@ -46,6 +46,9 @@ type SearchRequest struct {
 	NoCache bool `json:"no_cache,omitempty"`
 	// TimeoutMS bounds the whole request; the server caps it.
 	TimeoutMS int `json:"timeout_ms,omitempty"`
+	// Tenant is who asked (HeaderTenant, set by the ingress from the API key; never from the
+	// body): the fetch job keeps it, so what is kept of a search is readable by its tenant only.
+	Tenant string `json:"-"`
 }
 
 var localeRe = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$`)

@@ -118,5 +118,9 @@ const SubjectClientSearch = "trawl.v1.client.search"
 // HTTP Authorization header does.
 const HeaderAuthorization = "Authorization"
 
+// HeaderTenant carries, on a search from the ingress to the cache, the tenant that asked
+// ("" under open access). Only the ingress sets it: it is derived from the API key.
+const HeaderTenant = "Trawl-Tenant"
+
 // HeaderJobID carries, on an outcome, the id of the job it answers (Outcome.JobID).
 const HeaderJobID = "Trawl-Job-Id"

@@ -209,7 +209,7 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 	fl.want.Store(&fl.jobID)
 	job := &schemas.FetchJob{
 		ID: fl.jobID, Key: fl.key, Request: fl.req, Deadline: fl.deadline.UnixMilli(),
-		RequestID: fl.reqID, Created: time.Now().UTC(),
+		RequestID: fl.reqID, Created: time.Now().UTC(), Tenant: fl.req.Tenant,
 	}
 	if e := s.publish(ctx, job); e != nil {
 		if locked {

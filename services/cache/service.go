@@ -290,6 +290,7 @@ func (s *Service) decode(data []byte, h micro.Headers, now time.Time) (*schemas.
 	if perr != nil {
 		return nil, time.Time{}, perr
 	}
+	r.Tenant = h.Get(schemas.HeaderTenant)
 	deadline := s.cfg.Deadlines.For(now, r.TimeoutMS)
 	if d, ok := schemas.ParseDeadline(h.Get(schemas.HeaderDeadline)); ok && d.Before(deadline) {
 		deadline = d

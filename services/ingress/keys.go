@@ -60,6 +60,16 @@ var tenantNameRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 type tenant struct {
 	name string
 	pol  *policy
+	// names is []string{name}, built once: the value of HeaderTenant on every search.
+	names []string
+}
+
+// nameOrEmpty is the tenant's name, "" under open access (no tenant).
+func (t *tenant) nameOrEmpty() string {
+	if t == nil {
+		return ""
+	}
+	return t.name
 }
 
 // keyring finds the tenant of a key. Keys are held only as SHA-256 digests, bucketed by their
@@ -135,7 +145,7 @@ func parseKeys(data []byte, prev *keyring) (*keyring, error) {
 				pol.local = old.pol.local
 			}
 		}
-		t := &tenant{name: spec.Name, pol: pol}
+		t := &tenant{name: spec.Name, pol: pol, names: []string{spec.Name}}
 		k.tenants[spec.Name] = t
 		if len(spec.Keys) == 0 {
 			return nil, fmt.Errorf("%s: no keys", where)

@@ -25,9 +25,9 @@ func (s *Server) clientSearch(req micro.Request) {
 		e.RequestID = reqID
 		schemas.RespondError(req, e)
 	}
+	var t *tenant
 	if ring := s.keys.Load(); ring != nil {
 		key, bad := natsAPIKey(h)
-		var t *tenant
 		if !bad && len(key) > 0 {
 			t = ring.lookup(key)
 		}
@@ -71,6 +71,9 @@ func (s *Server) clientSearch(req micro.Request) {
 	msg := &nats.Msg{Subject: schemas.SubjectSearch, Data: body, Header: nats.Header{}}
 	msg.Header.Set(schemas.HeaderRequestID, reqID)
 	msg.Header.Set(schemas.HeaderDeadline, schemas.FormatDeadline(deadline))
+	if t != nil {
+		msg.Header[schemas.HeaderTenant] = t.names
+	}
 	reply, err := s.request(msg, deadline)
 	if err != nil {
 		fail(requestError(err))

@@ -28,7 +28,8 @@ func (s *Server) keptPage(c *fasthttp.RequestCtx, reqID string, start time.Time)
 		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed here", c.Method()), reqID)
 		return
 	}
-	if _, ok := s.gate(c, reqID, start); !ok {
+	t, ok := s.gate(c, reqID, start)
+	if !ok {
 		return
 	}
 	subject := schemas.SubjectPageGet
@@ -40,7 +41,7 @@ func (s *Server) keptPage(c *fasthttp.RequestCtx, reqID string, start time.Time)
 		s.problem(c, schemas.ValidationError([]schemas.FieldError{{Field: "reparse", Message: "must be true or false"}}), reqID)
 		return
 	}
-	req, _ := json.Marshal(map[string]string{"id": id})
+	req, _ := json.Marshal(map[string]string{"id": id, "tenant": t.nameOrEmpty()})
 	reply, err := s.nc.Request(subject, req, 5*time.Second)
 	if err != nil {
 		e := schemas.Errorf(schemas.TypeUnavailable, "page store: %v", err)

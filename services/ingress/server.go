@@ -436,7 +436,8 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed on /v1/search", c.Method()), reqID)
 		return
 	}
-	if _, ok := s.gate(c, reqID, start); !ok {
+	t, ok := s.gate(c, reqID, start)
+	if !ok {
 		return
 	}
 	if c.IsGet() {
@@ -478,6 +479,9 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		schemas.HeaderRequestID: hv[0:1:1],
 		schemas.HeaderDeadline:  hv[1:2:2],
 	}}
+	if t != nil {
+		msg.Header[schemas.HeaderTenant] = t.names
+	}
 	// The cache answers 504 at the deadline itself; the grace lets that typed answer arrive
 	// before the ingress gives up on its own.
 	sent := time.Now()

@@ -52,6 +52,8 @@ func (s *Service) keepPage(job *schemas.FetchJob, compressed, jobJSON []byte) {
 
 type pageRequest struct {
 	ID string `json:"id"`
+	// Tenant is the asker's tenant (set by the ingress from the API key).
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // loadPage reads a kept page and its job.
@@ -74,6 +76,11 @@ func (s *Service) loadPage(ctx context.Context, data []byte) (*schemas.FetchJob,
 	job, jerr := schemas.DecodeFetchJob(jobEntry.Value())
 	if jerr != nil {
 		return nil, nil, schemas.AsError(jerr)
+	}
+	if job.Tenant != pr.Tenant {
+		// Another tenant's search: it does not exist for this one (404, not 403, so an id
+		// tells nothing about other tenants).
+		return nil, nil, schemas.Errorf(schemas.TypeNotFound, "no page kept for search %s (only unrecognised pages are kept, for %s)", pr.ID, s.cfg.KeepTTL)
 	}
 	html, err := s2.Decode(nil, page.Value())
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,4 +204,39 @@ func TestPipelineRecoversADeletedStream(t *testing.T) {
 		return e.get(t, fmt.Sprintf("/v1/search?q=after+the+deletion+%d", i)).status == 200
 	}, "a search to succeed after the streams were deleted")
 	testkit.Eventually(t, 10*time.Second, func() bool { return e.get(t, "/readyz").status == 200 }, "ready again")
+}
+
+// A kept page is its tenant's: another tenant, even with the id in hand, gets 404.
+func TestKeptPageIsTheTenantsOwn(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	os.WriteFile(keys, []byte(`{"tenants":[{"name":"acme","keys":["acme-key-0123456789"]},{"name":"globex","keys":["globex-key-0123456789"]}]}`), 0o600)
+	e := start(t, func(c *stack.Config) { c.Ingress.KeysFile = keys }, nil)
+	get := func(path, key string) (int, []byte) {
+		req, _ := http.NewRequest("GET", e.base+path, nil)
+		req.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	status, body := get("/v1/search?q=newlayout+acme+secret", "acme-key-0123456789")
+	var p schemas.Error
+	if err := json.Unmarshal(body, &p); status != 502 || err != nil || p.SearchID == "" {
+		t.Fatalf("acme's unrecognised page: %d %s", status, body)
+	}
+	if len(p.SearchID) < 20 {
+		t.Errorf("search id %q is too short to be unguessable", p.SearchID)
+	}
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		s, _ := get("/v1/searches/"+p.SearchID+"/page", "acme-key-0123456789")
+		return s == 200
+	}, "acme reads its kept page")
+	for _, path := range []string{"/page", "/page?reparse=true"} {
+		if s, b := get("/v1/searches/"+p.SearchID+path, "globex-key-0123456789"); s != 404 {
+			t.Errorf("globex read acme's %s: %d %s", path, s, b)
+		}
+	}
 }
