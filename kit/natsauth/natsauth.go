@@ -4,7 +4,7 @@
 // from TRAWL and answered by the ingress (keys, tenants and limits as over HTTP).
 //
 // The same definitions make the embedded server's configuration (kit/embedded) and the
-// nats-server configuration shipped for compose and Kubernetes (deploy/nats/trawl.conf, held
+// nats-server configuration shipped for compose and Kubernetes (deploy/nats/accounts.conf, held
 // to them by a test), so the permissions cannot drift between one process and a cluster. This
 // package does not import nats-server: stage binaries link it to know their inbox prefix.
 package natsauth
