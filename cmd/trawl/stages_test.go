@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/sim"
 	"github.com/trawl-dev/trawl/testkit"
@@ -114,6 +118,22 @@ func (p *proc) stop(t *testing.T) {
 	}
 }
 
+// startShippedNATS runs a JetStream server with the accounts shipped for compose and
+// Kubernetes (deploy/nats/accounts.conf), each user's password from its variable as there.
+func startShippedNATS(t *testing.T) (*server.Server, map[string]string) {
+	t.Helper()
+	passwords := map[string]string{}
+	for _, u := range natsauth.Users() {
+		passwords[u] = rand.Text()
+		t.Setenv(natsauth.EnvPasswordVar(u), passwords[u])
+	}
+	opts, err := server.ProcessConfigFile("../../deploy/nats/accounts.conf")
+	if err != nil {
+		t.Fatalf("deploy/nats/accounts.conf: %v", err)
+	}
+	return testkit.StartNATSWith(t, opts), passwords
+}
+
 // metric sums the samples of a counter whose labels contain every given label pair.
 func metric(t *testing.T, opsAddr, name string, labels ...string) float64 {
 	t.Helper()
@@ -150,23 +170,27 @@ func TestStagesAsProcesses(t *testing.T) {
 		t.Skip("builds and runs the stage binaries; skipped in -short")
 	}
 	bin := stageBinaries(t)
-	ns := testkit.StartNATS(t)
+	ns, passwords := startShippedNATS(t)
 	sc := sim.DefaultConfig()
 	sc.Latency = 50 * time.Millisecond
 	engine := testkit.StartSim(t, sc)
 	common := []string{"TRAWL_NATS_URL=" + ns.ClientURL(), "TRAWL_LOG_LEVEL=warn"}
+	// Each stage gets its own password only, as deploy/ gives them.
+	as := func(user string) []string {
+		return append(common, natsauth.EnvPasswordVar(user)+"="+passwords[user])
+	}
 	ops := func() string { return "TRAWL_OPS_ADDR=127.0.0.1:" + strconv.Itoa(testkit.FreePort(t)) }
-	startProc(t, filepath.Join(bin, "trawl-parser"), "parser", append(common, ops())...)
+	startProc(t, filepath.Join(bin, "trawl-parser"), "parser", append(as(natsauth.UserParser), ops())...)
 	var fetcherOps []string
 	for i := range 2 {
 		o := ops()
 		fetcherOps = append(fetcherOps, strings.TrimPrefix(o, "TRAWL_OPS_ADDR="))
 		startProc(t, filepath.Join(bin, "trawl-fetcher"), fmt.Sprintf("fetcher-%d", i),
-			append(common, o, "TRAWL_ENGINE_URLS=duckduckgo="+engine.URL(), "TRAWL_FETCH_CONCURRENCY=4")...)
+			append(as(natsauth.UserFetcher), o, "TRAWL_ENGINE_URLS=duckduckgo="+engine.URL(), "TRAWL_FETCH_CONCURRENCY=4")...)
 	}
-	startProc(t, filepath.Join(bin, "trawl-cache"), "cache", append(common, ops())...)
+	startProc(t, filepath.Join(bin, "trawl-cache"), "cache", append(as(natsauth.UserCache), ops())...)
 	httpAddr := "127.0.0.1:" + strconv.Itoa(testkit.FreePort(t))
-	startProc(t, filepath.Join(bin, "trawl-ingress"), "ingress", append(common, "TRAWL_HTTP_ADDR="+httpAddr)...)
+	startProc(t, filepath.Join(bin, "trawl-ingress"), "ingress", append(as(natsauth.UserIngress), "TRAWL_HTTP_ADDR="+httpAddr)...)
 
 	base := "http://" + httpAddr
 	testkit.Eventually(t, 30*time.Second, func() bool {
@@ -224,5 +248,28 @@ func TestStagesAsProcesses(t *testing.T) {
 	}
 	if got := engine.Requests(); got != n {
 		t.Errorf("engine saw %d requests, want %d", got, n)
+	}
+	// With the shipped accounts nobody gets in without a password, and a stage's password
+	// does not open another stage's subjects.
+	if nc, err := nats.Connect(ns.ClientURL(), nats.MaxReconnects(0)); err == nil {
+		nc.Close()
+		t.Error("an anonymous connection was accepted")
+	}
+	violations := make(chan error, 4)
+	nc, err := nats.Connect(ns.ClientURL(), nats.UserInfo(natsauth.UserIngress, passwords[natsauth.UserIngress]),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Publish(schemas.ResultSubject("forged"), []byte("{}"))
+	nc.Flush()
+	select {
+	case err := <-violations:
+		if !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+			t.Errorf("ingress publishing a result: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the ingress's user published a result")
 	}
 }
