@@ -4,7 +4,9 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
+	"sync"
 
 	"fmt"
 	"net"
@@ -168,4 +170,22 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool, format st
 		}
 		time.Sleep(10 * time.Millisecond) // poll interval
 	}
+}
+
+// SyncBuffer is a bytes.Buffer safe for the concurrent writers of a test's logs.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

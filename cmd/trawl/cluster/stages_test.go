@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/natsconn"
 	"github.com/trawl-dev/trawl/kit/ops"
+	"github.com/trawl-dev/trawl/testkit"
 
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,7 +46,7 @@ type bench struct {
 	cfg      stack.Config
 
 	// logs collects every stage's warnings and errors, shown when a test fails.
-	logs lockedBuffer
+	logs testkit.SyncBuffer
 
 	mu     sync.Mutex
 	stages map[string]*stageProc
@@ -227,23 +227,6 @@ func (b *bench) counter(prefix, metric string, want map[string]string) float64 {
 	return sum
 }
 
-// lockedBuffer is a bytes.Buffer safe for the loggers of several stages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 func (p *stageProc) String() string { return fmt.Sprintf("%s(%s)", p.name, p.kind) }
 

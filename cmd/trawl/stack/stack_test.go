@@ -1,7 +1,6 @@
 package stack_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,7 +43,7 @@ func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	logs := &lockedBuffer{}
+	logs := &testkit.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := stack.Start(t.Context(), cfg, log, nil)
 	if err != nil {
@@ -60,23 +58,6 @@ func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *
 		}
 	})
 	return &env{st: st, sim: s, base: "http://" + st.HTTPAddr()}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 type reply struct {
