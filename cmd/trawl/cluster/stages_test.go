@@ -227,7 +227,6 @@ func (b *bench) counter(prefix, metric string, want map[string]string) float64 {
 	return sum
 }
 
-
 func (p *stageProc) String() string { return fmt.Sprintf("%s(%s)", p.name, p.kind) }
 
 // logLevel is the stages' log level in the bench (TRAWL_TEST_LOG=debug for more).
