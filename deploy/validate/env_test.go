@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trawl-dev/trawl/kit/config"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/schemas"
@@ -25,6 +26,11 @@ func TestDeployEnvNamesAreFlags(t *testing.T) {
 	// JetStream names share the prefix; they are not variables.
 	for _, s := range []string{schemas.StreamFetch, schemas.StreamParse, schemas.BucketPages} {
 		known[s] = true
+	}
+	// NATS passwords are variables but never flags (kit/app.Password, kit/natsauth).
+	known["TRAWL_NATS_PASSWORD"] = true
+	for _, u := range natsauth.Users() {
+		known[natsauth.EnvPasswordVar(u)] = true
 	}
 
 	files := []string{"../../docker-compose.yml", "../k8s/config.yaml", "../k8s/ingress.yaml",

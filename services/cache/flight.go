@@ -249,7 +249,8 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 // when this flight should contend for the lock once more: the holder vanished without storing
 // an answer, or Redis has been unreachable for longer than a lock lives.
 func (s *Service) follow(ctx context.Context, fl *flight, holderID string) (ent *entry, e *schemas.Error, how string, again bool) {
-	fl.want.Store(&holderID)
+	want := holderID // a copy: holderID changes below while onResult reads want
+	fl.want.Store(&want)
 	wait := 10 * time.Millisecond
 	longest := max(s.cfg.LockTTL/4, wait)
 	heard := time.Now()
@@ -286,7 +287,8 @@ func (s *Service) follow(ctx context.Context, fl *flight, holderID string) (ent 
 			return nil, nil, "", true
 		default:
 			if h != holderID {
-				fl.want.Store(&h)
+				want := h
+				fl.want.Store(&want)
 			}
 			holderID, heard = h, time.Now()
 		}
