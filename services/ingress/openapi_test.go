@@ -114,6 +114,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		req{in.url, "GET", "/readyz", "", nil},
 		req{bare.url, "GET", "/readyz", "", nil},
 		req{in.url, "GET", "/metrics", "", nil},
+		req{bare.url, "GET", "/metrics", "", nil}, // open access: metrics on the public port
 		req{noMetrics.url, "GET", "/metrics", "", nil},
 		req{in.url, "GET", "/openapi.json", "", nil},
 		req{in.url, "GET", "/v2/nothing", "", nil},
