@@ -11,8 +11,8 @@ import (
 
 // Outcome is what a fetch job came to: a SearchBody encoding, or the typed failure. It is
 // published on core NATS on ResultSubject(Key), where every cache replica hears it and wakes
-// the requests waiting on that key. The parser publishes successes; the parser, the fetcher
-// and the cache (for its followers on other replicas) publish failures.
+// the requests waiting on that key. Only the parse stage publishes outcomes (kit/natsauth):
+// successes, and failures, its own or those the fetcher hands it on the parse stream.
 type Outcome struct {
 	Key string
 	// JobID is the id of the job this answers (HeaderJobID). A cache accepts an outcome only

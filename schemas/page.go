@@ -26,6 +26,9 @@ type PageMsg struct {
 	// FetchMS is what the fetch took; Attempts how many upstream tries it made.
 	FetchMS  float64
 	Attempts int
+	// Err, when set, is why no page could be fetched (blocked, timed out, out of deliveries):
+	// the parse stage publishes it as the job's outcome, so results only ever come from there.
+	Err *Error
 }
 
 // Compress sets the page to html, s2-compressed into dst when dst is large enough (a pooled
@@ -76,7 +79,14 @@ func (p *PageMsg) Msg() (*nats.Msg, error) {
 	if p.Encoding != "" {
 		h[HeaderEncoding] = hv[6:7:7]
 	}
-	return &nats.Msg{Subject: ParseSubject(p.Job.Request.Engine), Header: h, Data: p.Data}, nil
+	data := p.Data
+	if p.Err != nil {
+		h[HeaderServiceErrorCode] = []string{p.Err.Code()}
+		h[HeaderServiceError] = []string{p.Err.Title}
+		h[HeaderErrorType] = []string{p.Err.Kind}
+		data = p.Err.JSON()
+	}
+	return &nats.Msg{Subject: ParseSubject(p.Job.Request.Engine), Header: h, Data: data}, nil
 }
 
 // DecodePage reads a page's headers and data (a jetstream.Msg's Headers() and Data()),
@@ -90,8 +100,12 @@ func DecodePage(h nats.Header, data []byte) (PageMsg, error) {
 	}
 	fetchMS, _ := ParseTimings(h.Get(HeaderTimings))
 	attempts, _ := strconv.Atoi(h.Get(HeaderAttempts))
-	return PageMsg{
+	p := PageMsg{
 		Job: job, JobJSON: raw, Data: data, Encoding: h.Get(HeaderEncoding),
 		FetchMS: fetchMS, Attempts: attempts,
-	}, nil
+	}
+	if code := h.Get(HeaderServiceErrorCode); code != "" {
+		p.Err, p.Data, p.Encoding = DecodeError(code, h.Get(HeaderServiceError), data), nil, ""
+	}
+	return p, nil
 }

@@ -90,21 +90,18 @@ func Roles() []Role {
 				micro(schemas.ServiceIngress)...),
 		},
 		{
-			// The cache publishes jobs, and a typed failure on the result subject when its job
-			// could not be queued (followers on other replicas wait there).
+			// Only the cache publishes jobs.
 			User: UserCache, Account: AccountTrawl, AllowResponses: true,
-			Publish: append([]string{schemas.SubjectFetchPrefix + ">", schemas.SubjectResultPrefix + ">"}, streamSetup()...),
+			Publish: append([]string{schemas.SubjectFetchPrefix + ">"}, streamSetup()...),
 			Subscribe: append([]string{InboxPrefix(UserCache) + ".>", schemas.SubjectSearch,
 				schemas.SubjectResultPrefix + ">"}, micro(schemas.ServiceCache)...),
 		},
 		{
-			// The fetcher hands pages to the parse stream, and publishes a job's typed failure
-			// (blocked, timed out, out of deliveries) on the result subject itself. Results
-			// carry their job's id, which the cache checks: only a stage that saw the job can
-			// answer it.
+			// The fetcher hands pages, and a job's typed failure (blocked, timed out, out of
+			// deliveries), to the parse stream; it removes a dead-lettered job from its stream.
 			User: UserFetcher, Account: AccountTrawl, AllowResponses: true,
 			Publish: append(append([]string{schemas.SubjectParsePrefix + ">", schemas.SubjectDeadLetterPrefix + ">",
-				schemas.SubjectResultPrefix + ">",
+				jsAPI("STREAM.MSG.DELETE." + schemas.StreamFetch),
 				jsAPI("STREAM.MSG.GET." + schemas.StreamFetch)}, streamSetup()...),
 				consume(schemas.StreamFetch, schemas.ConsumerFetch)...),
 			Subscribe: append([]string{InboxPrefix(UserFetcher) + ".>", schemas.SubjectEnginesStatus,
@@ -184,7 +181,7 @@ func Conf(password func(user string) string) string {
 
 // denied is refused to every user but the operator's, whatever else allows it.
 var denied = []string{jsAPI("STREAM.DELETE.>"), jsAPI("STREAM.PURGE.>"), jsAPI("CONSUMER.DELETE.>"),
-	jsAPI("STREAM.MSG.DELETE.>"), jsAPI("ACCOUNT.PURGE.>")}
+	jsAPI("ACCOUNT.PURGE.>")}
 
 func list(subjects []string) string {
 	q := make([]string, len(subjects))

@@ -212,10 +212,8 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 		RequestID: fl.reqID, Created: time.Now().UTC(), Tenant: fl.req.Tenant,
 	}
 	if e := s.publish(ctx, job); e != nil {
-		if locked {
-			// Followers on other replicas wait on the result subject: give them the same error.
-			schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: fl.key, JobID: fl.jobID, Err: e})
-		}
+		// Followers on other replicas see the lock released (below) and try for themselves:
+		// only the parse stage publishes outcomes (kit/natsauth).
 		return nil, e
 	}
 	fl.fetched = true

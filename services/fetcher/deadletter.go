@@ -54,7 +54,9 @@ func (s *Service) onMaxDeliveries(m *nats.Msg) {
 		e := schemas.NewError(schemas.TypeUnavailable, "the fetch failed on every delivery")
 		e.Engine = job.Request.Engine
 		e.RetryAfterMS = 1000
-		schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
+		if err := s.publishFailure(job, raw.Data, e); err != nil {
+			s.log.Warn("dead letter: failure not queued", "job", job.ID, "err", err)
+		}
 	}
 	if err := stream.DeleteMsg(ctx, adv.StreamSeq); err != nil {
 		s.log.Debug("dead letter: delete", "seq", adv.StreamSeq, "err", err)

@@ -105,7 +105,7 @@ func (h *harness) publish(engine, q string, timeout time.Duration) *schemas.Fetc
 	return job
 }
 
-// outcome waits for the job's page (body decoded) or its failure.
+// outcome waits for the job's page (body decoded) or its failure, both on the parse stream.
 func (h *harness) outcome(job *schemas.FetchJob, within time.Duration) (*nats.Msg, []byte, *schemas.Error) {
 	h.t.Helper()
 	timer := time.NewTimer(within)
@@ -123,6 +123,10 @@ func (h *harness) outcome(job *schemas.FetchJob, within time.Duration) (*nats.Ms
 				return m, nil, o.Err
 			}
 			page, err := schemas.DecodePage(m.Header, m.Data)
+			if err == nil && page.Err != nil && page.Job.ID == job.ID {
+				// A failure travels to the parse stage like a page.
+				return m, nil, page.Err
+			}
 			if err != nil || page.Job.ID != job.ID || page.Attempts < 1 || !page.Compressed() {
 				h.t.Fatalf("page of %s: %+v, %v", job.Request.Q, page, err)
 			}

@@ -277,11 +277,25 @@ func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Erro
 	if e.Engine == "" {
 		e.Engine = job.Request.Engine
 	}
-	if err := schemas.PublishOutcome(s.nc, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e}); err != nil {
+	// The failure goes to the parse stage like a page: only the parse stage publishes
+	// outcomes (kit/natsauth). If it cannot be queued, the job is tried again.
+	if err := s.publishFailure(job, msg.Data(), e); err != nil {
 		msg.NakWithDelay(time.Second)
 		return
 	}
 	msg.Ack()
+}
+
+// publishFailure queues a job's typed failure on the parse stream.
+func (s *Service) publishFailure(job *schemas.FetchJob, jobJSON []byte, e *schemas.Error) error {
+	out, err := (&schemas.PageMsg{Job: job, JobJSON: jobJSON, Err: e}).Msg()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = s.js.PublishMsg(ctx, out)
+	return err
 }
 
 // keepAlive tells the server the job is still being worked on, so a fetch longer than the ack

@@ -162,6 +162,12 @@ func (s *Service) handle(msg jetstream.Msg) {
 		msg.TermWithReason("deadline passed")
 		return
 	}
+	if page.Err != nil {
+		// The fetch failed: its typed failure is the job's outcome.
+		s.pages.WithLabelValues(engine, "fetch_failed").Inc()
+		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: page.Err})
+		return
+	}
 	html := page.Data
 	if page.Compressed() {
 		buf := pageBuffers.Get()

@@ -119,7 +119,10 @@ func TestStageUsersAreLeastPrivilege(t *testing.T) {
 	}{
 		{natsauth.UserIngress, func(nc *nats.Conn) { nc.Publish(schemas.ResultSubject("k"), []byte("{}")) }, "ingress publishes a result"},
 		{natsauth.UserIngress, func(nc *nats.Conn) { nc.Publish(schemas.SubjectFetchPrefix+"bing", []byte("{}")) }, "ingress publishes a job"},
+		{natsauth.UserCache, func(nc *nats.Conn) { nc.Publish(schemas.ResultSubject("k"), []byte("{}")) }, "cache publishes a result"},
+		{natsauth.UserFetcher, func(nc *nats.Conn) { nc.Publish(schemas.ResultSubject("k"), []byte("{}")) }, "fetcher publishes a result"},
 		{natsauth.UserCache, func(nc *nats.Conn) { nc.Publish(schemas.SubjectParsePrefix+"bing", []byte("{}")) }, "cache publishes a page"},
+		{natsauth.UserFetcher, func(nc *nats.Conn) { nc.Publish("$JS.API.STREAM.MSG.DELETE."+schemas.StreamParse, nil) }, "fetcher deletes a page"},
 		{natsauth.UserParser, func(nc *nats.Conn) { nc.Publish(schemas.SubjectFetchPrefix+"bing", []byte("{}")) }, "parser publishes a job"},
 		{natsauth.UserFetcher, func(nc *nats.Conn) { nc.Publish(schemas.SubjectFetchPrefix+"bing", []byte("{}")) }, "fetcher publishes a job"},
 		{natsauth.UserFetcher, func(nc *nats.Conn) { nc.Publish("$JS.API.STREAM.DELETE."+schemas.StreamFetch, nil) }, "fetcher deletes a stream"},
