@@ -1,35 +1,35 @@
 package validate
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
 const k8sDir = "../k8s"
 
-// manifests is the built kustomization, every object decoded into its API type.
+// manifests is the built kustomization, every object decoded into its API type (see load).
 type manifests struct {
 	deployments map[string]*appsv1.Deployment
 	hpas        map[string]*autoscalingv2.HorizontalPodAutoscaler
 	pdbs        map[string]*policyv1.PodDisruptionBudget
-	scaled      map[string]*kedav1alpha1.ScaledObject
+	scaled      map[string]*scaledObject
 	configMaps  map[string]*corev1.ConfigMap
 	services    map[string]*corev1.Service
 	namespaces  map[string]*corev1.Namespace
@@ -55,63 +55,16 @@ func strictYAML(data []byte, v any) error {
 	return strictJSON(j, v)
 }
 
-// build runs kustomize on deploy/k8s (no kubectl) and decodes every object strictly.
+// build reads deploy/k8s as kustomize would (no kubectl, no kustomize binary) and decodes every
+// object strictly; each problem is a test error.
 func build(t *testing.T) *manifests {
 	t.Helper()
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	rm, err := k.Run(filesys.MakeFsOnDisk(), k8sDir)
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v", k8sDir, err)
+	m, errs := load(k8sDir)
+	for _, err := range errs {
+		t.Error(err)
 	}
-	m := &manifests{
-		deployments: map[string]*appsv1.Deployment{},
-		hpas:        map[string]*autoscalingv2.HorizontalPodAutoscaler{},
-		pdbs:        map[string]*policyv1.PodDisruptionBudget{},
-		scaled:      map[string]*kedav1alpha1.ScaledObject{},
-		configMaps:  map[string]*corev1.ConfigMap{},
-		services:    map[string]*corev1.Service{},
-		namespaces:  map[string]*corev1.Namespace{},
-	}
-	for _, res := range rm.Resources() {
-		data, err := res.MarshalJSON()
-		if err != nil {
-			t.Fatalf("%s: %v", res.CurId(), err)
-		}
-		gvk := res.GetGvk()
-		name := res.GetName()
-		var obj any
-		switch gvk.ApiVersion() + "/" + gvk.Kind {
-		case "v1/Namespace":
-			o := &corev1.Namespace{}
-			obj, m.namespaces[name] = o, o
-		case "v1/ConfigMap":
-			o := &corev1.ConfigMap{}
-			obj, m.configMaps[name] = o, o
-		case "v1/Service":
-			o := &corev1.Service{}
-			obj, m.services[name] = o, o
-		case "apps/v1/Deployment":
-			o := &appsv1.Deployment{}
-			obj, m.deployments[name] = o, o
-		case "autoscaling/v2/HorizontalPodAutoscaler":
-			o := &autoscalingv2.HorizontalPodAutoscaler{}
-			obj, m.hpas[name] = o, o
-		case "policy/v1/PodDisruptionBudget":
-			o := &policyv1.PodDisruptionBudget{}
-			obj, m.pdbs[name] = o, o
-		case "keda.sh/v1alpha1/ScaledObject":
-			o := &kedav1alpha1.ScaledObject{}
-			obj, m.scaled[name] = o, o
-		default:
-			t.Errorf("%s: no API type known for %s %s; add it to build()", name, gvk.ApiVersion(), gvk.Kind)
-			continue
-		}
-		if err := strictJSON(data, obj); err != nil {
-			t.Errorf("%s %s does not decode strictly: %v", gvk.Kind, name, err)
-		}
-		if ns := res.GetNamespace(); gvk.Kind != "Namespace" && ns != "trawl" {
-			t.Errorf("%s %s is in namespace %q, want trawl", gvk.Kind, name, ns)
-		}
+	if m == nil {
+		t.FailNow()
 	}
 	return m
 }
@@ -151,13 +104,56 @@ func TestStrictDecodeRejectsUnknownFields(t *testing.T) {
 		{"deployment", `{"apiVersion":"apps/v1","kind":"Deployment","spec":{"replica":3}}`, &appsv1.Deployment{}},
 		{"probe", `{"spec":{"template":{"spec":{"containers":[{"name":"x","readinessProbe":{"httpget":{"path":"/readyz"}}}]}}}}`, &appsv1.Deployment{}},
 		{"duplicate", `{"spec":{"minReadySeconds":1,"minReadySeconds":2}}`, &appsv1.Deployment{}},
-		{"scaledobject", `{"spec":{"scaleTargetRef":{"name":"x"},"minReplicas":2}}`, &kedav1alpha1.ScaledObject{}},
-		{"trigger", `{"spec":{"triggers":[{"type":"nats-jetstream","metadat":{}}]}}`, &kedav1alpha1.ScaledObject{}},
+		{"scaledobject", `{"spec":{"scaleTargetRef":{"name":"x"},"minReplicas":2}}`, &scaledObject{}},
+		{"trigger", `{"spec":{"triggers":[{"type":"nats-jetstream","metadat":{}}]}}`, &scaledObject{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := strictJSON([]byte(tc.doc), tc.into); err == nil {
 				t.Errorf("decoded %s without error", tc.doc)
+			}
+		})
+	}
+}
+
+// load itself must fail on a broken copy of deploy/k8s: each case edits one file and names the
+// error it must cause. The edit must apply, so a case cannot pass by no longer breaking anything.
+func TestLoadRejectsBrokenManifests(t *testing.T) {
+	tests := []struct {
+		name, file, old, new, wantErr string
+	}{
+		{"misspelt probe field", "fetcher.yaml", "httpGet: {path: /readyz", "httpget: {path: /readyz", `unknown field "spec.template.spec.containers[0].readinessProbe.httpget"`},
+		{"field in the wrong case", "parser.yaml", "maxReplicaCount: 20", "MaxReplicaCount: 20", `unknown field "spec.MaxReplicaCount"`},
+		{"misspelt KEDA trigger field", "fetcher.yaml", "    - type: nats-jetstream\n      metadata:", "    - type: nats-jetstream\n      metadat:", `unknown field "spec.triggers[0].metadat"`},
+		{"duplicate key", "cache.yaml", "terminationGracePeriodSeconds: 75", "terminationGracePeriodSeconds: 75\n      terminationGracePeriodSeconds: 30", `already set in map`},
+		{"bad quantity", "ingress.yaml", "limits: {cpu: \"1\", memory: 256Mi}", "limits: {cpu: \"1\", memory: 256MB}", "quantities must match"},
+		{"unknown kind", "redis.yaml", "kind: Service", "kind: Services", "no API type known for v1 Services"},
+		{"duplicate object", "kustomization.yaml", "  - parser.yaml\n", "  - parser.yaml\n  - parser.yaml\n", "Deployment trawl-parser is declared twice"},
+		{"missing resource", "kustomization.yaml", "  - parser.yaml\n", "  - parsers.yaml\n", "parsers.yaml: no such file"},
+		{"kustomize field not applied", "kustomization.yaml", "images:\n", "replicas: [{name: trawl-parser, count: 3}]\nimages:\n", `unknown field "replicas"`},
+		{"image entry matching nothing", "kustomization.yaml", "- name: trawl-parser\n", "- name: trawl-parsr\n", `images entry "trawl-parsr" matches no container image`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(k8sDir)); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, tc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), tc.old) {
+				t.Fatalf("%s no longer contains %q; pick another edit", tc.file, tc.old)
+			}
+			broken := strings.Replace(string(data), tc.old, tc.new, 1)
+			if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, errs := load(dir)
+			if !slices.ContainsFunc(errs, func(err error) bool { return strings.Contains(err.Error(), tc.wantErr) }) {
+				t.Errorf("errors %v, want one containing %q", errs, tc.wantErr)
 			}
 		})
 	}
@@ -257,7 +253,7 @@ func checkProbe(t *testing.T, kind string, p *corev1.Probe, path, port string, p
 	}
 }
 
-func checkJetStreamTrigger(t *testing.T, so *kedav1alpha1.ScaledObject, st stage) {
+func checkJetStreamTrigger(t *testing.T, so *scaledObject, st stage) {
 	t.Helper()
 	if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount < 2 {
 		t.Errorf("minReplicaCount %v: one replica is no availability, and zero drops the consumer's pull", so.Spec.MinReplicaCount)
@@ -289,7 +285,7 @@ func hpaFor(m *manifests, deployment string) *autoscalingv2.HorizontalPodAutosca
 	return nil
 }
 
-func scaledFor(m *manifests, deployment string) *kedav1alpha1.ScaledObject {
+func scaledFor(m *manifests, deployment string) *scaledObject {
 	for _, s := range m.scaled {
 		if s.Spec.ScaleTargetRef != nil && s.Spec.ScaleTargetRef.Name == deployment {
 			return s
@@ -358,11 +354,18 @@ type natsValues struct {
 		Merge map[string]any `json:"merge"`
 	} `json:"config"`
 	Container struct {
-		Env   map[string]string `json:"env"`
+		// Env is the chart's map: a value is a string or {valueFrom: …}.
+		Env   map[string]chartEnv `json:"env"`
 		Merge struct {
+			Command   []string                    `json:"command"`
 			Resources corev1.ResourceRequirements `json:"resources"`
 		} `json:"merge"`
 	} `json:"container"`
+	ConfigMap struct {
+		Merge struct {
+			Data map[string]string `json:"data"`
+		} `json:"merge"`
+	} `json:"configMap"`
 	PodTemplate struct {
 		TopologySpreadConstraints map[string]map[string]any `json:"topologySpreadConstraints"`
 		Merge                     map[string]any            `json:"merge"`
@@ -377,6 +380,30 @@ type natsValues struct {
 	NatsBox struct {
 		Enabled bool `json:"enabled"`
 	} `json:"natsBox"`
+}
+
+// chartEnv is one entry of the NATS chart's container.env: a plain value, or a reference
+// decoded strictly as Kubernetes decodes an EnvVarSource.
+type chartEnv struct {
+	Value     string
+	ValueFrom *corev1.EnvVarSource
+}
+
+func (e *chartEnv) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &e.Value)
+	}
+	var v struct {
+		ValueFrom *corev1.EnvVarSource `json:"valueFrom"`
+	}
+	if err := strictJSON(b, &v); err != nil {
+		return err
+	}
+	if v.ValueFrom == nil {
+		return errors.New("an env entry must be a string or {valueFrom: …}")
+	}
+	e.ValueFrom = v.ValueFrom
+	return nil
 }
 
 func TestNATSValuesMatchTheManifests(t *testing.T) {
@@ -399,6 +426,16 @@ func TestNATSValuesMatchTheManifests(t *testing.T) {
 	}
 	if want := fmt.Sprint(v.Config.Cluster.Replicas); cfg.Data["TRAWL_STREAM_REPLICAS"] != want {
 		t.Errorf("TRAWL_STREAM_REPLICAS %q, but the NATS cluster has %s servers", cfg.Data["TRAWL_STREAM_REPLICAS"], want)
+	}
+	// The servers read every user's password from the Secret the stages read theirs from.
+	for _, u := range natsauth.Users() {
+		e, ok := v.Container.Env[natsauth.EnvPasswordVar(u)]
+		if !ok || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil || e.ValueFrom.SecretKeyRef.Key != u {
+			t.Errorf("nats-values.yaml: %s is not taken from the Secret's key %q", natsauth.EnvPasswordVar(u), u)
+		}
+	}
+	if v.ConfigMap.Merge.Data["accounts.conf"] == "" {
+		t.Error("nats-values.yaml: the servers' ConfigMap carries no accounts.conf")
 	}
 	if v.Config.Cluster.Replicas < 3 {
 		t.Errorf("%d NATS servers: replicated JetStream needs 3 to survive losing one", v.Config.Cluster.Replicas)
