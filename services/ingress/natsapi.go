@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/ingress/params"
 )
 
 // clientSearch answers schemas.SubjectClientSearch: internal clients (the CLIENT account of
@@ -57,12 +58,12 @@ func (s *Server) clientSearch(req micro.Request) {
 		fail(schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(data), s.cfg.MaxBodyBytes))
 		return
 	}
-	r, form := DecodeBody(data)
+	r, form := params.DecodeBody(data)
 	if r == nil {
 		fail(schemas.ValidationError(form))
 		return
 	}
-	if errs := validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+	if errs := params.Validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
 		fail(schemas.ValidationError(errs))
 		return
 	}

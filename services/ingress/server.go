@@ -15,6 +15,7 @@ import (
 
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
+	"github.com/trawl-dev/trawl/services/ingress/params"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -441,7 +442,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		return
 	}
 	if c.IsGet() {
-		r, form = ParseQuery(c.QueryArgs())
+		r, form = params.ParseQuery(c.QueryArgs())
 	} else {
 		body := c.PostBody()
 		if len(body) > s.cfg.MaxBodyBytes {
@@ -449,17 +450,17 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 			return
 		}
 		if c.QueryArgs().Len() > 0 {
-			form = append(form, fieldError("query", "POST takes its parameters in the JSON body only"))
+			form = append(form, params.FieldError("query", "POST takes its parameters in the JSON body only"))
 		}
 		var ferr []schemas.FieldError
-		r, ferr = DecodeBody(body)
+		r, ferr = params.DecodeBody(body)
 		form = append(form, ferr...)
 		if r == nil {
 			s.problem(c, schemas.ValidationError(form), reqID)
 			return
 		}
 	}
-	if errs := validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+	if errs := params.Validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
 		s.problem(c, schemas.ValidationError(errs), reqID)
 		return
 	}
@@ -547,9 +548,9 @@ func (s *Server) malformed(c *fasthttp.RequestCtx, err error) {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		e = schemas.Errorf(schemas.TypeTooLarge, "body is over the limit of %d bytes", s.cfg.MaxBodyBytes)
 	case errors.As(err, &small):
-		e = schemas.ValidationError([]schemas.FieldError{fieldError("request", "request line and headers must fit in 16 KiB")})
+		e = schemas.ValidationError([]schemas.FieldError{params.FieldError("request", "request line and headers must fit in 16 KiB")})
 	default:
-		e = schemas.ValidationError([]schemas.FieldError{fieldError("request", "malformed HTTP request")})
+		e = schemas.ValidationError([]schemas.FieldError{params.FieldError("request", "malformed HTTP request")})
 	}
 	s.problem(c, e, schemas.NewID())
 }

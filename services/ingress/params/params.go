@@ -1,4 +1,7 @@
-package ingress
+// Package params reads the parameters of a search from a query string (GET) or a JSON body
+// (POST, and NATS requests) strictly, and validates them. It is apart from the ingress so that
+// its fuzz targets build without the ingress's test dependencies.
+package params
 
 import (
 	"bytes"
@@ -45,7 +48,8 @@ func paramIndex(name string) int {
 	return -1
 }
 
-func fieldError(field, msg string) schemas.FieldError {
+// FieldError is one validation error on field.
+func FieldError(field, msg string) schemas.FieldError {
 	return schemas.FieldError{Field: field, Message: msg}
 }
 
@@ -59,19 +63,19 @@ func ParseQuery(args *fasthttp.Args) (*schemas.SearchRequest, []schemas.FieldErr
 		i := paramIndex(string(k))
 		switch {
 		case i < 0:
-			errs = append(errs, fieldError(string(k), "unknown parameter"))
+			errs = append(errs, FieldError(string(k), "unknown parameter"))
 			continue
 		case seen&(1<<i) != 0:
-			errs = append(errs, fieldError(paramNames[i], "given more than once"))
+			errs = append(errs, FieldError(paramNames[i], "given more than once"))
 			continue
 		case len(v) == 0:
 			seen |= 1 << i
-			errs = append(errs, fieldError(paramNames[i], "must not be empty"))
+			errs = append(errs, FieldError(paramNames[i], "must not be empty"))
 			continue
 		}
 		seen |= 1 << i
 		if e := setParam(&r, i, v, nil); e != "" {
-			errs = append(errs, fieldError(paramNames[i], e))
+			errs = append(errs, FieldError(paramNames[i], e))
 		}
 	}
 	return &r, errs
@@ -182,7 +186,7 @@ func parseDigits(b []byte) (int, string) {
 func DecodeBody(body []byte) (*schemas.SearchRequest, []schemas.FieldError) {
 	// encoding/json turns invalid UTF-8 into U+FFFD without a word: refuse it, as GET does.
 	if !utf8.Valid(body) {
-		return nil, []schemas.FieldError{fieldError("body", "must be valid UTF-8")}
+		return nil, []schemas.FieldError{FieldError("body", "must be valid UTF-8")}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
@@ -190,7 +194,7 @@ func DecodeBody(body []byte) (*schemas.SearchRequest, []schemas.FieldError) {
 		return nil, []schemas.FieldError{bodyError(err)}
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, []schemas.FieldError{fieldError("body", "must be a JSON object")}
+		return nil, []schemas.FieldError{FieldError("body", "must be a JSON object")}
 	}
 	var r schemas.SearchRequest
 	var errs []schemas.FieldError
@@ -208,22 +212,22 @@ func DecodeBody(body []byte) (*schemas.SearchRequest, []schemas.FieldError) {
 		i := paramIndex(name)
 		switch {
 		case i < 0:
-			errs = append(errs, fieldError(name, "unknown field"))
+			errs = append(errs, FieldError(name, "unknown field"))
 			continue
 		case seen&(1<<i) != 0:
-			errs = append(errs, fieldError(name, "given more than once"))
+			errs = append(errs, FieldError(name, "given more than once"))
 			continue
 		}
 		seen |= 1 << i
 		if e := setParam(&r, i, nil, raw); e != "" {
-			errs = append(errs, fieldError(name, e))
+			errs = append(errs, FieldError(name, e))
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
 		return nil, []schemas.FieldError{bodyError(truncated(err))}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, []schemas.FieldError{fieldError("body", "must hold exactly one JSON object")}
+		return nil, []schemas.FieldError{FieldError("body", "must hold exactly one JSON object")}
 	}
 	return &r, errs
 }
@@ -239,20 +243,20 @@ func truncated(err error) error {
 // bodyError describes a body that is not JSON.
 func bodyError(err error) schemas.FieldError {
 	if errors.Is(err, io.EOF) {
-		return fieldError("body", "is empty")
+		return FieldError("body", "is empty")
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fieldError("body", "malformed JSON: unexpected end")
+		return FieldError("body", "malformed JSON: unexpected end")
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fieldError("body", "malformed JSON at byte "+strconv.FormatInt(se.Offset, 10)+": "+se.Error())
+		return FieldError("body", "malformed JSON at byte "+strconv.FormatInt(se.Offset, 10)+": "+se.Error())
 	}
-	return fieldError("body", "malformed JSON: "+err.Error())
+	return FieldError("body", "malformed JSON: "+err.Error())
 }
 
-// validate runs both checks: form errors first, then value errors of the fields that parsed.
-func validate(r *schemas.SearchRequest, form []schemas.FieldError, known func(string) bool, maxTimeoutMS int) []schemas.FieldError {
+// Validate runs both checks: form errors first, then value errors of the fields that parsed.
+func Validate(r *schemas.SearchRequest, form []schemas.FieldError, known func(string) bool, maxTimeoutMS int) []schemas.FieldError {
 	errs := form
 	for _, e := range r.Validate(known, maxTimeoutMS) {
 		dup := false
