@@ -36,8 +36,9 @@ var (
 	buildErr  error
 )
 
-// stageBinaries builds trawl and the four stage binaries once per test run (without -race:
-// they are the system under test here, not the code being raced).
+// stageBinaries builds trawl and the four stage binaries once per test run, with -race: the
+// suite runs under it, so every package is already built that way and the five binaries
+// only link (without it, every dependency compiled a second time).
 func stageBinaries(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -47,7 +48,7 @@ func stageBinaries(t *testing.T) string {
 		}
 		root, _ := filepath.Abs("../..")
 		// One go build for all five: the packages they share compile once.
-		args := []string{"build", "-o", binDir + "/", "./cmd/trawl"}
+		args := []string{"build", "-race", "-o", binDir + "/", "./cmd/trawl"}
 		for _, st := range stageNames {
 			args = append(args, "./services/"+st+"/cmd/trawl-"+st)
 		}
