@@ -62,6 +62,9 @@ func (DuckDuckGo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, er
 	return &Request{Method: "GET", URL: joinURL(base, "/html/", q), Header: h}, nil
 }
 
+// Offset is the number of results before r's page: the endpoint's own paging, 10 then 15.
+func (DuckDuckGo) Offset(r *schemas.SearchRequest) int { return DDGOffset(r.Page) }
+
 // DDGOffset is the html endpoint's result offset of a page (page 1: 0).
 func DDGOffset(page int) int {
 	if page <= 1 {

@@ -106,13 +106,49 @@ func (r *Registry) Request(req *schemas.SearchRequest) (*Request, error) {
 	return e.Request(&base, req)
 }
 
-// Parse parses a page with the named engine.
+// Parse parses a page with the named engine. Organic positions continue across pages, as
+// users of hosted SERP APIs expect: page 2 of 10 starts at 11 (see Offset).
 func (r *Registry) Parse(name string, page []byte, req *schemas.SearchRequest) (*schemas.SERP, error) {
 	e, ok := r.engines[name]
 	if !ok {
 		return nil, schemas.Errorf(schemas.TypeValidation, "unknown engine %q", name)
 	}
-	return e.Parse(page, req)
+	serp, err := e.Parse(page, req)
+	if err != nil || serp == nil {
+		return serp, err
+	}
+	if off := Offset(e, req); off > 0 {
+		for i := range serp.OrganicResults {
+			serp.OrganicResults[i].Position += off
+		}
+	}
+	return serp, nil
+}
+
+// Offsetter is an engine whose pages do not all hold the same number of results, so the
+// number of results before a page is its own to say.
+type Offsetter interface {
+	Offset(r *schemas.SearchRequest) int
+}
+
+// Offset is the number of organic results before r's page: (page-1) × num (10 when unset), or
+// the engine's own count when it is an Offsetter.
+func Offset(e Engine, r *schemas.SearchRequest) int {
+	if r.Page <= 1 {
+		return 0
+	}
+	if o, ok := e.(Offsetter); ok {
+		return o.Offset(r)
+	}
+	return (r.Page - 1) * PageSize(r)
+}
+
+// PageSize is the number of results a page is asked to hold.
+func PageSize(r *schemas.SearchRequest) int {
+	if r.Num > 0 {
+		return r.Num
+	}
+	return 10
 }
 
 // joinURL puts an engine's path and query onto a (possibly overridden) base.

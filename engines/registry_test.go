@@ -94,3 +94,40 @@ func TestBaseURLOverrideKeepsPath(t *testing.T) {
 		}
 	}
 }
+
+// Positions continue across pages for every engine: the first result of a later page follows
+// the last of the page before, by the engine's own paging.
+func TestPositionsContinueAcrossPages(t *testing.T) {
+	reg := Default()
+	for _, c := range []struct {
+		engine, page string
+		req          schemas.SearchRequest
+		first        int
+	}{
+		{"google", "results.html", schemas.SearchRequest{Page: 1}, 1},
+		{"google", "results.html", schemas.SearchRequest{Page: 2}, 11},
+		{"google", "results.html", schemas.SearchRequest{Page: 3, Num: 20}, 41},
+		{"bing", "results.html", schemas.SearchRequest{Page: 2}, 11},
+		{"duckduckgo", "results.html", schemas.SearchRequest{Page: 2}, 11},
+		{"duckduckgo", "results.html", schemas.SearchRequest{Page: 3}, 26},
+	} {
+		html, err := os.ReadFile(filepath.Join("testdata", c.engine, c.page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.req.Engine, c.req.Q = c.engine, "q"
+		serp, err := reg.Parse(c.engine, html, &c.req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.engine, err)
+		}
+		if len(serp.OrganicResults) < 2 {
+			t.Fatalf("%s: %d results", c.engine, len(serp.OrganicResults))
+		}
+		for i, o := range serp.OrganicResults {
+			if o.Position != c.first+i {
+				t.Errorf("%s page %d: result %d at position %d, want %d", c.engine, c.req.Page, i, o.Position, c.first+i)
+				break
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
+	golang.org/x/time v0.16.0
 )
 
 require (
@@ -30,7 +31,6 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 

@@ -73,6 +73,7 @@ func TestBadConfigExitsTwoBeforeConnecting(t *testing.T) {
 		{"negative size", []string{"--fetch-stream-max-bytes", "-5"}, "fetch-stream-max-bytes"},
 		{"negative drain", []string{"--drain-timeout", "-1s"}, "drain-timeout"},
 		{"unknown flag", []string{"--no-such-flag"}, "no-such-flag"},
+		{"misspelt flag", []string{"--drain-timout", "1s"}, "unknown flag --drain-timout: did you mean --drain-timeout?"},
 	}
 	for name, argv := range binaries(t) {
 		for _, tc := range cases {
@@ -91,6 +92,9 @@ func TestBadConfigExitsTwoBeforeConnecting(t *testing.T) {
 				}
 				if !strings.Contains(stderr.String(), tc.flag) {
 					t.Errorf("stderr does not name %s:\n%s", tc.flag, stderr.String())
+				}
+				if lines := strings.Count(strings.TrimSpace(stderr.String()), "\n") + 1; strings.Contains(tc.name, "flag") && lines != 1 {
+					t.Errorf("a flag mistake printed %d lines, want one:\n%s", lines, stderr.String())
 				}
 				if took > time.Second {
 					t.Errorf("took %v to reject a bad setting, want under a second", took)

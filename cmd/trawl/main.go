@@ -19,6 +19,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/memlimit"
 	"github.com/trawl-dev/trawl/kit/ops"
+	"github.com/trawl-dev/trawl/kit/version"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/sim"
@@ -32,6 +33,7 @@ Usage:
   trawl sim   [flags]   run only the simulated engine
   trawl reliability [flags]  the reliability run: the stack against a faulty simulator and bad proxies
   trawl load  [flags]   load generator: closed or open loop over HTTP or NATS, HDR latency summary
+  trawl version         the build: version, commit, Go version (also --version)
   trawl help            this text; "trawl CMD -h" lists a command's flags
 
 Every flag has a TRAWL_* twin: --cache-ttl is TRAWL_CACHE_TTL. The flag wins.
@@ -72,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runReliability(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
+		return nil
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "trawl", version.Get())
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
@@ -130,9 +135,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 			cfg.Fetcher.Proxies = strings.Join(urls, ",")
 		}
 	}
-	st, err := stack.Start(ctx, cfg, log, ops.NewRegistry())
+	// A signal while starting (waiting for an external --nats-url, say) ends the start.
+	startCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	st, err := stack.Start(startCtx, cfg, log, ops.NewRegistry())
+	signalled := startCtx.Err() != nil && ctx.Err() == nil
+	stopSignals()
 	if err != nil {
 		return err
+	}
+	if signalled { // the signal came as the last stage finished starting
+		log.Info("stopping", "signal", "while starting")
+		return st.Stop()
 	}
 	log.Info("trawl ready", "http", "http://"+st.HTTPAddr(), "nats", st.NATSURL())
 	if demo {

@@ -36,6 +36,16 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binaries built for the run, so no run leaves them in the temporary
+// directory.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // stageBinaries builds trawl and the four stage binaries once per test run, with -race: the
 // suite runs under it, so every package is already built that way and the five binaries
 // only link (without it, every dependency compiled a second time).
@@ -48,7 +58,9 @@ func stageBinaries(t *testing.T) string {
 		}
 		root, _ := filepath.Abs("../..")
 		// One go build for all five: the packages they share compile once.
-		args := []string{"build", "-race", "-o", binDir + "/", "./cmd/trawl"}
+		// The link stamps a known build (firsthour_test.go); it changes no compiled package.
+		ldflags := "-X github.com/trawl-dev/trawl/kit/version.Version=v0.0.0-test -X github.com/trawl-dev/trawl/kit/version.Commit=" + testCommit
+		args := []string{"build", "-race", "-ldflags", ldflags, "-o", binDir + "/", "./cmd/trawl"}
 		for _, st := range stageNames {
 			args = append(args, "./services/"+st+"/cmd/trawl-"+st)
 		}

@@ -232,10 +232,6 @@ type stageComponent struct {
 	c  lifecycle.Component
 }
 
-// connectWait bounds the wait for the first NATS connection of a stage: its set-up calls
-// (streams, consumers) need the server.
-const connectWait = 30 * time.Second
-
 func (s *stageComponent) Start(ctx context.Context) error {
 	name := "trawl-" + s.st.Name()
 	log := s.p.Log.With("service", name)
@@ -244,7 +240,9 @@ func (s *stageComponent) Start(ctx context.Context) error {
 		return err
 	}
 	s.nc = nc
-	if err := waitConnected(ctx, nc, connectWait); err != nil {
+	// The stage's set-up (streams, consumers, endpoints) needs the server. Until it answers
+	// the stage waits, and natsconn says so in the log, naming the URL; a signal ends the wait.
+	if err := waitConnected(ctx, nc); err != nil {
 		return err
 	}
 	s.p.Probe.Check("nats "+s.st.Name(), func() error {
@@ -298,18 +296,16 @@ func (s *stageComponent) Reload() error {
 	return nil
 }
 
-func waitConnected(ctx context.Context, nc *nats.Conn, bound time.Duration) error {
+func waitConnected(ctx context.Context, nc *nats.Conn) error {
 	if nc.IsConnected() {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, bound)
-	defer cancel()
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for !nc.IsConnected() {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("no NATS server at %s after %s", nc.Opts.Servers, bound)
+			return fmt.Errorf("gave up waiting for NATS at %s: %w", natsconn.Redact(strings.Join(nc.Opts.Servers, ",")), context.Cause(ctx))
 		case <-t.C:
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/memlimit"
 	"github.com/trawl-dev/trawl/kit/ops"
+	"github.com/trawl-dev/trawl/kit/version"
 )
 
 // Exit statuses of every trawl binary.
@@ -24,20 +25,22 @@ const (
 )
 
 // Main runs a stage binary and exits: options from flags and TRAWL_* variables, validated
-// before anything connects; then the stage and its ops listener in one run group until SIGINT
-// or SIGTERM (a drain within --drain-timeout) or until a component fails.
-func Main(st Stage, opsDefault string) {
-	os.Exit(RunStage(context.Background(), st, opsDefault, os.Args[1:], os.Stderr))
+// before anything connects; then the stage and its ops listener (off unless --ops-addr is set,
+// so two stages on one machine never collide) in one run group until SIGINT or SIGTERM (a
+// drain within --drain-timeout) or until a component fails.
+func Main(st Stage) {
+	os.Exit(RunStage(context.Background(), st, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // RunStage is Main without the exit, for tests: it returns the exit status.
-func RunStage(ctx context.Context, st Stage, opsDefault string, args []string, stderr io.Writer) int {
+func RunStage(ctx context.Context, st Stage, args []string, stdout, stderr io.Writer) int {
 	name := "trawl-" + st.Name()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sh Shared
-	sh.RegisterFlags(fs, opsDefault)
+	sh.RegisterFlags(fs, "")
 	st.RegisterFlags(fs, &sh)
+	showVersion := fs.Bool("version", false, "print the build (version, commit) and exit")
 	fs.Usage = config.Usage(fs, name+": "+st.Summary())
 	if err := config.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -45,6 +48,10 @@ func RunStage(ctx context.Context, st Stage, opsDefault string, args []string, s
 		}
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitConfig
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, name, version.Get())
+		return ExitOK
 	}
 	if sh.NATSURL == "" {
 		sh.NATSURL = nats.DefaultURL

@@ -3,8 +3,10 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -16,13 +18,29 @@ func EnvName(flagName string) string {
 
 // Parse parses args into fs, then fills every flag not given on the command line from its
 // TRAWL_* variable, so a flag always wins over the environment and both win over the default.
+// -h prints the usage and returns flag.ErrHelp; any other mistake is one line naming the flag,
+// with the closest known flag for a misspelt one, and never the whole usage.
 func Parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if errors.Is(err, flag.ErrHelp) {
+		if usage != nil {
+			usage()
+		} else {
+			fs.PrintDefaults()
+		}
 		return err
+	}
+	if err != nil {
+		return explain(fs, err)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
+	err = nil
 	fs.VisitAll(func(f *flag.Flag) {
 		if set[f.Name] || err != nil {
 			return
@@ -34,6 +52,61 @@ func Parse(fs *flag.FlagSet, args []string) error {
 		}
 	})
 	return err
+}
+
+// explain turns the flag package's error into one line that names the flag, suggests the
+// closest one for a misspelling and points at -h.
+func explain(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	help := fmt.Sprintf("run '%s -h' for the list", fs.Name())
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		name = strings.TrimLeft(name, "-")
+		if near := Closest(fs, name); near != "" {
+			return fmt.Errorf("unknown flag --%s: did you mean --%s? (%s)", name, near, help)
+		}
+		return fmt.Errorf("unknown flag --%s (%s)", name, help)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return fmt.Errorf("flag --%s needs a value (%s)", strings.TrimLeft(name, "-"), help)
+	}
+	return fmt.Errorf("%s (%s)", strings.Replace(msg, "for flag -", "for flag --", 1), help)
+}
+
+// Closest is the defined flag nearest to name: a prefix match or an edit distance small for the
+// name's length, "" when nothing is close enough to be a likely misspelling.
+func Closest(fs *flag.FlagSet, name string) string {
+	best, bestD := "", len(name)/3+2
+	fs.VisitAll(func(f *flag.Flag) {
+		d := distance(name, f.Name)
+		if strings.HasPrefix(f.Name, name) && len(name) >= 3 {
+			d = min(d, 1)
+		}
+		if d < bestD || (d == bestD && best != "" && f.Name < best) {
+			best, bestD = f.Name, d
+		}
+	})
+	return best
+}
+
+// distance is the Levenshtein edit distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Usage prints each flag with its variable twin, for -h.

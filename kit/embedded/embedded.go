@@ -17,6 +17,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/kit/natsconn"
 )
@@ -107,9 +108,9 @@ func start(cfg Config, log *slog.Logger) (*server.Server, string, func(), error)
 		if p != server.RANDOM_PORT {
 			// nats-server reports a taken port only as "not ready" after its timeout; ask first
 			// so the error names the address at once.
-			ln, err := net.Listen("tcp", cfg.Listen)
+			ln, err := lifecycle.Listen("nats-listen", cfg.Listen)
 			if err != nil {
-				return nil, "", nil, fmt.Errorf("nats listen %s: %w (another trawl running? choose another --nats-listen, or off)", cfg.Listen, err)
+				return nil, "", nil, err
 			}
 			ln.Close()
 		}

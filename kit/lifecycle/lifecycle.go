@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -199,10 +200,35 @@ func (g *Group) Stop() error {
 // Run is Start, Wait and Stop: the life of a process. It returns the first failure: a
 // component that did not start, one that failed while running, or a drain that overran.
 func (g *Group) Run(ctx context.Context) error {
-	if err := g.Start(ctx); err != nil {
+	startCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil) // components may keep the context they started with until Run returns
+	started := func() {}
+	if g.Signals {
+		// A component may wait to start (for a NATS server to come up): SIGINT or SIGTERM
+		// ends that wait rather than killing the process half-started.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() {
+			select {
+			case s := <-sig:
+				cancel(fmt.Errorf("%s while starting", s))
+			case <-done:
+			}
+		}()
+		started = func() { signal.Stop(sig); close(done) }
+	}
+	err := g.Start(startCtx)
+	started()
+	if err != nil {
 		return err
 	}
-	err := g.Wait(ctx)
+	if startCtx.Err() != nil && ctx.Err() == nil {
+		// The signal came as the last component finished starting: stop as asked.
+		g.log().Info("stopping", "signal", context.Cause(startCtx).Error())
+		return g.Stop()
+	}
+	err = g.Wait(ctx)
 	if serr := g.Stop(); err == nil {
 		err = serr
 	}
@@ -214,4 +240,17 @@ func (g *Group) log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return g.Log
+}
+
+// Listen opens a TCP listener for the address a flag gave, and on failure says which flag and
+// address, and what to do about a port already taken, in one line.
+func Listen(flagName, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("--%s %s: address already in use (is another trawl running? stop it or choose another --%s)", flagName, addr, flagName)
+	}
+	return nil, fmt.Errorf("--%s %s: %w", flagName, addr, err)
 }

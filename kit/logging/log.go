@@ -14,7 +14,7 @@ func New(w io.Writer, level, format string) (*slog.Logger, error) {
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: readable}
 	switch strings.ToLower(format) {
 	case "json", "":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
@@ -22,6 +22,15 @@ func New(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: want json or text", format)
+}
+
+// readable writes durations as Go duration strings ("1.5s", "1h0m0s") rather than slog's JSON
+// nanoseconds, which nobody reads at a glance.
+func readable(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 // Discard is a logger for tests and embedded use that writes nothing.

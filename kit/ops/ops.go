@@ -4,6 +4,7 @@ package ops
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,14 +17,37 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/trawl-dev/trawl/kit/lifecycle"
+	"github.com/trawl-dev/trawl/kit/version"
 )
 
 // NewRegistry is the process's one metrics registry, with Go runtime and process collectors.
 func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	v := version.Get()
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "trawl_build_info",
+		Help:        "The running build: always 1, with its version, commit and Go version as labels.",
+		ConstLabels: prometheus.Labels{"version": v.Version, "commit": v.Commit, "goversion": v.Go},
+	})
+	build.Set(1)
+	reg.MustRegister(build)
 	return reg
 }
+
+// Health is the body of /healthz on every listener that serves it: alive, and which build.
+func Health() []byte { return health() }
+
+var health = sync.OnceValue(func() []byte {
+	v := version.Get()
+	b, _ := json.Marshal(struct {
+		Status string `json:"status"`
+		version.Info
+	}{"ok", v})
+	return append(b, '\n')
+})
 
 // Probe tracks readiness: a stage is ready once every check passes and it has not begun to
 // stop. Checks are cheap functions (a connection state, a cached ping).
@@ -81,7 +105,10 @@ type Server struct {
 func New(addr string, reg *prometheus.Registry, probe *Probe, pprofOn bool, log *slog.Logger) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(Health())
+	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if err := probe.Ready(); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
@@ -101,9 +128,9 @@ func New(addr string, reg *prometheus.Registry, probe *Probe, pprofOn bool, log 
 
 // Start listens and serves in the background.
 func (s *Server) Start(context.Context) error {
-	ln, err := net.Listen("tcp", s.addr)
+	ln, err := lifecycle.Listen("ops-addr", s.addr)
 	if err != nil {
-		return fmt.Errorf("ops listener %s: %w", s.addr, err)
+		return err
 	}
 	s.ln = ln
 	go func() {

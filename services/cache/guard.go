@@ -91,5 +91,5 @@ type redisLog struct {
 }
 
 func (l *redisLog) Printf(_ context.Context, format string, v ...any) {
-	l.every.Do(func() { l.log.Warn("redis client", "msg", fmt.Sprintf(format, v...)) })
+	l.every.Do(func() { l.log.Warn("redis client", "detail", fmt.Sprintf(format, v...)) })
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -116,18 +117,21 @@ func merge(r *schemas.SearchRequest, bodies []*schemas.SearchBody, engineOf []st
 	out.SearchParameters.MaxAge, out.SearchParameters.NoCache, out.SearchParameters.TimeoutMS = nil, false, 0
 	seenRelated := map[string]bool{}
 	for i, b := range bodies {
-		for _, o := range b.OrganicResults {
+		for j, o := range b.OrganicResults {
+			// The rank on this page, not Position, which continues from earlier pages by each
+			// engine's own page size.
+			rank := j + 1
 			k := normalizeURL(o.URL)
 			a, ok := byURL[k]
 			if !ok {
-				a = &acc{res: o, best: o.Position, first: i}
+				a = &acc{res: o, best: rank, first: i}
 				a.res.Engines = nil
 				byURL[k] = a
 				order = append(order, a)
 			}
-			a.score += 1 / float64(rrfK+o.Position)
-			if o.Position < a.best {
-				a.best = o.Position
+			a.score += 1 / float64(rrfK+rank)
+			if rank < a.best {
+				a.best = rank
 			}
 			if a.res.Snippet == "" {
 				a.res.Snippet = o.Snippet
@@ -161,9 +165,14 @@ func merge(r *schemas.SearchRequest, bodies []*schemas.SearchBody, engineOf []st
 		}
 		return a.first < b.first
 	})
+	// Positions continue across pages as an engine's do: page 2 of 10 starts at 11.
+	off := 0
+	if r.Page > 1 {
+		off = (r.Page - 1) * engines.PageSize(r)
+	}
 	out.OrganicResults = make([]schemas.OrganicResult, len(order))
 	for i, a := range order {
-		a.res.Position = i + 1
+		a.res.Position = off + i + 1
 		out.OrganicResults[i] = a.res
 	}
 	if out.Pagination.Next > 0 {

@@ -54,3 +54,22 @@ func TestMergeRanksByReciprocalRankFusion(t *testing.T) {
 		t.Errorf("related %+v: want case-insensitive de-duplication", got.RelatedSearches)
 	}
 }
+
+// Page 2 continues the numbering (page 2 of 10 starts at 11), while the fusion still ranks by
+// each engine's order on the page, not by the offset positions the engines carry.
+func TestMergePageTwoContinuesPositions(t *testing.T) {
+	res := func(pos int, u string) schemas.OrganicResult {
+		return schemas.OrganicResult{Position: pos, Title: u, URL: "https://" + u}
+	}
+	// a numbers from 11, b (another page size) from 21: the fusion must not favour a.
+	a := &schemas.SearchBody{OrganicResults: []schemas.OrganicResult{res(11, "a.com/1"), res(12, "both.com/")}}
+	b := &schemas.SearchBody{OrganicResults: []schemas.OrganicResult{res(21, "b.com/1"), res(22, "both.com/")}}
+	r := &schemas.SearchRequest{Q: "q", Engine: "a,b", Page: 2}
+	got := merge(r, []*schemas.SearchBody{a, b}, []string{"a", "b"})
+	want := []string{"both.com/", "a.com/1", "b.com/1"}
+	for i, w := range want {
+		if o := got.OrganicResults[i]; o.Title != w || o.Position != 11+i {
+			t.Errorf("#%d: %q at position %d, want %q at %d", i, o.Title, o.Position, w, 11+i)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
 	"github.com/trawl-dev/trawl/services/ingress/params"
@@ -191,7 +192,7 @@ func (s *Server) Handler() fasthttp.RequestHandler { return s.handlers }
 
 // Start listens and serves in the background.
 func (s *Server) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	ln, err := lifecycle.Listen("http-addr", s.cfg.HTTPAddr)
 	if err != nil {
 		return err
 	}
@@ -321,8 +322,8 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		}
 	case "/healthz":
 		route = routeHealth
-		c.SetContentType("text/plain; charset=utf-8")
-		c.SetBodyString("ok\n")
+		c.SetContentType("application/json")
+		c.SetBody(ops.Health())
 	case "/readyz":
 		route = routeReady
 		c.SetContentType("text/plain; charset=utf-8")

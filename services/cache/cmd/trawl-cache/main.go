@@ -6,4 +6,4 @@ import (
 	"github.com/trawl-dev/trawl/services/cache"
 )
 
-func main() { app.Main(cache.NewStage(nil), ":9102") }
+func main() { app.Main(cache.NewStage(nil)) }

@@ -6,4 +6,4 @@ import (
 	"github.com/trawl-dev/trawl/services/fetcher"
 )
 
-func main() { app.Main(fetcher.NewStage(nil), ":9103") }
+func main() { app.Main(fetcher.NewStage(nil)) }

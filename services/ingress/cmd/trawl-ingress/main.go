@@ -7,4 +7,4 @@ import (
 	"github.com/trawl-dev/trawl/services/ingress"
 )
 
-func main() { app.Main(ingress.NewStage(nil), "") }
+func main() { app.Main(ingress.NewStage(nil)) }

@@ -6,4 +6,4 @@ import (
 	"github.com/trawl-dev/trawl/services/parser"
 )
 
-func main() { app.Main(parser.NewStage(nil), ":9104") }
+func main() { app.Main(parser.NewStage(nil)) }
