@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ type layout struct {
 	related bool   // related searches on every page
 	answer  string // AnswerBox.Type on page 1, "" for none
 	total   bool   // the page states a result count
+	sized   bool   // the engine asks for a page size (SearchRequest.Num)
 }
 
 // layouts holds every engine trawl registers: a registered engine missing here (or from the
@@ -28,10 +30,10 @@ type layout struct {
 var layouts = map[string]layout{
 	// The html endpoint shows Bing's ads and a zero-click answer, but no related searches.
 	"duckduckgo": {ads: 1, answer: "instant_answer"},
-	"google":     {ads: 1, related: true, answer: "ai_overview", total: true},
-	"bing":       {ads: 1, related: true, answer: "featured_snippet"},
-	"yandex":     {ads: 1, related: true, answer: "ai_overview", total: true},
-	"baidu":      {ads: 1, related: true, answer: "ai_overview"},
+	"google":     {ads: 1, related: true, answer: "ai_overview", total: true, sized: true},
+	"bing":       {ads: 1, related: true, answer: "featured_snippet", sized: true},
+	"yandex":     {ads: 1, related: true, answer: "ai_overview", total: true, sized: true},
+	"baidu":      {ads: 1, related: true, answer: "ai_overview", sized: true},
 	// Ecosia's Google ads are filled in by script: the served page holds only empty slots.
 	"ecosia": {related: true, answer: "knowledge_panel"},
 }
@@ -58,7 +60,12 @@ func startSim(t *testing.T) (*sim.Server, *engines.Registry, sim.Config) {
 // and parses the answer with the engine's own Parse; it also checks Classify agrees.
 func search(t *testing.T, reg *engines.Registry, engine, q string, page int) (*schemas.SERP, error) {
 	t.Helper()
-	req := &schemas.SearchRequest{Engine: engine, Q: q, Page: page}
+	return searchReq(t, reg, &schemas.SearchRequest{Engine: engine, Q: q, Page: page}, http.DefaultTransport)
+}
+
+func searchReq(t *testing.T, reg *engines.Registry, req *schemas.SearchRequest, rt http.RoundTripper) (*schemas.SERP, error) {
+	t.Helper()
+	engine, q, page := req.Engine, req.Q, req.Page
 	up, err := reg.Request(req)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +75,7 @@ func search(t *testing.T, reg *engines.Registry, engine, q string, page int) (*s
 		t.Fatal(err)
 	}
 	hr.Header = up.Header
-	c := &http.Client{Timeout: 10 * time.Second}
+	c := &http.Client{Transport: rt, Timeout: 10 * time.Second}
 	resp, err := c.Do(hr)
 	if err != nil {
 		t.Fatalf("%s %s: %v", up.Method, up.URL, err)
@@ -266,4 +273,73 @@ func sortedUnique(s []string) bool {
 		}
 	}
 	return true
+}
+
+// TestEnginesPageSize: an engine that asks for a page size gets it, from the offset its
+// Request computes with it; the others get the simulator's own page size.
+func TestEnginesPageSize(t *testing.T) {
+	_, reg, cfg := startSim(t)
+	const q, num = "sized pages", 20
+	for _, name := range reg.Names() {
+		t.Run(name, func(t *testing.T) {
+			per := cfg.PerPage
+			if layouts[name].sized {
+				per = num
+			}
+			serp, err := searchReq(t, reg, &schemas.SearchRequest{Engine: name, Q: q, Page: 2, Num: num}, http.DefaultTransport)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Organic slices the same ranking for any page size; pages only bounds it.
+			checkOrganic(t, 2, serp.OrganicResults, sim.Organic(name, q, 2, per, cfg.Pages))
+			if wantNext := 2*per < cfg.PerPage*cfg.Pages; serp.HasNext != wantNext {
+				t.Errorf("HasNext %v after results %d..%d of %d", serp.HasNext, per+1, 2*per, cfg.PerPage*cfg.Pages)
+			}
+		})
+	}
+}
+
+// TestDuckDuckGoAtTheRoot: DuckDuckGo also answers at /html/, so a base URL without the
+// /duckduckgo prefix (what "duckduckgo="+URL() gave before) keeps working.
+func TestDuckDuckGoAtTheRoot(t *testing.T) {
+	srv, reg, cfg := startSim(t)
+	if err := reg.SetBaseURLs("duckduckgo=" + srv.URL()); err != nil {
+		t.Fatal(err)
+	}
+	serp, err := search(t, reg, "duckduckgo", "root path", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOrganic(t, 2, serp.OrganicResults, sim.Organic("duckduckgo", "root path", 2, cfg.PerPage, cfg.Pages))
+	if srv.RequestsFor("root path") != 1 {
+		t.Errorf("RequestsFor = %d, want 1", srv.RequestsFor("root path"))
+	}
+}
+
+// TestBannedProxyAnswersWithTheEnginesCaptcha: a banned proxy answers each engine with that
+// engine's block page, which its parser reports as a block.
+func TestBannedProxyAnswersWithTheEnginesCaptcha(t *testing.T) {
+	srv, reg, _ := startSim(t)
+	ps, err := sim.StartProxies([]string{sim.ProxyBanned}, sim.ProxyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ps.Close)
+	u, err := url.Parse(ps[0].URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	via := &http.Transport{Proxy: http.ProxyURL(u)}
+	t.Cleanup(via.CloseIdleConnections)
+	for _, name := range reg.Names() {
+		t.Run(name, func(t *testing.T) {
+			serp, err := searchReq(t, reg, &schemas.SearchRequest{Engine: name, Q: "banned", Page: 1}, via)
+			if !isKind(err, schemas.TypeBlocked) {
+				t.Errorf("want %s, got %+v, %v", schemas.TypeBlocked, serp, err)
+			}
+		})
+	}
+	if srv.Requests() != 0 || ps[0].Requests() != int64(len(reg.Names())) {
+		t.Errorf("the engine saw %d requests and the proxy %d; want 0 and %d", srv.Requests(), ps[0].Requests(), len(reg.Names()))
+	}
 }
