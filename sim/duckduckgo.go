@@ -13,7 +13,8 @@ var duckduckgo = &engine{
 	name:  "duckduckgo",
 	paths: []string{"/html/", "/html"},
 	query: "q",
-	salt:  0,
+	// Salt 0 keeps the hosts ResultsPage served before the other engines came.
+	salt: 0,
 	window: func(f url.Values, perPage int) (int, int) {
 		// The inverse of the engine's offsets (DDGOffset): page 1 at 0, page 2 at 10, then
 		// every 15. The simulator serves perPage results on every page all the same.

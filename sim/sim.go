@@ -151,6 +151,7 @@ func (s *Server) Start() error {
 		}
 	}()
 	s.log.Info("simulated engine listening", "url", s.URL())
+	s.log.Info("simulated engines", "TRAWL_ENGINE_URLS", s.EngineURLs())
 	for _, p := range s.proxies {
 		s.log.Info("simulated proxy listening", "url", p.URL(), "kind", p.Kind)
 	}
