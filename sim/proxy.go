@@ -212,7 +212,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, captchaPage)
+		io.WriteString(w, captchaFor(r.URL.Path))
 		return
 	case ProxySlow:
 		select {

@@ -1,7 +1,13 @@
-// Package sim is trawl's simulated search engine: it serves DuckDuckGo-HTML-shaped result
-// pages whose results depend on the query and page, with faults injected by probability, so
-// demos, tests and load runs exercise the real engine code offline. It is a test tool, never a
-// shortcut in the pipeline.
+// Package sim is trawl's simulated search engine. One server stands in for every engine trawl
+// knows, each under its own path prefix (/google/search, /bing/search, /yandex/search/,
+// /baidu/s, /ecosia/search, /duckduckgo/html/; EngineURLs is the --engine-urls value), reading
+// the query and paging parameters the engine's Request sends and answering in that engine's
+// real layout, modelled on captured pages: ranked results that depend only on the query and
+// page, the first page's ads and answer module, related searches and the next-page link. The
+// "noresults" and "newlayout" query keywords and the injected faults (reset, hang, 5xx, 429,
+// the engine's own CAPTCHA page, slow answers), drawn per request by probability, are the same
+// for every engine. Demos, tests and load runs use it to exercise the real engine code
+// offline; it is a test tool, never a shortcut in the pipeline.
 package sim
 
 import (
@@ -10,12 +16,11 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
-	"html"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,8 +115,15 @@ func New(cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, log: log, rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), hang: make(chan struct{})}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/html/", s.serveSearch)
-	mux.HandleFunc("/html", s.serveSearch)
+	for _, e := range engines {
+		for _, path := range e.paths {
+			mux.HandleFunc("/"+e.name+path, s.serve(e))
+		}
+	}
+	// The bare /html/ is DuckDuckGo's, from before the simulator served other engines.
+	for _, path := range duckduckgo.paths {
+		mux.HandleFunc(path, s.serve(duckduckgo))
+	}
 	mux.HandleFunc("/sim/stats", s.serveStats)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
@@ -139,6 +151,7 @@ func (s *Server) Start() error {
 		}
 	}()
 	s.log.Info("simulated engine listening", "url", s.URL())
+	s.log.Info("simulated engines", "TRAWL_ENGINE_URLS", s.EngineURLs())
 	for _, p := range s.proxies {
 		s.log.Info("simulated proxy listening", "url", p.URL(), "kind", p.Kind)
 	}
@@ -151,7 +164,8 @@ func (s *Server) Start() error {
 // Proxies are the simulated proxies started with the engine (Config.Proxies).
 func (s *Server) Proxies() Proxies { return s.proxies }
 
-// URL is the simulator's base URL (for TRAWL_ENGINE_URLS).
+// URL is the simulator's base URL; DuckDuckGo is also served at its root (/html/), so
+// "duckduckgo=URL" works as well as the prefixed form EngineURLs gives.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Close stops the simulator, releasing hung requests.
@@ -225,71 +239,92 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, `{"requests":%d}`+"\n", s.Requests())
 }
 
-func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) {
-	s.requests.Add(1)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	q := r.Form.Get("q")
-	s.count(&s.served, q)
-	fault, latency, cfg := s.draw()
-	if fault != "" {
-		s.count(&s.faults, fault)
-	}
-	switch fault {
-	case "reset":
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					tc.SetLinger(0) // RST rather than FIN
+// serve answers one engine's search requests: the faults are drawn here, the same for every
+// engine, and only the page served at the end is the engine's own.
+func (s *Server) serve(e *engine) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		q := r.Form.Get(e.query)
+		s.count(&s.served, q)
+		fault, latency, cfg := s.draw()
+		if fault != "" {
+			s.count(&s.faults, fault)
+		}
+		switch fault {
+		case "reset":
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					if tc, ok := conn.(*net.TCPConn); ok {
+						tc.SetLinger(0) // RST rather than FIN
+					}
+					conn.Close()
+					return
 				}
-				conn.Close()
-				return
 			}
+		case "hang":
+			select {
+			case <-r.Context().Done():
+			case <-s.hang:
+			case <-time.After(cfg.HangFor):
+			}
+			return
+		case "slow":
+			latency = cfg.SlowLatency
 		}
-	case "hang":
 		select {
+		case <-time.After(latency):
 		case <-r.Context().Done():
-		case <-s.hang:
-		case <-time.After(cfg.HangFor):
+			return
 		}
-		return
-	case "slow":
-		latency = cfg.SlowLatency
-	}
-	select {
-	case <-time.After(latency):
-	case <-r.Context().Done():
-		return
-	}
-	switch fault {
-	case "5xx":
-		codes := []int{500, 502, 503}
-		http.Error(w, "upstream error", codes[int(s.requests.Load())%len(codes)])
-		return
-	case "429":
-		w.Header().Set("Retry-After", strconv.Itoa(int((cfg.RetryAfter+time.Second-1)/time.Second)))
-		http.Error(w, "rate limited", http.StatusTooManyRequests)
-		return
-	case "captcha":
+		switch fault {
+		case "5xx":
+			codes := []int{500, 502, 503}
+			http.Error(w, "upstream error", codes[int(s.requests.Load())%len(codes)])
+			return
+		case "429":
+			w.Header().Set("Retry-After", strconv.Itoa(int((cfg.RetryAfter+time.Second-1)/time.Second)))
+			http.Error(w, "rate limited", http.StatusTooManyRequests)
+			return
+		case "captcha":
+			// Served 200, as the engines do: only the page says it is a block.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, e.captcha)
+			return
+		}
+		if q == "" {
+			// The real endpoints answer an empty query with their home page; trawl never sends one.
+			http.Error(w, "missing "+e.query, http.StatusBadRequest)
+			return
+		}
+		offset, size := e.window(r.Form, cfg.PerPage)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write([]byte(captchaPage))
-		return
+		io.WriteString(w, e.page(q, offset, size, clampSize(cfg.PerPage)*max(cfg.Pages, 1)))
 	}
-	if q == "" {
-		// The real endpoint answers an empty query with its home page; trawl never sends one.
-		http.Error(w, "missing q", http.StatusBadRequest)
-		return
+}
+
+// EngineURLs is the --engine-urls (TRAWL_ENGINE_URLS) value that points every simulated
+// engine at this simulator: "baidu=http://HOST:PORT/baidu,bing=…", in name order.
+func (s *Server) EngineURLs() string {
+	parts := make([]string, 0, len(engines))
+	for _, name := range Engines() {
+		parts = append(parts, name+"="+s.URL()+"/"+name)
 	}
-	// The inverse of the duckduckgo engine's offsets: page 1 at 0, page 2 at 10, then every 15.
-	offset, _ := strconv.Atoi(r.Form.Get("s"))
-	page := 1
-	if offset >= 10 {
-		page = (offset-10)/15 + 2
+	return strings.Join(parts, ",")
+}
+
+// captchaFor is the block page of the engine a request path belongs to (a banned proxy
+// answers with it); DuckDuckGo's for a path of no engine, such as the bare /html/.
+func captchaFor(path string) string {
+	for _, e := range engines {
+		if strings.HasPrefix(path, "/"+e.name+"/") {
+			return e.captcha
+		}
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(ResultsPage(q, page, cfg.PerPage, cfg.Pages))
+	return duckduckgo.captcha
 }
 
 // Results are deterministic per query: seed from the query so repeat requests agree.
@@ -298,60 +333,3 @@ func querySeed(q string) uint64 {
 	h.Write([]byte(strings.ToLower(q)))
 	return h.Sum64()
 }
-
-var words = []string{"guide", "reference", "tutorial", "news", "forum", "docs", "wiki", "blog", "review", "handbook", "examples", "course"}
-var hosts = []string{"example.com", "example.org", "example.net", "docs.example.dev", "wiki.example.edu", "news.example.io"}
-
-// ResultsPage renders one html.duckduckgo.com-shaped page. A query containing "noresults"
-// yields the engine's no-results page, one containing "newlayout" a page in a layout no
-// parser knows.
-func ResultsPage(q string, page, perPage, pages int) []byte {
-	var b strings.Builder
-	eq := html.EscapeString(q)
-	b.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>` + eq + ` at DuckDuckGo</title></head><body>`)
-	b.WriteString(`<div class="serp__results"><div id="links" class="results">`)
-	seed := querySeed(q)
-	if strings.Contains(strings.ToLower(q), "newlayout") {
-		// A layout no parser knows, as after an engine's redesign.
-		b.WriteString(`<main class="serp-v2"><article data-v2-result="1"><h3>` + eq + `</h3></article></main></div></div></body></html>`)
-		return []byte(b.String())
-	}
-	if strings.Contains(strings.ToLower(q), "noresults") || page > pages {
-		b.WriteString(`<div class="result results_links results_links_deep result--no-result"><div class="no-results">No  results.</div></div>`)
-		b.WriteString(`</div></div></body></html>`)
-		return []byte(b.String())
-	}
-	if page == 1 {
-		// One ad on the first page, as the real engine shows, which must not count as organic.
-		fmt.Fprintf(&b, `<div class="result results_links results_links_deep result--ad result--ad--small"><div class="links_main links_deep result__body">`+
-			`<h2 class="result__title"><a rel="nofollow" class="result__a" href="https://duckduckgo.com/y.js?ad_domain=ads.example.com&amp;u3=x">Sponsored: buy %s</a></h2>`+
-			`<a class="result__url" href="https://duckduckgo.com/y.js?ad_domain=ads.example.com">ads.example.com</a>`+
-			`<a class="result__snippet" href="https://duckduckgo.com/y.js?ad_domain=ads.example.com">An advertisement.</a></div></div>`, eq)
-	}
-	for i := 0; i < perPage; i++ {
-		n := (page-1)*perPage + i + 1
-		host := hosts[(seed+uint64(n))%uint64(len(hosts))]
-		word := words[(seed/7+uint64(n))%uint64(len(words))]
-		target := fmt.Sprintf("https://%s/%s/%d?q=%s", host, word, n, url.QueryEscape(q))
-		link := "//duckduckgo.com/l/?uddg=" + url.QueryEscape(target) + "&amp;rut=" + strconv.FormatUint(seed%100000, 16)
-		fmt.Fprintf(&b, `<div class="result results_links results_links_deep web-result "><div class="links_main links_deep result__body">`+
-			`<h2 class="result__title"><a rel="nofollow" class="result__a" href="%s">%s %s #%d</a></h2>`+
-			`<div class="result__extras"><div class="result__extras__url"><a class="result__url" href="%s">%s/%s/%d</a></div></div>`+
-			`<a class="result__snippet" href="%s">The %s about <b>%s</b>, result %d of this simulated engine.</a>`+
-			`<div class="clear"></div></div></div>`,
-			link, eq, word, n, link, host, word, n, link, word, eq, n)
-	}
-	if page < pages {
-		fmt.Fprintf(&b, `<div class="nav-link"><form action="/html/" method="post"><input type="submit" class="btn btn--alt" value="Next" />`+
-			`<input type="hidden" name="q" value="%s" /><input type="hidden" name="s" value="%d" /><input type="hidden" name="dc" value="%d" /></form></div>`,
-			eq, 10+(page-1)*15, 10+(page-1)*15+1)
-	}
-	b.WriteString(`</div></div></body></html>`)
-	return []byte(b.String())
-}
-
-// captchaPage is shaped like DuckDuckGo's anomaly (bot challenge) page.
-const captchaPage = `<!DOCTYPE html><html><head><title>DuckDuckGo</title></head><body>
-<div class="anomaly-modal__mask"><div class="anomaly-modal__modal"><div class="anomaly-modal__title">Unfortunately, bots use DuckDuckGo too.</div>
-<div class="anomaly-modal__description">Please complete the following challenge to confirm this search was made by a human.</div>
-<form id="challenge-form" action="//duckduckgo.com/anomaly.js?sv=html&amp;cc=sre" method="POST"></form></div></div></body></html>`
