@@ -53,7 +53,7 @@ type rowResult struct {
 
 // check is one target of issue 8, as a ratio to another row of the same run.
 type check struct {
-	kind   string // rps, p99, p50max, noerrors
+	kind   string // rps, p99, p50max, noerrors, near
 	ref    string
 	target float64
 }
@@ -64,6 +64,9 @@ func p50AtMost(d time.Duration) check {
 	return check{"p50max", "", float64(d) / float64(time.Millisecond)}
 }
 func noErrors() check { return check{kind: "noerrors"} }
+
+// near asks for req/s within 1±tolerance of ref's: a check of sameness, not of a target.
+func near(ref string, tolerance float64) check { return check{"near", ref, tolerance} }
 
 type checkResult struct {
 	What   string  `json:"what"`
@@ -126,6 +129,12 @@ func (r *results) evaluate(all []row) {
 				if ref != nil && ref.S.LatencyMS.P99 > 0 {
 					cr.Value = round(rr.S.LatencyMS.P99/ref.S.LatencyMS.P99, 2)
 					cr.Pass = pass(cr.Value <= c.target)
+				}
+			case "near":
+				cr = checkResult{What: "req/s ÷ " + c.ref, Target: fmtNum(1-c.target) + "–" + fmtNum(1+c.target)}
+				if ref != nil && ref.S.OKPerSec > 0 {
+					cr.Value = round(rr.S.OKPerSec/ref.S.OKPerSec, 2)
+					cr.Pass = pass(cr.Value >= 1-c.target && cr.Value <= 1+c.target)
 				}
 			case "p50max":
 				cr = checkResult{What: "p50 ms", Value: rr.S.LatencyMS.P50, Target: "≤ " + fmtNum(c.target), Pass: pass(rr.S.LatencyMS.P50 <= c.target)}

@@ -36,14 +36,7 @@ func rows(e *env) []row {
 	hot := []string{"--query-set", "hot"}
 	miss := []string{"--query-set", "distinct"}
 	// The stage rows' fetchers take 4 jobs each: the in-flight limit binds, not the CPU.
-	return []row{
-		{id: "floor-direct", title: "floor: fasthttp → Redis GET", load: hot, wrk: true,
-			setup: func(e *env) (*rig, error) { return e.floor("direct") }},
-		{id: "floor-nats", title: "floor: fasthttp → NATS (in-process) → Redis GET", load: hot, wrk: true,
-			setup: func(e *env) (*rig, error) { return e.floor("nats") }},
-		{id: "floor-nats-tcp", title: "floor: fasthttp → NATS (loopback TCP) → Redis GET", load: hot, wrk: true,
-			setup: func(e *env) (*rig, error) { return e.floor("nats", "-nats-tcp") }},
-
+	return append(floorRows(e, hot), []row{
 		{id: "hit-aio-memory", title: "trawl serve, hit, in-process cache", load: hot, warm: true, wrk: true,
 			setup:  func(e *env) (*rig, error) { return e.serve() },
 			checks: []check{rps("floor-nats", 1.0), rps("floor-direct", 0.8), p99("floor-nats", 1.0)}},
@@ -76,13 +69,46 @@ func rows(e *env) []row {
 		{id: "miss-stages-2f", title: "stage processes, miss, 2 fetchers (--fetch-concurrency 4 each)", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.stages(2, 4) },
 			checks: []check{rps("miss-stages-1f", 1.8), noErrors()}},
-	}
+	}...)
 }
 
-func (e *env) floor(mode string, extra ...string) (*rig, error) {
+// floorModes are the floor's rows: the id's suffix, the path, and the floor's flags.
+var floorModes = []struct {
+	id, path string
+	args     []string
+}{
+	{"direct", "fasthttp → Redis GET", []string{"-mode", "direct"}},
+	{"nats", "fasthttp → NATS (in-process) → Redis GET", []string{"-mode", "nats"}},
+	{"nats-tcp", "fasthttp → NATS (loopback TCP) → Redis GET", []string{"-mode", "nats", "-nats-tcp"}},
+}
+
+// floorDrift is how far our floor's req/s may stray from the reference floor's in the same run
+// before the row says so: wider than the run-to-run noise of a shared machine, narrower than a
+// change that would move the table's conclusions.
+const floorDrift = 0.15
+
+// floorRows are bench/floor's rows; with a reference floor, each is followed by the reference in
+// the same mode, run right after it so both see the same load on the machine, and checked against it.
+func floorRows(e *env, load []string) []row {
+	var out []row
+	for _, m := range floorModes {
+		our := row{id: "floor-" + m.id, title: "floor: " + m.path, load: load, wrk: true,
+			setup: func(e *env) (*rig, error) { return e.floor(e.binPath("floor"), m.args) }}
+		if e.s.FloorRef == "" {
+			out = append(out, our)
+			continue
+		}
+		ref := "floor-ref-" + m.id
+		our.checks = []check{near(ref, floorDrift)}
+		out = append(out, our, row{id: ref, title: "reference floor: " + m.path, load: load,
+			setup: func(e *env) (*rig, error) { return e.floor(e.s.FloorRef, m.args) }})
+	}
+	return out
+}
+
+func (e *env) floor(bin string, args []string) (*rig, error) {
 	addr := freeAddr()
-	p, err := start(e.logDir, "floor-"+mode+fmt.Sprint(len(extra)), e.binPath("floor"), nil,
-		append([]string{"-mode", mode, "-addr", addr, "-redis", e.redis}, extra...)...)
+	p, err := start(e.logDir, filepath.Base(bin), bin, nil, append([]string{"-addr", addr, "-redis", e.redis}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/trawl-dev/trawl/kit/app"
 	"github.com/trawl-dev/trawl/kit/config"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/load"
@@ -23,14 +24,17 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
   trawl load --concurrency 64 --duration 10s                       # hot key: cache hits
   trawl load --mode open --rate 200 --query-set distinct           # misses at 200 req/s
   trawl load --target nats://127.0.0.1:4222 --query-set zipf --out run.json`)
-	if err := config.Parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+		return &app.ConfigError{Err: fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	if err := cfg.Validate(); err != nil {
+		return &app.ConfigError{Err: err}
 	}
 	s, err := load.Run(ctx, cfg, stderr)
 	if err != nil {
@@ -42,5 +46,6 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("writing the summary: %w", err)
 		}
 	}
-	return nil
+	// The summary comes first either way: a failed run's figures say what went wrong.
+	return s.Check()
 }

@@ -65,6 +65,8 @@ type Config struct {
 	Progress time.Duration
 	// AllowRemote lets the target be a host other than loopback.
 	AllowRemote bool
+	// MaxErrorRate is the share of failed requests above which the run fails (1: never).
+	MaxErrorRate float64
 }
 
 // RegisterFlags adds the load command's flags.
@@ -88,6 +90,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Out, "out", "", "write the JSON summary to this file")
 	fs.DurationVar(&c.Progress, "progress", time.Second, "interval of the progress line on stderr (0: off)")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a target that is not a loopback address")
+	fs.Float64Var(&c.MaxErrorRate, "max-error-rate", 0.01, "fail the run (exit 1, after the summary) when more than this share of requests failed, or none succeeded; 1: never")
 }
 
 // DefaultConfig is the configuration with every default applied.
@@ -121,6 +124,8 @@ func (c *Config) Validate() error {
 		return errors.New("query must not be blank")
 	case c.Progress < 0:
 		return errors.New("progress must not be negative")
+	case !(c.MaxErrorRate >= 0 && c.MaxErrorRate <= 1): // NaN too
+		return fmt.Errorf("--max-error-rate %v: want a fraction from 0 to 1 (0.01 is 1%%; 1 never fails the run)", c.MaxErrorRate)
 	}
 	switch c.QuerySet {
 	case QueryHot, QueryDistinct:

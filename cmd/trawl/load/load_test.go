@@ -1,7 +1,10 @@
 package load_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -40,6 +43,11 @@ func TestValidate(t *testing.T) {
 		{"zipf keys", func(c *load.Config) { c.QuerySet, c.Keys = load.QueryZipf, 1 }, "keys"},
 		{"zipf s", func(c *load.Config) { c.QuerySet, c.ZipfS = load.QueryZipf, 1 }, "zipf-s"},
 		{"blank query", func(c *load.Config) { c.Query = "  " }, "query"},
+		{"no error allowed", func(c *load.Config) { c.MaxErrorRate = 0 }, ""},
+		{"error rate check off", func(c *load.Config) { c.MaxErrorRate = 1 }, ""},
+		{"negative error rate", func(c *load.Config) { c.MaxErrorRate = -0.01 }, "--max-error-rate"},
+		{"error rate as a percentage", func(c *load.Config) { c.MaxErrorRate = 5 }, "--max-error-rate"},
+		{"error rate NaN", func(c *load.Config) { c.MaxErrorRate = math.NaN() }, "--max-error-rate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -310,6 +318,7 @@ func TestSummaryJSON(t *testing.T) {
 		"concurrency": "number", "seed": "number", "duration_s": "number", "requests": "number", "ok": "number", "errors": "number",
 		"req_per_s": "number", "ok_per_s": "number", "bytes_per_s": "number", "late": "number", "unsent": "number",
 		"latency_ms": "object", "errors_by_status": "object", "errors_by_kind": "object", "cache": "object",
+		"max_error_rate": "number",
 	}
 	for k, typ := range want {
 		if got := jsonType(m[k]); got != typ {
@@ -361,4 +370,94 @@ func jsonType(v any) string {
 		return "missing"
 	}
 	return "other"
+}
+
+// TestMaxErrorRate: a run fails only when its share of failures is over --max-error-rate; one
+// exactly at it passes, and 1 passes everything.
+func TestMaxErrorRate(t *testing.T) {
+	tests := []struct {
+		name     string
+		failures int64 // of 100 requests
+		max      float64
+		wantErr  string
+	}{
+		{"healthy", 0, 0.01, ""},
+		{"exactly at the limit", 1, 0.01, ""},
+		{"over the limit", 2, 0.01, "load: 2 of 100 requests failed (2.0%), over --max-error-rate 1.0%"},
+		{"none allowed, none failed", 0, 0, ""},
+		{"none allowed, one failed", 1, 0, "load: 1 of 100 requests failed (1.0%), over --max-error-rate 0.0%"},
+		{"half at a half", 50, 0.5, ""},
+		{"off, all failed", 100, 1, ""},
+		{"all failed", 100, 0.99, "load: 100 of 100 requests failed (100.0%), over --max-error-rate 99.0%"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startServer(t, failFirst(tc.failures))
+			s := run(t, cfg(srv.URL, func(c *load.Config) { c.Requests, c.MaxErrorRate = 100, tc.max }))
+			if s.Requests != 100 || s.Errors != tc.failures {
+				t.Fatalf("requests %d errors %d, want 100 and %d", s.Requests, s.Errors, tc.failures)
+			}
+			err := s.Check()
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("run failed: %v", err)
+			case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr):
+				t.Errorf("error %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestNothingCompletedFails: a run that completed no request has nothing to vouch for it.
+func TestNothingCompletedFails(t *testing.T) {
+	srv := startServer(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s, err := load.Run(ctx, cfg(srv.URL, nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(); s.Requests != 0 || err == nil || !strings.Contains(err.Error(), "no request completed") {
+		t.Errorf("requests %d, check %v; want 0 and a failure", s.Requests, err)
+	}
+}
+
+// TestRefusedTargetSaysWhy: against a port nothing listens on, every request fails at once;
+// the run names the target and the cause on its progress writer, once, and fails its check.
+func TestRefusedTargetSaysWhy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := "http://" + ln.Addr().String() + "/v1/search"
+	ln.Close()
+	var log bytes.Buffer
+	s, err := load.Run(t.Context(), cfg(target, func(c *load.Config) { c.Requests = 200 }), &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Errors != 200 || s.ErrorsByKind[load.KindRefused] != 200 {
+		t.Fatalf("errors %d by kind %v, want 200 refused", s.Errors, s.ErrorsByKind)
+	}
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "first failure: "+target+": ") || !strings.Contains(lines[0], "connection refused") {
+		t.Errorf("log, want one line naming %s and the refusal:\n%s", target, log.String())
+	}
+	want := "load: 200 of 200 requests failed (100.0%), over --max-error-rate 1.0%"
+	if err := s.Check(); err == nil || err.Error() != want {
+		t.Errorf("check %v, want %q", err, want)
+	}
+}
+
+// failFirst answers the first n requests with a 500 and the rest with a 200, so a run's
+// failures are exactly n whatever the order the workers send in.
+func failFirst(n int64) fasthttp.RequestHandler {
+	var i atomic.Int64
+	return func(c *fasthttp.RequestCtx) {
+		if i.Add(1) <= n {
+			c.Error("boom", 500)
+			return
+		}
+		c.SetBodyString("{}")
+	}
 }

@@ -24,12 +24,16 @@ const (
 )
 
 // Run sends the configured load and returns its summary. progress, when not nil, gets one
-// line per cfg.Progress. Cancelling ctx ends the run early; the summary then covers what was
-// sent and is marked interrupted.
+// line per cfg.Progress, and one line with the cause of the first failed request. Cancelling
+// ctx ends the run early; the summary then covers what was sent and is marked interrupted.
 func Run(ctx context.Context, cfg Config, progress io.Writer) (*Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if progress != nil {
+		progress = &lockedWriter{w: progress}
+	}
+	fails := &failureLog{w: progress, target: cfg.Target}
 	if cfg.Seed == 0 {
 		cfg.Seed = rand.Uint64()>>1 | 1
 	}
@@ -44,12 +48,41 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Summary, error) 
 		ws[i] = &worker{send: tr.sender(), query: qs.forWorker(i)}
 	}
 	if cfg.Warmup > 0 {
-		runPhase(ctx, cfg, "warmup", cfg.Warmup, 0, ws, progress)
+		runPhase(ctx, cfg, "warmup", cfg.Warmup, 0, ws, progress, fails)
 	}
-	p := runPhase(ctx, cfg, "run", cfg.Duration, cfg.Requests, ws, progress)
+	p := runPhase(ctx, cfg, "run", cfg.Duration, cfg.Requests, ws, progress, fails)
 	s := summarize(cfg, p)
 	s.Interrupted = ctx.Err() != nil
 	return s, nil
+}
+
+// failureLog writes the cause of the run's first failed request, once: against a dead target
+// every request fails within microseconds, and the counts alone would not say why.
+type failureLog struct {
+	w      io.Writer
+	target string
+	once   sync.Once
+}
+
+func (f *failureLog) note(o outcome) {
+	if f.w == nil {
+		return
+	}
+	f.once.Do(func() {
+		fmt.Fprintf(f.w, "trawl load: first failure: %s: %s (the rest are counted, not logged)\n", f.target, o.cause())
+	})
+}
+
+// lockedWriter lets the progress line and a worker's failure line share one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // worker is one sender with its own query source and its own counts, merged at the end, so
@@ -122,7 +155,7 @@ type phase struct {
 // (0: no bound). Closed loop: each worker sends its next request when its last one is answered.
 // Open loop: request n is due at start + n/rate whatever happened before it, and its latency
 // counts from then, so a server that stalls is charged for every request it held up.
-func runPhase(ctx context.Context, cfg Config, label string, dur time.Duration, limit int64, ws []*worker, progress io.Writer) *phase {
+func runPhase(ctx context.Context, cfg Config, label string, dur time.Duration, limit int64, ws []*worker, progress io.Writer, fails *failureLog) *phase {
 	pctx, cancel := ctx, context.CancelFunc(func() {})
 	if dur > 0 {
 		pctx, cancel = context.WithTimeout(ctx, dur)
@@ -174,6 +207,7 @@ func runPhase(ctx context.Context, cfg Config, label string, dur time.Duration, 
 				done.Add(1)
 				if !o.ok {
 					failed.Add(1)
+					fails.note(o)
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -49,6 +50,8 @@ type Summary struct {
 	Late        int64 `json:"late"`
 	Unsent      int64 `json:"unsent"`
 	Interrupted bool  `json:"interrupted,omitempty"`
+	// MaxErrorRate is the run's --max-error-rate; Check holds the run to it.
+	MaxErrorRate float64 `json:"max_error_rate"`
 
 	// Hist holds every latency in microseconds.
 	Hist *hdrhistogram.Histogram `json:"-"`
@@ -69,7 +72,7 @@ func summarize(cfg Config, p *phase) *Summary {
 	kind, _, _ := cfg.parseTarget()
 	s := &Summary{
 		Name: cfg.Name, Target: cfg.Target, Transport: kind, Mode: cfg.Mode, Concurrency: cfg.Concurrency,
-		QuerySet: cfg.QuerySet, Seed: cfg.Seed, Started: p.start,
+		QuerySet: cfg.QuerySet, Seed: cfg.Seed, Started: p.start, MaxErrorRate: cfg.MaxErrorRate,
 		Requests: p.st.n, OK: p.st.ok, Errors: p.st.n - p.st.ok, Late: p.st.late,
 		ErrorsByStatus: map[string]int64{}, ErrorsByKind: p.st.kinds, Cache: p.st.cache, Hist: p.st.hist,
 	}
@@ -100,6 +103,35 @@ func summarize(cfg Config, p *phase) *Summary {
 		}
 	}
 	return s
+}
+
+// Check fails the run when more than MaxErrorRate of its requests failed (below 1 that takes
+// in a run where none succeeded, and one where none completed); a share exactly at
+// MaxErrorRate passes, and a MaxErrorRate of 1 passes everything. The error is the one line a
+// person reads after the summary.
+func (s *Summary) Check() error {
+	if s.MaxErrorRate >= 1 {
+		return nil
+	}
+	if s.Requests == 0 {
+		return errors.New("load: no request completed")
+	}
+	// Integer counts divide to the nearest float64 of the exact share, as the flag's value is
+	// the nearest of its decimal, so a share equal to the limit compares equal.
+	rate := float64(s.Errors) / float64(s.Requests)
+	if rate > s.MaxErrorRate {
+		return fmt.Errorf("load: %d of %d requests failed (%s), over --max-error-rate %s",
+			s.Errors, s.Requests, percent(rate), percent(s.MaxErrorRate))
+	}
+	return nil
+}
+
+// percent shows a share with one decimal, or two significant digits when that would read 0.0%.
+func percent(v float64) string {
+	if v > 0 && v < 0.0005 {
+		return fmt.Sprintf("%.2g%%", v*100)
+	}
+	return fmt.Sprintf("%.1f%%", v*100)
 }
 
 func round(v float64, digits int) float64 {

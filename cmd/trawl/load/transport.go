@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strconv"
@@ -27,6 +28,16 @@ type outcome struct {
 	// cache is how the cache answered (X-Cache / Trawl-Cache), lower case.
 	cache string
 	bytes int
+	// err is the transport failure, when no answer came.
+	err error
+}
+
+// cause says why a failed request failed, for a person.
+func (o outcome) cause() string {
+	if o.err != nil {
+		return o.err.Error()
+	}
+	return fmt.Sprintf("answered with status %d, kind %s", o.status, o.kind)
 }
 
 // transport sends requests; each worker sends through its own sender.
@@ -104,7 +115,7 @@ func (t *httpTransport) sender() func(q string) outcome {
 		resp.Reset()
 		if err := t.hc.DoTimeout(req, resp, t.cfg.Timeout); err != nil {
 			lastQ = "" // the request may have been changed by a failed send
-			return outcome{kind: transportKind(err)}
+			return outcome{kind: transportKind(err), err: err}
 		}
 		o := outcome{status: resp.StatusCode(), bytes: len(resp.Body())}
 		o.cache = string(bytes.ToLower(resp.Header.Peek("X-Cache")))
@@ -142,7 +153,7 @@ func (t *natsTransport) sender() func(q string) outcome {
 		}
 		m, err := t.nc.Request(schemas.SubjectSearch, body, t.cfg.Timeout)
 		if err != nil {
-			return outcome{kind: transportKind(err)}
+			return outcome{kind: transportKind(err), err: err}
 		}
 		o := outcome{bytes: len(m.Data), status: 200}
 		if m.Header != nil {

@@ -162,6 +162,30 @@ func (r *Report) Missed(t Targets) []string {
 	return out
 }
 
+// simConfig is the simulator a run starts: o.Sim on a free loopback port.
+func (o Options) simConfig() sim.Config {
+	c := o.Sim
+	c.Addr = "127.0.0.1:0"
+	return c
+}
+
+// stackConfig is the stack a run starts: NATS in-process only, with store as its directory and
+// the streams in memory, the ingress on a free loopback port, the engine and the proxies the
+// simulated ones; then o.Stack's adjustments.
+func (o Options) stackConfig(store, engineURL string, proxyURLs []string) stack.Config {
+	cfg := stack.DefaultConfig()
+	cfg.NATSListen = "off"
+	cfg.NATSStoreDir = store
+	cfg.Streams.Memory = true
+	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
+	cfg.EngineURLs = "duckduckgo=" + engineURL
+	cfg.Fetcher.Proxies = strings.Join(proxyURLs, ",")
+	if o.Stack != nil {
+		o.Stack(&cfg)
+	}
+	return cfg
+}
+
 // Run performs one reliability run and returns its figures.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Requests < 1 || o.Concurrency < 1 {
@@ -171,8 +195,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if log == nil {
 		log = logging.Discard()
 	}
-	o.Sim.Addr = "127.0.0.1:0"
-	eng := sim.New(o.Sim, log.With("service", "sim"))
+	eng := sim.New(o.simConfig(), log.With("service", "sim"))
 	if err := eng.Start(); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
@@ -188,16 +211,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(store)
-	cfg := stack.DefaultConfig()
-	cfg.NATSListen = "off"
-	cfg.NATSStoreDir = store
-	cfg.Streams.Memory = true
-	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
-	cfg.EngineURLs = "duckduckgo=" + eng.URL()
-	cfg.Fetcher.Proxies = strings.Join(proxies.URLs(), ",")
-	if o.Stack != nil {
-		o.Stack(&cfg)
-	}
+	cfg := o.stackConfig(store, eng.URL(), proxies.URLs())
 	fetcherCfg := cfg.Fetcher
 	reg := ops.NewRegistry()
 	st, err := stack.Start(ctx, cfg, log, reg)
