@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -132,8 +133,11 @@ func New(cfg Config, log *slog.Logger) *Server {
 // Start listens on cfg.Addr ("127.0.0.1:0" picks a free port) and serves in the background.
 func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("--sim-addr %s: address already in use (is another trawl demo or sim running? stop it or choose another --sim-addr)", s.cfg.Addr)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("--sim-addr %s: %w", s.cfg.Addr, err)
 	}
 	kinds, err := ParseProxyKinds(s.cfg.Proxies)
 	if err != nil {

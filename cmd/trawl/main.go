@@ -126,10 +126,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 			return fmt.Errorf("sim: %w", err)
 		}
 		defer s.Close()
-		if cfg.EngineURLs != "" {
-			cfg.EngineURLs += ","
-		}
-		cfg.EngineURLs += "duckduckgo=" + s.URL()
+		// Every engine points at the simulator, so every engine and metasearch work offline;
+		// an --engine-urls entry of the user's own comes last and wins.
+		cfg.EngineURLs = strings.Trim(s.EngineURLs()+","+cfg.EngineURLs, ",")
 		// Simulated proxies (--sim-proxies) become the fetcher's pool unless one was given.
 		if urls := s.Proxies().URLs(); len(urls) > 0 && cfg.Fetcher.Proxies == "" {
 			cfg.Fetcher.Proxies = strings.Join(urls, ",")
@@ -149,7 +148,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 	}
 	log.Info("trawl ready", "http", "http://"+st.HTTPAddr(), "nats", st.NATSURL())
 	if demo {
-		fmt.Fprintf(stderr, "\ntrawl demo is up. Try:\n  curl -s 'http://%s/v1/search?q=golang' | head -c 600\n", st.HTTPAddr())
+		fmt.Fprintf(stderr, "\ntrawl demo is up, every engine simulated offline (%s). Try:\n", strings.Join(sim.Engines(), ", "))
+		fmt.Fprintf(stderr, "  curl -s 'http://%s/v1/search?q=golang' | head -c 600\n", st.HTTPAddr())
+		fmt.Fprintf(stderr, "  curl -s 'http://%s/v1/search?q=golang&engine=google&page=2' | head -c 600\n", st.HTTPAddr())
+		fmt.Fprintf(stderr, "  curl -s 'http://%s/v1/search?q=golang&engine=duckduckgo,bing,google' | head -c 600\n", st.HTTPAddr())
 		if e := st.Embedded(); e != nil && e.ClientPasswordFile() != "" {
 			fmt.Fprintf(stderr, "  nats req -s %s --user client --password \"$(cat %s)\" trawl.v1.search '{\"q\":\"golang\"}'\n",
 				st.NATSURL(), e.ClientPasswordFile())
@@ -172,7 +174,7 @@ func runSim(ctx context.Context, args []string, stderr io.Writer) error {
 	var cfg sim.Config
 	cfg.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "log level")
-	fs.Usage = config.Usage(fs, "trawl sim: a simulated search engine (DuckDuckGo-HTML-shaped pages) with injectable faults")
+	fs.Usage = config.Usage(fs, "trawl sim: a simulated search engine serving every engine's result layout (under /<engine>/), with injectable faults")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

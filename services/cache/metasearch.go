@@ -165,10 +165,12 @@ func merge(r *schemas.SearchRequest, bodies []*schemas.SearchBody, engineOf []st
 		}
 		return a.first < b.first
 	})
-	// Positions continue across pages as an engine's do: page 2 of 10 starts at 11.
+	// Positions continue across pages and never repeat one an earlier page used: a merged page
+	// holds up to num results from each engine asked (answering or not), so page 2 of a 3-engine search of 10 starts
+	// at 31 (a single engine's page 2 starts at 11).
 	off := 0
 	if r.Page > 1 {
-		off = (r.Page - 1) * engines.PageSize(r)
+		off = (r.Page - 1) * engines.PageSize(r) * len(strings.Split(r.Engine, ","))
 	}
 	out.OrganicResults = make([]schemas.OrganicResult, len(order))
 	for i, a := range order {

@@ -55,8 +55,8 @@ func TestMergeRanksByReciprocalRankFusion(t *testing.T) {
 	}
 }
 
-// Page 2 continues the numbering (page 2 of 10 starts at 11), while the fusion still ranks by
-// each engine's order on the page, not by the offset positions the engines carry.
+// Page 2 continues the numbering after the most page 1 could hold (two engines of 10: 21), while
+// the fusion still ranks by each engine's order on the page, not by the positions they carry.
 func TestMergePageTwoContinuesPositions(t *testing.T) {
 	res := func(pos int, u string) schemas.OrganicResult {
 		return schemas.OrganicResult{Position: pos, Title: u, URL: "https://" + u}
@@ -68,8 +68,8 @@ func TestMergePageTwoContinuesPositions(t *testing.T) {
 	got := merge(r, []*schemas.SearchBody{a, b}, []string{"a", "b"})
 	want := []string{"both.com/", "a.com/1", "b.com/1"}
 	for i, w := range want {
-		if o := got.OrganicResults[i]; o.Title != w || o.Position != 11+i {
-			t.Errorf("#%d: %q at position %d, want %q at %d", i, o.Title, o.Position, w, 11+i)
+		if o := got.OrganicResults[i]; o.Title != w || o.Position != 21+i {
+			t.Errorf("#%d: %q at position %d, want %q at %d", i, o.Title, o.Position, w, 21+i)
 		}
 	}
 }

@@ -39,7 +39,7 @@ func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *
 	cfg.NATSListen = "127.0.0.1:0"
 	cfg.NATSStoreDir = t.TempDir()
 	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
-	cfg.EngineURLs = "duckduckgo=" + s.URL()
+	cfg.EngineURLs = s.EngineURLs() // every engine on the simulator, as trawl demo does
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -409,5 +409,42 @@ func TestUnrecognisedPage(t *testing.T) {
 	}
 	if rp := e.get(t, "/v1/searches/nosuchsearch/page"); rp.status != 404 {
 		t.Errorf("unknown id: status %d", rp.status)
+	}
+}
+
+// TestEveryEngineOffline is trawl demo's promise: with every engine on the simulator, each
+// engine and a metasearch of all of them answer through the whole pipeline, right down to the
+// results, and page 2 numbers on from page 1.
+func TestEveryEngineOffline(t *testing.T) {
+	e := start(t, nil, nil)
+	sc := sim.DefaultConfig()
+	for _, name := range sim.Engines() {
+		for _, page := range []int{1, 2} {
+			rp := e.get(t, fmt.Sprintf("/v1/search?q=offline+%s&engine=%s&page=%d", name, name, page))
+			if rp.status != 200 {
+				t.Fatalf("%s page %d: status %d: %s", name, page, rp.status, rp.body)
+			}
+			r := decodeResponse(t, rp.body)
+			want := sim.Organic(name, "offline "+name, page, sc.PerPage, sc.Pages)
+			if len(r.OrganicResults) != len(want) || len(want) == 0 {
+				t.Fatalf("%s page %d: %d results, want %d", name, page, len(r.OrganicResults), len(want))
+			}
+			for i, o := range r.OrganicResults {
+				if o.URL != want[i].URL || o.Position != (page-1)*sc.PerPage+i+1 {
+					t.Errorf("%s page %d #%d: %s at %d, want %s at %d", name, page, i, o.URL, o.Position, want[i].URL, (page-1)*sc.PerPage+i+1)
+				}
+			}
+		}
+	}
+	all := strings.Join(sim.Engines(), ",")
+	rp := e.get(t, "/v1/search?q=offline+meta&engine="+all)
+	if rp.status != 200 {
+		t.Fatalf("metasearch: status %d: %s", rp.status, rp.body)
+	}
+	r := decodeResponse(t, rp.body)
+	for _, name := range sim.Engines() {
+		if o := r.SearchMetadata.Engines[name]; o.Status != "answered" || o.Results != sc.PerPage {
+			t.Errorf("metasearch: %s %+v, want answered with %d", name, o, sc.PerPage)
+		}
 	}
 }
