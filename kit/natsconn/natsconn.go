@@ -4,8 +4,8 @@ package natsconn
 import (
 	"errors"
 	"fmt"
-	"net"
 	"log/slog"
+	"net"
 	neturl "net/url"
 	"strings"
 	"time"
