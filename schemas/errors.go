@@ -25,45 +25,56 @@ const (
 	TypeUnavailable      = "unavailable"
 	TypeTimeout          = "timeout"
 	TypeInternal         = "internal"
+	// Scrape: a target trawl will not connect to (private address, bad scheme or port), a
+	// page over --scrape-max-bytes, and content that is not HTML, XHTML, text or JSON.
+	TypeForbiddenTarget    = "forbidden_target"
+	TypePageTooLarge       = "page_too_large"
+	TypeUnsupportedContent = "unsupported_content"
 )
 
 // ProblemTypeBase prefixes every problem type URI (RFC 9457 "type").
 const ProblemTypeBase = "https://trawl.dev/problems/"
 
 var typeStatus = map[string]int{
-	TypeValidation:       400,
-	TypeNotFound:         404,
-	TypeMethodNotAllowed: 405,
-	TypeUnauthorized:     401,
-	TypeRateLimited:      429,
-	TypeQuotaExceeded:    429,
-	TypeTooLarge:         413,
-	TypeUpstream:         502,
-	TypeBlocked:          502,
-	TypeUnrecognised:     502,
-	TypeCircuitOpen:      503,
-	TypeOverloaded:       503,
-	TypeUnavailable:      503,
-	TypeTimeout:          504,
-	TypeInternal:         500,
+	TypeValidation:         400,
+	TypeNotFound:           404,
+	TypeMethodNotAllowed:   405,
+	TypeUnauthorized:       401,
+	TypeRateLimited:        429,
+	TypeQuotaExceeded:      429,
+	TypeTooLarge:           413,
+	TypeForbiddenTarget:    400,
+	TypePageTooLarge:       413,
+	TypeUnsupportedContent: 415,
+	TypeUpstream:           502,
+	TypeBlocked:            502,
+	TypeUnrecognised:       502,
+	TypeCircuitOpen:        503,
+	TypeOverloaded:         503,
+	TypeUnavailable:        503,
+	TypeTimeout:            504,
+	TypeInternal:           500,
 }
 
 var typeTitle = map[string]string{
-	TypeValidation:       "Invalid request",
-	TypeNotFound:         "Not found",
-	TypeMethodNotAllowed: "Method not allowed",
-	TypeUnauthorized:     "Missing or invalid API key",
-	TypeRateLimited:      "Rate limit exceeded",
-	TypeQuotaExceeded:    "Daily quota exceeded",
-	TypeTooLarge:         "Request body too large",
-	TypeUpstream:         "Upstream engine failed",
-	TypeBlocked:          "Upstream engine blocked the request",
-	TypeUnrecognised:     "Unrecognised result page",
-	TypeCircuitOpen:      "Engine temporarily disabled after repeated failures",
-	TypeOverloaded:       "Overloaded, retry later",
-	TypeUnavailable:      "Service unavailable",
-	TypeTimeout:          "Deadline exceeded",
-	TypeInternal:         "Internal error",
+	TypeValidation:         "Invalid request",
+	TypeNotFound:           "Not found",
+	TypeMethodNotAllowed:   "Method not allowed",
+	TypeUnauthorized:       "Missing or invalid API key",
+	TypeRateLimited:        "Rate limit exceeded",
+	TypeQuotaExceeded:      "Daily quota exceeded",
+	TypeTooLarge:           "Request body too large",
+	TypeForbiddenTarget:    "Target not allowed",
+	TypePageTooLarge:       "Page too large",
+	TypeUnsupportedContent: "Unsupported content type",
+	TypeUpstream:           "Upstream engine failed",
+	TypeBlocked:            "Upstream engine blocked the request",
+	TypeUnrecognised:       "Unrecognised result page",
+	TypeCircuitOpen:        "Engine temporarily disabled after repeated failures",
+	TypeOverloaded:         "Overloaded, retry later",
+	TypeUnavailable:        "Service unavailable",
+	TypeTimeout:            "Deadline exceeded",
+	TypeInternal:           "Internal error",
 }
 
 // FieldError names one bad field of a request.

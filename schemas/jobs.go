@@ -25,6 +25,21 @@ type FetchJob struct {
 	// Tenant is the tenant whose request started the job ("" under open access): what is
 	// kept of it (an unrecognised page) is that tenant's alone.
 	Tenant string `json:"tenant,omitempty"`
+	// Scrape, when set, makes this a scrape of one page (Request is then empty): the job kind
+	// is told by it, and its route is ScrapeRoute.
+	Scrape *ScrapeRequest `json:"scrape,omitempty"`
+}
+
+// ScrapeRoute is the route of scrape jobs and pages: trawl.v1.fetch.scrape and
+// trawl.v1.parse.scrape. No engine may take this name.
+const ScrapeRoute = "scrape"
+
+// Route is the job's subject token: its engine, or ScrapeRoute for a scrape.
+func (j *FetchJob) Route() string {
+	if j.Scrape != nil {
+		return ScrapeRoute
+	}
+	return j.Request.Engine
 }
 
 // Expired reports whether the job's deadline has passed at now.
@@ -58,7 +73,7 @@ func (j *FetchJob) Msg() (*nats.Msg, error) {
 	if j.RequestID != "" {
 		h[HeaderRequestID] = hv[3:4:4]
 	}
-	return &nats.Msg{Subject: FetchSubject(j.Request.Engine), Header: h, Data: data}, nil
+	return &nats.Msg{Subject: FetchSubject(j.Route()), Header: h, Data: data}, nil
 }
 
 // DecodeFetchJob decodes and sanity-checks a job from the wire.
@@ -67,8 +82,11 @@ func DecodeFetchJob(b []byte) (*FetchJob, error) {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, Errorf(TypeValidation, "malformed job: %v", err)
 	}
-	if j.ID == "" || j.Key == "" || j.Request.Engine == "" {
+	if j.ID == "" || j.Key == "" || j.Route() == "" {
 		return nil, NewError(TypeValidation, "job lacks id, key or engine")
+	}
+	if j.Scrape != nil && (j.Request.Engine != "" || j.Scrape.URL == "") {
+		return nil, NewError(TypeValidation, "scrape job with an engine or without a url")
 	}
 	return &j, nil
 }

@@ -9,6 +9,9 @@ const (
 	// (or a micro error). The ingress uses it, and so can any internal service.
 	SubjectSearch = "trawl.v1.search"
 
+	// SubjectScrape is the request/reply entry point of a scrape: a ScrapeRequest in, a
+	// ScrapeResponse out (or a problem, as for a search).
+	SubjectScrape = "trawl.v1.scrape"
 	// SubjectFetchPrefix + engine is where fetch jobs are published (stream StreamFetch).
 	SubjectFetchPrefix = "trawl.v1.fetch."
 	// SubjectParsePrefix + engine is where fetched pages wait for a parser (stream StreamParse).
@@ -113,6 +116,9 @@ const (
 // SubjectSearch: they request trawl.v1.search as before, and the ingress answers it with the
 // key, tenant and limits of an HTTP request before asking the cache.
 const SubjectClientSearch = "trawl.v1.client.search"
+
+// SubjectClientScrape is SubjectClientSearch's twin for scrapes, imported as SubjectScrape.
+const SubjectClientScrape = "trawl.v1.client.scrape"
 
 // HeaderAuthorization carries a client's API key on a NATS request ("Bearer <key>"), as the
 // HTTP Authorization header does.
