@@ -21,6 +21,8 @@ func TestJSONSchemasMatchTypes(t *testing.T) {
 		"search_response": &SearchResponse{},
 		"problem":         &Error{},
 		"fetch_job":       &FetchJob{},
+		"scrape_request":  &ScrapeRequest{},
+		"scrape_response": &ScrapeResponse{},
 	} {
 		r := &jsonschema.Reflector{AllowAdditionalProperties: false, ExpandedStruct: true}
 		s := r.Reflect(v)

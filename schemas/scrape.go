@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -234,8 +235,8 @@ type ScrapeMetadata struct {
 	Cache     string    `json:"cache"`
 	CreatedAt time.Time `json:"created_at"`
 	// AgeSeconds is how old the page is (0 for a fresh fetch).
-	AgeSeconds int64              `json:"age_seconds"`
-	TimingsMS  map[string]float64 `json:"timings_ms,omitempty"`
+	AgeSeconds int64   `json:"age_seconds"`
+	TimingsMS  Timings `json:"timings_ms"`
 	// URL is what was asked (normalised); FinalURL where redirects ended.
 	URL         string `json:"url"`
 	FinalURL    string `json:"final_url"`
@@ -286,24 +287,49 @@ type PageMetadata struct {
 	JSONLD []json.RawMessage `json:"json_ld,omitempty"`
 }
 
-// ScrapeEnvelope is the stored form of a scraped page: the page facts beside the body, since
-// ScrapeBody keeps them out of its JSON (they go in scrape_metadata).
-type ScrapeEnvelope struct {
-	FinalURL    string     `json:"final_url"`
-	HTTPStatus  int        `json:"http_status"`
-	ContentType string     `json:"content_type"`
-	Charset     string     `json:"charset,omitempty"`
-	Body        ScrapeBody `json:"body"`
+// scrapePrefix opens a stored scrape body: the page facts come first, so the cache can move
+// them into scrape_metadata without decoding the (possibly large) rest.
+const scrapePrefix = `{"page":`
+
+type pageFacts struct {
+	FinalURL    string `json:"final_url"`
+	HTTPStatus  int    `json:"http_status"`
+	ContentType string `json:"content_type"`
+	Charset     string `json:"charset,omitempty"`
 }
 
-// Envelope wraps b with its page facts for storage; Unwrap is the inverse.
-func (b *ScrapeBody) Envelope() ScrapeEnvelope {
-	return ScrapeEnvelope{FinalURL: b.FinalURL, HTTPStatus: b.HTTPStatus, ContentType: b.ContentType, Charset: b.Charset, Body: *b}
+// EncodeScrapeBody is the parse stage's encoding of b for the cache:
+// {"page":{final_url,http_status,content_type,charset}, …b's members}.
+func EncodeScrapeBody(b *ScrapeBody) []byte {
+	facts, _ := json.Marshal(pageFacts{b.FinalURL, b.HTTPStatus, b.ContentType, b.Charset})
+	body, _ := json.Marshal(b)
+	out := make([]byte, 0, len(scrapePrefix)+len(facts)+len(body)+1)
+	out = append(out, scrapePrefix...)
+	out = append(out, facts...)
+	if len(body) > 2 {
+		out = append(out, ',')
+		return append(out, body[1:]...)
+	}
+	return append(out, '}')
 }
 
-// Unwrap is the stored body with its page facts back in place.
-func (e *ScrapeEnvelope) Unwrap() *ScrapeBody {
-	b := e.Body
-	b.FinalURL, b.HTTPStatus, b.ContentType, b.Charset = e.FinalURL, e.HTTPStatus, e.ContentType, e.Charset
-	return &b
+// ComposeScrapeResponse joins meta and a body stored by EncodeScrapeBody into one
+// ScrapeResponse document: the page facts move into meta, the rest is copied as it is.
+func ComposeScrapeResponse(meta *ScrapeMetadata, stored []byte) ([]byte, error) {
+	if !bytes.HasPrefix(stored, []byte(scrapePrefix)) {
+		return nil, NewError(TypeInternal, "stored scrape body is not in its form")
+	}
+	rest := stored[len(scrapePrefix):]
+	n := objectEnd(rest)
+	var f pageFacts
+	if n < 0 || json.Unmarshal(rest[:n], &f) != nil {
+		return nil, NewError(TypeInternal, "stored scrape body is not in its form")
+	}
+	meta.FinalURL, meta.HTTPStatus, meta.ContentType, meta.Charset = f.FinalURL, f.HTTPStatus, f.ContentType, f.Charset
+	m, _ := json.Marshal(meta)
+	rest = rest[n:]
+	out := make([]byte, 0, len(`{"scrape_metadata":`)+len(m)+len(rest))
+	out = append(out, `{"scrape_metadata":`...)
+	out = append(out, m...)
+	return append(out, rest...), nil
 }

@@ -84,16 +84,16 @@ func Roles() []Role {
 	return []Role{
 		{
 			User: UserIngress, Account: AccountTrawl, AllowResponses: true,
-			Publish: []string{schemas.SubjectSearch, schemas.SubjectPageGet, schemas.SubjectPageReparse,
+			Publish: []string{schemas.SubjectSearch, schemas.SubjectScrape, schemas.SubjectPageGet, schemas.SubjectPageReparse,
 				schemas.SubjectEnginesStatus, "$SRV.PING." + schemas.ServiceCache},
-			Subscribe: append([]string{InboxPrefix(UserIngress) + ".>", schemas.SubjectClientSearch},
+			Subscribe: append([]string{InboxPrefix(UserIngress) + ".>", schemas.SubjectClientSearch, schemas.SubjectClientScrape},
 				micro(schemas.ServiceIngress)...),
 		},
 		{
 			// Only the cache publishes jobs.
 			User: UserCache, Account: AccountTrawl, AllowResponses: true,
 			Publish: append([]string{schemas.SubjectFetchPrefix + ">"}, streamSetup()...),
-			Subscribe: append([]string{InboxPrefix(UserCache) + ".>", schemas.SubjectSearch,
+			Subscribe: append([]string{InboxPrefix(UserCache) + ".>", schemas.SubjectSearch, schemas.SubjectScrape,
 				schemas.SubjectResultPrefix + ">"}, micro(schemas.ServiceCache)...),
 		},
 		{
@@ -121,9 +121,10 @@ func Roles() []Role {
 			Publish: []string{">"}, Subscribe: []string{">"},
 		},
 		{
-			// The client account holds nothing but the imported search: its inboxes are its own.
+			// The client account holds nothing but the imported search and scrape: its inboxes
+			// are its own.
 			User: UserClient, Account: AccountClient,
-			Publish: []string{schemas.SubjectSearch}, Subscribe: []string{"_INBOX.>"},
+			Publish: []string{schemas.SubjectSearch, schemas.SubjectScrape}, Subscribe: []string{"_INBOX.>"},
 		},
 	}
 }
@@ -151,10 +152,10 @@ func Conf(password func(user string) string) string {
 		fmt.Fprintf(&b, "  %s {\n", acc)
 		if acc == AccountTrawl {
 			b.WriteString("    jetstream: enabled\n")
-			fmt.Fprintf(&b, "    exports: [ { service: %q } ]\n", schemas.SubjectClientSearch)
+			fmt.Fprintf(&b, "    exports: [ { service: %q }, { service: %q } ]\n", schemas.SubjectClientSearch, schemas.SubjectClientScrape)
 		} else {
-			fmt.Fprintf(&b, "    imports: [ { service: { account: %s, subject: %q }, to: %q } ]\n",
-				AccountTrawl, schemas.SubjectClientSearch, schemas.SubjectSearch)
+			fmt.Fprintf(&b, "    imports: [ { service: { account: %s, subject: %q }, to: %q },\n", AccountTrawl, schemas.SubjectClientSearch, schemas.SubjectSearch)
+			fmt.Fprintf(&b, "               { service: { account: %s, subject: %q }, to: %q } ]\n", AccountTrawl, schemas.SubjectClientScrape, schemas.SubjectScrape)
 		}
 		b.WriteString("    users: [\n")
 		for _, r := range Roles() {

@@ -20,7 +20,7 @@ import (
 // holder died). Without Redis every flight fetches for itself (one replica, or Redis down).
 type flight struct {
 	key   string
-	req   schemas.SearchRequest
+	req   ask
 	reqID string
 	// jobID is the lock token, the fetch job's id (and Nats-Msg-Id) and the stored entry's id.
 	jobID string
@@ -57,7 +57,7 @@ const (
 // join returns the flight for key, starting one when there is none; started is true for the
 // request that started it, whose deadline (zero for a background refresh) sets the flight's.
 // It returns nil once the replica is stopping.
-func (s *Service) join(key string, r *schemas.SearchRequest, reqID string, deadline time.Time, seen string, seenOK bool) (fl *flight, started bool) {
+func (s *Service) join(key string, r *ask, reqID string, deadline time.Time, seen string, seenOK bool) (fl *flight, started bool) {
 	s.mu.Lock()
 	if fl := s.flights[key]; fl != nil {
 		s.mu.Unlock()
@@ -96,7 +96,7 @@ func flightDeadline(now, requester time.Time, d config.Deadlines) time.Time {
 
 // revalidate refreshes key in the background unless a flight for it is under way already
 // (here, or, through the lock, on another replica).
-func (s *Service) revalidate(key string, r *schemas.SearchRequest, reqID, seen string) {
+func (s *Service) revalidate(key string, r *ask, reqID, seen string) {
 	if _, started := s.join(key, r, reqID, time.Time{}, seen, true); started {
 		s.m.refreshes.Inc()
 	}
@@ -118,6 +118,43 @@ func (s *Service) fly(fl *flight) {
 	delete(s.flights, fl.key)
 	s.mu.Unlock()
 	close(fl.done)
+}
+
+// ask is what a flight fetches: one engine's page for a search, or one page for a scrape.
+type ask struct {
+	search schemas.SearchRequest
+	scrape *schemas.ScrapeRequest
+}
+
+// route is the job's route: the engine, or schemas.ScrapeRoute. Entries' freshness windows
+// are the route's (a scrape has the default TTL).
+func (a *ask) route() string {
+	if a.scrape != nil {
+		return schemas.ScrapeRoute
+	}
+	return a.search.Engine
+}
+
+func (a *ask) key() string {
+	if a.scrape != nil {
+		return a.scrape.CacheKey()
+	}
+	return a.search.CacheKey()
+}
+
+func (a *ask) tenant() string {
+	if a.scrape != nil {
+		return a.scrape.Tenant
+	}
+	return a.search.Tenant
+}
+
+// controls are the request's cache controls: max_age and no_cache.
+func (a *ask) controls() (*int, bool) {
+	if a.scrape != nil {
+		return a.scrape.MaxAge, a.scrape.NoCache
+	}
+	return a.search.MaxAge, a.search.NoCache
 }
 
 // Roles a flight can take for its key.
@@ -208,8 +245,8 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 	}
 	fl.want.Store(&fl.jobID)
 	job := &schemas.FetchJob{
-		ID: fl.jobID, Key: fl.key, Request: fl.req, Deadline: fl.deadline.UnixMilli(),
-		RequestID: fl.reqID, Created: time.Now().UTC(), Tenant: fl.req.Tenant,
+		ID: fl.jobID, Key: fl.key, Request: fl.req.search, Scrape: fl.req.scrape, Deadline: fl.deadline.UnixMilli(),
+		RequestID: fl.reqID, Created: time.Now().UTC(), Tenant: fl.req.tenant(),
 	}
 	if e := s.publish(ctx, job); e != nil {
 		// Followers on other replicas see the lock released (below) and try for themselves:
@@ -228,7 +265,7 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 		case msg := <-fl.result:
 			ent, e := outcome(msg, fl.jobID)
 			if ent != nil {
-				s.save(fl.key, fl.req.Engine, ent)
+				s.save(fl.key, fl.req.route(), ent)
 			}
 			return ent, e
 		case <-tick:
@@ -354,6 +391,6 @@ func (s *Service) flightTimeout(fl *flight) *schemas.Error {
 		return e
 	}
 	e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the deadline")
-	e.Engine = fl.req.Engine
+	e.Engine = fl.req.search.Engine
 	return e
 }

@@ -40,12 +40,13 @@ func (c *Config) windows(engine string) windows {
 // judge decides how a request may use an entry of the given age. The client's max_age only
 // ever narrows what is served: an entry at or past max_age is not served even as stale, and
 // no_cache (or max_age=0) refuses stored entries altogether.
-func judge(age time.Duration, w windows, r *schemas.SearchRequest) freshness {
-	if r.NoCache {
+func judge(age time.Duration, w windows, a *ask) freshness {
+	maxAge, noCache := a.controls()
+	if noCache {
 		return unusable
 	}
 	age = max(age, 0) // an entry from a replica whose clock runs ahead
-	if r.MaxAge != nil && age >= time.Duration(*r.MaxAge)*time.Second {
+	if maxAge != nil && age >= time.Duration(*maxAge)*time.Second {
 		return unusable
 	}
 	switch {

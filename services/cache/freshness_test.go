@@ -33,7 +33,7 @@ func TestJudge(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := judge(tc.age, w, &tc.req); got != tc.want {
+			if got := judge(tc.age, w, &ask{search: tc.req}); got != tc.want {
 				t.Fatalf("judge(%v) = %v, want %v", tc.age, got, tc.want)
 			}
 		})

@@ -40,7 +40,7 @@ func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqI
 			defer wg.Done()
 			one := *r
 			one.Engine = name
-			ent, state, err := s.get(ctx, &one, reqID)
+			ent, state, err := s.get(ctx, &ask{search: one}, reqID)
 			if err != nil {
 				answers[i] = answer{state: state, err: err}
 				return

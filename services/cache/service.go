@@ -132,8 +132,13 @@ func (s *Service) Start(ctx context.Context) error {
 	})
 	if err == nil {
 		// A slow consumer drops requests: bound the backlog by bytes, not by a small count.
-		err = s.svc.AddEndpoint("search", micro.HandlerFunc(s.onSearch),
+		err = s.svc.AddEndpoint("search", micro.HandlerFunc(s.onRequest(s.search)),
 			micro.WithEndpointSubject(schemas.SubjectSearch),
+			micro.WithEndpointPendingLimits(-1, 256<<20))
+	}
+	if err == nil {
+		err = s.svc.AddEndpoint("scrape", micro.HandlerFunc(s.onRequest(s.scrape)),
+			micro.WithEndpointSubject(schemas.SubjectScrape),
 			micro.WithEndpointPendingLimits(-1, 256<<20))
 	}
 	if err != nil {
@@ -190,9 +195,14 @@ func (s *Service) Stop() {
 	})
 }
 
-// onSearch runs on the endpoint's subscription goroutine, one message at a time, so it only
-// hands the request to a goroutine: a search waits on the store and often on a fetch.
-func (s *Service) onSearch(req micro.Request) {
+// onRequest makes an endpoint's handler. It runs on the endpoint's subscription goroutine, one
+// message at a time, so it only hands the request to a goroutine running handle: a search or
+// scrape waits on the store and often on a fetch.
+func (s *Service) onRequest(handle func(asyncReq)) func(micro.Request) {
+	return func(req micro.Request) { s.dispatch(req, handle) }
+}
+
+func (s *Service) dispatch(req micro.Request, handle func(asyncReq)) {
 	select {
 	case s.sem <- struct{}{}:
 	default:
@@ -207,7 +217,7 @@ func (s *Service) onSearch(req micro.Request) {
 	ar := asyncReq{reply: req.Reply(), data: req.Data(), hdr: req.Headers()}
 	if !s.work.Go(func() {
 		defer func() { <-s.sem }()
-		s.search(ar)
+		handle(ar)
 	}) {
 		<-s.sem
 		e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
@@ -240,7 +250,7 @@ func (s *Service) search(req asyncReq) {
 		s.finishReply(req, r.Engine, state, body, err, reqID, start, 0)
 		return
 	}
-	ent, state, err := s.get(ctx, r, reqID)
+	ent, state, err := s.get(ctx, &ask{search: *r}, reqID)
 	if err != nil {
 		s.finishReply(req, r.Engine, state, nil, err, reqID, start, 0)
 		return
@@ -324,14 +334,14 @@ func parseRequest(data []byte, known func(string) bool, maxTimeoutMS int) (*sche
 // otherwise by joining (or starting) the one flight for its key. Stale entries are served at
 // once while one background fetch refreshes them (stale-while-revalidate), or when the fetch
 // fails or outlasts the deadline (stale-if-error). The returned error is the caller's own copy.
-func (s *Service) get(ctx context.Context, r *schemas.SearchRequest, reqID string) (*entry, string, *schemas.Error) {
-	key := r.CacheKey()
+func (s *Service) get(ctx context.Context, r *ask, reqID string) (*entry, string, *schemas.Error) {
+	key := r.key()
 	ent, ok := s.lookup(key)
 	var fallback *entry
 	seen := ""
 	if ent != nil {
 		seen = ent.ID
-		switch judge(time.Since(ent.Created), s.cfg.windows(r.Engine), r) {
+		switch judge(time.Since(ent.Created), s.cfg.windows(r.route()), r) {
 		case fresh:
 			return ent, stateHit, nil
 		case staleRevalidate:
@@ -366,7 +376,7 @@ func (s *Service) get(ctx context.Context, r *schemas.SearchRequest, reqID strin
 				return fallback, stateStale, nil
 			}
 			e := schemas.NewError(schemas.TypeTimeout, "no answer from the engine within the request's deadline")
-			e.Engine = r.Engine
+			e.Engine = r.search.Engine
 			return nil, stateMiss, e
 		}
 		// A flight started by a request with an earlier deadline ran out before ours: try again.

@@ -19,6 +19,34 @@ import (
 // Bearer <key>, or X-API-Key) and its tenant's limits, the body's size and validation, the
 // deadline cap. Only then is it asked of the cache, and the cache's answer relayed unchanged.
 func (s *Server) clientSearch(req micro.Request) {
+	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
+		r, form := params.DecodeBody(data)
+		if r == nil {
+			return "", nil, time.Time{}, schemas.ValidationError(form)
+		}
+		if errs := params.Validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+			return "", nil, time.Time{}, schemas.ValidationError(errs)
+		}
+		body, _ := json.Marshal(r)
+		return schemas.SubjectSearch, body, s.cfg.Deadlines.For(start, r.TimeoutMS), nil
+	})
+}
+
+// clientScrape answers schemas.SubjectClientScrape as clientSearch answers searches.
+func (s *Server) clientScrape(req micro.Request) {
+	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
+		r, e := s.scrapeRequest(data, start)
+		if e != nil {
+			return "", nil, time.Time{}, e
+		}
+		body, _ := json.Marshal(r)
+		return schemas.SubjectScrape, body, s.cfg.Deadlines.For(start, r.TimeoutMS), nil
+	})
+}
+
+// clientCall admits a NATS client request (key, tenant limits, body size), lets decode read
+// and validate it into the subject and body to ask of the cache, and relays the answer.
+func (s *Server) clientCall(req micro.Request, decode func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error)) {
 	start := time.Now()
 	h := nats.Header(req.Headers())
 	reqID := cleanRequestID(h.Get(schemas.HeaderRequestID))
@@ -58,18 +86,12 @@ func (s *Server) clientSearch(req micro.Request) {
 		fail(schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(data), s.cfg.MaxBodyBytes))
 		return
 	}
-	r, form := params.DecodeBody(data)
-	if r == nil {
-		fail(schemas.ValidationError(form))
+	subject, body, deadline, e := decode(data, start)
+	if e != nil {
+		fail(e)
 		return
 	}
-	if errs := params.Validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
-		fail(schemas.ValidationError(errs))
-		return
-	}
-	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
-	body, _ := json.Marshal(r)
-	msg := &nats.Msg{Subject: schemas.SubjectSearch, Data: body, Header: nats.Header{}}
+	msg := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
 	msg.Header.Set(schemas.HeaderRequestID, reqID)
 	msg.Header.Set(schemas.HeaderDeadline, schemas.FormatDeadline(deadline))
 	if t != nil {
@@ -81,7 +103,7 @@ func (s *Server) clientSearch(req micro.Request) {
 		return
 	}
 	if err := req.Respond(reply.Data, micro.WithHeaders(micro.Headers(reply.Header))); err != nil {
-		s.log.Debug("client search reply failed", "err", err)
+		s.log.Debug("client reply failed", "subject", subject, "err", err)
 	}
 }
 

@@ -206,14 +206,22 @@ func (s *Server) Start(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	// A search waits on the cache: each runs on its own goroutine, not the subscription's.
-	if err := s.svc.AddEndpoint("client-search", micro.HandlerFunc(func(r micro.Request) {
-		s.clients.Add(1)
-		go func() { defer s.clients.Done(); s.clientSearch(r) }()
-	}),
-		micro.WithEndpointSubject(schemas.SubjectClientSearch)); err != nil {
-		ln.Close()
-		return err
+	// A search or scrape waits on the cache: each runs on its own goroutine, not the
+	// subscription's.
+	for _, ep := range []struct {
+		name, subject string
+		handle        func(micro.Request)
+	}{
+		{"client-search", schemas.SubjectClientSearch, s.clientSearch},
+		{"client-scrape", schemas.SubjectClientScrape, s.clientScrape},
+	} {
+		if err := s.svc.AddEndpoint(ep.name, micro.HandlerFunc(func(r micro.Request) {
+			s.clients.Add(1)
+			go func() { defer s.clients.Done(); ep.handle(r) }()
+		}), micro.WithEndpointSubject(ep.subject)); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	go func() {
 		err := s.srv.Serve(ln)
@@ -281,6 +289,7 @@ const (
 	routeMetrics
 	routeOpenAPI
 	routePage
+	routeScrape
 	routeOther
 )
 
@@ -314,6 +323,11 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		route = routeSearch
 		if !preflight {
 			s.search(c, reqID, start)
+		}
+	case "/v1/scrape":
+		route = routeScrape
+		if !preflight {
+			s.scrape(c, reqID, start)
 		}
 	case "/v1/engines":
 		route = routeEngines

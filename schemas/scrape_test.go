@@ -1,0 +1,52 @@
+package schemas
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// A stored scrape body and its metadata make one response that decodes with the page facts in
+// scrape_metadata and the formats beside it.
+func TestComposeScrapeResponse(t *testing.T) {
+	for _, b := range []ScrapeBody{
+		{FinalURL: "https://example.com/a", HTTPStatus: 200, ContentType: "text/html", Charset: "windows-1251", Markdown: "# Привет", Extract: map[string]any{"n": 1.5}},
+		{FinalURL: "https://example.com/", HTTPStatus: 203, ContentType: "text/plain"},
+	} {
+		stored := EncodeScrapeBody(&b)
+		out, err := ComposeScrapeResponse(&ScrapeMetadata{ID: "x", Status: "Success", URL: "https://example.com/a"}, stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r ScrapeResponse
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if r.ScrapeMetadata.FinalURL != b.FinalURL || r.ScrapeMetadata.HTTPStatus != b.HTTPStatus || r.ScrapeMetadata.Charset != b.Charset ||
+			r.Markdown != b.Markdown || r.ScrapeMetadata.ID != "x" {
+			t.Errorf("round trip: %s", out)
+		}
+	}
+	if _, err := ComposeScrapeResponse(&ScrapeMetadata{}, []byte(`{"markdown":"x"}`)); err == nil {
+		t.Error("a body not in the stored form was accepted")
+	}
+}
+
+func TestScrapeCacheKey(t *testing.T) {
+	norm := func(r ScrapeRequest) string { r.Normalize(); return r.CacheKey() }
+	f := false
+	a := norm(ScrapeRequest{URL: "HTTPS://Example.COM:443/a#frag"})
+	if b := norm(ScrapeRequest{URL: "https://example.com/a", Formats: []string{"metadata", "markdown"}}); a != b {
+		t.Error("equivalent scrapes have different keys")
+	}
+	for _, r := range []ScrapeRequest{
+		{URL: "https://example.com/b"},
+		{URL: "https://example.com/a", Formats: []string{"text"}},
+		{URL: "https://example.com/a", MainContent: &f},
+		{URL: "https://example.com/a", ExcludeSelectors: []string{"nav"}},
+		{URL: "https://example.com/a", Extract: map[string]ExtractField{"t": {Selector: "h1"}}},
+	} {
+		if norm(r) == a {
+			t.Errorf("%+v shares the key of a different scrape", r)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package params
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// The parameters of a scrape. In a GET query, formats is comma-separated, the selector lists
+// repeat their parameter (a selector may hold commas), and extract is the JSON object as it
+// would be in a body.
+var scrapeParams = []string{"url", "formats", "main_content", "include_selectors", "exclude_selectors", "extract",
+	"max_age", "no_cache", "timeout_ms"}
+
+// repeatable are the query parameters that may be given more than once.
+var repeatable = map[string]bool{"include_selectors": true, "exclude_selectors": true}
+
+// ParseScrapeQuery reads a scrape request from query arguments, collecting every problem of
+// form; ValidateScrape checks the values.
+func ParseScrapeQuery(args *fasthttp.Args) (*schemas.ScrapeRequest, []schemas.FieldError) {
+	var r schemas.ScrapeRequest
+	var errs []schemas.FieldError
+	seen := map[string]bool{}
+	for k, v := range args.All() {
+		name := string(k)
+		switch {
+		case !contains(scrapeParams, name):
+			errs = append(errs, FieldError(name, "unknown parameter"))
+			continue
+		case seen[name] && !repeatable[name]:
+			errs = append(errs, FieldError(name, "given more than once"))
+			continue
+		case len(v) == 0:
+			seen[name] = true
+			errs = append(errs, FieldError(name, "must not be empty"))
+			continue
+		}
+		seen[name] = true
+		val := string(v)
+		switch name {
+		case "url":
+			r.URL = val
+		case "formats":
+			r.Formats = strings.Split(val, ",")
+		case "include_selectors":
+			r.IncludeSelectors = append(r.IncludeSelectors, val)
+		case "exclude_selectors":
+			r.ExcludeSelectors = append(r.ExcludeSelectors, val)
+		case "extract":
+			if err := strictJSON([]byte(val), &r.Extract); err != nil {
+				errs = append(errs, FieldError(name, "must be a JSON object of fields: "+err.Error()))
+			}
+		case "main_content", "no_cache":
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				errs = append(errs, FieldError(name, "must be true or false"))
+				continue
+			}
+			if name == "no_cache" {
+				r.NoCache = b
+			} else {
+				r.MainContent = &b
+			}
+		case "max_age", "timeout_ms":
+			n, e := parseDigits(v)
+			if e == "" && name == "timeout_ms" && n == 0 {
+				e = "must be at least 1"
+			}
+			if e != "" {
+				errs = append(errs, FieldError(name, e))
+				continue
+			}
+			if name == "max_age" {
+				r.MaxAge = &n
+			} else {
+				r.TimeoutMS = n
+			}
+		}
+	}
+	return &r, errs
+}
+
+// DecodeScrapeBody reads a scrape request from a JSON body (POST /v1/scrape and NATS): one
+// object, nothing after it, no unknown member.
+func DecodeScrapeBody(body []byte) (*schemas.ScrapeRequest, []schemas.FieldError) {
+	if !utf8.Valid(body) {
+		return nil, []schemas.FieldError{FieldError("body", "must be valid UTF-8")}
+	}
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		if len(t) == 0 {
+			return nil, []schemas.FieldError{FieldError("body", "is empty")}
+		}
+		return nil, []schemas.FieldError{FieldError("body", "must be a JSON object")}
+	}
+	var r schemas.ScrapeRequest
+	if err := strictJSON(body, &r); err != nil {
+		return nil, []schemas.FieldError{scrapeBodyError(err)}
+	}
+	if r.TimeoutMS == 0 && bytes.Contains(body, []byte(`"timeout_ms"`)) {
+		return &r, []schemas.FieldError{FieldError("timeout_ms", "must be at least 1")}
+	}
+	return &r, nil
+}
+
+// strictJSON decodes exactly one JSON value into v, refusing unknown members.
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// scrapeBodyError names the member a decoding error is about, where encoding/json says.
+func scrapeBodyError(err error) schemas.FieldError {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return FieldError(te.Field, "must be "+jsonKind(te.Type.Kind().String()))
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return FieldError(strings.Trim(msg, `"`), "unknown field")
+	}
+	return bodyError(truncated(err))
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int64":
+		return "an integer"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "ptr":
+		return "a value of the right type"
+	}
+	return "of the right type"
+}
+
+// ValidateScrape runs both checks: form errors first, then value errors.
+func ValidateScrape(r *schemas.ScrapeRequest, form []schemas.FieldError, maxTimeoutMS int) []schemas.FieldError {
+	errs := form
+	bad := map[string]bool{}
+	for _, e := range form {
+		bad[e.Field] = true
+	}
+	for _, e := range r.Validate(maxTimeoutMS) {
+		if !bad[e.Field] {
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
