@@ -26,6 +26,11 @@ type PageMsg struct {
 	// FetchMS is what the fetch took; Attempts how many upstream tries it made.
 	FetchMS  float64
 	Attempts int
+	// FinalURL, HTTPStatus and ContentType describe a scraped page: where redirects ended,
+	// the status and the Content-Type header it came with (empty for an engine's page).
+	FinalURL    string
+	HTTPStatus  int
+	ContentType string
 	// Err, when set, is why no page could be fetched (blocked, timed out, out of deliveries):
 	// the parse stage publishes it as the job's outcome, so results only ever come from there.
 	Err *Error
@@ -79,6 +84,11 @@ func (p *PageMsg) Msg() (*nats.Msg, error) {
 	if p.Encoding != "" {
 		h[HeaderEncoding] = hv[6:7:7]
 	}
+	if p.FinalURL != "" {
+		h[HeaderFinalURL] = []string{p.FinalURL}
+		h[HeaderHTTPStatus] = []string{strconv.Itoa(p.HTTPStatus)}
+		h[HeaderPageType] = []string{p.ContentType}
+	}
 	data := p.Data
 	if p.Err != nil {
 		h[HeaderServiceErrorCode] = []string{p.Err.Code()}
@@ -86,7 +96,7 @@ func (p *PageMsg) Msg() (*nats.Msg, error) {
 		h[HeaderErrorType] = []string{p.Err.Kind}
 		data = p.Err.JSON()
 	}
-	return &nats.Msg{Subject: ParseSubject(p.Job.Request.Engine), Header: h, Data: data}, nil
+	return &nats.Msg{Subject: ParseSubject(p.Job.Route()), Header: h, Data: data}, nil
 }
 
 // DecodePage reads a page's headers and data (a jetstream.Msg's Headers() and Data()),
@@ -103,7 +113,9 @@ func DecodePage(h nats.Header, data []byte) (PageMsg, error) {
 	p := PageMsg{
 		Job: job, JobJSON: raw, Data: data, Encoding: h.Get(HeaderEncoding),
 		FetchMS: fetchMS, Attempts: attempts,
+		FinalURL: h.Get(HeaderFinalURL), ContentType: h.Get(HeaderPageType),
 	}
+	p.HTTPStatus, _ = strconv.Atoi(h.Get(HeaderHTTPStatus))
 	if code := h.Get(HeaderServiceErrorCode); code != "" {
 		p.Err, p.Data, p.Encoding = DecodeError(code, h.Get(HeaderServiceError), data), nil, ""
 	}

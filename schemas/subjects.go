@@ -91,6 +91,11 @@ const (
 	// HeaderEncoding names the compression of a page body on the parse stream (EncodingS2 or
 	// empty).
 	HeaderEncoding = "Trawl-Encoding"
+	// HeaderFinalURL, HeaderHTTPStatus and HeaderPageType carry a scraped page's facts on
+	// the parse stream: where redirects ended, its status and its Content-Type.
+	HeaderFinalURL   = "Trawl-Final-Url"
+	HeaderHTTPStatus = "Trawl-Http-Status"
+	HeaderPageType   = "Trawl-Content-Type"
 	// HeaderEngine names the engine of a kept page (trawl.v1.pages.get).
 	HeaderEngine = "Trawl-Engine"
 	// HeaderContentType is the media type of a reply that is not JSON (a kept page's HTML).

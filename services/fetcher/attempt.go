@@ -19,6 +19,9 @@ import (
 type page struct {
 	Status int
 	Body   []byte
+	// FinalURL and ContentType are a scraped page's (empty for an engine's page).
+	FinalURL    string
+	ContentType string
 }
 
 // result is one attempt: a page, or a failure with what it says about the route (pool) and

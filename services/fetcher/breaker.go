@@ -28,7 +28,13 @@ type breakers struct {
 	m   *metrics
 	mu  sync.Mutex
 	all map[string]*breaker
+	// perHost marks the scrapes' breakers, one per host: too many names for a gauge label
+	// each, and bounded in number (maxHostBreakers).
+	perHost bool
 }
+
+// maxHostBreakers bounds the per-host breakers kept; past it, closed ones are forgotten.
+const maxHostBreakers = 10000
 
 type breaker struct {
 	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
@@ -41,11 +47,22 @@ func newBreakers(cfg Config, m *metrics) *breakers {
 	return &breakers{cfg: cfg, m: m, all: map[string]*breaker{}}
 }
 
+func newHostBreakers(cfg Config, m *metrics) *breakers {
+	return &breakers{cfg: cfg, m: m, all: map[string]*breaker{}, perHost: true}
+}
+
 func (b *breakers) get(engine string) *breaker {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if br, ok := b.all[engine]; ok {
 		return br
+	}
+	if b.perHost && len(b.all) >= maxHostBreakers {
+		for name, old := range b.all {
+			if old.cb.State() == gobreaker.StateClosed {
+				delete(b.all, name)
+			}
+		}
 	}
 	br := &breaker{}
 	ratio, minReq := b.cfg.BreakerRatio, uint32(b.cfg.BreakerMinRequests)
@@ -64,10 +81,14 @@ func (b *breakers) get(engine string) *breaker {
 			if to == gobreaker.StateOpen {
 				br.openedAt.Store(time.Now().UnixNano())
 			}
-			b.m.breakerState.WithLabelValues(engine).Set(stateGauge(to))
+			if !b.perHost {
+				b.m.breakerState.WithLabelValues(engine).Set(stateGauge(to))
+			}
 		},
 	})
-	b.m.breakerState.WithLabelValues(engine).Set(0)
+	if !b.perHost {
+		b.m.breakerState.WithLabelValues(engine).Set(0)
+	}
 	b.all[engine] = br
 	return br
 }

@@ -13,6 +13,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/trawl-dev/trawl/services/fetcher/target"
 )
 
 // Config is the fetch stage's configuration.
@@ -69,6 +71,14 @@ type Config struct {
 	HostMaxConns int
 	// HostMinInterval is the least time between two attempts' starts to one host (0: none).
 	HostMinInterval time.Duration
+
+	// ScrapeMaxBytes caps a scraped page, decoded; a larger one is page_too_large, never a
+	// truncated success.
+	ScrapeMaxBytes int64
+	// ScrapePorts are the ports a scrape may connect to; ScrapeAllow the address ranges it
+	// may reach although they are private (off by default: internal use and tests).
+	ScrapePorts string
+	ScrapeAllow string
 }
 
 // RegisterFlags adds the fetch stage's flags.
@@ -100,6 +110,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 
 	fs.IntVar(&c.HostMaxConns, "host-max-conns", 64, "attempts in flight to one upstream host at most (0: no cap)")
 	fs.DurationVar(&c.HostMinInterval, "host-min-interval", 0, "least time between two attempts to one upstream host (0: none)")
+
+	fs.Int64Var(&c.ScrapeMaxBytes, "scrape-max-bytes", 10<<20, "largest page a scrape accepts, decoded bytes (over it: page_too_large)")
+	fs.StringVar(&c.ScrapePorts, "scrape-ports", "80,443,8080,8443", "ports a scrape may connect to, comma-separated")
+	fs.StringVar(&c.ScrapeAllow, "scrape-allow", "", "address ranges (CIDR, comma-separated) a scrape may reach although private or loopback; off by default (internal use and tests)")
 }
 
 // Validate checks the configuration before anything connects.
@@ -149,7 +163,26 @@ func (c *Config) Validate() error {
 	if _, err := parseProxies(c.Proxies); err != nil {
 		return fmt.Errorf("proxies: %w", err)
 	}
+	if c.ScrapeMaxBytes < 1024 {
+		return errors.New("scrape-max-bytes must be at least 1024")
+	}
+	if _, err := c.scrapePolicy(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// scrapePolicy is the SSRF policy the flags describe.
+func (c *Config) scrapePolicy() (*target.Policy, error) {
+	ports, err := target.ParsePorts(c.ScrapePorts)
+	if err != nil {
+		return nil, fmt.Errorf("scrape-ports: %w", err)
+	}
+	allow, err := target.ParsePrefixes(c.ScrapeAllow)
+	if err != nil {
+		return nil, fmt.Errorf("scrape-allow: %w", err)
+	}
+	return target.NewPolicy(ports, allow)
 }
 
 // DefaultConfig is the configuration with every default applied.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 
-	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -26,15 +25,45 @@ const (
 // another route after a jittered exponential backoff. It returns the page or the typed failure
 // of the last attempt, and the number of attempts made.
 func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int, *schemas.Error) {
-	engine := job.Request.Engine
-	req, err := s.engines.Request(&job.Request)
-	if err != nil {
-		return nil, 0, schemas.AsError(err)
+	var p plan
+	if job.Scrape != nil {
+		var e *schemas.Error
+		if p, e = s.scrapePlan(job.Scrape); e != nil {
+			return nil, 0, e
+		}
+	} else {
+		engine := job.Request.Engine
+		req, err := s.engines.Request(&job.Request)
+		if err != nil {
+			return nil, 0, schemas.AsError(err)
+		}
+		p = plan{name: engine, breaker: engine, breakers: s.breakers}
+		if u, err := url.Parse(req.URL); err == nil {
+			p.host = u.Host
+		}
+		p.attempt = func(ctx context.Context, rt *route, timeout time.Duration) result {
+			return s.attempt(ctx, rt, engine, req, &job.Request, timeout)
+		}
 	}
-	host := ""
-	if u, err := url.Parse(req.URL); err == nil {
-		host = u.Host
-	}
+	return s.run(ctx, job, p)
+}
+
+// plan is how to fetch one job: the engine's request, or a scrape's.
+type plan struct {
+	// name labels metrics and errors (the engine, or "scrape"); breaker is the key of the
+	// circuit breaker in breakers (the engine, or the scraped host).
+	name     string
+	breaker  string
+	breakers *breakers
+	// host is the upstream host, for politeness and route choice.
+	host    string
+	attempt func(ctx context.Context, rt *route, timeout time.Duration) result
+}
+
+// run tries the plan until an attempt succeeds, a failure is final, the breaker refuses, the
+// retry budget or the attempts run out, or the deadline comes.
+func (s *Service) run(ctx context.Context, job *schemas.FetchJob, p plan) (*page, int, *schemas.Error) {
+	engine, host := p.name, p.host
 	deadline, _ := ctx.Deadline()
 	bo := &backoff.ExponentialBackOff{
 		// RandomizationFactor 1 draws from [0, 2×interval]: full jitter with Backoff as the
@@ -85,11 +114,11 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 		if left < minAttempt || ctx.Err() != nil {
 			break
 		}
-		done, open := s.breakers.allow(engine)
+		done, open := p.breakers.allow(p.breaker)
 		if open != nil {
 			return fail(open)
 		}
-		res, rt, ok := s.try(ctx, host, engine, req, job, &way, min(s.cfg.AttemptTimeout, left))
+		res, rt, ok := s.try(ctx, host, engine, p.attempt, &way, min(s.cfg.AttemptTimeout, left))
 		if !ok {
 			// No slot or route could be had before the deadline: no attempt was made.
 			done(errExcluded)
@@ -126,7 +155,7 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 
 // try makes one attempt: a politeness slot for the host, a route from the pool, the request.
 // ok is false when no slot or route could be had in time.
-func (s *Service) try(ctx context.Context, host, engine string, req *engines.Request, job *schemas.FetchJob, way *journey, timeout time.Duration) (result, *route, bool) {
+func (s *Service) try(ctx context.Context, host, engine string, attempt func(context.Context, *route, time.Duration) result, way *journey, timeout time.Duration) (result, *route, bool) {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	waitStart := time.Now()
@@ -145,7 +174,7 @@ func (s *Service) try(ctx context.Context, host, engine string, req *engines.Req
 		s.pool.release(rt, host, engine, outCancelled, 0, 0)
 		return result{}, nil, false
 	}
-	res := s.attempt(ctx, rt, engine, req, &job.Request, timeout-waited)
+	res := attempt(ctx, rt, timeout-waited)
 	s.pool.release(rt, host, engine, res.outcome, res.latency, res.retryAfter)
 	return res, rt, true
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trawl-dev/trawl/services/fetcher/target"
+
 	"github.com/trawl-dev/trawl/kit/buffers"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
@@ -47,6 +49,11 @@ type Service struct {
 	budget   *retryBudget
 	breakers *breakers
 	polite   *politeness
+	// policy guards scrapes' targets; hostBreakers are their breakers, one per host; and
+	// scrapeClients their clients, one per route (*route → *http.Client).
+	policy        *target.Policy
+	hostBreakers  *breakers
+	scrapeClients sync.Map
 
 	work    work.Tracker
 	puller  *work.Puller
@@ -78,6 +85,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		d.Metrics = prometheus.NewRegistry()
 	}
 	proxies, _ := parseProxies(cfg.Proxies) // checked by Validate
+	policy, _ := cfg.scrapePolicy()         // checked by Validate
 	m := newMetrics(d.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	bgCtx, bgCancel := context.WithCancel(context.Background())
@@ -87,7 +95,8 @@ func New(cfg Config, d Deps) (*Service, error) {
 		budget:   newRetryBudget(cfg.RetryRatio, cfg.RetryBurst),
 		breakers: newBreakers(cfg, m),
 		polite:   newPoliteness(cfg.HostMaxConns, cfg.HostMinInterval),
-		ctx:      ctx, cancel: cancel,
+		policy:   policy, hostBreakers: newHostBreakers(cfg, m),
+		ctx: ctx, cancel: cancel,
 		bgCtx: bgCtx, bgCancel: bgCancel,
 	}, nil
 }
@@ -196,7 +205,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		msg.Term()
 		return
 	}
-	engine := job.Request.Engine
+	engine := job.Route()
 	if job.Expired(time.Now()) {
 		// The requester has given up: fetching now would be wasted upstream quota.
 		s.m.jobs.WithLabelValues(engine, "expired").Inc()
@@ -240,7 +249,11 @@ func (s *Service) handle(msg jetstream.Msg) {
 		s.fail(msg, job, ferr)
 		return
 	}
-	page := schemas.PageMsg{Job: job, JobJSON: msg.Data(), FetchMS: fetchMS, Attempts: attempts}
+	page := schemas.PageMsg{Job: job, JobJSON: msg.Data(), FetchMS: fetchMS, Attempts: attempts,
+		FinalURL: pg.FinalURL, HTTPStatus: pg.Status, ContentType: pg.ContentType}
+	if pg.FinalURL == "" {
+		page.HTTPStatus = 0 // an engine's page: its status says nothing the parser reads
+	}
 	buf := pageBuffers.Get()
 	page.Compress(*buf, pg.Body)
 	out, err := page.Msg()
