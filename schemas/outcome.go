@@ -94,9 +94,11 @@ func RespondError(req micro.Request, e *Error) error {
 // bodyPrefix is how every SearchBody encoding starts (its first field).
 const bodyPrefix = `{"search_parameters":`
 
-// ValidBody reports whether b can be a SearchBody encoding: a JSON object that starts as one
-// does and is well-formed throughout. A body is spliced into every reply as it is, so one
+// ValidBody reports whether b can be a SearchBody encoding, or a scrape body's
+// (EncodeScrapeBody): a JSON object that starts as one of them does and is well-formed throughout. A body is spliced into every reply as it is, so one
 // that is not JSON must never be stored.
 func ValidBody(b []byte) bool {
-	return len(b) > len(bodyPrefix) && string(b[:len(bodyPrefix)]) == bodyPrefix && b[len(b)-1] == '}' && utf8.Valid(b) && json.Valid(b)
+	return (hasPrefix(b, bodyPrefix) || hasPrefix(b, scrapePrefix)) && b[len(b)-1] == '}' && utf8.Valid(b) && json.Valid(b)
 }
+
+func hasPrefix(b []byte, p string) bool { return len(b) > len(p) && string(b[:len(p)]) == p }

@@ -156,7 +156,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		return
 	}
 	job := page.Job
-	engine := job.Request.Engine
+	engine := job.Route()
 	if job.Expired(time.Now()) {
 		s.pages.WithLabelValues(engine, "expired").Inc()
 		msg.TermWithReason("deadline passed")
@@ -183,6 +183,10 @@ func (s *Service) handle(msg jetstream.Msg) {
 		html = dec
 	}
 	start := time.Now()
+	if job.Scrape != nil {
+		s.convert(msg, &page, html, start)
+		return
+	}
 	serp, perr := s.parse(engine, html, &job.Request)
 	parseDur := time.Since(start)
 	s.duration.WithLabelValues(engine).Observe(parseDur.Seconds())
