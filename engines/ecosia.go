@@ -21,6 +21,9 @@ var _ Engine = Ecosia{}
 func (Ecosia) Name() string    { return "ecosia" }
 func (Ecosia) BaseURL() string { return "https://www.ecosia.org" }
 
+// Offset: Ecosia's pages hold 10 results whatever num asks (it sends no page size).
+func (Ecosia) Offset(r *schemas.SearchRequest) int { return (r.Page - 1) * 10 }
+
 // Request: p is the 0-based page number, sf the safe-search level (off, moderate, strict),
 // and the region (c, "de-de") is a market code of language and country.
 func (Ecosia) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {

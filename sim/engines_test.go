@@ -138,7 +138,7 @@ func TestEnginesParseTheirSimulatedPages(t *testing.T) {
 				if len(wantOrganic) != cfg.PerPage {
 					t.Fatalf("page %d: the simulator lists %d results, want %d", page, len(wantOrganic), cfg.PerPage)
 				}
-				checkOrganic(t, page, serp.OrganicResults, wantOrganic)
+				checkOrganic(t, reg, schemas.SearchRequest{Engine: name, Q: q, Page: page}, serp.OrganicResults, wantOrganic)
 				for _, r := range serp.OrganicResults {
 					if prev, dup := seen[r.URL]; dup {
 						t.Errorf("page %d repeats %s from page %d", page, r.URL, prev)
@@ -172,15 +172,20 @@ func TestEnginesParseTheirSimulatedPages(t *testing.T) {
 
 // checkOrganic holds a page's organic results to the simulator's list: same titles, the
 // targets' own URLs (never the engine's redirect) and positions 1..n.
-func checkOrganic(t *testing.T, page int, got []schemas.OrganicResult, want []sim.Result) {
+// checkOrganic holds a page's results to the simulator's list. Positions continue across pages
+// by the engine's own paging (engines.Offset): first is the position of the page's first result.
+func checkOrganic(t *testing.T, reg *engines.Registry, req schemas.SearchRequest, got []schemas.OrganicResult, want []sim.Result) {
 	t.Helper()
+	page := req.Page
+	e, _ := reg.Get(req.Engine)
+	first := engines.Offset(e, &req) + 1
 	if len(got) != len(want) {
 		t.Fatalf("page %d: %d organic results, want %d", page, len(got), len(want))
 	}
 	for i, r := range got {
 		w := want[i]
-		if r.Position != i+1 || r.Title != w.Title || r.URL != w.URL {
-			t.Errorf("page %d result %d: got #%d %q %s, want #%d %q %s", page, i, r.Position, r.Title, r.URL, i+1, w.Title, w.URL)
+		if r.Position != first+i || r.Title != w.Title || r.URL != w.URL {
+			t.Errorf("page %d result %d: got #%d %q %s, want #%d %q %s", page, i, r.Position, r.Title, r.URL, first+i, w.Title, w.URL)
 		}
 	}
 }
@@ -291,7 +296,7 @@ func TestEnginesPageSize(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Organic slices the same ranking for any page size; pages only bounds it.
-			checkOrganic(t, 2, serp.OrganicResults, sim.Organic(name, q, 2, per, cfg.Pages))
+			checkOrganic(t, reg, schemas.SearchRequest{Engine: name, Q: q, Page: 2, Num: num}, serp.OrganicResults, sim.Organic(name, q, 2, per, cfg.Pages))
 			if wantNext := 2*per < cfg.PerPage*cfg.Pages; serp.HasNext != wantNext {
 				t.Errorf("HasNext %v after results %d..%d of %d", serp.HasNext, per+1, 2*per, cfg.PerPage*cfg.Pages)
 			}
@@ -310,7 +315,7 @@ func TestDuckDuckGoAtTheRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkOrganic(t, 2, serp.OrganicResults, sim.Organic("duckduckgo", "root path", 2, cfg.PerPage, cfg.Pages))
+	checkOrganic(t, engines.Default(), schemas.SearchRequest{Engine: "duckduckgo", Q: "root path", Page: 2}, serp.OrganicResults, sim.Organic("duckduckgo", "root path", 2, cfg.PerPage, cfg.Pages))
 	if srv.RequestsFor("root path") != 1 {
 		t.Errorf("RequestsFor = %d, want 1", srv.RequestsFor("root path"))
 	}
