@@ -74,6 +74,17 @@ type ExtractField struct {
 	Required bool   `json:"required,omitempty"`
 }
 
+// TargetError refuses, before anything is fetched, a URL whose scheme trawl never fetches
+// (file, gopher, ftp, data…): 400 forbidden_target, as for an address inside the network.
+// The fetcher checks the address itself, at dial time.
+func (r *ScrapeRequest) TargetError() *Error {
+	u, err := url.Parse(r.URL)
+	if err != nil || u.Scheme == "http" || u.Scheme == "https" {
+		return nil
+	}
+	return Errorf(TypeForbiddenTarget, "scheme %q: a scrape fetches http and https URLs only", u.Scheme)
+}
+
 // WantsMainContent reports the main_content switch with its default.
 func (r *ScrapeRequest) WantsMainContent() bool { return r.MainContent == nil || *r.MainContent }
 
@@ -93,7 +104,7 @@ func (r *ScrapeRequest) Validate(maxTimeoutMS int) []FieldError {
 	case err != nil:
 		add("url", "is not a URL: "+err.Error())
 	case u.Scheme != "http" && u.Scheme != "https":
-		add("url", "must be an http or https URL")
+		// Refused as a target, not as a malformed field: see TargetError.
 	case u.Host == "" || u.Hostname() == "":
 		add("url", "must name a host")
 	case u.User != nil:

@@ -53,6 +53,9 @@ func (s *Service) decodeScrape(data []byte, h micro.Headers, now time.Time) (*sc
 	if errs := r.Validate(s.cfg.Deadlines.MaxMS()); errs != nil {
 		return nil, time.Time{}, schemas.ValidationError(errs)
 	}
+	if e := r.TargetError(); e != nil {
+		return nil, time.Time{}, e
+	}
 	r.Normalize()
 	r.Tenant = nats.Header(h).Get(schemas.HeaderTenant)
 	deadline := s.cfg.Deadlines.For(now, r.TimeoutMS)

@@ -50,6 +50,10 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, schemas.ValidationError(errs), reqID)
 		return
 	}
+	if e := r.TargetError(); e != nil {
+		s.problem(c, e, reqID)
+		return
+	}
 	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
 	msg := &nats.Msg{Subject: schemas.SubjectScrape, Data: data, Header: nats.Header{
@@ -85,6 +89,9 @@ func (s *Server) scrapeRequest(data []byte, _ time.Time) (*schemas.ScrapeRequest
 	}
 	if errs := params.ValidateScrape(r, form, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
 		return nil, schemas.ValidationError(errs)
+	}
+	if e := r.TargetError(); e != nil {
+		return nil, e
 	}
 	return r, nil
 }
