@@ -40,6 +40,8 @@ func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *
 	cfg.NATSStoreDir = t.TempDir()
 	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
 	cfg.EngineURLs = s.EngineURLs() // every engine on the simulator, as trawl demo does
+	// Scrapes may reach the simulator's address and nothing else inside, as in trawl demo.
+	cfg.Fetcher.ScrapeAllow = "127.0.0.1/32"
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -76,6 +78,20 @@ func (e *env) get(t *testing.T, pathAndQuery string) reply {
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("GET %s: reading body: %v", pathAndQuery, err)
+	}
+	return reply{resp.StatusCode, resp.Header, b}
+}
+
+func (e *env) post(t *testing.T, path, body string) reply {
+	t.Helper()
+	resp, err := http.Post(e.base+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("POST %s: reading body: %v", path, err)
 	}
 	return reply{resp.StatusCode, resp.Header, b}
 }

@@ -1,0 +1,284 @@
+package stack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/trawl-dev/trawl/cmd/trawl/stack"
+	"github.com/trawl-dev/trawl/kit/natsauth"
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/testkit"
+)
+
+func decodeScrape(t *testing.T, b []byte) schemas.ScrapeResponse {
+	t.Helper()
+	testkit.ValidateJSON(t, "scrape_response", b)
+	var r schemas.ScrapeResponse
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("scrape response: %v\n%s", err, b)
+	}
+	return r
+}
+
+func (e *env) scrapeURL(path string, params ...string) string {
+	q := url.Values{"url": {e.sim.URL() + path}}
+	for i := 0; i+1 < len(params); i += 2 {
+		q.Add(params[i], params[i+1])
+	}
+	return "/v1/scrape?" + q.Encode()
+}
+
+// TestScrapeEndToEnd: a simulated article through the whole pipeline over HTTP and over NATS:
+// clean markdown without the page's chrome, metadata, text, links, typed fields; a repeat is
+// a cache hit.
+func TestScrapeEndToEnd(t *testing.T) {
+	e := start(t, nil, nil)
+	rp := e.get(t, e.scrapeURL("/pages/article"))
+	if rp.status != 200 {
+		t.Fatalf("status %d: %s", rp.status, rp.body)
+	}
+	r := decodeScrape(t, rp.body)
+	m := r.ScrapeMetadata
+	if m.HTTPStatus != 200 || !strings.HasPrefix(m.ContentType, "text/html") || m.FinalURL != e.sim.URL()+"/pages/article" || m.Cache != "miss" || m.ID == "" {
+		t.Errorf("scrape_metadata %+v", m)
+	}
+	if r.Markdown == "" || r.Metadata == nil || r.Metadata.Title == "" {
+		t.Fatalf("markdown %q, metadata %+v", r.Markdown, r.Metadata)
+	}
+	if r.Text != "" || r.RawHTML != "" || len(r.Links) > 0 {
+		t.Errorf("formats not asked for came back")
+	}
+	for _, chrome := range []string{"cookie", "Cookie", "Subscribe to our newsletter"} {
+		if strings.Contains(r.Markdown, chrome) {
+			t.Errorf("the markdown keeps the page's chrome (%q):\n%s", chrome, r.Markdown)
+		}
+	}
+	if again := e.get(t, e.scrapeURL("/pages/article")); again.status != 200 || again.header.Get("X-Cache") != "HIT" {
+		t.Errorf("repeat: status %d, X-Cache %q", again.status, again.header.Get("X-Cache"))
+	}
+
+	// Every format, and typed fields, by POST.
+	body := fmt.Sprintf(`{"url": %q, "formats": ["text", "links", "metadata", "raw_html", "html"],
+		"extract": {"temperature": {"selector": %q, "type": "number"}, "forecast": {"selector": %q, "type": "list"},
+		            "missing": {"selector": ".no-such-thing", "required": true}}}`,
+		e.sim.URL()+"/pages/weather", weatherTemperature, weatherForecast)
+	rp = e.post(t, "/v1/scrape", body)
+	if rp.status != 200 {
+		t.Fatalf("POST: status %d: %s", rp.status, rp.body)
+	}
+	r = decodeScrape(t, rp.body)
+	if r.Text == "" || len(r.Links) == 0 || r.RawHTML == "" || r.HTML == "" || r.Markdown != "" {
+		t.Errorf("formats: text %d links %d raw %d html %d markdown %d bytes", len(r.Text), len(r.Links), len(r.RawHTML), len(r.HTML), len(r.Markdown))
+	}
+	if v, ok := r.Extract["temperature"].(float64); !ok || v != -3 {
+		t.Errorf("temperature %#v, want the number -3", r.Extract["temperature"])
+	}
+	if l, ok := r.Extract["forecast"].([]any); !ok || len(l) < 2 {
+		t.Errorf("forecast %#v, want a list", r.Extract["forecast"])
+	}
+	if _, ok := r.Extract["missing"]; ok || len(r.ExtractErrors) != 1 || r.ExtractErrors[0].Field != "extract.missing" {
+		t.Errorf("a required field that matched nothing: extract %v, errors %+v", r.Extract, r.ExtractErrors)
+	}
+
+	// Over NATS, as the client user, the same document.
+	nc, err := nats.Connect(e.st.UserURL(natsauth.UserClient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	msg, err := nc.Request(schemas.SubjectScrape, []byte(fmt.Sprintf(`{"url": %q}`, e.sim.URL()+"/pages/article")), 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := msg.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
+		t.Fatalf("NATS scrape failed: %s %s", code, msg.Data)
+	}
+	if nr := decodeScrape(t, msg.Data); nr.ScrapeMetadata.Cache != "hit" || nr.Markdown == "" {
+		t.Errorf("NATS scrape: cache %q, %d bytes of markdown", nr.ScrapeMetadata.Cache, len(nr.Markdown))
+	}
+}
+
+// The CSS selectors the weather page is read with (sim/pages.go).
+const (
+	weatherTemperature = ".temperature"
+	weatherForecast    = ".forecast li"
+)
+
+// TestScrapeCoalesces: 50 identical scrapes at once fetch the page once.
+func TestScrapeCoalesces(t *testing.T) {
+	e := start(t, nil, nil)
+	before := e.sim.Requests()
+	const n = 50
+	var wg sync.WaitGroup
+	codes := make(chan int, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- e.get(t, e.scrapeURL("/pages/slow?ms=300", "formats", "text")).status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != 200 {
+			t.Fatalf("status %d", c)
+		}
+	}
+	if got := e.sim.Requests() - before; got != 1 {
+		t.Errorf("%d fetches for %d identical scrapes, want 1", got, n)
+	}
+}
+
+// TestScrapeFailures: each way a page can be refused is its own typed error.
+func TestScrapeFailures(t *testing.T) {
+	e := start(t, nil, nil)
+	for _, c := range []struct {
+		path   string
+		status int
+		kind   string
+	}{
+		{"/pages/challenge", 502, schemas.TypeBlocked},
+		{"/pages/huge?mb=20", 413, schemas.TypePageTooLarge},
+		{"/pages/pdf", 415, schemas.TypeUnsupportedContent},
+	} {
+		rp := e.get(t, "/v1/scrape?url="+url.QueryEscape(e.sim.URL()+c.path))
+		if rp.status != c.status {
+			t.Errorf("%s: status %d, want %d: %s", c.path, rp.status, c.status, rp.body)
+			continue
+		}
+		if p := decodeProblem(t, rp); p.Kind != c.kind {
+			t.Errorf("%s: kind %q, want %q", c.path, p.Kind, c.kind)
+		}
+	}
+	// A windows-1251 page comes back as correct UTF-8.
+	rp := e.get(t, e.scrapeURL("/pages/windows-1251", "formats", "text,metadata"))
+	if rp.status != 200 {
+		t.Fatalf("windows-1251: status %d: %s", rp.status, rp.body)
+	}
+	if r := decodeScrape(t, rp.body); r.ScrapeMetadata.Charset != "windows-1251" || !strings.Contains(r.Text, "Москва") {
+		t.Errorf("windows-1251: charset %q, text %q", r.ScrapeMetadata.Charset, r.Text)
+	}
+}
+
+// listener records every connection made to it, by the client's address.
+type listener struct {
+	net.Listener
+	from chan string
+}
+
+func listen(t *testing.T, addr string) *listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", addr, err)
+	}
+	l := &listener{Listener: ln, from: make(chan string, 1024)}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			l.from <- c.RemoteAddr().String()
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return l
+}
+
+// connections is how many connections reached l before one of our own: accepts come in order,
+// so once ours is seen every earlier one has been.
+func (l *listener) connections(t *testing.T) int {
+	t.Helper()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mine := c.LocalAddr().String()
+	n := 0
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case from := <-l.from:
+			if from == mine {
+				return n
+			}
+			n++
+		case <-timeout:
+			t.Fatal("our own connection never arrived")
+		}
+	}
+}
+
+// TestScrapeRefusesInternalTargets: every class of address inside the network, a name that
+// resolves to one, schemes other than http(s), ports off the list and a redirect from an
+// allowed page to a private address: 400 forbidden_target, and no connection is made.
+func TestScrapeRefusesInternalTargets(t *testing.T) {
+	e := start(t, func(c *stack.Config) { c.Fetcher.ScrapeAllow = "" }, nil)
+	lo := listen(t, "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(lo.Addr().String())
+	targets := []string{
+		"http://127.0.0.1:" + port + "/",
+		"http://localhost:" + port + "/",
+		"http://[::ffff:127.0.0.1]:" + port + "/",
+		"http://0.0.0.0:" + port + "/",
+		"http://127.1:" + port + "/",
+		"http://2130706433:" + port + "/",
+		"http://169.254.169.254/latest/meta-data/",
+		"http://[fd00:ec2::254]/",
+		"http://10.0.0.1/",
+		"http://192.168.1.1/",
+		"http://172.16.0.1/",
+		"http://[::1]:" + port + "/",
+		"http://[fc00::1]/",
+		"http://[fe80::1]/",
+		"http://example.com:25/",
+		"file:///etc/passwd",
+		"gopher://127.0.0.1:" + port + "/",
+		"ftp://127.0.0.1:" + port + "/",
+	}
+	for _, target := range targets {
+		rp := e.get(t, "/v1/scrape?url="+url.QueryEscape(target))
+		if rp.status != 400 {
+			t.Errorf("%s: status %d, want 400: %s", target, rp.status, rp.body)
+			continue
+		}
+		if p := decodeProblem(t, rp); p.Kind != schemas.TypeForbiddenTarget {
+			t.Errorf("%s: kind %q, want forbidden_target", target, p.Kind)
+		}
+	}
+	if n := lo.connections(t); n != 0 {
+		t.Errorf("%d connections reached a refused target", n)
+	}
+}
+
+// TestScrapeRedirectToPrivate: an allowed page that redirects inside the network is refused at
+// the redirect, before any connection to the private address.
+func TestScrapeRedirectToPrivate(t *testing.T) {
+	e := start(t, nil, nil) // the simulator's 127.0.0.1 is allowed, 127.0.0.2 is not
+	private := listen(t, "127.0.0.2:0")
+	for _, to := range []string{"http://" + private.Addr().String() + "/", "http://169.254.169.254/", "file:///etc/passwd"} {
+		rp := e.get(t, e.scrapeURL("/pages/redirect", "to", to))
+		if rp.status != 400 {
+			t.Errorf("redirect to %s: status %d, want 400: %s", to, rp.status, rp.body)
+			continue
+		}
+		if p := decodeProblem(t, rp); p.Kind != schemas.TypeForbiddenTarget {
+			t.Errorf("redirect to %s: kind %q", to, p.Kind)
+		}
+	}
+	if n := private.connections(t); n != 0 {
+		t.Errorf("%d connections reached the private address", n)
+	}
+}
