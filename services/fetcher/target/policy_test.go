@@ -28,7 +28,8 @@ func wantForbidden(t testing.TB, err error, want string) {
 	t.Helper()
 	fe, ok := AsForbidden(err)
 	if !ok {
-		t.Fatalf("err = %v (%T), want a forbidden_target refusal", err, err)
+		t.Errorf("err = %v (%T), want a forbidden_target refusal", err, err)
+		return
 	}
 	if fe.Status != 400 || fe.Kind != schemas.TypeForbiddenTarget {
 		t.Errorf("refusal = %+v, want kind %s status 400", fe, schemas.TypeForbiddenTarget)
