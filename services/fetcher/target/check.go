@@ -107,7 +107,8 @@ func (p *Policy) CheckHost(ctx context.Context, r *net.Resolver, host string) er
 }
 
 // CheckRedirect is an http.Client CheckRedirect: it follows at most MaxRedirects
-// redirects, and refuses a hop that CheckURL refuses before anything connects to it.
+// redirects (one more is a TypeUpstream error: the page, not the target, is at fault),
+// and refuses a hop that CheckURL refuses before anything connects to it.
 // Through a direct Transport the hop's addresses are checked again at dial time; through
 // a proxy use CheckRedirectProxied.
 func (p *Policy) CheckRedirect(req *http.Request, via []*http.Request) error {
