@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -129,6 +130,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 		// Every engine points at the simulator, so every engine and metasearch work offline;
 		// an --engine-urls entry of the user's own comes last and wins.
 		cfg.EngineURLs = strings.Trim(s.EngineURLs()+","+cfg.EngineURLs, ",")
+		// Scrapes may reach the simulator's address and nothing else inside the network.
+		if cfg.Fetcher.ScrapeAllow == "" {
+			if host, _, err := net.SplitHostPort(strings.TrimPrefix(s.URL(), "http://")); err == nil {
+				cfg.Fetcher.ScrapeAllow = host + "/32"
+			}
+		}
 		// Simulated proxies (--sim-proxies) become the fetcher's pool unless one was given.
 		if urls := s.Proxies().URLs(); len(urls) > 0 && cfg.Fetcher.Proxies == "" {
 			cfg.Fetcher.Proxies = strings.Join(urls, ",")
@@ -152,6 +159,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 		fmt.Fprintf(stderr, "  curl -s 'http://%s/v1/search?q=golang' | head -c 600\n", st.HTTPAddr())
 		fmt.Fprintf(stderr, "  curl -s 'http://%s/v1/search?q=golang&engine=google&page=2' | head -c 600\n", st.HTTPAddr())
 		fmt.Fprintf(stderr, "  curl -s 'http://%s/v1/search?q=golang&engine=duckduckgo,bing,google' | head -c 600\n", st.HTTPAddr())
+		fmt.Fprintf(stderr, "  curl -s 'http://%s/v1/scrape?url=%s/pages/article' | head -c 600\n", st.HTTPAddr(), s.URL())
 		if e := st.Embedded(); e != nil && e.ClientPasswordFile() != "" {
 			fmt.Fprintf(stderr, "  nats req -s %s --user client --password \"$(cat %s)\" trawl.v1.search '{\"q\":\"golang\"}'\n",
 				st.NATSURL(), e.ClientPasswordFile())

@@ -70,7 +70,10 @@ func (s *Service) scrapeAttempt(jobCtx context.Context, rt *route, u *url.URL, t
 		// instead (a name that changes its answer between now and the proxy's lookup is the
 		// one gap left; deployments that scrape through proxies should pin DNS there too).
 		if err := s.policy.CheckHost(ctx, net.DefaultResolver, u.Hostname()); err != nil {
-			return final(forbidden(err))
+			if e, ok := target.AsForbidden(err); ok {
+				return final(e)
+			}
+			return final(upstreamErr(name, err.Error())) // the name does not resolve
 		}
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -140,12 +143,7 @@ func (s *Service) scrapeClient(rt *route) *http.Client {
 		c.Transport = s.policy.Transport(base)
 	} else {
 		c.Transport = base
-		c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-			if err := s.policy.CheckRedirect(req, via); err != nil {
-				return err
-			}
-			return s.policy.CheckHost(req.Context(), net.DefaultResolver, req.URL.Hostname())
-		}
+		c.CheckRedirect = s.policy.CheckRedirectProxied(net.DefaultResolver)
 	}
 	actual, _ := s.scrapeClients.LoadOrStore(rt, c)
 	return actual.(*http.Client)
