@@ -121,8 +121,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 	}
 	log, _ := logging.New(stderr, cfg.Common.LogLevel, cfg.Common.LogFormat) // validated
 	memlimit.Apply(cfg.Common.MemoryLimit, cfg.MemoryAuto(), log)
+	var s *sim.Server
 	if demo {
-		s := sim.New(simCfg, log.With("service", "sim"))
+		s = sim.New(simCfg, log.With("service", "sim"))
 		if err := s.Start(); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
