@@ -19,7 +19,7 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 	}
 	doc := parseBounded(src)
 	base := baseURL(doc, page)
-	absolutize(doc, base)
+	absolutize(doc, base, page)
 
 	// Links, metadata and extract read the whole page, before any of it is dropped.
 	if r.Wants(schemas.FormatLinks) {
@@ -89,9 +89,11 @@ var urlAttrs = map[string][]string{
 }
 
 // absolutize resolves every URL in the document against base, once, so that every format and
-// the extract fields see absolute URLs. A javascript: link loses its href: it cannot work once
-// scripts are gone, and its text is kept.
-func absolutize(doc *html.Node, base *url.URL) {
+// the extract fields see absolute URLs. A link to a fragment alone ("#section") resolves
+// against the page, not a <base href>: HTML says otherwise, but every such link on a real page
+// means "here", and documentation sites are where <base> and tables of contents meet. A
+// javascript: link loses its href: it cannot work once scripts are gone, and its text is kept.
+func absolutize(doc *html.Node, base, page *url.URL) {
 	walk(doc, func(n *html.Node) bool {
 		if n.Type != html.ElementNode {
 			return true
@@ -109,7 +111,11 @@ func absolutize(doc *html.Node, base *url.URL) {
 					a.Key = "data-trawl-removed" // dropped by cleanAttrs, never rendered
 					continue
 				}
-				a.Val = resolve(base, a.Val)
+				if strings.HasPrefix(strings.TrimSpace(a.Val), "#") && page != nil {
+					a.Val = resolve(page, a.Val)
+				} else {
+					a.Val = resolve(base, a.Val)
+				}
 			}
 		}
 		return true
