@@ -126,6 +126,7 @@ func New(cfg Config, log *slog.Logger) *Server {
 		mux.HandleFunc(path, s.serve(duckduckgo))
 	}
 	mux.HandleFunc("/sim/stats", s.serveStats)
+	mux.HandleFunc("/pages/", s.servePage)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
 }

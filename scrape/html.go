@@ -1,0 +1,250 @@
+package scrape
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/trawl-dev/trawl/schemas"
+	"golang.org/x/net/html"
+)
+
+// convertHTML fills the asked formats of an HTML or XHTML page (XHTML goes through the HTML
+// parser, as browsers do with text/html: the HTML parser copes with XHTML markup, and a strict
+// XML parse would reject the many pages served as XHTML that are not well-formed).
+func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.ScrapeRequest) error {
+	include, errs := compileSelectors("include_selectors", r.IncludeSelectors)
+	exclude, errs2 := compileSelectors("exclude_selectors", r.ExcludeSelectors)
+	if errs = append(errs, errs2...); len(errs) > 0 {
+		return schemas.ValidationError(errs)
+	}
+	doc := parseBounded(src)
+	base := baseURL(doc, page)
+	absolutize(doc, base, page)
+
+	// Links, metadata and extract read the whole page, before any of it is dropped.
+	if r.Wants(schemas.FormatLinks) {
+		out.Links = links(doc, page)
+	}
+	if r.Wants(schemas.FormatMetadata) {
+		out.Metadata = metadata(doc, base)
+	}
+	if len(r.Extract) > 0 {
+		out.Extract, out.ExtractErrors = extract(doc, r.Extract)
+	}
+
+	if !r.Wants(schemas.FormatMarkdown) && !r.Wants(schemas.FormatHTML) && !r.Wants(schemas.FormatText) {
+		return nil
+	}
+	content := selectContent(doc, base, r.WantsMainContent(), include, exclude)
+	if r.Wants(schemas.FormatHTML) {
+		out.HTML = renderInner(content)
+	}
+	if r.Wants(schemas.FormatText) {
+		out.Text = plainText(content)
+	}
+	if r.Wants(schemas.FormatMarkdown) {
+		// Last: the converter rewrites the tree it is given.
+		out.Markdown = markdown(content, base)
+	}
+	return nil
+}
+
+// baseURL is the page URL, or the document's <base href> resolved against it.
+func baseURL(doc *html.Node, page *url.URL) *url.URL {
+	var href string
+	found := false
+	walk(doc, func(n *html.Node) bool {
+		if found {
+			return false
+		}
+		if n.Type == html.ElementNode && n.Data == "base" {
+			if v, ok := attr(n, "href"); ok && strings.TrimSpace(v) != "" {
+				href, found = strings.TrimSpace(v), true
+			}
+		}
+		return n.Data != "body"
+	})
+	if !found {
+		return page
+	}
+	u, err := url.Parse(href)
+	if err != nil {
+		return page
+	}
+	if page != nil {
+		u = page.ResolveReference(u)
+	}
+	if !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") {
+		return page
+	}
+	return u
+}
+
+// urlAttrs are the attributes holding one URL, by element.
+var urlAttrs = map[string][]string{
+	"a": {"href"}, "area": {"href"}, "img": {"src"}, "source": {"src"}, "video": {"src", "poster"},
+	"audio": {"src"}, "track": {"src"}, "embed": {"src"}, "iframe": {"src"}, "link": {"href"},
+	"blockquote": {"cite"}, "q": {"cite"}, "del": {"cite"}, "ins": {"cite"}, "form": {"action"},
+	"object": {"data"}, "input": {"src"},
+}
+
+// absolutize resolves every URL in the document against base, once, so that every format and
+// the extract fields see absolute URLs. A link to a fragment alone ("#section") resolves
+// against the page, not a <base href>: HTML says otherwise, but every such link on a real page
+// means "here", and documentation sites are where <base> and tables of contents meet. A
+// javascript: link loses its href: it cannot work once scripts are gone, and its text is kept.
+func absolutize(doc *html.Node, base, page *url.URL) {
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return true
+		}
+		for i := range n.Attr {
+			a := &n.Attr[i]
+			if a.Namespace != "" {
+				continue
+			}
+			switch {
+			case a.Key == "srcset" && (n.Data == "img" || n.Data == "source"):
+				a.Val = resolveSrcset(base, a.Val)
+			case isURLAttr(n.Data, a.Key):
+				if n.Data == "a" && a.Key == "href" && isScheme(a.Val, "javascript") {
+					a.Key = "data-trawl-removed" // dropped by cleanAttrs, never rendered
+					continue
+				}
+				if strings.HasPrefix(strings.TrimSpace(a.Val), "#") && page != nil {
+					a.Val = resolve(page, a.Val)
+				} else {
+					a.Val = resolve(base, a.Val)
+				}
+			}
+		}
+		return true
+	})
+}
+
+func isURLAttr(tag, key string) bool {
+	for _, k := range urlAttrs[tag] {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+func isScheme(raw, scheme string) bool {
+	raw = strings.TrimLeft(raw, " \t\r\n\f")
+	return len(raw) > len(scheme) && strings.EqualFold(raw[:len(scheme)], scheme) && raw[len(scheme)] == ':'
+}
+
+// resolve makes raw absolute against base; what does not parse is returned as it was.
+func resolve(base *url.URL, raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || base == nil {
+		return raw
+	}
+	for _, s := range []string{"data", "mailto", "tel", "javascript", "about", "blob"} {
+		if isScheme(raw, s) {
+			return raw
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return base.ResolveReference(u).String()
+}
+
+func resolveSrcset(base *url.URL, v string) string {
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		fields := strings.Fields(p)
+		if len(fields) == 0 {
+			continue
+		}
+		fields[0] = resolve(base, fields[0])
+		parts[i] = strings.Join(fields, " ")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// walk visits n and its descendants in document order; fn returning false skips the children.
+// It is iterative: the tree may be a few hundred levels deep, and the visitor must not care.
+func walk(n *html.Node, fn func(*html.Node) bool) {
+	if n == nil {
+		return
+	}
+	c := n
+	for {
+		if fn(c) && c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != n && c.NextSibling == nil {
+			c = c.Parent
+		}
+		if c == n {
+			return
+		}
+		c = c.NextSibling
+	}
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func findFirst(n *html.Node, tag string) *html.Node {
+	var found *html.Node
+	walk(n, func(c *html.Node) bool {
+		if found != nil {
+			return false
+		}
+		if c.Type == html.ElementNode && c.Data == tag {
+			found = c
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// collapse is s with every run of white space made one space, trimmed.
+func collapse(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// textContent is the collapsed text of n, leaving out scripts and styles below it.
+func textContent(n *html.Node) string {
+	var b strings.Builder
+	walk(n, func(c *html.Node) bool {
+		switch c.Type {
+		case html.TextNode:
+			b.WriteString(c.Data)
+			b.WriteByte(' ')
+		case html.ElementNode:
+			if c != n && (c.Data == "script" || c.Data == "style" || c.Data == "template") {
+				return false
+			}
+			if c.Data == "br" {
+				b.WriteByte(' ')
+			}
+		}
+		return true
+	})
+	return collapse(b.String())
+}
+
+func renderInner(n *html.Node) string {
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if err := html.Render(&b, c); err != nil {
+			break
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
