@@ -9,6 +9,7 @@ require (
 	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/kit v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
+	github.com/trawl-dev/trawl/scrape v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/cache v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/fetcher v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/ingress v0.0.0-00010101000000-000000000000
@@ -57,6 +58,7 @@ replace (
 	github.com/trawl-dev/trawl/engines => ../../engines
 	github.com/trawl-dev/trawl/kit => ../../kit
 	github.com/trawl-dev/trawl/schemas => ../../schemas
+	github.com/trawl-dev/trawl/scrape => ../../scrape
 	github.com/trawl-dev/trawl/services/cache => ../../services/cache
 	github.com/trawl-dev/trawl/services/fetcher => ../../services/fetcher
 	github.com/trawl-dev/trawl/services/ingress => ../../services/ingress

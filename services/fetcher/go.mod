@@ -15,6 +15,7 @@ require (
 	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/kit v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
+	github.com/trawl-dev/trawl/scrape v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/sim v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/testkit v0.0.0-00010101000000-000000000000
 	golang.org/x/time v0.16.0
@@ -50,6 +51,7 @@ replace (
 	github.com/trawl-dev/trawl/engines => ../../engines
 	github.com/trawl-dev/trawl/kit => ../../kit
 	github.com/trawl-dev/trawl/schemas => ../../schemas
+	github.com/trawl-dev/trawl/scrape => ../../scrape
 	github.com/trawl-dev/trawl/sim => ../../sim
 	github.com/trawl-dev/trawl/testkit => ../../testkit
 )

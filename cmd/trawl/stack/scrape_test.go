@@ -108,8 +108,8 @@ func TestScrapeEndToEnd(t *testing.T) {
 
 // The CSS selectors the weather page is read with (sim/pages.go).
 const (
-	weatherTemperature = ".temperature"
-	weatherForecast    = ".forecast li"
+	weatherTemperature = ".now .temp"
+	weatherForecast    = ".forecast li.day"
 )
 
 // TestScrapeCoalesces: 50 identical scrapes at once fetch the page once.
@@ -164,7 +164,7 @@ func TestScrapeFailures(t *testing.T) {
 	if rp.status != 200 {
 		t.Fatalf("windows-1251: status %d: %s", rp.status, rp.body)
 	}
-	if r := decodeScrape(t, rp.body); r.ScrapeMetadata.Charset != "windows-1251" || !strings.Contains(r.Text, "Москва") {
+	if r := decodeScrape(t, rp.body); r.ScrapeMetadata.Charset != "windows-1251" || !strings.Contains(r.Text, "Москве") {
 		t.Errorf("windows-1251: charset %q, text %q", r.ScrapeMetadata.Charset, r.Text)
 	}
 }
@@ -269,7 +269,7 @@ func TestScrapeRedirectToPrivate(t *testing.T) {
 	e := start(t, nil, nil) // the simulator's 127.0.0.1 is allowed, 127.0.0.2 is not
 	private := listen(t, "127.0.0.2:0")
 	for _, to := range []string{"http://" + private.Addr().String() + "/", "http://169.254.169.254/", "file:///etc/passwd"} {
-		rp := e.get(t, e.scrapeURL("/pages/redirect", "to", to))
+		rp := e.get(t, e.scrapeURL("/pages/redirect?to="+url.QueryEscape(to)))
 		if rp.status != 400 {
 			t.Errorf("redirect to %s: status %d, want 400: %s", to, rp.status, rp.body)
 			continue
