@@ -103,6 +103,8 @@ func (r *ScrapeRequest) Validate(maxTimeoutMS int) []FieldError {
 		add("url", "must be at most "+strconv.Itoa(MaxScrapeURLBytes)+" bytes")
 	case err != nil:
 		add("url", "is not a URL: "+err.Error())
+	case u.Scheme == "":
+		add("url", "must be an absolute http or https URL")
 	case u.Scheme != "http" && u.Scheme != "https":
 		// Refused as a target, not as a malformed field: see TargetError.
 	case u.Host == "" || u.Hostname() == "":
