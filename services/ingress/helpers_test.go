@@ -44,6 +44,21 @@ func respondHit(req micro.Request) {
 
 // startFakeCache registers a trawl-cache micro service on trawl.v1.search, as the real cache
 // does (so /readyz finds it), answering with handle.
+// respondScrape answers a scrape from "cache", or fails it with the kind named by the URL's
+// last path segment "err-<kind>".
+func respondScrape(req micro.Request) {
+	var r schemas.ScrapeRequest
+	json.Unmarshal(req.Data(), &r)
+	if i := strings.LastIndex(r.URL, "/err-"); i >= 0 {
+		e := schemas.NewError(r.URL[i+len("/err-"):], "made to fail")
+		req.Error(e.Code(), e.Title, e.JSON())
+		return
+	}
+	b, _ := schemas.ComposeScrapeResponse(&schemas.ScrapeMetadata{ID: "x", Status: "Success", Cache: "hit", URL: r.URL},
+		schemas.EncodeScrapeBody(&schemas.ScrapeBody{FinalURL: r.URL, HTTPStatus: 200, ContentType: "text/html", Markdown: "# Hello"}))
+	req.Respond(b, micro.WithHeaders(micro.Headers{schemas.HeaderCache: {"hit"}}))
+}
+
 func startFakeCache(t testing.TB, ns *server.Server, handle micro.HandlerFunc) {
 	t.Helper()
 	nc := testkit.Connect(t, ns)
@@ -52,6 +67,9 @@ func startFakeCache(t testing.TB, ns *server.Server, handle micro.HandlerFunc) {
 		t.Fatalf("fake cache: %v", err)
 	}
 	if err := svc.AddEndpoint("search", handle, micro.WithEndpointSubject(schemas.SubjectSearch)); err != nil {
+		t.Fatalf("fake cache endpoint: %v", err)
+	}
+	if err := svc.AddEndpoint("scrape", micro.HandlerFunc(respondScrape), micro.WithEndpointSubject(schemas.SubjectScrape)); err != nil {
 		t.Fatalf("fake cache endpoint: %v", err)
 	}
 	// Subscriptions reach the server asynchronously: make sure the first search finds it.

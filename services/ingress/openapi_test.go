@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"encoding/json"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,10 +101,27 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		for _, kind := range []string{"internal", "upstream_failed", "overloaded", "timeout"} {
 			reqs = append(reqs, search("err-"+kind, "", free))
 		}
+		scrape := func(page string, hdr map[string]string) req {
+			u := "https://example.com/" + page
+			if m == "GET" {
+				return req{in.url, m, "/v1/scrape?url=" + url.QueryEscape(u), "", hdr}
+			}
+			return req{in.url, m, "/v1/scrape", `{"url":"` + u + `"}`, hdr}
+		}
+		reqs = append(reqs, scrape("a", free), scrape("a", nil), scrape("a", slow), scrape("a", slow), scrape("a", tiny), scrape("a", tiny))
+		for _, kind := range []string{"internal", "upstream_failed", "overloaded", "timeout", "page_too_large", "unsupported_content", "blocked"} {
+			reqs = append(reqs, scrape("err-"+kind, free))
+		}
 	}
 	reqs = append(reqs,
 		req{in.url, "POST", "/v1/search", `{"q":"` + strings.Repeat("a", 70<<10) + `"}`, free},
 		req{in.url, "OPTIONS", "/v1/search", "", preflight},
+		req{in.url, "GET", "/v1/scrape?url=file%3A%2F%2F%2Fetc%2Fpasswd", "", free},
+		req{in.url, "GET", "/v1/scrape?formats=pdf", "", free},
+		req{in.url, "POST", "/v1/scrape", `{"url":`, free},
+		req{in.url, "POST", "/v1/scrape", `{"url":"` + strings.Repeat("a", 70<<10) + `"}`, free},
+		req{in.url, "OPTIONS", "/v1/scrape", "", preflight},
+		req{in.url, "DELETE", "/v1/scrape", "", free},
 		req{in.url, "OPTIONS", "/v1/engines", "", preflight},
 		req{in.url, "DELETE", "/v1/search", "", free},
 		req{in.url, "PUT", "/v1/engines", "", free},
