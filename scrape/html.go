@@ -218,19 +218,20 @@ func collapse(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// textContent is the collapsed text of n, leaving out scripts and styles below it.
+// textContent is the collapsed text of n, leaving out scripts and styles below it. Text of
+// inline elements runs together as on screen ("−2°<span>/</span>−6°" is "−2°/−6°"); blocks,
+// cells and line breaks are apart by a space.
 func textContent(n *html.Node) string {
 	var b strings.Builder
 	walk(n, func(c *html.Node) bool {
 		switch c.Type {
 		case html.TextNode:
 			b.WriteString(c.Data)
-			b.WriteByte(' ')
 		case html.ElementNode:
 			if c != n && (c.Data == "script" || c.Data == "style" || c.Data == "template") {
 				return false
 			}
-			if c.Data == "br" {
+			if c.Data == "br" || c.Data == "td" || c.Data == "th" || paragraphTags[c.Data] || lineTags[c.Data] {
 				b.WriteByte(' ')
 			}
 		}
