@@ -104,6 +104,16 @@ func TestScrapePagesServed(t *testing.T) {
 	}
 }
 
+// The faults drawn for search routes (here a CAPTCHA on every request) leave /pages/ alone.
+func TestScrapePagesIgnoreFaults(t *testing.T) {
+	srv, _, _ := startSim(t)
+	srv.SetConfig(func(c *sim.Config) { c.CaptchaRate = 1 })
+	resp, body := get(t, srv.URL()+"/pages/article")
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Rivers of the North")) {
+		t.Errorf("%d %.100q", resp.StatusCode, body)
+	}
+}
+
 func TestScrapeUtilityPages(t *testing.T) {
 	srv, _, _ := startSim(t)
 
