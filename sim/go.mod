@@ -7,7 +7,7 @@ require (
 	github.com/klauspost/compress v1.20.0
 	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
-	golang.org/x/text v0.44.0
+	golang.org/x/text v0.43.0
 )
 
 require (

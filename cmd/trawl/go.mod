@@ -17,6 +17,8 @@ require (
 	github.com/trawl-dev/trawl/testkit v0.0.0-00010101000000-000000000000
 )
 
+require github.com/andybalholm/brotli v1.2.3 // indirect
+
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/PuerkitoBio/goquery v1.14.0 // indirect
