@@ -36,7 +36,7 @@ func TestFlattenKeepsOrdinaryPages(t *testing.T) {
 	}
 	b.WriteString("180 levels deep</body></html>")
 	page := b.String()
-	if got := string(flatten([]byte(page), defaultMaxDepth)); got != page {
+	if got := string(flatten([]byte(page), defaultMaxDepth, false)); got != page {
 		i := 0
 		for i < len(got) && i < len(page) && got[i] == page[i] {
 			i++
@@ -47,12 +47,23 @@ func TestFlattenKeepsOrdinaryPages(t *testing.T) {
 
 func TestFlattenBoundsDepth(t *testing.T) {
 	page := strings.Repeat("<div>", 1000) + "x" + strings.Repeat("</div>", 1000) + "<p>after</p>"
-	got := string(flatten([]byte(page), 64))
+	got := string(flatten([]byte(page), 64, false))
 	if strings.Count(got, "<div>") != 64 || strings.Count(got, "</div>") != 64 || !strings.HasSuffix(got, "x"+strings.Repeat("</div>", 64)+"<p>after</p>") {
 		t.Errorf("flatten(1000 divs, 64) = %.200q…", got)
 	}
 	huge := `<img alt="ok" src="data:` + strings.Repeat("A", maxAttrBytes+1) + `">`
-	if got := string(flatten([]byte(huge), 64)); got != `<img alt="ok">` {
+	if got := string(flatten([]byte(huge), 64, false)); got != `<img alt="ok">` {
 		t.Errorf("oversized attribute kept: %.80q", got)
+	}
+}
+
+func TestFlattenClosesXHTMLSelfClosed(t *testing.T) {
+	page := `<p><a id="top"/>Text<div/><br/><svg><path d="M0"/></svg></p>`
+	want := `<p><a id="top"/></a>Text<div/></div><br/><svg><path d="M0"/></svg></p>`
+	if got := string(flatten([]byte(page), defaultMaxDepth, true)); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := string(flatten([]byte(page), defaultMaxDepth, false)); got != page {
+		t.Errorf("html changed: %s", got)
 	}
 }

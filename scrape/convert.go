@@ -117,7 +117,7 @@ func Convert(p Page, r *schemas.ScrapeRequest) (*schemas.ScrapeBody, error) {
 	}
 	switch k {
 	case kindHTML, kindXHTML:
-		if err := convertHTML(out, src, base, r); err != nil {
+		if err := convertHTML(out, src, base, r, k == kindXHTML); err != nil {
 			return nil, err
 		}
 	case kindText:

@@ -11,13 +11,13 @@ import (
 // convertHTML fills the asked formats of an HTML or XHTML page (XHTML goes through the HTML
 // parser, as browsers do with text/html: the HTML parser copes with XHTML markup, and a strict
 // XML parse would reject the many pages served as XHTML that are not well-formed).
-func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.ScrapeRequest) error {
+func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.ScrapeRequest, xhtml bool) error {
 	include, errs := compileSelectors("include_selectors", r.IncludeSelectors)
 	exclude, errs2 := compileSelectors("exclude_selectors", r.ExcludeSelectors)
 	if errs = append(errs, errs2...); len(errs) > 0 {
 		return schemas.ValidationError(errs)
 	}
-	doc := parseBounded(src)
+	doc := parseBounded(src, xhtml)
 	base := baseURL(doc, page)
 	absolutize(doc, base, page)
 
