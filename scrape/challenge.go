@@ -14,9 +14,9 @@ import (
 const challengeScanBytes = 256 << 10
 
 // Challenge recognises a bot challenge or block page served in place of the page (Cloudflare,
-// DataDome, PerimeterX/HUMAN, Akamai, AWS WAF, Sucuri, Imperva, DDoS-Guard, or a page that is
-// nothing but a CAPTCHA), whatever its status: some are served as 200. why names the vendor
-// and the evidence, for the fetcher's "blocked" error.
+// DataDome, PerimeterX/HUMAN, Akamai, AWS WAF, Sucuri, Imperva, DDoS-Guard, Vercel, or a page
+// that is nothing but a CAPTCHA), whatever its status: some are served as 200. why names the
+// vendor and the evidence, for the fetcher's "blocked" error.
 //
 // Each rule needs a marker that only the challenge carries, never one the vendor also puts on
 // the pages it lets through: Cloudflare injects /cdn-cgi/challenge-platform/scripts/jsd into
@@ -32,6 +32,9 @@ func Challenge(status int, header http.Header, body []byte) (why string, ok bool
 	}
 	if v := strings.ToLower(strings.TrimSpace(header.Get("X-Amzn-Waf-Action"))); v == "captcha" || v == "challenge" {
 		return "aws waf " + v + " (x-amzn-waf-action: " + v + ")", true
+	}
+	if v := header.Get("X-Vercel-Mitigated"); strings.EqualFold(strings.TrimSpace(v), "challenge") {
+		return "vercel security checkpoint (x-vercel-mitigated: challenge)", true
 	}
 	if header.Get("X-Sucuri-Block") != "" {
 		return "sucuri firewall block (x-sucuri-block)", true
