@@ -156,8 +156,11 @@ func scanPage(body []byte) *pageScan {
 				s.scanText(t)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			attrs := tagAttrs(z)
+			name, hasAttr := z.TagName()
+			var attrs tagAttrs
+			if hasAttr {
+				attrs = readTagAttrs(z)
+			}
 			tag := string(name)
 			switch tag {
 			case "title":
@@ -186,23 +189,35 @@ func scanPage(body []byte) *pageScan {
 	}
 }
 
-func tagAttrs(z *html.Tokenizer) map[string]string {
-	attrs := map[string]string{}
+// tagAttrs are the attributes the markers live in; the rest are not copied.
+type tagAttrs struct{ id, class, src, action, typ string }
+
+func readTagAttrs(z *html.Tokenizer) tagAttrs {
+	var a tagAttrs
 	for {
 		k, v, more := z.TagAttr()
-		if len(k) > 0 {
-			attrs[string(k)] = string(v)
+		switch string(k) {
+		case "id":
+			a.id = string(v)
+		case "class":
+			a.class = string(v)
+		case "src":
+			a.src = strings.ToLower(string(v))
+		case "action":
+			a.action = string(v)
+		case "type":
+			a.typ = string(v)
 		}
 		if !more {
-			return attrs
+			return a
 		}
 	}
 }
 
-func (s *pageScan) scanTag(tag string, a map[string]string) {
-	id, class, src := a["id"], " "+a["class"]+" ", strings.ToLower(a["src"])
+func (s *pageScan) scanTag(tag string, a tagAttrs) {
+	id, class, src := a.id, " "+a.class+" ", a.src
 	switch {
-	case id == "challenge-form" && strings.Contains(a["action"], "__cf_chl_"):
+	case id == "challenge-form" && strings.Contains(a.action, "__cf_chl_"):
 		s.mark("cf-challenge-form", "form#challenge-form")
 	case id == "cf-error-details":
 		s.mark("cf-error-details", "#cf-error-details")
@@ -213,7 +228,7 @@ func (s *pageScan) scanTag(tag string, a map[string]string) {
 	case id == "main-iframe" && strings.Contains(src, "/_incapsula_resource"):
 		s.mark("incapsula-incident", "iframe /_Incapsula_Resource")
 	}
-	if tag == "input" && strings.EqualFold(a["type"], "password") {
+	if tag == "input" && strings.EqualFold(a.typ, "password") {
 		s.password = true
 	}
 	switch {
