@@ -30,9 +30,11 @@ const (
 
 // parseBounded parses src with flatten's bound, tightening it when the parser still finds the
 // tree too deep, and as a last resort keeps the text only, so Convert always has a document.
-func parseBounded(src []byte) *html.Node {
+// xhtml closes self-closed elements ("<div/>"), as the XML parser a browser uses for XHTML
+// does; the HTML parser would leave them open around the rest of the page.
+func parseBounded(src []byte, xhtml bool) *html.Node {
 	for _, depth := range []int{defaultMaxDepth, 64} {
-		doc, err := html.Parse(bytes.NewReader(flatten(src, depth)))
+		doc, err := html.Parse(bytes.NewReader(flatten(src, depth, xhtml)))
 		if err == nil {
 			return doc
 		}
@@ -71,7 +73,7 @@ type flattener struct {
 	foreign  int // open <svg> and <math>, where "/>" closes an element
 }
 
-func flatten(src []byte, maxDepth int) []byte {
+func flatten(src []byte, maxDepth int, xhtml bool) []byte {
 	f := &flattener{open: map[string]int{}, dropped: map[string]int{}, reopen: map[string]int{}}
 	out := bytes.NewBuffer(make([]byte, 0, len(src)))
 	z := html.NewTokenizer(bytes.NewReader(src))
@@ -94,6 +96,11 @@ func flatten(src []byte, maxDepth int) []byte {
 			}
 			if hasAttr && len(raw) > maxAttrBytes {
 				raw = shortenAttrs(z, n, tt)
+			}
+			if xhtml && tt == html.SelfClosingTagToken && !isVoid(a) && f.foreign == 0 && a != atom.Svg && a != atom.Math {
+				out.Write(raw)
+				out.WriteString("</" + n + ">")
+				continue
 			}
 			if !f.start(a, n, tt == html.SelfClosingTagToken, maxDepth) {
 				continue

@@ -14,9 +14,9 @@ import (
 const challengeScanBytes = 256 << 10
 
 // Challenge recognises a bot challenge or block page served in place of the page (Cloudflare,
-// DataDome, PerimeterX/HUMAN, Akamai, AWS WAF, Sucuri, Imperva, DDoS-Guard, or a page that is
-// nothing but a CAPTCHA), whatever its status: some are served as 200. why names the vendor
-// and the evidence, for the fetcher's "blocked" error.
+// DataDome, PerimeterX/HUMAN, Akamai, AWS WAF, Sucuri, Imperva, DDoS-Guard, Vercel, or a page
+// that is nothing but a CAPTCHA), whatever its status: some are served as 200. why names the
+// vendor and the evidence, for the fetcher's "blocked" error.
 //
 // Each rule needs a marker that only the challenge carries, never one the vendor also puts on
 // the pages it lets through: Cloudflare injects /cdn-cgi/challenge-platform/scripts/jsd into
@@ -32,6 +32,9 @@ func Challenge(status int, header http.Header, body []byte) (why string, ok bool
 	}
 	if v := strings.ToLower(strings.TrimSpace(header.Get("X-Amzn-Waf-Action"))); v == "captcha" || v == "challenge" {
 		return "aws waf " + v + " (x-amzn-waf-action: " + v + ")", true
+	}
+	if v := header.Get("X-Vercel-Mitigated"); strings.EqualFold(strings.TrimSpace(v), "challenge") {
+		return "vercel security checkpoint (x-vercel-mitigated: challenge)", true
 	}
 	if header.Get("X-Sucuri-Block") != "" {
 		return "sucuri firewall block (x-sucuri-block)", true
@@ -153,8 +156,11 @@ func scanPage(body []byte) *pageScan {
 				s.scanText(t)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			attrs := tagAttrs(z)
+			name, hasAttr := z.TagName()
+			var attrs tagAttrs
+			if hasAttr {
+				attrs = readTagAttrs(z)
+			}
 			tag := string(name)
 			switch tag {
 			case "title":
@@ -183,23 +189,35 @@ func scanPage(body []byte) *pageScan {
 	}
 }
 
-func tagAttrs(z *html.Tokenizer) map[string]string {
-	attrs := map[string]string{}
+// tagAttrs are the attributes the markers live in; the rest are not copied.
+type tagAttrs struct{ id, class, src, action, typ string }
+
+func readTagAttrs(z *html.Tokenizer) tagAttrs {
+	var a tagAttrs
 	for {
 		k, v, more := z.TagAttr()
-		if len(k) > 0 {
-			attrs[string(k)] = string(v)
+		switch string(k) {
+		case "id":
+			a.id = string(v)
+		case "class":
+			a.class = string(v)
+		case "src":
+			a.src = strings.ToLower(string(v))
+		case "action":
+			a.action = string(v)
+		case "type":
+			a.typ = string(v)
 		}
 		if !more {
-			return attrs
+			return a
 		}
 	}
 }
 
-func (s *pageScan) scanTag(tag string, a map[string]string) {
-	id, class, src := a["id"], " "+a["class"]+" ", strings.ToLower(a["src"])
+func (s *pageScan) scanTag(tag string, a tagAttrs) {
+	id, class, src := a.id, " "+a.class+" ", a.src
 	switch {
-	case id == "challenge-form" && strings.Contains(a["action"], "__cf_chl_"):
+	case id == "challenge-form" && strings.Contains(a.action, "__cf_chl_"):
 		s.mark("cf-challenge-form", "form#challenge-form")
 	case id == "cf-error-details":
 		s.mark("cf-error-details", "#cf-error-details")
@@ -210,7 +228,7 @@ func (s *pageScan) scanTag(tag string, a map[string]string) {
 	case id == "main-iframe" && strings.Contains(src, "/_incapsula_resource"):
 		s.mark("incapsula-incident", "iframe /_Incapsula_Resource")
 	}
-	if tag == "input" && strings.EqualFold(a["type"], "password") {
+	if tag == "input" && strings.EqualFold(a.typ, "password") {
 		s.password = true
 	}
 	switch {

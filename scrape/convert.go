@@ -83,12 +83,17 @@ func sniff(body []byte) (kind, string) {
 	return kindUnsupported, mt
 }
 
-// Convert turns a fetched page into the formats r asks for (r normalised). The page facts
+// Convert turns a fetched page into the formats r asks for (r normalised; nil is the default
+// request). The page facts
 // (final URL, status, content type and charset) are always set; each format only when asked.
 // Errors are *schemas.Error: TypeUnsupportedContent for anything but HTML, XHTML, plain text
 // and JSON, TypePageTooLarge over MaxBodyBytes, TypeValidation for an include or exclude
 // selector that is not CSS.
 func Convert(p Page, r *schemas.ScrapeRequest) (*schemas.ScrapeBody, error) {
+	if r == nil {
+		r = &schemas.ScrapeRequest{}
+		r.Normalize()
+	}
 	if len(p.Body) > MaxBodyBytes {
 		return nil, schemas.Errorf(schemas.TypePageTooLarge, "page is %d bytes; at most %d can be converted", len(p.Body), MaxBodyBytes)
 	}
@@ -112,7 +117,7 @@ func Convert(p Page, r *schemas.ScrapeRequest) (*schemas.ScrapeBody, error) {
 	}
 	switch k {
 	case kindHTML, kindXHTML:
-		if err := convertHTML(out, src, base, r); err != nil {
+		if err := convertHTML(out, src, base, r, k == kindXHTML); err != nil {
 			return nil, err
 		}
 	case kindText:

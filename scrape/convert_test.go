@@ -3,11 +3,13 @@ package scrape_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/scrape"
+	"github.com/trawl-dev/trawl/sim"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
@@ -344,5 +346,35 @@ func TestPageTooLarge(t *testing.T) {
 	var e *schemas.Error
 	if !errors.As(err, &e) || e.Kind != schemas.TypePageTooLarge {
 		t.Fatalf("err %v, want %s", err, schemas.TypePageTooLarge)
+	}
+}
+
+// Convert shares its markdown converter between goroutines; run under -race this checks that
+// conversions in parallel neither race nor disturb each other.
+func TestConvertConcurrently(t *testing.T) {
+	srv := startSim(t)
+	var pages []scrape.Page
+	var want []string
+	for _, path := range sim.ScrapePages() {
+		p, _ := fetchPage(t, srv, path)
+		pages = append(pages, p)
+		want = append(want, convert(t, p, allFormats()).Markdown)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(pages))
+	for range 4 {
+		for i, p := range pages {
+			wg.Go(func() {
+				out, err := scrape.Convert(p, allFormats())
+				if err != nil || out.Markdown != want[i] {
+					errs <- p.URL
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for u := range errs {
+		t.Errorf("%s converted differently in parallel", u)
 	}
 }

@@ -98,7 +98,14 @@ func checkGolden(t *testing.T, path string, got []byte) {
 // raw HTML (the page itself).
 func goldenJSON(t *testing.T, out *schemas.ScrapeBody) []byte {
 	t.Helper()
-	env := out.Envelope()
+	// The page facts stay out of ScrapeBody's JSON (they go in scrape_metadata): beside it here.
+	env := struct {
+		FinalURL    string             `json:"final_url"`
+		HTTPStatus  int                `json:"http_status"`
+		ContentType string             `json:"content_type"`
+		Charset     string             `json:"charset,omitempty"`
+		Body        schemas.ScrapeBody `json:"body"`
+	}{out.FinalURL, out.HTTPStatus, out.ContentType, out.Charset, *out}
 	env.Body.Markdown, env.Body.RawHTML = "", ""
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

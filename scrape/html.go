@@ -11,13 +11,13 @@ import (
 // convertHTML fills the asked formats of an HTML or XHTML page (XHTML goes through the HTML
 // parser, as browsers do with text/html: the HTML parser copes with XHTML markup, and a strict
 // XML parse would reject the many pages served as XHTML that are not well-formed).
-func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.ScrapeRequest) error {
+func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.ScrapeRequest, xhtml bool) error {
 	include, errs := compileSelectors("include_selectors", r.IncludeSelectors)
 	exclude, errs2 := compileSelectors("exclude_selectors", r.ExcludeSelectors)
 	if errs = append(errs, errs2...); len(errs) > 0 {
 		return schemas.ValidationError(errs)
 	}
-	doc := parseBounded(src)
+	doc := parseBounded(src, xhtml)
 	base := baseURL(doc, page)
 	absolutize(doc, base, page)
 
@@ -218,19 +218,20 @@ func collapse(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// textContent is the collapsed text of n, leaving out scripts and styles below it.
+// textContent is the collapsed text of n, leaving out scripts and styles below it. Text of
+// inline elements runs together as on screen ("−2°<span>/</span>−6°" is "−2°/−6°"); blocks,
+// cells and line breaks are apart by a space.
 func textContent(n *html.Node) string {
 	var b strings.Builder
 	walk(n, func(c *html.Node) bool {
 		switch c.Type {
 		case html.TextNode:
 			b.WriteString(c.Data)
-			b.WriteByte(' ')
 		case html.ElementNode:
 			if c != n && (c.Data == "script" || c.Data == "style" || c.Data == "template") {
 				return false
 			}
-			if c.Data == "br" {
+			if c.Data == "br" || c.Data == "td" || c.Data == "th" || paragraphTags[c.Data] || lineTags[c.Data] {
 				b.WriteByte(' ')
 			}
 		}

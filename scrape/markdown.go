@@ -23,6 +23,9 @@ var mdConverter = sync.OnceValue(func() *converter.Converter {
 			commonmark.WithHeadingStyle(commonmark.HeadingStyleATX),
 			commonmark.WithBulletListMarker("-"),
 			commonmark.WithCodeBlockFence("```"),
+			// An <a id=…> target or an icon-only link says nothing in markdown.
+			commonmark.WithLinkEmptyHrefBehavior(commonmark.LinkBehaviorSkip),
+			commonmark.WithLinkEmptyContentBehavior(commonmark.LinkBehaviorSkip),
 		),
 		table.NewTablePlugin(table.WithSpanCellBehavior(table.SpanBehaviorMirror)),
 		strikethrough.NewStrikethroughPlugin(),

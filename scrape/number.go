@@ -130,7 +130,7 @@ func numberToken(s string) (string, error) {
 		}
 		break
 	}
-	mantissa := separators(string(num))
+	mantissa := separators(trimGroups(string(num)))
 	if mantissa == "" || mantissa == "." {
 		return "", errNoDigits
 	}
@@ -152,6 +152,32 @@ func numberToken(s string) (string, error) {
 		return "-" + mantissa + exp, nil
 	}
 	return mantissa + exp, nil
+}
+
+// trimGroups cuts a number whose repeated separator does not group thousands where it
+// stands: "1.2.3" (a version) reads as 1.2, not 123. Groups after the first must have three
+// digits, or two and then a last of three (the Indian 12,34,567).
+func trimGroups(n string) string {
+	for _, sep := range []string{".", ","} {
+		parts := strings.Split(n, sep)
+		if len(parts) < 3 {
+			continue
+		}
+		// With both separators, the last part may carry the other one's decimals.
+		last := len(parts) - 1
+		parts[last], _, _ = strings.Cut(parts[last], map[string]string{".": ",", ",": "."}[sep])
+		western, indian := true, len(parts[last]) == 3
+		for i, p := range parts[1:] {
+			western = western && len(p) == 3
+			if i+1 < last {
+				indian = indian && len(p) == 2
+			}
+		}
+		if !western && !indian {
+			return parts[0] + sep + parts[1]
+		}
+	}
+	return n
 }
 
 // separators turns "1,234.5", "1.234,5", "12,5", "1,234" into strconv's "1234.5", "12.5", …

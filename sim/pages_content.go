@@ -538,6 +538,7 @@ const xhtmlPage = `<?xml version="1.0" encoding="UTF-8"?>
 <p>Mit dem Fahrplanwechsel am 10. Dezember fahren die Regionalzüge zwischen Kiel und Lübeck <strong>alle 30 Minuten</strong>.<br/>
 Die letzte Verbindung verlässt Kiel künftig um 23:42 Uhr.</p>
 <p><img src="bilder/netzplan.png" alt="Netzplan 2024"/></p>
+<h2><a id="aenderungen"/>Änderungen im Überblick</h2>
 <ul>
 <li>RE 83: neue Halte in Preetz und Plön</li>
 <li>RB 84: Abfahrt jeweils zwei Minuten früher</li>

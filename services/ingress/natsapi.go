@@ -18,7 +18,7 @@ import (
 // over NATS is held to everything an HTTP request is: the API key (header Authorization:
 // Bearer <key>, or X-API-Key) and its tenant's limits, the body's size and validation, the
 // deadline cap. Only then is it asked of the cache, and the cache's answer relayed unchanged.
-func (s *Server) clientSearch(req micro.Request) {
+func (s *Server) clientSearch(req clientReq) {
 	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
 		r, form := params.DecodeBody(data)
 		if r == nil {
@@ -33,7 +33,7 @@ func (s *Server) clientSearch(req micro.Request) {
 }
 
 // clientScrape answers schemas.SubjectClientScrape as clientSearch answers searches.
-func (s *Server) clientScrape(req micro.Request) {
+func (s *Server) clientScrape(req clientReq) {
 	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
 		r, e := s.scrapeRequest(data, start)
 		if e != nil {
@@ -46,13 +46,13 @@ func (s *Server) clientScrape(req micro.Request) {
 
 // clientCall admits a NATS client request (key, tenant limits, body size), lets decode read
 // and validate it into the subject and body to ask of the cache, and relays the answer.
-func (s *Server) clientCall(req micro.Request, decode func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error)) {
+func (s *Server) clientCall(req clientReq, decode func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error)) {
 	start := time.Now()
-	h := nats.Header(req.Headers())
+	h := req.hdr
 	reqID := cleanRequestID(h.Get(schemas.HeaderRequestID))
 	fail := func(e *schemas.Error) {
 		e.RequestID = reqID
-		schemas.RespondError(req, e)
+		s.reply(req.reply, schemas.ErrorMsg(req.reply, e))
 	}
 	var t *tenant
 	if ring := s.keys.Load(); ring != nil {
@@ -81,7 +81,7 @@ func (s *Server) clientCall(req micro.Request, decode func(data []byte, start ti
 			}
 		}
 	}
-	data := req.Data()
+	data := req.data
 	if len(data) > s.cfg.MaxBodyBytes {
 		fail(schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(data), s.cfg.MaxBodyBytes))
 		return
@@ -102,8 +102,30 @@ func (s *Server) clientCall(req micro.Request, decode func(data []byte, start ti
 		fail(requestError(err))
 		return
 	}
-	if err := req.Respond(reply.Data, micro.WithHeaders(micro.Headers(reply.Header))); err != nil {
-		s.log.Debug("client reply failed", "subject", subject, "err", err)
+	s.reply(req.reply, &nats.Msg{Header: reply.Header, Data: reply.Data})
+}
+
+// clientReq is what a client request keeps of its micro.Request: micro reads the request's
+// state once the endpoint's handler returns, so an answer from another goroutine must not go
+// through it (a data race); it is published to the reply subject instead.
+type clientReq struct {
+	reply string
+	data  []byte
+	hdr   nats.Header
+}
+
+func newClientReq(r micro.Request) clientReq {
+	return clientReq{reply: r.Reply(), data: r.Data(), hdr: nats.Header(r.Headers())}
+}
+
+// reply publishes m to a client's reply subject (none: a request nobody waits on).
+func (s *Server) reply(to string, m *nats.Msg) {
+	if to == "" {
+		return
+	}
+	m.Subject = to
+	if err := s.nc.PublishMsg(m); err != nil {
+		s.log.Debug("client reply failed", "err", err)
 	}
 }
 

@@ -210,14 +210,15 @@ func (s *Server) Start(ctx context.Context) error {
 	// subscription's.
 	for _, ep := range []struct {
 		name, subject string
-		handle        func(micro.Request)
+		handle        func(clientReq)
 	}{
 		{"client-search", schemas.SubjectClientSearch, s.clientSearch},
 		{"client-scrape", schemas.SubjectClientScrape, s.clientScrape},
 	} {
 		if err := s.svc.AddEndpoint(ep.name, micro.HandlerFunc(func(r micro.Request) {
+			req := newClientReq(r)
 			s.clients.Add(1)
-			go func() { defer s.clients.Done(); ep.handle(r) }()
+			go func() { defer s.clients.Done(); ep.handle(req) }()
 		}), micro.WithEndpointSubject(ep.subject)); err != nil {
 			ln.Close()
 			return err

@@ -54,7 +54,8 @@ func (f *Flags) RegisterFlags(fs *flag.FlagSet) {
 	}
 
 	// The fetchers go through the simulated proxies the run starts; --proxies would name others.
-	adopt(fs, f.Fetcher.RegisterFlags, except("proxies"))
+	// The run sends searches only: the scrape settings would change nothing.
+	adopt(fs, f.Fetcher.RegisterFlags, except("proxies", "scrape-max-bytes", "scrape-ports", "scrape-allow"))
 	adopt(fs, f.Parser.RegisterFlags, nil)
 	// The cache keeps its entries in memory: its Redis settings would change nothing.
 	adopt(fs, f.Cache.RegisterFlags, except("cache-lock-ttl", "cache-redis-timeout", "cache-redis-skip"))
