@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -131,11 +130,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 		// Every engine points at the simulator, so every engine and metasearch work offline;
 		// an --engine-urls entry of the user's own comes last and wins.
 		cfg.EngineURLs = strings.Trim(s.EngineURLs()+","+cfg.EngineURLs, ",")
-		// Scrapes may reach the simulator's address and nothing else inside the network.
+		// Scrapes may reach the simulator's address (host and port) and nothing else inside
+		// the network: not trawl's own ports on the same host.
 		if cfg.Fetcher.ScrapeAllow == "" {
-			if host, _, err := net.SplitHostPort(strings.TrimPrefix(s.URL(), "http://")); err == nil {
-				cfg.Fetcher.ScrapeAllow = host + "/32"
-			}
+			cfg.Fetcher.ScrapeAllow = strings.TrimPrefix(s.URL(), "http://")
 		}
 		// Simulated proxies (--sim-proxies) become the fetcher's pool unless one was given.
 		if urls := s.Proxies().URLs(); len(urls) > 0 && cfg.Fetcher.Proxies == "" {

@@ -113,7 +113,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 
 	fs.Int64Var(&c.ScrapeMaxBytes, "scrape-max-bytes", 10<<20, "largest page a scrape accepts, decoded bytes (over it: page_too_large)")
 	fs.StringVar(&c.ScrapePorts, "scrape-ports", "80,443,8080,8443", "ports a scrape may connect to, comma-separated")
-	fs.StringVar(&c.ScrapeAllow, "scrape-allow", "", "address ranges (CIDR, comma-separated) a scrape may reach although private or loopback; off by default (internal use and tests)")
+	fs.StringVar(&c.ScrapeAllow, "scrape-allow", "", "what a scrape may reach although private or loopback, comma-separated: CIDR ranges (any port) or address:port (that port only); off by default (internal use and tests)")
 }
 
 // Validate checks the configuration before anything connects.
@@ -178,11 +178,16 @@ func (c *Config) scrapePolicy() (*target.Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scrape-ports: %w", err)
 	}
-	allow, err := target.ParsePrefixes(c.ScrapeAllow)
+	allow, exact, err := target.ParseAllow(c.ScrapeAllow)
 	if err != nil {
 		return nil, fmt.Errorf("scrape-allow: %w", err)
 	}
-	return target.NewPolicy(ports, allow)
+	p, err := target.NewPolicy(ports, allow)
+	if err != nil {
+		return nil, err
+	}
+	p.AllowExact(exact...)
+	return p, nil
 }
 
 // DefaultConfig is the configuration with every default applied.

@@ -266,9 +266,11 @@ func TestScrapeRefusesInternalTargets(t *testing.T) {
 // TestScrapeRedirectToPrivate: an allowed page that redirects inside the network is refused at
 // the redirect, before any connection to the private address.
 func TestScrapeRedirectToPrivate(t *testing.T) {
-	e := start(t, nil, nil) // the simulator's 127.0.0.1 is allowed, 127.0.0.2 is not
+	e := start(t, nil, nil) // the simulator's address is allowed, nothing else on loopback
 	private := listen(t, "127.0.0.2:0")
-	for _, to := range []string{"http://" + private.Addr().String() + "/", "http://169.254.169.254/", "file:///etc/passwd"} {
+	sameHost := listen(t, "127.0.0.1:0") // the simulator's host, another port
+	for _, to := range []string{"http://" + private.Addr().String() + "/", "http://" + sameHost.Addr().String() + "/",
+		"http://169.254.169.254/", "file:///etc/passwd", "http://" + e.st.HTTPAddr() + "/healthz"} {
 		rp := e.get(t, e.scrapeURL("/pages/redirect?to="+url.QueryEscape(to)))
 		if rp.status != 400 {
 			t.Errorf("redirect to %s: status %d, want 400: %s", to, rp.status, rp.body)
@@ -278,7 +280,7 @@ func TestScrapeRedirectToPrivate(t *testing.T) {
 			t.Errorf("redirect to %s: kind %q", to, p.Kind)
 		}
 	}
-	if n := private.connections(t); n != 0 {
-		t.Errorf("%d connections reached the private address", n)
+	if n := private.connections(t) + sameHost.connections(t); n != 0 {
+		t.Errorf("%d connections reached a private address", n)
 	}
 }

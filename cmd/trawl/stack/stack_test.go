@@ -41,7 +41,7 @@ func start(t *testing.T, mutate func(*stack.Config), simCfg func(*sim.Config)) *
 	cfg.Ingress.HTTPAddr = "127.0.0.1:0"
 	cfg.EngineURLs = s.EngineURLs() // every engine on the simulator, as trawl demo does
 	// Scrapes may reach the simulator's address and nothing else inside, as in trawl demo.
-	cfg.Fetcher.ScrapeAllow = "127.0.0.1/32"
+	cfg.Fetcher.ScrapeAllow = strings.TrimPrefix(s.URL(), "http://")
 	if mutate != nil {
 		mutate(&cfg)
 	}

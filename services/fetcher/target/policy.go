@@ -45,6 +45,9 @@ type Policy struct {
 	ports    []int // sorted
 	portList string
 	allow    []netip.Prefix
+	// exact are single addresses allowed on one port only (AllowExact): what trawl demo
+	// opens for its simulator, and nothing else on that host.
+	exact []netip.AddrPort
 	// guard decides which addresses are public. Its deny lists follow the IANA special
 	// purpose registries, which a hand-written list would drift from; it is told nothing
 	// of ports or allow prefixes because Policy lets allowed prefixes bypass the port
@@ -189,8 +192,39 @@ func (p *Policy) checkAddr(a netip.Addr) *schemas.Error {
 	return nil
 }
 
+// AllowExact lets each address through on its own port, whatever its class: narrower than an
+// allow prefix, which opens every port of its addresses. Call it before first use.
+func (p *Policy) AllowExact(addrs ...netip.AddrPort) {
+	for _, ap := range addrs {
+		p.exact = append(p.exact, netip.AddrPortFrom(canon(ap.Addr()), ap.Port()))
+	}
+}
+
+// ParseAllow reads the --scrape-allow list: CIDR prefixes and bare addresses (ParsePrefixes),
+// and address:port entries ("127.0.0.1:9300", "[::1]:8080") allowed on that port only.
+func ParseAllow(s string) ([]netip.Prefix, []netip.AddrPort, error) {
+	var prefixes []string
+	var exact []netip.AddrPort
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if ap, err := netip.ParseAddrPort(part); err == nil {
+			if ap.Port() == 0 || ap.Addr().Zone() != "" {
+				return nil, nil, fmt.Errorf("address %q: want a port and no zone", part)
+			}
+			exact = append(exact, ap)
+			continue
+		}
+		prefixes = append(prefixes, part)
+	}
+	pf, err := ParsePrefixes(strings.Join(prefixes, ","))
+	return pf, exact, err
+}
+
 // checkAddrPort is checkAddr plus the port list, which allowed addresses bypass.
 func (p *Policy) checkAddrPort(a netip.Addr, port int) *schemas.Error {
+	if slices.Contains(p.exact, netip.AddrPortFrom(a, uint16(port))) {
+		return nil
+	}
 	if e := p.checkAddr(a); e != nil {
 		return e
 	}

@@ -307,3 +307,39 @@ func TestNewPolicy(t *testing.T) {
 		t.Errorf("defaults: ports %v, redirects %d", p.ports, p.MaxRedirects)
 	}
 }
+
+// An address:port entry opens that port of that address and nothing else; a prefix opens
+// every port of its addresses.
+func TestAllowExact(t *testing.T) {
+	prefixes, exact, err := ParseAllow("127.0.0.1:9300, 10.1.0.0/16, [::1]:8080")
+	if err != nil || len(prefixes) != 1 || len(exact) != 2 {
+		t.Fatalf("ParseAllow: %v %v %v", prefixes, exact, err)
+	}
+	p, err := NewPolicy(nil, prefixes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.AllowExact(exact...)
+	for _, c := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.0.0.1:9300/x", true},
+		{"http://127.0.0.1:9301/x", false},
+		{"http://127.0.0.1/x", false},
+		{"http://[::1]:8080/", true},
+		{"http://[::1]:9300/", false},
+		{"http://10.1.2.3:5000/", true},
+		{"http://[::ffff:127.0.0.1]:9300/", true},
+	} {
+		u, _ := url.Parse(c.url)
+		if err := p.CheckURL(u); (err == nil) != c.ok {
+			t.Errorf("%s: %v, want allowed=%v", c.url, err, c.ok)
+		}
+	}
+	for _, bad := range []string{"127.0.0.1:0", "[fe80::1%eth0]:80", "nonsense:80"} {
+		if _, _, err := ParseAllow(bad); err == nil {
+			t.Errorf("ParseAllow(%q) accepted", bad)
+		}
+	}
+}
