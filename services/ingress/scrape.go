@@ -30,13 +30,9 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if c.IsGet() {
 		r, form = params.ParseScrapeQuery(c.QueryArgs())
 	} else {
-		body := c.PostBody()
-		if len(body) > s.cfg.MaxBodyBytes {
-			s.problem(c, schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(body), s.cfg.MaxBodyBytes), reqID)
+		body, ok := s.postBody(c, reqID, &form)
+		if !ok {
 			return
-		}
-		if c.QueryArgs().Len() > 0 {
-			form = append(form, params.FieldError("query", "POST takes its parameters in the JSON body only"))
 		}
 		var ferr []schemas.FieldError
 		r, ferr = params.DecodeScrapeBody(body)

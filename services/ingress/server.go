@@ -460,13 +460,9 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if c.IsGet() {
 		r, form = params.ParseQuery(c.QueryArgs())
 	} else {
-		body := c.PostBody()
-		if len(body) > s.cfg.MaxBodyBytes {
-			s.problem(c, schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(body), s.cfg.MaxBodyBytes), reqID)
+		body, ok := s.postBody(c, reqID, &form)
+		if !ok {
 			return
-		}
-		if c.QueryArgs().Len() > 0 {
-			form = append(form, params.FieldError("query", "POST takes its parameters in the JSON body only"))
 		}
 		var ferr []schemas.FieldError
 		r, ferr = params.DecodeBody(body)
@@ -540,6 +536,20 @@ func cacheHeader(state string) string {
 }
 
 // problem writes e as RFC 9457 problem+json, with Retry-After when the error carries one.
+// postBody is a POST's body within --max-body-bytes (ok is false once a larger one has been
+// answered 413); parameters in the query string beside it are added to form as an error.
+func (s *Server) postBody(c *fasthttp.RequestCtx, reqID string, form *[]schemas.FieldError) (body []byte, ok bool) {
+	body = c.PostBody()
+	if len(body) > s.cfg.MaxBodyBytes {
+		s.problem(c, schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(body), s.cfg.MaxBodyBytes), reqID)
+		return nil, false
+	}
+	if c.QueryArgs().Len() > 0 {
+		*form = append(*form, params.FieldError("query", "POST takes its parameters in the JSON body only"))
+	}
+	return body, true
+}
+
 func (s *Server) problem(c *fasthttp.RequestCtx, e *schemas.Error, reqID string) {
 	e.RequestID = reqID
 	if e.Instance == "" {
