@@ -1,7 +1,9 @@
 // Command runner is scripts/bench's engine: with every binary built, it starts Redis and the
 // simulated engine on loopback, then each path in turn (the floor in its modes, trawl's hit
-// and miss paths, the plain Go handler), loads it with `trawl load` under the same settings,
-// and writes the table of figures and ratios to bench-results/<timestamp>.{json,md}.
+// and miss paths, the plain Go handler; the scrape API's miss and hit paths and the plain
+// scrape handler), loads it with `trawl load` under the same settings, runs the hit path's and
+// the converter's Go benchmarks, and writes the table of figures and ratios to
+// bench-results/<timestamp>.{json,md}.
 //
 // The floor is bench/floor, built as <bin>/floor. With -floor-ref (a reference floor built from
 // another tree, ../shared/bench/floor by default in scripts/bench) the floor rows are each
@@ -20,7 +22,7 @@
 //	BENCH_SOAK_CONCURRENCY, BENCH_SOAK_ARGS  the soak's concurrency (256) and extra `trawl serve` flags
 //	BENCH_PROFILE=1    CPU and allocation profiles of the all-in-one rows (pprof files beside the results)
 //	BENCH_WRK=1        also load the hot-key rows with wrk, when it is on PATH
-//	BENCH_GOBENCH=0    skip the hit path's go test -bench -benchmem run
+//	BENCH_GOBENCH=0    skip the go benchmarks: the hit path's (-benchmem) and scrape's BenchmarkConvert
 package main
 
 import (
@@ -186,6 +188,7 @@ func (e *env) run(out string) error {
 	res.evaluate(all)
 	if e.s.GoBench {
 		res.GoBench = e.goBench()
+		res.Convert = e.convertBench()
 	}
 	if e.s.Soak > 0 {
 		res.Soak = e.soak()

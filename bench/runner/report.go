@@ -92,6 +92,9 @@ type results struct {
 	Rows     []*rowResult `json:"rows"`
 	GoBench  *goBench     `json:"gobench,omitempty"`
 	Soak     *soakResult  `json:"soak,omitempty"`
+
+	// Convert is scrape's BenchmarkConvert: pages/s and MB/s of the converter alone.
+	Convert *convertBench `json:"convert,omitempty"`
 }
 
 func (r *results) row(id string) *rowResult {
@@ -235,6 +238,9 @@ func (r *results) markdown() []byte {
 	}
 	if r.GoBench != nil {
 		b.WriteString("\nHit path micro-benchmarks (`" + r.GoBench.Command + "`):\n\n```\n" + r.GoBench.Output + "\n```\n")
+	}
+	if r.Convert != nil {
+		r.Convert.markdown(&b)
 	}
 	if r.Soak != nil {
 		r.Soak.markdown(&b)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -35,6 +37,8 @@ const apiKey = "bench-key"
 func rows(e *env) []row {
 	hot := []string{"--query-set", "hot"}
 	miss := []string{"--query-set", "distinct"}
+	scrapeHot := []string{"--scrape-url", e.scrapePage(), "--query-set", "hot"}
+	scrapeMiss := []string{"--scrape-url", e.scrapePage(), "--query-set", "distinct"}
 	// The stage rows' fetchers take 4 jobs each: the in-flight limit binds, not the CPU.
 	return append(floorRows(e, hot), []row{
 		{id: "hit-aio-memory", title: "trawl serve, hit, in-process cache", load: hot, warm: true, wrk: true,
@@ -69,6 +73,17 @@ func rows(e *env) []row {
 		{id: "miss-stages-2f", title: "stage processes, miss, 2 fetchers (--fetch-concurrency 4 each)", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.stages(2, 4) },
 			checks: []check{rps("miss-stages-1f", 1.8), noErrors()}},
+
+		// The scrape API on the simulator's article page: a new page URL per request (n=…) is a
+		// miss through fetch, readability and markdown; one URL is a hit from the cache.
+		{id: "scrape-floor-miss", title: "plain Go: fasthttp + net/http fetch + readability + html-to-markdown per request, no cache, sim article page",
+			load: scrapeMiss, setup: func(e *env) (*rig, error) { return e.scrapeFloor() }},
+		{id: "scrape-miss-aio", title: "trawl serve, scrape miss (a new page URL each request, formats=markdown), sim article page", load: scrapeMiss,
+			setup:  func(e *env) (*rig, error) { return e.serveScrape() },
+			checks: []check{rps("scrape-floor-miss", 0.8), noErrors()}},
+		{id: "scrape-hit-aio", title: "trawl serve, scrape hit (one page URL, formats=markdown), in-process cache", load: scrapeHot, warm: true,
+			setup:  func(e *env) (*rig, error) { return e.serveScrape() },
+			checks: []check{rps("floor-nats", 1.0), p99("floor-nats", 1.0)}},
 	}...)
 }
 
@@ -124,6 +139,35 @@ func (e *env) plain() (*rig, error) {
 	}
 	r := &rig{target: "http://" + addr + "/search", procs: []*proc{p}}
 	return r, waitFor(p, "plain handler answering", 20*time.Second, func() bool { return httpStatus(r.target+"?q=warm") == 200 })
+}
+
+// scrapePage is the page the scrape rows scrape: the sim's article, uncompressed. The sim would
+// otherwise compress each answer as the fetch asks (zstd for trawl's fetcher, gzip for
+// net/http), on the cores the rows share, so each row would pay a different price for the
+// sim's work; uncompressed, both fetch the same 10 kB.
+func (e *env) scrapePage() string { return e.sim + "/pages/article?enc=identity" }
+
+// scrapeFloor starts bench/scrapehandler, the scrape miss path's reference.
+func (e *env) scrapeFloor() (*rig, error) {
+	addr := freeAddr()
+	p, err := start(e.logDir, "scrapehandler", e.binPath("scrapehandler"), nil, "-addr", addr)
+	if err != nil {
+		return nil, err
+	}
+	r := &rig{target: "http://" + addr + "/", procs: []*proc{p}}
+	return r, waitFor(p, "scrape handler answering", 20*time.Second, func() bool {
+		return httpStatus(r.target+"?url="+url.QueryEscape(e.scrapePage())) == 200
+	})
+}
+
+// serveScrape starts `trawl serve` as serve does, allowed to scrape loopback (the sim), and
+// loaded on /v1/scrape.
+func (e *env) serveScrape() (*rig, error) {
+	r, err := e.serveWith("serve-scrape", []string{"--nats-listen", "off", "--scrape-allow", "127.0.0.1/32"})
+	if r != nil {
+		r.target = strings.TrimSuffix(r.target, "/v1/search") + "/v1/scrape"
+	}
+	return r, err
 }
 
 // serve starts `trawl serve` against the sim, its NATS in-process only.

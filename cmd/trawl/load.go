@@ -23,7 +23,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
   trawl load --concurrency 64 --duration 10s                       # hot key: cache hits
   trawl load --mode open --rate 200 --query-set distinct           # misses at 200 req/s
-  trawl load --target nats://127.0.0.1:4222 --query-set zipf --out run.json`)
+  trawl load --target nats://127.0.0.1:4222 --query-set zipf --out run.json
+  trawl load --target http://127.0.0.1:8080/v1/scrape --scrape-url http://127.0.0.1:9300/pages/article --query-set distinct`)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

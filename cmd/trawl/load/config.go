@@ -1,6 +1,6 @@
 // Package load is trawl's load generator: closed-loop (fixed concurrency) and open-loop (fixed
-// arrival rate) load over HTTP or straight over NATS (trawl.v1.search), with latency in an HDR
-// histogram. In open loop a request's latency counts from the moment it was due, not from when
+// arrival rate) load over HTTP or straight over NATS (trawl.v1.search, or trawl.v1.scrape with
+// --scrape-url), with latency in an HDR histogram. In open loop a request's latency counts from the moment it was due, not from when
 // a free slot let it go, so a stalled server cannot hide its slow answers by slowing the
 // generator down (coordinated omission).
 package load
@@ -34,7 +34,7 @@ const (
 // Config is one load run.
 type Config struct {
 	// Target is http://host:port/path (GET path?q=…&engine=…) or nats://host:port (a request
-	// on trawl.v1.search with a JSON SearchRequest).
+	// on trawl.v1.search with a JSON SearchRequest). With ScrapeURL it is scraped instead.
 	Target      string
 	Mode        string
 	Concurrency int
@@ -54,6 +54,15 @@ type Config struct {
 	Keys  int
 	ZipfS float64
 	Seed  uint64
+
+	// ScrapeURL makes every request a scrape of that page: GET path?url=<page>&formats=…
+	// (or a ScrapeRequest on trawl.v1.scrape over NATS) in place of a search. The query set
+	// picks the page's URL: hot sends it as given (hits after the first), distinct adds
+	// n=<salt>-<seq> to its query (every request a miss), zipf n=<rank> of Keys. Query and
+	// Engine are not sent.
+	ScrapeURL string
+	// ScrapeFormats is the scrape's formats parameter, comma-separated ("": the server's default).
+	ScrapeFormats string
 
 	// APIKey is sent as "Authorization: Bearer <key>" (HTTP only).
 	APIKey string
@@ -84,6 +93,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Engine, "engine", "duckduckgo", `engine parameter sent with each query ("": none)`)
 	fs.IntVar(&c.Keys, "keys", 1000, "zipf: number of distinct queries")
 	fs.Float64Var(&c.ZipfS, "zipf-s", 1.1, "zipf: exponent s (> 1; larger is more skewed)")
+	fs.StringVar(&c.ScrapeURL, "scrape-url", "", "scrape this page instead of searching (target path /v1/scrape, or trawl.v1.scrape over NATS); distinct and zipf add n=… to its query")
+	fs.StringVar(&c.ScrapeFormats, "scrape-formats", "markdown", `with --scrape-url: the formats asked, comma-separated ("": the server's default)`)
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the query draw and of the distinct queries' salt (0: random)")
 	fs.StringVar(&c.APIKey, "api-key", "", "HTTP: API key sent as Authorization: Bearer")
 	fs.StringVar(&c.Name, "name", "", "label of the run in the summary")
@@ -102,7 +113,11 @@ func DefaultConfig() Config {
 
 // Validate checks the configuration, and that the target is on loopback unless AllowRemote.
 func (c *Config) Validate() error {
-	if _, _, err := c.parseTarget(); err != nil {
+	kind, target, err := c.parseTarget()
+	if err != nil {
+		return err
+	}
+	if err := c.validateScrape(kind, target); err != nil {
 		return err
 	}
 	switch {
@@ -138,6 +153,28 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("query-set %q: want %s, %s or %s", c.QuerySet, QueryHot, QueryDistinct, QueryZipf)
+	}
+	return nil
+}
+
+// validateScrape checks --scrape-url against the target: a search path cannot take a scrape,
+// nor the scrape path a search.
+func (c *Config) validateScrape(kind string, target *url.URL) error {
+	path := strings.TrimSuffix(target.Path, "/")
+	if c.ScrapeURL == "" {
+		if kind == "http" && strings.HasSuffix(path, "/v1/scrape") {
+			return fmt.Errorf("target %q is the scrape API: name the page with --scrape-url", c.Target)
+		}
+		return nil
+	}
+	u, err := url.Parse(c.ScrapeURL)
+	switch {
+	case err != nil:
+		return fmt.Errorf("scrape-url %q: %v", c.ScrapeURL, err)
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return fmt.Errorf("scrape-url %q: want http(s)://host/path", c.ScrapeURL)
+	case kind == "http" && strings.HasSuffix(path, "/v1/search"):
+		return fmt.Errorf("target %q is the search API: --scrape-url wants the scrape path, /v1/scrape", c.Target)
 	}
 	return nil
 }

@@ -48,6 +48,17 @@ func TestValidate(t *testing.T) {
 		{"negative error rate", func(c *load.Config) { c.MaxErrorRate = -0.01 }, "--max-error-rate"},
 		{"error rate as a percentage", func(c *load.Config) { c.MaxErrorRate = 5 }, "--max-error-rate"},
 		{"error rate NaN", func(c *load.Config) { c.MaxErrorRate = math.NaN() }, "--max-error-rate"},
+		{"scrape", func(c *load.Config) {
+			c.Target, c.ScrapeURL = "http://127.0.0.1:8080/v1/scrape", "http://127.0.0.1:9300/pages/article"
+		}, ""},
+		{"scrape over nats", func(c *load.Config) { c.Target, c.ScrapeURL = "nats://127.0.0.1:4222", "https://example.com/" }, ""},
+		{"scrape a plain handler", func(c *load.Config) {
+			c.Target, c.ScrapeURL = "http://127.0.0.1:8093/", "http://127.0.0.1:9300/pages/docs"
+		}, ""},
+		{"scrape path without a page", func(c *load.Config) { c.Target = "http://127.0.0.1:8080/v1/scrape" }, "--scrape-url"},
+		{"scrape sent to search", func(c *load.Config) { c.ScrapeURL = "http://127.0.0.1:9300/pages/article" }, "/v1/scrape"},
+		{"scrape url not http", func(c *load.Config) { c.Target, c.ScrapeURL = "http://127.0.0.1:8080/v1/scrape", "ftp://127.0.0.1/x" }, "scrape-url"},
+		{"scrape url relative", func(c *load.Config) { c.Target, c.ScrapeURL = "http://127.0.0.1:8080/v1/scrape", "/pages/article" }, "scrape-url"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

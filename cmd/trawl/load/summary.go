@@ -28,6 +28,9 @@ type Summary struct {
 	Started     time.Time `json:"started"`
 	DurationS   float64   `json:"duration_s"`
 
+	// ScrapeURL is the page scraped (with its n parameter per key), "" for a search run.
+	ScrapeURL string `json:"scrape_url,omitempty"`
+
 	// Requests counts every answered or failed request; OK the 2xx (or error-free) ones.
 	Requests    int64   `json:"requests"`
 	OK          int64   `json:"ok"`
@@ -72,7 +75,7 @@ func summarize(cfg Config, p *phase) *Summary {
 	kind, _, _ := cfg.parseTarget()
 	s := &Summary{
 		Name: cfg.Name, Target: cfg.Target, Transport: kind, Mode: cfg.Mode, Concurrency: cfg.Concurrency,
-		QuerySet: cfg.QuerySet, Seed: cfg.Seed, Started: p.start, MaxErrorRate: cfg.MaxErrorRate,
+		QuerySet: cfg.QuerySet, ScrapeURL: cfg.ScrapeURL, Seed: cfg.Seed, Started: p.start, MaxErrorRate: cfg.MaxErrorRate,
 		Requests: p.st.n, OK: p.st.ok, Errors: p.st.n - p.st.ok, Late: p.st.late,
 		ErrorsByStatus: map[string]int64{}, ErrorsByKind: p.st.kinds, Cache: p.st.cache, Hist: p.st.hist,
 	}
@@ -152,7 +155,11 @@ func (s *Summary) WriteText(w io.Writer) {
 	if s.Name != "" {
 		name = s.Name + ": "
 	}
-	fmt.Fprintf(w, "%s%s (%s), %s, query set %s, %.2fs\n", name, s.Target, s.Transport, how, s.QuerySet, s.DurationS)
+	what := ""
+	if s.ScrapeURL != "" {
+		what = ", scraping " + s.ScrapeURL
+	}
+	fmt.Fprintf(w, "%s%s (%s), %s, query set %s%s, %.2fs\n", name, s.Target, s.Transport, how, s.QuerySet, what, s.DurationS)
 	fmt.Fprintf(w, "  requests  %d (ok %d, errors %d)  %.1f req/s  %.2f MB/s\n",
 		s.Requests, s.OK, s.Errors, s.ReqPerSec, s.BytesPerSec/1e6)
 	l := s.LatencyMS

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -61,7 +62,8 @@ type httpTransport struct {
 	cfg  Config
 	hc   *fasthttp.HostClient
 	base string
-	// suffix follows the query in every request URI.
+	// base ends in "q=" (a search) or "url=" (a scrape); suffix follows the query or page
+	// URL in every request URI.
 	suffix string
 	auth   string
 }
@@ -89,9 +91,17 @@ func newHTTPTransport(cfg Config, u *url.URL) *httpTransport {
 		path += "?" + u.RawQuery
 		sep = "&"
 	}
-	t.base = "http://" + u.Host + path + sep + "q="
-	if cfg.Engine != "" {
-		t.suffix = "&engine=" + url.QueryEscape(cfg.Engine)
+	switch {
+	case cfg.ScrapeURL != "":
+		t.base = "http://" + u.Host + path + sep + "url="
+		if cfg.ScrapeFormats != "" {
+			t.suffix = "&formats=" + url.QueryEscape(cfg.ScrapeFormats)
+		}
+	default:
+		t.base = "http://" + u.Host + path + sep + "q="
+		if cfg.Engine != "" {
+			t.suffix = "&engine=" + url.QueryEscape(cfg.Engine)
+		}
 	}
 	if cfg.APIKey != "" {
 		t.auth = "Bearer " + cfg.APIKey
@@ -131,8 +141,10 @@ func (t *httpTransport) sender() func(q string) outcome {
 func (t *httpTransport) close() { t.hc.CloseIdleConnections() }
 
 type natsTransport struct {
-	cfg Config
-	nc  *nats.Conn
+	cfg     Config
+	nc      *nats.Conn
+	subject string
+	formats []string
 }
 
 func newNATSTransport(cfg Config, u *url.URL) (*natsTransport, error) {
@@ -140,7 +152,27 @@ func newNATSTransport(cfg Config, u *url.URL) (*natsTransport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &natsTransport{cfg: cfg, nc: nc}, nil
+	t := &natsTransport{cfg: cfg, nc: nc, subject: schemas.SubjectSearch}
+	if cfg.ScrapeURL != "" {
+		t.subject = schemas.SubjectScrape
+		for f := range strings.SplitSeq(cfg.ScrapeFormats, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				t.formats = append(t.formats, f)
+			}
+		}
+	}
+	return t, nil
+}
+
+// request is the JSON request for query (a scrape's page URL).
+func (t *natsTransport) request(q string) []byte {
+	var b []byte
+	if t.subject == schemas.SubjectScrape {
+		b, _ = json.Marshal(schemas.ScrapeRequest{URL: q, Formats: t.formats})
+	} else {
+		b, _ = json.Marshal(schemas.SearchRequest{Q: q, Engine: t.cfg.Engine})
+	}
+	return b
 }
 
 func (t *natsTransport) sender() func(q string) outcome {
@@ -148,10 +180,10 @@ func (t *natsTransport) sender() func(q string) outcome {
 	var body []byte
 	return func(q string) outcome {
 		if q != lastQ || body == nil {
-			body, _ = json.Marshal(schemas.SearchRequest{Q: q, Engine: t.cfg.Engine})
+			body = t.request(q)
 			lastQ = q
 		}
-		m, err := t.nc.Request(schemas.SubjectSearch, body, t.cfg.Timeout)
+		m, err := t.nc.Request(t.subject, body, t.cfg.Timeout)
 		if err != nil {
 			return outcome{kind: transportKind(err), err: err}
 		}
