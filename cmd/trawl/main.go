@@ -141,15 +141,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer, demo bool) erro
 		}
 	}
 	// A signal while starting (waiting for an external --nats-url, say) ends the start.
-	startCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	st, err := stack.Start(startCtx, cfg, log, ops.NewRegistry())
-	signalled := startCtx.Err() != nil && ctx.Err() == nil
-	stopSignals()
+	st, stopped, err := stack.StartCatchingSignals(ctx, cfg, log, ops.NewRegistry())
 	if err != nil {
 		return err
 	}
-	if signalled { // the signal came as the last stage finished starting
-		log.Info("stopping", "signal", "while starting")
+	if stopped {
 		return st.Stop()
 	}
 	log.Info("trawl ready", "http", "http://"+st.HTTPAddr(), "nats", st.NATSURL())

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -75,6 +76,8 @@ type Group struct {
 
 	list    []entry
 	started int
+	// sigs receives SIGINT and SIGTERM from CatchSignals on, for Wait.
+	sigs chan os.Signal
 }
 
 // ErrDrainTimeout is returned when the components did not stop within DrainTimeout.
@@ -109,8 +112,11 @@ func (g *Group) Wait(ctx context.Context) error {
 	if g.Signals {
 		ctx, cancel := context.WithCancel(ctx)
 		rg.Add(func() error {
-			sig := make(chan os.Signal, 1)
-			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			sig := g.sigs // caught since before Start (CatchSignals), or from now on
+			if sig == nil {
+				sig = make(chan os.Signal, 1)
+				signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			}
 			defer signal.Stop(sig)
 			select {
 			case s := <-sig:
@@ -200,32 +206,16 @@ func (g *Group) Stop() error {
 // Run is Start, Wait and Stop: the life of a process. It returns the first failure: a
 // component that did not start, one that failed while running, or a drain that overran.
 func (g *Group) Run(ctx context.Context) error {
-	startCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil) // components may keep the context they started with until Run returns
-	started := func() {}
+	startCtx, interrupted := ctx, func() bool { return false }
 	if g.Signals {
-		// A component may wait to start (for a NATS server to come up): SIGINT or SIGTERM
-		// ends that wait rather than killing the process half-started.
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() {
-			select {
-			case s := <-sig:
-				cancel(fmt.Errorf("%s while starting", s))
-			case <-done:
-			}
-		}()
-		started = func() { signal.Stop(sig); close(done) }
+		startCtx, interrupted = g.CatchSignals(ctx)
 	}
 	err := g.Start(startCtx)
-	started()
+	stop := interrupted()
 	if err != nil {
 		return err
 	}
-	if startCtx.Err() != nil && ctx.Err() == nil {
-		// The signal came as the last component finished starting: stop as asked.
-		g.log().Info("stopping", "signal", context.Cause(startCtx).Error())
+	if stop {
 		return g.Stop()
 	}
 	err = g.Wait(ctx)
@@ -233,6 +223,34 @@ func (g *Group) Run(ctx context.Context) error {
 		err = serr
 	}
 	return err
+}
+
+// CatchSignals starts catching SIGINT and SIGTERM before the components start, so that no
+// signal is lost and none kills the process half-started: a signal while starting cancels
+// the returned context (a component waiting for NATS gives up), and interrupted, called once
+// Start has returned, reports that the process should stop instead of running. A signal
+// after that is Wait's. Signals must be set.
+func (g *Group) CatchSignals(ctx context.Context) (context.Context, func() (interrupted bool)) {
+	g.sigs = make(chan os.Signal, 1)
+	signal.Notify(g.sigs, os.Interrupt, syscall.SIGTERM)
+	startCtx, cancel := context.WithCancelCause(ctx)
+	var caught atomic.Bool
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		select {
+		case s := <-g.sigs:
+			caught.Store(true)
+			g.log().Info("stopping", "signal", s.String(), "while", "starting")
+			cancel(fmt.Errorf("%s while starting", s))
+		case <-done:
+		}
+	}()
+	return startCtx, func() bool {
+		close(done)
+		<-exited // a signal it did not take stays in g.sigs for Wait
+		return caught.Load()
+	}
 }
 
 func (g *Group) log() *slog.Logger {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -118,5 +120,55 @@ func TestReloadReachesReloaders(t *testing.T) {
 	g.Stop()
 	if n != 1 {
 		t.Errorf("reloaded %d times, want 1", n)
+	}
+}
+
+// A SIGTERM while a component waits to start (for NATS, say) ends the wait: Run returns the
+// component's error naming the signal, and the process is not killed half-started.
+func TestSignalWhileStartingEndsTheWait(t *testing.T) {
+	g := Group{Signals: true, DrainTimeout: 5 * time.Second}
+	waiting := make(chan struct{})
+	g.Add("waits", Func{StartFunc: func(ctx context.Context) error {
+		close(waiting)
+		<-ctx.Done()
+		return context.Cause(ctx)
+	}})
+	done := make(chan error, 1)
+	go func() { done <- g.Run(context.Background()) }()
+	<-waiting
+	syscall.Kill(syscall.Getpid(), syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "while starting") {
+			t.Fatalf("Run returned %v, want the start cut short by the signal", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run kept waiting after SIGTERM")
+	}
+}
+
+// A SIGTERM that arrives as the last component finishes starting is not lost: the process
+// stops and every component is stopped, whichever of start or wait the signal lands in.
+func TestSignalAsStartEndsIsNotLost(t *testing.T) {
+	for range 20 {
+		g := Group{Signals: true, DrainTimeout: 5 * time.Second}
+		var stopped atomic.Bool
+		g.Add("signals itself", Func{
+			StartFunc: func(context.Context) error { return syscall.Kill(syscall.Getpid(), syscall.SIGTERM) },
+			StopFunc:  func() { stopped.Store(true) },
+		})
+		done := make(chan error, 1)
+		go func() { done <- g.Run(context.Background()) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a signal sent as the start ended was lost: Run kept running")
+		}
+		if !stopped.Load() {
+			t.Fatal("the component was not stopped")
+		}
 	}
 }

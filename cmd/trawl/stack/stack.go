@@ -208,6 +208,23 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Re
 	return s, nil
 }
 
+// StartCatchingSignals is Start for a process that handles its own signals (trawl serve):
+// SIGINT and SIGTERM are caught from before the first component starts, so one that comes
+// while starting stops the process once the start returns (stopped is then true) instead of
+// killing it half-started, and one that comes later is Wait's.
+func StartCatchingSignals(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry) (s *Stack, stopped bool, err error) {
+	if s, err = New(cfg, log, reg); err != nil {
+		return nil, false, err
+	}
+	s.p.Group.Signals = true
+	startCtx, interrupted := s.p.Group.CatchSignals(ctx)
+	err = s.p.Group.Start(startCtx)
+	if stopped = interrupted(); err != nil {
+		return nil, stopped, err
+	}
+	return s, stopped, nil
+}
+
 // Wait runs until ctx ends, a signal arrives (with signals) or a component fails, which it
 // returns naming the component; Close then stops everything.
 func (s *Stack) Wait(ctx context.Context, signals bool) error {
