@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/valyala/fasthttp"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -50,31 +49,8 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, e, reqID)
 		return
 	}
-	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
-	msg := &nats.Msg{Subject: schemas.SubjectScrape, Data: data, Header: nats.Header{
-		schemas.HeaderRequestID: {reqID},
-		schemas.HeaderDeadline:  {schemas.FormatDeadline(deadline)},
-	}}
-	if t != nil {
-		msg.Header[schemas.HeaderTenant] = t.names
-	}
-	sent := time.Now()
-	reply, err := s.request(msg, deadline)
-	round := time.Since(sent)
-	if err != nil {
-		s.problem(c, requestError(err), reqID)
-		return
-	}
-	if code := reply.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
-		s.problem(c, schemas.DecodeError(code, reply.Header.Get(schemas.HeaderServiceError), reply.Data), reqID)
-		return
-	}
-	c.Response.Header.Set("X-Cache", cacheHeader(reply.Header.Get(schemas.HeaderCache)))
-	var buf [160]byte
-	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), round, reply.Header.Get(schemas.HeaderTimings)))
-	c.SetContentType("application/json")
-	c.SetBody(reply.Data)
+	s.relay(c, schemas.SubjectScrape, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
 }
 
 // scrapeRequest reads and validates a scrape's JSON body (NATS clients).

@@ -487,8 +487,18 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	}
 	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
+	reply := s.relay(c, schemas.SubjectSearch, data, t, deadline, start, reqID)
+	if reply != nil && nearKey != "" {
+		s.near.put(nearKey, reply.Header.Get(schemas.HeaderCache), reply.Header.Get(schemas.HeaderFreshUntil), reply.Header.Get(schemas.HeaderTimings), reply.Data, time.Now())
+	}
+}
+
+// relay asks the cache service on subject with the request's id, deadline and tenant, and
+// writes its answer (or typed failure) to c. It returns the reply of a success, nil once a
+// failure has been answered.
+func (s *Server) relay(c *fasthttp.RequestCtx, subject string, data []byte, t *tenant, deadline, start time.Time, reqID string) *nats.Msg {
 	hv := &[2]string{reqID, schemas.FormatDeadline(deadline)} // one allocation for both values
-	msg := &nats.Msg{Subject: schemas.SubjectSearch, Data: data, Header: nats.Header{
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{
 		schemas.HeaderRequestID: hv[0:1:1],
 		schemas.HeaderDeadline:  hv[1:2:2],
 	}}
@@ -502,22 +512,18 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	round := time.Since(sent)
 	if err != nil {
 		s.problem(c, requestError(err), reqID)
-		return
+		return nil
 	}
 	if code := reply.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
-		e := schemas.DecodeError(code, reply.Header.Get(schemas.HeaderServiceError), reply.Data)
-		s.problem(c, e, reqID)
-		return
+		s.problem(c, schemas.DecodeError(code, reply.Header.Get(schemas.HeaderServiceError), reply.Data), reqID)
+		return nil
 	}
-	state := reply.Header.Get(schemas.HeaderCache)
-	if nearKey != "" {
-		s.near.put(nearKey, state, reply.Header.Get(schemas.HeaderFreshUntil), reply.Header.Get(schemas.HeaderTimings), reply.Data, time.Now())
-	}
-	c.Response.Header.Set("X-Cache", cacheHeader(state))
+	c.Response.Header.Set("X-Cache", cacheHeader(reply.Header.Get(schemas.HeaderCache)))
 	var buf [160]byte
 	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), round, reply.Header.Get(schemas.HeaderTimings)))
 	c.SetContentType("application/json")
 	c.SetBody(reply.Data)
+	return reply
 }
 
 // cacheHeader is the X-Cache value of a Trawl-Cache state.
