@@ -18,14 +18,41 @@ import (
 // webhook_url if it has one. Batch items run the same way.
 //
 // Each tenant has at most --tenant-max-inflight async requests and batch items running at
-// once, so one tenant's thousand queries cannot take every cache slot from the others: a
-// single async request over the bound is refused (429), batch items wait their turn.
+// once, so one tenant's thousand queries cannot take every cache slot from the others; the
+// rest wait their turn, up to maxQueuedPerSlot times that many (past it, async requests are
+// refused 429).
+
+// maxQueuedPerSlot bounds a tenant's async requests waiting for a slot, per slot.
+const maxQueuedPerSlot = 64
 
 // slots bound each tenant's async work in flight.
 type slots struct {
 	max int
 	mu  sync.Mutex
 	sem map[string]chan struct{}
+	// queued counts each tenant's async requests started and not yet ended.
+	queued map[string]int
+}
+
+// enqueue counts one more async request of t's, unless t has too many waiting already.
+func (s *slots) enqueue(t *tenant) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.queued == nil {
+		s.queued = map[string]int{}
+	}
+	name := t.nameOrEmpty()
+	if s.queued[name] >= s.max*maxQueuedPerSlot {
+		return false
+	}
+	s.queued[name]++
+	return true
+}
+
+func (s *slots) dequeue(t *tenant) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queued[t.nameOrEmpty()]--
 }
 
 func (s *slots) of(t *tenant) chan struct{} {
@@ -41,16 +68,6 @@ func (s *slots) of(t *tenant) chan struct{} {
 		s.sem[name] = ch
 	}
 	return ch
-}
-
-// tryAcquire takes a slot of t's if one is free.
-func (s *slots) tryAcquire(t *tenant) bool {
-	select {
-	case s.of(t) <- struct{}{}:
-		return true
-	default:
-		return false
-	}
 }
 
 // acquire waits for a slot of t's, or for stop.
@@ -99,8 +116,8 @@ func recordPath(kind, id string) string {
 // startAsync records cl as Processing and starts it; the status document is the immediate
 // answer. The record is stored before the answer goes out, so the first poll finds it.
 func (s *Server) startAsync(cl *call) ([]byte, *schemas.Error) {
-	if !s.slots.tryAcquire(cl.t) {
-		e := schemas.Errorf(schemas.TypeRateLimited, "%d async requests of this tenant are in progress; wait for some to finish", s.cfg.TenantMaxInFlight)
+	if !s.slots.enqueue(cl.t) {
+		e := schemas.Errorf(schemas.TypeRateLimited, "%d async requests of this tenant are waiting; wait for some to finish", s.cfg.TenantMaxInFlight*maxQueuedPerSlot)
 		e.RetryAfterMS = 1000
 		return nil, e
 	}
@@ -108,7 +125,7 @@ func (s *Server) startAsync(cl *call) ([]byte, *schemas.Error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := s.archive.putSync(ctx, answerMsg(cl, schemas.StatusProcessing, "", doc, time.Time{})); err != nil {
-		s.slots.release(cl.t)
+		s.slots.dequeue(cl.t)
 		e := schemas.Errorf(schemas.TypeUnavailable, "the archive, which holds async answers, is unavailable: %v", err)
 		e.RetryAfterMS = 1000
 		return nil, e
@@ -116,9 +133,8 @@ func (s *Server) startAsync(cl *call) ([]byte, *schemas.Error) {
 	s.track(cl)
 	go func() {
 		defer s.untrack(cl)
-		defer s.slots.release(cl.t)
-		ans := s.ask(cl, nil)
-		s.afterAnswer(cl, &ans, true)
+		defer s.slots.dequeue(cl.t)
+		s.runItem(-1, cl)
 	}()
 	return doc, nil
 }
