@@ -154,11 +154,15 @@ type ArchiveLimits struct {
 	TTL time.Duration
 	// MaxBytes bounds the archive; past it the oldest records go first (--archive-max-bytes).
 	MaxBytes int64
+	// Disabled turns the archive off (--archive=false): nothing is kept, and async requests,
+	// batches and reads by id are refused. (The zero value is on.)
+	Disabled bool
 }
 
 // Validate checks the limits, naming the flag of each bad one.
 func (l ArchiveLimits) Validate() error {
 	switch {
+	case l.Disabled:
 	case l.TTL < time.Second:
 		return fmt.Errorf("--archive-ttl: %s, want at least 1s", l.TTL)
 	case l.MaxBytes < 1<<20:

@@ -71,7 +71,7 @@ func Streams(l StreamLimits) []jetstream.StreamConfig {
 	if l.Replicas < 1 {
 		l.Replicas = 1
 	}
-	return []jetstream.StreamConfig{
+	out := []jetstream.StreamConfig{
 		{
 			Name:        StreamFetch,
 			Description: "fetch jobs: one per cache miss, consumed by fetchers",
@@ -99,8 +99,11 @@ func Streams(l StreamLimits) []jetstream.StreamConfig {
 			Storage:     storage,
 			Replicas:    l.Replicas,
 		},
-		ArchiveStream(l),
 	}
+	if !l.Archive.Disabled {
+		out = append(out, ArchiveStream(l))
+	}
+	return out
 }
 
 // FetchConsumer is the fetchers' shared durable pull consumer. maxInFlight is the number of

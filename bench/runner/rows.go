@@ -60,9 +60,13 @@ func rows(e *env) []row {
 
 		{id: "plain-handler", title: "plain Go: fasthttp + goquery per request, no cache, sim", load: miss,
 			setup: func(e *env) (*rig, error) { return e.plain() }},
+		// The archive keeps every answer and page; the row without it shows what that costs.
+		{id: "miss-aio-noarchive", title: "trawl serve, miss, archive off (--archive=false)", load: miss,
+			setup:  func(e *env) (*rig, error) { return e.serve("--archive=false") },
+			checks: []check{noErrors()}},
 		{id: "miss-aio", title: "trawl serve, miss (distinct keys), sim", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.serve() },
-			checks: []check{rps("plain-handler", 0.75), noErrors()}},
+			checks: []check{rps("plain-handler", 0.75), rps("miss-aio-noarchive", 0.95), noErrors()}},
 		{id: "miss-aio-open200", title: "trawl serve, miss, open loop 200 req/s",
 			load:   append([]string{"--mode", "open", "--rate", "200", "--concurrency", "512"}, miss...),
 			setup:  func(e *env) (*rig, error) { return e.serve() },

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -126,6 +127,11 @@ func RegisterFlags(fs *flag.FlagSet, l *schemas.StreamLimits) {
 	fs.Int64Var(&l.ParseMaxMsgs, "parse-stream-max-msgs", l.ParseMaxMsgs, "fetched pages that may wait for a parser")
 	fs.Int64Var(&l.ParseMaxBytes, "parse-stream-max-bytes", l.ParseMaxBytes, "bytes of fetched pages that may wait")
 	fs.BoolVar(&l.Memory, "stream-memory", false, "keep the work streams in memory instead of on disk")
+	fs.BoolFunc("archive", "keep every answer and its page (default true); false: no archive, and so no async requests, batches or GET by id", func(v string) error {
+		on, err := strconv.ParseBool(v)
+		l.Archive.Disabled = !on
+		return err
+	})
 	fs.DurationVar(&l.Archive.TTL, "archive-ttl", l.Archive.TTL, "how long every answer and its raw page are kept (GET /v1/searches/{id})")
 	fs.Int64Var(&l.Archive.MaxBytes, "archive-max-bytes", l.Archive.MaxBytes, "bytes the archive may hold on disk; past it the oldest records go first")
 }

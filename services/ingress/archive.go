@@ -62,6 +62,9 @@ func (a *archive) failed(subject string, err error) {
 // put writes m without waiting for the server, or drops it (counted) when too many writes are
 // in flight. m's data is copied before put returns.
 func (a *archive) put(m *nats.Msg) {
+	if a == nil {
+		return
+	}
 	if a.js.PublishAsyncPending() >= archiveMaxPending-1 {
 		a.dropped.Inc()
 		return
@@ -76,6 +79,9 @@ func (a *archive) put(m *nats.Msg) {
 // putSync writes m and waits for the server to store it: for a record a client is promised
 // (an async request's Processing, a batch's list) before the promise is made.
 func (a *archive) putSync(ctx context.Context, m *nats.Msg) error {
+	if a == nil {
+		return errArchiveOff
+	}
 	if _, err := a.js.PublishMsg(ctx, m); err != nil {
 		a.failed(m.Subject, err)
 		return err
@@ -84,11 +90,17 @@ func (a *archive) putSync(ctx context.Context, m *nats.Msg) error {
 	return nil
 }
 
+// errArchiveOff is every archive call's error with --archive=false.
+var errArchiveOff = errors.New("the archive is off (--archive=false)")
+
 // errNoRecord is a record that is not (or no longer) in the archive.
 var errNoRecord = errors.New("no such record")
 
 // get reads the record of kind for id (id must be schemas.ValidID).
 func (a *archive) get(ctx context.Context, kind, id string) (*jetstream.RawStreamMsg, error) {
+	if a == nil {
+		return nil, errArchiveOff
+	}
 	st, err := a.handle(ctx)
 	if err != nil {
 		return nil, err

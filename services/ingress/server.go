@@ -43,6 +43,9 @@ type Deps struct {
 	RedisURL string
 	// ArchiveTTL is how long the archive keeps answers (--archive-ttl), for messages.
 	ArchiveTTL time.Duration
+	// NoArchive turns the archive off (--archive=false): answers are not kept, and async
+	// requests, batches and reads by id are refused.
+	NoArchive bool
 }
 
 // Server is one ingress.
@@ -121,9 +124,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.nearHits, s.nearMisses = s.m.near.WithLabelValues("hit"), s.m.near.WithLabelValues("miss")
 	s.slots.max, s.asyncCalls, s.stopAsync = cfg.TenantMaxInFlight, map[string]*call{}, make(chan struct{})
 	s.archiveTTL = cmp.Or(d.ArchiveTTL, schemas.DefaultArchiveLimits().TTL)
-	var err error
-	if s.archive, err = newArchive(d.NC, s.m.archived, s.log); err != nil {
-		return nil, fmt.Errorf("ingress: archive: %w", err)
+	if !d.NoArchive {
+		var err error
+		if s.archive, err = newArchive(d.NC, s.m.archived, s.log); err != nil {
+			return nil, fmt.Errorf("ingress: archive: %w", err)
+		}
 	}
 	if cfg.KeysFile != "" {
 		if err := s.Reload(); err != nil {
@@ -296,9 +301,11 @@ func (s *Server) Stop() {
 		}
 		s.clients.Wait()
 		// Archive writes still awaiting their acks land before the connection goes.
-		select {
-		case <-s.archive.js.PublishAsyncComplete():
-		case <-time.After(2 * time.Second):
+		if s.archive != nil {
+			select {
+			case <-s.archive.js.PublishAsyncComplete():
+			case <-time.After(2 * time.Second):
+			}
 		}
 		if s.rdb != nil {
 			s.rdb.Close()

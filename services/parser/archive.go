@@ -90,7 +90,7 @@ type ReparseRequest struct {
 // loadPage reads an archived page: its job, its facts and the page itself.
 func (s *Service) loadPage(ctx context.Context, pr *ReparseRequest) (*schemas.PageMsg, []byte, *schemas.Error) {
 	notFound := schemas.Errorf(schemas.TypeNotFound, "no page archived as %s (pages are kept for the archive's TTL)", pr.PageID)
-	if !schemas.ValidID(pr.PageID) {
+	if s.archive == nil || !schemas.ValidID(pr.PageID) {
 		return nil, nil, notFound
 	}
 	m, err := s.archive.GetLastMsgForSubject(ctx, schemas.ArchiveSubject(schemas.ArchivePage, pr.PageID))

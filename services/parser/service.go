@@ -100,7 +100,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("parser: %w", err)
 	}
-	if err := s.openArchive(ctx); err != nil {
+	if s.streams.Archive.Disabled {
+		s.log.Info("archive off (--archive=false): pages are not kept")
+	} else if err := s.openArchive(ctx); err != nil {
 		return fmt.Errorf("parser: archive: %w", err)
 	}
 	s.svc, err = micro.AddService(s.nc, micro.Config{
