@@ -25,6 +25,10 @@ const (
 	// ArchivePage is a fetched page by its job id: s2-compressed as it travelled, its job in
 	// HeaderJob. Answers point at it by page_id.
 	ArchivePage = "p"
+	// ArchiveBundle is a bundle of answers given once, by the bundle's id: the ingress writes
+	// the answers of a few milliseconds in one message (services/ingress/bundle.go), and an
+	// answer's id begins with its bundle's.
+	ArchiveBundle = "n"
 	// ArchiveBatch is a batch by its id: a Batch with the ids of its items.
 	ArchiveBatch = "b"
 	// ArchiveWebhook is the delivery record of an answer's webhook, by the answer's id.
@@ -197,7 +201,9 @@ func ArchiveStream(l StreamLimits) jetstream.StreamConfig {
 		Discard:           jetstream.DiscardOld,
 		MaxAge:            a.TTL,
 		MaxBytes:          a.MaxBytes,
-		MaxMsgsPerSubject: 1,
+		// A record updated (Processing, then the answer) is read as its last message; a
+		// bundle's subject gets a message per write.
+		MaxMsgsPerSubject: -1,
 		MaxMsgSize:        ArchiveMaxRecord,
 		AllowDirect:       true,
 		Storage:           jetstream.FileStorage,

@@ -76,7 +76,8 @@ func consume(stream, consumer string) []string {
 // archive is what a stage needs to write the archive's records of kinds (schemas.ArchiveAnswer…)
 // and read any record back by direct get.
 func archive(kinds ...string) []string {
-	out := []string{jsAPI("STREAM.INFO." + schemas.StreamArchive), jsAPI("DIRECT.GET." + schemas.StreamArchive + ".>")}
+	out := []string{jsAPI("STREAM.INFO." + schemas.StreamArchive), jsAPI("DIRECT.GET." + schemas.StreamArchive),
+		jsAPI("DIRECT.GET." + schemas.StreamArchive + ".>")}
 	for _, k := range kinds {
 		out = append(out, schemas.SubjectArchivePrefix+k+".>")
 	}
@@ -97,7 +98,7 @@ func Roles() []Role {
 			// async ends to the client account.
 			Publish: append([]string{schemas.SubjectSearch, schemas.SubjectScrape, schemas.SubjectPageReparse,
 				schemas.SubjectEnginesStatus, "$SRV.PING." + schemas.ServiceCache, schemas.SubjectDonePrefix + ">"},
-				archive(schemas.ArchiveAnswer, schemas.ArchiveBatch, schemas.ArchiveWebhook)...),
+				archive(schemas.ArchiveAnswer, schemas.ArchiveBundle, schemas.ArchiveBatch, schemas.ArchiveWebhook)...),
 			Subscribe: append([]string{InboxPrefix(UserIngress) + ".>", schemas.SubjectClientSearch, schemas.SubjectClientScrape},
 				micro(schemas.ServiceIngress)...),
 		},

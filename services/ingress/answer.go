@@ -46,7 +46,13 @@ type answer struct {
 // newCall builds the call of a validated request. The fields a client sets for the ingress
 // (async, webhook_url) are taken off what the cache is asked.
 func (s *Server) newCall(kind string, search *schemas.SearchRequest, scrape *schemas.ScrapeRequest, t *tenant, reqID string, start time.Time) *call {
-	cl := &call{kind: kind, id: schemas.NewID(), reqID: reqID, t: t, start: start}
+	cl := &call{kind: kind, reqID: reqID, t: t, start: start}
+	// Answers given once are archived in bundles; those updated later have plain ids.
+	if (search != nil && search.Async) || (scrape != nil && scrape.Async) || s.archive == nil {
+		cl.id = schemas.NewID()
+	} else {
+		cl.id = s.archive.newBundledID()
+	}
 	// An async request without a timeout_ms of its own has --async-timeout, and says so to the
 	// cache, which would otherwise give it the default deadline.
 	timeout := func(async bool, ms *int) {
@@ -123,13 +129,18 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 }
 
 // keep archives an answer without waiting: the JSON as answered, or the problem wrapped in a
-// status document.
+// status document; in a bundle when its id says so (bundle.go).
 func (s *Server) keep(cl *call, ans *answer) {
+	status, pageID, doc := schemas.StatusSuccess, "", ans.body
 	if ans.err != nil {
-		s.archive.put(answerMsg(cl, schemas.StatusError, ans.err.PageID, statusDoc(cl, schemas.StatusError, ans.err, ans.done), ans.done))
+		status, pageID, doc = schemas.StatusError, ans.err.PageID, statusDoc(cl, schemas.StatusError, ans.err, ans.done)
+	}
+	if !bundled(cl.id) {
+		s.archive.put(answerMsg(cl, status, pageID, doc, ans.done))
 		return
 	}
-	s.archive.put(answerMsg(cl, schemas.StatusSuccess, "", ans.body, ans.done))
+	facts := [len(bundleFields)]string{cl.kind, status, cl.t.nameOrEmpty(), unixMS(cl.start), unixMS(ans.done), pageID, cl.batch}
+	s.archive.bundle(cl.id, &facts, doc)
 }
 
 // metaKey is the member that opens a kind's answers.

@@ -27,8 +27,9 @@ type archive struct {
 	written, dropped, fails prometheus.Counter
 	log                     *slog.Logger
 
-	mu     sync.Mutex
-	stream jetstream.Stream
+	mu      sync.Mutex
+	stream  jetstream.Stream
+	bundles bundler
 }
 
 func newArchive(nc *nats.Conn, writes *prometheus.CounterVec, log *slog.Logger) (*archive, error) {
@@ -40,7 +41,11 @@ func newArchive(nc *nats.Conn, writes *prometheus.CounterVec, log *slog.Logger) 
 		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, m *nats.Msg, err error) {
 			a.failed(m.Subject, err)
 		}))
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	a.startBundler()
+	return a, nil
 }
 
 // lastFailLog rate-limits the log line of failing writes: a down archive fails every answer.
@@ -96,25 +101,42 @@ var errArchiveOff = errors.New("the archive is off (--archive=false)")
 // errNoRecord is a record that is not (or no longer) in the archive.
 var errNoRecord = errors.New("no such record")
 
+// record is an archived record as read back: its facts in Header, its document in Data.
+type record struct {
+	Header nats.Header
+	Data   []byte
+}
+
 // get reads the record of kind for id (id must be schemas.ValidID).
-func (a *archive) get(ctx context.Context, kind, id string) (*jetstream.RawStreamMsg, error) {
+func (a *archive) get(ctx context.Context, kind, id string) (*record, error) {
 	if a == nil {
 		return nil, errArchiveOff
+	}
+	if kind == schemas.ArchiveAnswer && bundled(id) {
+		return a.getBundled(ctx, id)
 	}
 	st, err := a.handle(ctx)
 	if err != nil {
 		return nil, err
 	}
 	m, err := st.GetLastMsgForSubject(ctx, schemas.ArchiveSubject(kind, id))
+	if err != nil {
+		return nil, a.readError(err)
+	}
+	return &record{Header: m.Header, Data: m.Data}, nil
+}
+
+// readError maps a failed read, forgetting the stream's handle when the stream is gone.
+func (a *archive) readError(err error) error {
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil, errNoRecord
+		return errNoRecord
 	}
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		a.mu.Lock()
 		a.stream = nil
 		a.mu.Unlock()
 	}
-	return m, err
+	return err
 }
 
 // handle is the stream, looked up once (its config says reads go by direct get).

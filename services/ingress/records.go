@@ -92,7 +92,7 @@ func archiveError(err error) *schemas.Error {
 }
 
 // owned reports whether record m, of kind, is t's.
-func owned(m *jetstream.RawStreamMsg, t *tenant, kind string) bool {
+func owned(m *record, t *tenant, kind string) bool {
 	return m.Header.Get(schemas.HeaderTenant) == t.nameOrEmpty() && (kind == "" || m.Header.Get(schemas.HeaderArchiveKind) == kind)
 }
 
@@ -152,7 +152,7 @@ func (s *Server) getAnswer(c *fasthttp.RequestCtx, t *tenant, kind, id, reqID st
 
 // pageOf finds the page an archived answer came from: its page_id, or for a metasearch the
 // page_id of the named engine's part.
-func pageOf(m *jetstream.RawStreamMsg, engine string) (string, *schemas.Error) {
+func pageOf(m *record, engine string) (string, *schemas.Error) {
 	if id := m.Header.Get(schemas.HeaderPageID); id != "" {
 		return id, nil
 	}

@@ -302,6 +302,7 @@ func (s *Server) Stop() {
 		s.clients.Wait()
 		// Archive writes still awaiting their acks land before the connection goes.
 		if s.archive != nil {
+			s.archive.stopBundler()
 			select {
 			case <-s.archive.js.PublishAsyncComplete():
 			case <-time.After(2 * time.Second):

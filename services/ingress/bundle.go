@@ -1,0 +1,249 @@
+package ingress
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/trawl-dev/trawl/schemas"
+)
+
+// The answers of ordinary (synchronous) requests are archived in bundles: one JetStream
+// message carries every answer of a few milliseconds. A message per answer cost the server
+// about as much as the rest of a near-cache hit (a stored message is a fixed cost, whatever
+// its size, and each answer's own subject was one more entry in the stream's subject index);
+// a bundle pays it once for dozens.
+//
+// An answer's id says where it is: a bundled id is its bundle's id (schemas.NewID, 130 random
+// bits) followed by 20 characters of its own (100 random bits), so knowing one answer's id
+// tells nothing usable about another's. The bundle's subject is ArchiveBundle+"."+bundle id;
+// answers that end after their bundle was written go out in a later message on the same
+// subject, and a read walks that subject's messages (one or two) for the id. An answer that is
+// updated later (async, batch items: Processing, then the answer) keeps a plain id and its own
+// subject.
+const (
+	bundleIDLen  = 26
+	bundledIDLen = bundleIDLen + 20
+	// bundleRotate is how long answers take ids in one bundle; bundleFlush how long an answer
+	// waits to be written; bundleMaxBytes how much is written in one message at most.
+	bundleRotate   = 100 * time.Millisecond
+	bundleFlush    = 5 * time.Millisecond
+	bundleMaxBytes = 1 << 20
+	// bundleMaxMsgs bounds the messages a read walks on one bundle's subject.
+	bundleMaxMsgs = 64
+)
+
+// bundled reports whether id is a bundled answer's.
+func bundled(id string) bool { return len(id) == bundledIDLen }
+
+// bundler gathers bundled answers until they are written.
+type bundler struct {
+	mu      sync.Mutex
+	cur     string
+	curAt   time.Time
+	pending map[string][]byte // bundle id → framed answers not yet written
+	size    int
+	kick    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// newBundledID is a fresh id for an answer archived in the current bundle.
+func (a *archive) newBundledID() string {
+	var suffix [16]byte
+	rand.Read(suffix[:])
+	b := &a.bundles
+	now := time.Now()
+	b.mu.Lock()
+	if b.cur == "" || now.Sub(b.curAt) >= bundleRotate {
+		b.cur, b.curAt = schemas.NewID(), now
+	}
+	cur := b.cur
+	b.mu.Unlock()
+	return cur + strings.ToUpper(base32(suffix[:]))[:20]
+}
+
+// base32 is rand.Text's alphabet over b.
+func base32(b []byte) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	out := make([]byte, len(b)*8/5)
+	var acc, bits uint
+	j := 0
+	for _, c := range b {
+		acc = acc<<8 | uint(c)
+		bits += 8
+		for bits >= 5 && j < len(out) {
+			bits -= 5
+			out[j] = alphabet[(acc>>bits)&31]
+			j++
+		}
+	}
+	return string(out[:j])
+}
+
+// The facts of a bundled answer, in the order they are framed.
+var bundleFields = [...]string{schemas.HeaderArchiveKind, schemas.HeaderArchiveStatus, schemas.HeaderTenant,
+	schemas.HeaderArchiveCreated, schemas.HeaderArchiveDone, schemas.HeaderPageID, headerBatch}
+
+// bundle adds an answer to its bundle; the flusher writes it within bundleFlush. An answer is
+// framed as: id, then its facts, each NUL-terminated (none can hold a NUL), the length of
+// its document (4 bytes) and the document.
+func (a *archive) bundle(id string, facts *[len(bundleFields)]string, data []byte) {
+	if a == nil {
+		return
+	}
+	b := &a.bundles
+	b.mu.Lock()
+	if b.pending == nil {
+		b.pending = map[string][]byte{}
+	}
+	buf := b.pending[id[:bundleIDLen]]
+	n := len(buf)
+	buf = append(buf, id...)
+	buf = append(buf, 0)
+	for _, f := range facts {
+		buf = append(buf, f...)
+		buf = append(buf, 0)
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(data)))
+	buf = append(buf, data...)
+	b.pending[id[:bundleIDLen]] = buf
+	b.size += len(buf) - n
+	full := b.size >= bundleMaxBytes
+	b.mu.Unlock()
+	if full {
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// startBundler runs the flusher until stopBundler.
+func (a *archive) startBundler() {
+	b := &a.bundles
+	b.kick, b.stop, b.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(b.done)
+		t := time.NewTicker(bundleFlush)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+			case <-b.kick:
+			case <-b.stop:
+				a.flush()
+				return
+			}
+			a.flush()
+		}
+	}()
+}
+
+// stopBundler writes what is pending and stops the flusher.
+func (a *archive) stopBundler() {
+	if a == nil || a.bundles.stop == nil {
+		return
+	}
+	close(a.bundles.stop)
+	<-a.bundles.done
+}
+
+// flush writes every pending bundle, one message each.
+func (a *archive) flush() {
+	b := &a.bundles
+	b.mu.Lock()
+	if len(b.pending) == 0 {
+		b.mu.Unlock()
+		return
+	}
+	pending := b.pending
+	b.pending, b.size = nil, 0
+	b.mu.Unlock()
+	for id, data := range pending {
+		a.put(&nats.Msg{Subject: schemas.ArchiveSubject(schemas.ArchiveBundle, id), Data: data})
+	}
+}
+
+// getBundled finds a bundled answer: among this replica's answers not yet written, else in
+// its bundle's messages.
+func (a *archive) getBundled(ctx context.Context, id string) (*record, error) {
+	bid := id[:bundleIDLen]
+	a.bundles.mu.Lock()
+	if buf := a.bundles.pending[bid]; buf != nil {
+		if r := findInBundle(buf, id); r != nil {
+			r.Data = bytes.Clone(r.Data)
+			a.bundles.mu.Unlock()
+			return r, nil
+		}
+	}
+	a.bundles.mu.Unlock()
+	st, err := a.handle(ctx)
+	if err != nil {
+		return nil, err
+	}
+	subject := schemas.ArchiveSubject(schemas.ArchiveBundle, bid)
+	seq := uint64(1)
+	for range bundleMaxMsgs {
+		m, err := st.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))
+		if err != nil {
+			return nil, a.readError(err)
+		}
+		if r := findInBundle(m.Data, id); r != nil {
+			return r, nil
+		}
+		seq = m.Sequence + 1
+	}
+	return nil, errNoRecord
+}
+
+// findInBundle reads the answer id out of a bundle's framing (nil when it is not there, or the
+// framing is broken).
+func findInBundle(buf []byte, id string) *record {
+	for len(buf) > 0 {
+		var fields [1 + len(bundleFields)][]byte
+		for i := range fields {
+			end := bytes.IndexByte(buf, 0)
+			if end < 0 {
+				return nil
+			}
+			fields[i], buf = buf[:end], buf[end+1:]
+		}
+		if len(buf) < 4 {
+			return nil
+		}
+		n := int(binary.BigEndian.Uint32(buf))
+		if len(buf)-4 < n {
+			return nil
+		}
+		data := buf[4 : 4+n]
+		buf = buf[4+n:]
+		if string(fields[0]) != id {
+			continue
+		}
+		h := nats.Header{}
+		for i, f := range bundleFields {
+			if v := fields[i+1]; len(v) > 0 {
+				h[f] = []string{string(v)}
+			}
+		}
+		return &record{Header: h, Data: data}
+	}
+	return nil
+}
+
+// unixMS formats t for a record's facts ("" for the zero time).
+func unixMS(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
