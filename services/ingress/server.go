@@ -17,6 +17,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/webhook"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -63,6 +64,10 @@ type Server struct {
 	near *nearCache
 	// nearHits and nearMisses are resolved series of m.near.
 	nearHits, nearMisses prometheus.Counter
+	// webhooks posts finished work to a request's webhook_url (webhooks.go); openSecret signs
+	// them under open access.
+	webhooks   *webhook.Sender
+	openSecret []byte
 
 	srv  *fasthttp.Server
 	ln   net.Listener
@@ -107,6 +112,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{cfg: cfg, nc: d.NC, failed: make(chan error, 1), engines: d.Engines, log: d.Log, m: newMetrics(d.Metrics), probe: d.Probe,
 		lim: localLimiter{}, cors: newCORS(cfg.CORSOrigins), near: newNearCache(cfg.NearCacheTTL, cfg.NearCacheBytes)}
 	s.nearHits, s.nearMisses = s.m.near.WithLabelValues("hit"), s.m.near.WithLabelValues("miss")
+	if err := s.initWebhooks(); err != nil {
+		return nil, err
+	}
 	if cfg.KeysFile != "" {
 		if err := s.Reload(); err != nil {
 			return nil, err
@@ -262,6 +270,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // Stop marks the ingress not ready, stops accepting, and lets requests in flight finish.
 func (s *Server) Stop() {
 	s.stop.Do(func() {
+		began := time.Now()
 		s.probe.Stopping()
 		s.stopping.Store(true)
 		if s.ln != nil {
@@ -274,6 +283,7 @@ func (s *Server) Stop() {
 			s.svc.Stop()
 		}
 		s.clients.Wait()
+		s.stopWebhooks(began)
 		if s.rdb != nil {
 			s.rdb.Close()
 		}

@@ -19,6 +19,10 @@ const (
 	HeaderAttempt   = "Trawl-Attempt"
 )
 
+// ShellRecipe computes the hex of a signature from TS (Trawl-Timestamp), SECRET and the raw
+// body in body.json: the README's verification recipe, kept here so a test holds it to Sign.
+const ShellRecipe = `{ printf '%s.' "$TS"; cat body.json; } | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1`
+
 // DefaultTolerance is how old a Trawl-Timestamp Verify accepts: wide enough for clock skew
 // and a slow network, narrow enough that a captured request cannot be replayed for long.
 const DefaultTolerance = 5 * time.Minute

@@ -15,12 +15,12 @@
 // To verify, compute HMAC-SHA256 with the tenant's webhook_secret over the timestamp header's
 // value, a full stop and the raw body bytes; compare its hex with the signature in constant
 // time; refuse a timestamp more than five minutes from now (each attempt is signed afresh, so
-// a retry is never stale). Verify does exactly that; in shell:
+// a retry is never stale). Verify does exactly that; in shell, with the raw body in body.json
+// (ShellRecipe, which a test runs against Sign):
 //
-//	printf '%s.%s' "$TS" "$(cat body.json)" | openssl dgst -sha256 -hmac "$SECRET" -hex
+//	{ printf '%s.' "$TS"; cat body.json; } | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1
 //
-// (the body byte for byte: printf '%s' drops a final newline, so pipe the file itself when it
-// may end in one).
+// prints the hex that follows "sha256=" in Trawl-Signature.
 //
 // # Retries
 //
@@ -230,9 +230,11 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Sender, error) {
 	if m.InFlight == nil {
 		m.InFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "i"})
 	}
+	for _, o := range []Outcome{Delivered, Failed, Refused} {
+		m.Deliveries.WithLabelValues(string(o)) // every outcome's series, from zero
+	}
 	tr := p.Transport(nil)
 	tr.MaxIdleConnsPerHost = 4
-	tr.ResponseHeaderTimeout = cfg.Timeout
 	base, cancel := context.WithCancel(context.Background())
 	return &Sender{
 		cfg:    cfg,
