@@ -375,7 +375,9 @@ func (s *Sender) Deliver(ctx context.Context, d Delivery, onAttempt func(Attempt
 			res.Error = stopReason(ctx, s.base)
 			return res
 		}
-		wait := bo.NextBackOff()
+		// MaxInterval bounds the draws once they have grown; the first ones are clamped here,
+		// for a Backoff close to MaxBackoff.
+		wait := min(bo.NextBackOff(), s.cfg.MaxBackoff)
 		if v.retryAfter > 0 {
 			wait = max(wait, min(v.retryAfter, s.cfg.MaxBackoff))
 		}
