@@ -99,9 +99,11 @@ type Error struct {
 	RetryAfterMS int64 `json:"retry_after_ms,omitempty"`
 	// Engine names the engine a failure came from, where there is one.
 	Engine string `json:"engine,omitempty"`
-	// SearchID names the search a failure belongs to; for an unrecognised page, its raw HTML
-	// can be fetched by this id (GET /v1/searches/{id}/page, or trawl.v1.pages.get).
+	// SearchID names the answer a failure belongs to (GET /v1/searches/{id} shows it again).
 	SearchID string `json:"search_id,omitempty"`
+	// PageID names the fetched page a failure came from, when there is one (an unrecognised
+	// page: GET /v1/searches/{id}?output=html shows it, ?reparse=true parses it again).
+	PageID string `json:"page_id,omitempty"`
 	// Kind is the short type (TypeValidation, …); Type is its URI form.
 	Kind string `json:"kind"`
 }

@@ -64,7 +64,11 @@ type AnswerBox struct {
 // SearchMetadata describes how one answer was produced. The cache writes it fresh for every
 // reply, in front of the stored body, so a hit never re-encodes the results.
 type SearchMetadata struct {
-	ID        string `json:"id"`
+	// ID is this answer's own id (every answer has one, a hit too): GET /v1/searches/{id}.
+	ID string `json:"id"`
+	// PageID is the id of the fetched page the answer came from (GET
+	// /v1/searches/{id}?output=html); a metasearch names each engine's in Engines instead.
+	PageID    string `json:"page_id,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 	Status    string `json:"status"`
 	Engine    string `json:"engine"`
@@ -91,6 +95,8 @@ type EngineOutcome struct {
 	Results int    `json:"results"`
 	Cache   string `json:"cache,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// PageID is the fetched page this engine's part came from.
+	PageID string `json:"page_id,omitempty"`
 }
 
 // SearchInformation holds page-level facts.

@@ -61,6 +61,9 @@ type ScrapeRequest struct {
 	MaxAge    *int `json:"max_age,omitempty"`
 	NoCache   bool `json:"no_cache,omitempty"`
 	TimeoutMS int  `json:"timeout_ms,omitempty"`
+	// Async and WebhookURL work as for a search (GET /v1/scrapes/{id}).
+	Async      bool   `json:"async,omitempty"`
+	WebhookURL string `json:"webhook_url,omitempty"`
 	// Tenant is who asked (HeaderTenant, from the API key; never from the body).
 	Tenant string `json:"-"`
 }
@@ -242,7 +245,10 @@ type ScrapeResponse struct {
 
 // ScrapeMetadata describes how this answer was produced; the cache does not store it.
 type ScrapeMetadata struct {
+	// ID is this answer's own id; PageID the fetched page it came from (GET
+	// /v1/scrapes/{id}?output=html).
 	ID        string    `json:"id"`
+	PageID    string    `json:"page_id,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
 	Status    string    `json:"status"`
 	Cache     string    `json:"cache"`

@@ -46,6 +46,11 @@ type SearchRequest struct {
 	NoCache bool `json:"no_cache,omitempty"`
 	// TimeoutMS bounds the whole request; the server caps it.
 	TimeoutMS int `json:"timeout_ms,omitempty"`
+	// Async answers at once with the answer's id (202, status Processing); the answer is then
+	// read from GET /v1/searches/{id}. WebhookURL, when set, is POSTed the answer once it is
+	// ready. Neither is part of what is fetched (the cache never sees them).
+	Async      bool   `json:"async,omitempty"`
+	WebhookURL string `json:"webhook_url,omitempty"`
 	// Tenant is who asked (HeaderTenant, set by the ingress from the API key; never from the
 	// body): the fetch job keeps it, so what is kept of a search is readable by its tenant only.
 	Tenant string `json:"-"`

@@ -18,8 +18,10 @@ type StreamLimits struct {
 	// FetchMaxBytes and ParseMaxBytes bound the bytes held per stream.
 	FetchMaxBytes int64
 	ParseMaxBytes int64
-	// Memory keeps the streams in memory rather than on disk.
+	// Memory keeps the streams in memory rather than on disk (never the archive).
 	Memory bool
+	// Archive bounds the archive stream (StreamArchive).
+	Archive ArchiveLimits
 }
 
 // Validate checks the limits, naming the flag of each bad one.
@@ -37,12 +39,16 @@ func (l StreamLimits) Validate() error {
 			errs = append(errs, fmt.Errorf("--%s: %d, must be positive", f.flag, f.v))
 		}
 	}
+	if err := l.Archive.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
 // DefaultStreamLimits are sized for one machine.
 func DefaultStreamLimits() StreamLimits {
-	return StreamLimits{Replicas: 1, FetchMaxMsgs: 10000, ParseMaxMsgs: 10000, FetchMaxBytes: 64 << 20, ParseMaxBytes: 512 << 20}
+	return StreamLimits{Replicas: 1, FetchMaxMsgs: 10000, ParseMaxMsgs: 10000, FetchMaxBytes: 64 << 20, ParseMaxBytes: 512 << 20,
+		Archive: DefaultArchiveLimits()}
 }
 
 // DuplicateWindow is how long a stream remembers a Nats-Msg-Id (the job id) to drop a second
@@ -93,6 +99,7 @@ func Streams(l StreamLimits) []jetstream.StreamConfig {
 			Storage:     storage,
 			Replicas:    l.Replicas,
 		},
+		ArchiveStream(l),
 	}
 }
 

@@ -21,10 +21,8 @@ const (
 	SubjectResultPrefix = "trawl.v1.result."
 	// SubjectResults is every outcome, whatever its key.
 	SubjectResults = SubjectResultPrefix + ">"
-	// SubjectPageGet and SubjectPageReparse are micro endpoints of the parse stage: {"id":…}
-	// in, the raw page kept for an unrecognised result (text/html) or its parse with today's
-	// parser (a SearchResponse) out. Pages are kept in the KV bucket BucketPages.
-	SubjectPageGet     = "trawl.v1.pages.get"
+	// SubjectPageReparse is a micro endpoint of the parse stage: a ReparseRequest in (an
+	// archived page, parser.ReparseRequest), the answer today's parser makes of it out.
 	SubjectPageReparse = "trawl.v1.pages.reparse"
 	// SubjectDeadLetterPrefix + stage receives jobs that failed every delivery, with the reason.
 	SubjectDeadLetterPrefix = "trawl.v1.dead."
@@ -60,8 +58,6 @@ const (
 	StreamParse   = "TRAWL_PARSE"
 	ConsumerFetch = "fetcher"
 	ConsumerParse = "parser"
-	// BucketPages keeps the raw HTML of pages no parser recognised, by search id, for a while.
-	BucketPages = "TRAWL_PAGES"
 )
 
 // Service names as registered with nats.go's micro package ($SRV.PING lists them).
@@ -96,7 +92,7 @@ const (
 	HeaderFinalURL   = "Trawl-Final-Url"
 	HeaderHTTPStatus = "Trawl-Http-Status"
 	HeaderPageType   = "Trawl-Content-Type"
-	// HeaderEngine names the engine of a kept page (trawl.v1.pages.get).
+	// HeaderEngine names the engine (or route) of an archived page.
 	HeaderEngine = "Trawl-Engine"
 	// HeaderContentType is the media type of a reply that is not JSON (a kept page's HTML).
 	HeaderContentType = "Content-Type"

@@ -24,7 +24,7 @@ func TestDeployEnvNamesAreFlags(t *testing.T) {
 	cfg.RegisterFlags(fs)
 	fs.VisitAll(func(f *flag.Flag) { known[config.EnvName(f.Name)] = true })
 	// JetStream names share the prefix; they are not variables.
-	for _, s := range []string{schemas.StreamFetch, schemas.StreamParse, schemas.BucketPages} {
+	for _, s := range []string{schemas.StreamFetch, schemas.StreamParse, schemas.StreamArchive} {
 		known[s] = true
 	}
 	// NATS passwords are variables but never flags (kit/app.Password, kit/natsauth).

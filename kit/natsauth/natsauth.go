@@ -56,7 +56,7 @@ func jsAPI(s string) string { return "$JS.API." + s }
 // streamSetup is what a stage needs to reconcile the work streams (kit/streams).
 func streamSetup() []string {
 	out := []string{jsAPI("INFO")}
-	for _, s := range []string{schemas.StreamFetch, schemas.StreamParse} {
+	for _, s := range []string{schemas.StreamFetch, schemas.StreamParse, schemas.StreamArchive} {
 		out = append(out, jsAPI("STREAM.INFO."+s), jsAPI("STREAM.CREATE."+s), jsAPI("STREAM.UPDATE."+s))
 	}
 	return out
@@ -73,6 +73,16 @@ func consume(stream, consumer string) []string {
 	}
 }
 
+// archive is what a stage needs to write the archive's records of kinds (schemas.ArchiveAnswer…)
+// and read any record back by direct get.
+func archive(kinds ...string) []string {
+	out := []string{jsAPI("STREAM.INFO." + schemas.StreamArchive), jsAPI("DIRECT.GET." + schemas.StreamArchive + ".>")}
+	for _, k := range kinds {
+		out = append(out, schemas.SubjectArchivePrefix+k+".>")
+	}
+	return out
+}
+
 // micro is what a nats.go micro service subscribes to for discovery ($SRV.PING and friends).
 func micro(service string) []string {
 	return []string{"$SRV.*", "$SRV.*." + service, "$SRV.*." + service + ".>"}
@@ -80,12 +90,14 @@ func micro(service string) []string {
 
 // Roles lists every user of trawl's NATS with its permissions.
 func Roles() []Role {
-	pages := "KV_" + schemas.BucketPages
 	return []Role{
 		{
 			User: UserIngress, Account: AccountTrawl, AllowResponses: true,
-			Publish: []string{schemas.SubjectSearch, schemas.SubjectScrape, schemas.SubjectPageGet, schemas.SubjectPageReparse,
-				schemas.SubjectEnginesStatus, "$SRV.PING." + schemas.ServiceCache},
+			// It writes the answers, batches and webhook records of the archive, and announces
+			// async ends to the client account.
+			Publish: append([]string{schemas.SubjectSearch, schemas.SubjectScrape, schemas.SubjectPageReparse,
+				schemas.SubjectEnginesStatus, "$SRV.PING." + schemas.ServiceCache, schemas.SubjectDonePrefix + ">"},
+				archive(schemas.ArchiveAnswer, schemas.ArchiveBatch, schemas.ArchiveWebhook)...),
 			Subscribe: append([]string{InboxPrefix(UserIngress) + ".>", schemas.SubjectClientSearch, schemas.SubjectClientScrape},
 				micro(schemas.ServiceIngress)...),
 		},
@@ -109,11 +121,10 @@ func Roles() []Role {
 		},
 		{
 			User: UserParser, Account: AccountTrawl, AllowResponses: true,
-			Publish: append(append([]string{schemas.SubjectResultPrefix + ">", schemas.SubjectDeadLetterPrefix + ">",
-				"$KV." + schemas.BucketPages + ".>", jsAPI("STREAM.INFO." + pages), jsAPI("STREAM.CREATE." + pages),
-				jsAPI("STREAM.UPDATE." + pages), jsAPI("DIRECT.GET." + pages + ".>"), jsAPI("STREAM.MSG.GET." + pages)},
-				streamSetup()...), consume(schemas.StreamParse, schemas.ConsumerParse)...),
-			Subscribe: append([]string{InboxPrefix(UserParser) + ".>", schemas.SubjectPageGet, schemas.SubjectPageReparse},
+			// It archives every page it parses.
+			Publish: append(append(append([]string{schemas.SubjectResultPrefix + ">", schemas.SubjectDeadLetterPrefix + ">"},
+				archive(schemas.ArchivePage)...), streamSetup()...), consume(schemas.StreamParse, schemas.ConsumerParse)...),
+			Subscribe: append([]string{InboxPrefix(UserParser) + ".>", schemas.SubjectPageReparse},
 				micro(schemas.ServiceParser)...),
 		},
 		{
@@ -121,10 +132,10 @@ func Roles() []Role {
 			Publish: []string{">"}, Subscribe: []string{">"},
 		},
 		{
-			// The client account holds nothing but the imported search and scrape: its inboxes
-			// are its own.
+			// The client account holds nothing but the imported search and scrape and the
+			// announcements of async ends: its inboxes are its own.
 			User: UserClient, Account: AccountClient,
-			Publish: []string{schemas.SubjectSearch, schemas.SubjectScrape}, Subscribe: []string{"_INBOX.>"},
+			Publish: []string{schemas.SubjectSearch, schemas.SubjectScrape}, Subscribe: []string{"_INBOX.>", schemas.SubjectDonePrefix + ">"},
 		},
 	}
 }
@@ -152,10 +163,11 @@ func Conf(password func(user string) string) string {
 		fmt.Fprintf(&b, "  %s {\n", acc)
 		if acc == AccountTrawl {
 			b.WriteString("    jetstream: enabled\n")
-			fmt.Fprintf(&b, "    exports: [ { service: %q }, { service: %q } ]\n", schemas.SubjectClientSearch, schemas.SubjectClientScrape)
+			fmt.Fprintf(&b, "    exports: [ { service: %q }, { service: %q }, { stream: %q } ]\n", schemas.SubjectClientSearch, schemas.SubjectClientScrape, schemas.SubjectDonePrefix+">")
 		} else {
 			fmt.Fprintf(&b, "    imports: [ { service: { account: %s, subject: %q }, to: %q },\n", AccountTrawl, schemas.SubjectClientSearch, schemas.SubjectSearch)
-			fmt.Fprintf(&b, "               { service: { account: %s, subject: %q }, to: %q } ]\n", AccountTrawl, schemas.SubjectClientScrape, schemas.SubjectScrape)
+			fmt.Fprintf(&b, "               { service: { account: %s, subject: %q }, to: %q },\n", AccountTrawl, schemas.SubjectClientScrape, schemas.SubjectScrape)
+			fmt.Fprintf(&b, "               { stream: { account: %s, subject: %q } } ]\n", AccountTrawl, schemas.SubjectDonePrefix+">")
 		}
 		b.WriteString("    users: [\n")
 		for _, r := range Roles() {

@@ -126,4 +126,6 @@ func RegisterFlags(fs *flag.FlagSet, l *schemas.StreamLimits) {
 	fs.Int64Var(&l.ParseMaxMsgs, "parse-stream-max-msgs", l.ParseMaxMsgs, "fetched pages that may wait for a parser")
 	fs.Int64Var(&l.ParseMaxBytes, "parse-stream-max-bytes", l.ParseMaxBytes, "bytes of fetched pages that may wait")
 	fs.BoolVar(&l.Memory, "stream-memory", false, "keep the work streams in memory instead of on disk")
+	fs.DurationVar(&l.Archive.TTL, "archive-ttl", l.Archive.TTL, "how long every answer and its raw page are kept (GET /v1/searches/{id})")
+	fs.Int64Var(&l.Archive.MaxBytes, "archive-max-bytes", l.Archive.MaxBytes, "bytes the archive may hold on disk; past it the oldest records go first")
 }

@@ -36,8 +36,8 @@ func TestCoalesceAcrossReplicas(t *testing.T) {
 		t.Fatalf("want one miss and 99 coalesced or hit answers, got %v", states)
 	}
 	for _, a := range answers {
-		if a.meta.ID != answers[0].meta.ID || a.organic == 0 {
-			t.Fatalf("answers differ: search id %q vs %q (%d results)", a.meta.ID, answers[0].meta.ID, a.organic)
+		if a.meta.PageID != answers[0].meta.PageID || a.organic == 0 {
+			t.Fatalf("answers differ: page id %q vs %q (%d results)", a.meta.PageID, answers[0].meta.PageID, a.organic)
 		}
 	}
 	for i, rp := range reps {
@@ -45,8 +45,8 @@ func TestCoalesceAcrossReplicas(t *testing.T) {
 			t.Errorf("replica %d answered no request; the queue group did not spread them", i)
 		}
 	}
-	if a := rg.askOK(query(q)); a.state != stateHit || a.meta.ID != answers[0].meta.ID {
-		t.Fatalf("after the fetch: state %q id %q, want a hit on %q", a.state, a.meta.ID, answers[0].meta.ID)
+	if a := rg.askOK(query(q)); a.state != stateHit || a.meta.PageID != answers[0].meta.PageID {
+		t.Fatalf("after the fetch: state %q id %q, want a hit on %q", a.state, a.meta.PageID, answers[0].meta.PageID)
 	}
 }
 

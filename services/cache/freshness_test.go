@@ -68,10 +68,10 @@ func TestFreshnessControls(t *testing.T) {
 		if got := rg.sim.RequestsFor(q); got != st.fetches {
 			t.Fatalf("%s: engine asked %d times, want %d", st.name, got, st.fetches)
 		}
-		if (a.meta.ID == prev) != st.sameAsPre {
-			t.Fatalf("%s: search id %q after %q; same answer wanted: %v", st.name, a.meta.ID, prev, st.sameAsPre)
+		if (a.meta.PageID == prev) != st.sameAsPre {
+			t.Fatalf("%s: page id %q after %q; same answer wanted: %v", st.name, a.meta.PageID, prev, st.sameAsPre)
 		}
-		prev = a.meta.ID
+		prev = a.meta.PageID
 	}
 }
 
@@ -89,8 +89,8 @@ func TestStaleWhileRevalidate(t *testing.T) {
 	// Wait for expiry with hits: the first non-hit must be the stale entry, served at once.
 	var a answer
 	testkit.Eventually(t, 5*time.Second, func() bool { a = rg.askOK(query(q)); return a.state != stateHit }, "entry expires")
-	if a.state != stateStale || a.meta.ID != first.meta.ID || a.meta.AgeSeconds < 1 {
-		t.Fatalf("expired entry: state %q id %q age %d, want stale %q", a.state, a.meta.ID, a.meta.AgeSeconds, first.meta.ID)
+	if a.state != stateStale || a.meta.PageID != first.meta.PageID || a.meta.AgeSeconds < 1 {
+		t.Fatalf("expired entry: state %q id %q age %d, want stale %q", a.state, a.meta.PageID, a.meta.AgeSeconds, first.meta.PageID)
 	}
 	// Requests during the refresh get the stale entry too, and start no fetch of their own.
 	for _, b := range rg.askMany(20, query(q)) {
@@ -101,7 +101,7 @@ func TestStaleWhileRevalidate(t *testing.T) {
 	var fresh answer
 	testkit.Eventually(t, 5*time.Second, func() bool {
 		fresh = rg.askOK(query(q))
-		return fresh.meta.ID != first.meta.ID
+		return fresh.meta.PageID != first.meta.PageID
 	}, "refreshed entry served")
 	if fresh.state != stateHit {
 		t.Fatalf("after refresh: state %q, want hit", fresh.state)
@@ -118,13 +118,13 @@ func TestStaleWhileRevalidate(t *testing.T) {
 	rg.sim.SetConfig(func(c *sim.Config) { c.Error5xx = 1 })
 	testkit.Eventually(t, 5*time.Second, func() bool { a = rg.askOK(query(q)); return a.state != stateHit }, "entry expires again")
 	testkit.Eventually(t, 5*time.Second, func() bool { return rg.sim.Faults()["5xx"] >= 1 && c.metric("trawl_cache_flights") == 0 }, "refresh fails")
-	if b := rg.askOK(query(q)); b.state != stateStale || b.meta.ID != fresh.meta.ID {
-		t.Fatalf("engine down: state %q id %q, want stale %q", b.state, b.meta.ID, fresh.meta.ID)
+	if b := rg.askOK(query(q)); b.state != stateStale || b.meta.PageID != fresh.meta.PageID {
+		t.Fatalf("engine down: state %q id %q, want stale %q", b.state, b.meta.PageID, fresh.meta.PageID)
 	}
 	rg.sim.SetConfig(func(c *sim.Config) { c.Error5xx = 0 })
 	testkit.Eventually(t, 5*time.Second, func() bool {
 		b := rg.askOK(query(q))
-		return b.state == stateHit && b.meta.ID != fresh.meta.ID
+		return b.state == stateHit && b.meta.PageID != fresh.meta.PageID
 	}, "engine back: refreshed")
 }
 
@@ -143,8 +143,8 @@ func TestStaleIfError(t *testing.T) {
 
 	var a answer
 	testkit.Eventually(t, 5*time.Second, func() bool { a = rg.askOK(query(q)); return a.state != stateHit }, "entry expires")
-	if a.state != stateStale || a.meta.ID != first.meta.ID {
-		t.Fatalf("engine failing: state %q id %q, want stale %q", a.state, a.meta.ID, first.meta.ID)
+	if a.state != stateStale || a.meta.PageID != first.meta.PageID {
+		t.Fatalf("engine failing: state %q id %q, want stale %q", a.state, a.meta.PageID, first.meta.PageID)
 	}
 	if rg.sim.RequestsFor(q) != 2 || c.metric("trawl_cache_stale_served_total", "reason", "error") != 1 {
 		t.Fatalf("want one failed fetch answered with stale: engine asked %d, stale-if-error %v",

@@ -25,12 +25,13 @@ const rrfK = 60
 // Ranking: a result's score is the sum over the engines that returned it of 1/(60 + position),
 // results are ordered by score (ties: best single position, then the engines' order in the
 // request), and results are the same when their normalised URLs are (see normalizeURL).
-func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqID string, start time.Time) ([]byte, string, *schemas.Error) {
+func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, id, reqID string, start time.Time) ([]byte, string, *schemas.Error) {
 	names := r.Engines()
 	type answer struct {
-		body  *schemas.SearchBody
-		state string
-		err   *schemas.Error
+		body   *schemas.SearchBody
+		state  string
+		pageID string
+		err    *schemas.Error
 	}
 	answers := make([]answer, len(names))
 	var wg sync.WaitGroup
@@ -50,7 +51,7 @@ func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqI
 				answers[i] = answer{err: schemas.Errorf(schemas.TypeInternal, "stored answer unreadable: %v", jerr)}
 				return
 			}
-			answers[i] = answer{body: &b, state: state}
+			answers[i] = answer{body: &b, state: state, pageID: ent.ID}
 		}()
 	}
 	wg.Wait()
@@ -62,13 +63,13 @@ func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqI
 	allHit := true
 	for i, a := range answers {
 		if a.err != nil {
-			outcomes[names[i]] = schemas.EngineOutcome{Status: outcomeStatus(a.err), Error: a.err.Detail, Cache: a.state}
+			outcomes[names[i]] = schemas.EngineOutcome{Status: outcomeStatus(a.err), Error: a.err.Detail, Cache: a.state, PageID: a.err.PageID}
 			if firstErr == nil {
 				firstErr = a.err
 			}
 			continue
 		}
-		outcomes[names[i]] = schemas.EngineOutcome{Status: "answered", Results: len(a.body.OrganicResults), Cache: a.state}
+		outcomes[names[i]] = schemas.EngineOutcome{Status: "answered", Results: len(a.body.OrganicResults), Cache: a.state, PageID: a.pageID}
 		bodies = append(bodies, a.body)
 		engineOf = append(engineOf, names[i])
 		allHit = allHit && a.state == "hit"
@@ -85,7 +86,7 @@ func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, reqI
 		state = "hit"
 	}
 	meta := &schemas.SearchMetadata{
-		ID: schemas.NewID(), RequestID: reqID, Status: "Success", Engine: r.Engine, Cache: state,
+		ID: id, RequestID: reqID, Status: schemas.StatusSuccess, Engine: r.Engine, Cache: state,
 		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 		TimingsMS: schemas.Timings{Cache: msSince(start)},
 		Engines:   outcomes,

@@ -186,7 +186,7 @@ func (r *rig) askOK(body string) answer {
 	if a.err != nil {
 		r.t.Fatalf("%s: %v", body, a.err)
 	}
-	if a.organic == 0 || a.meta.ID == "" {
+	if a.organic == 0 || a.meta.PageID == "" {
 		r.t.Fatalf("%s: answer without results or id: %+v", body, a)
 	}
 	if a.state != a.meta.Cache {

@@ -30,7 +30,7 @@ func (s *Service) scrape(req asyncReq) {
 		s.finishReply(req, schemas.ScrapeRoute, state, nil, err, reqID, start, 0)
 		return
 	}
-	meta := ent.scrapeMetadata(r.URL, state, reqID, time.Now(), msSince(start))
+	meta := ent.scrapeMetadata(answerID(req.hdr), r.URL, state, reqID, time.Now(), msSince(start))
 	body, cerr := schemas.ComposeScrapeResponse(meta, ent.Body)
 	if cerr != nil {
 		s.finishReply(req, schemas.ScrapeRoute, state, nil, schemas.AsError(cerr), reqID, start, 0)
@@ -68,9 +68,9 @@ func (s *Service) decodeScrape(data []byte, h micro.Headers, now time.Time) (*sc
 	return &r, deadline, nil
 }
 
-func (e *entry) scrapeMetadata(url, cacheState, requestID string, now time.Time, cacheMS float64) *schemas.ScrapeMetadata {
+func (e *entry) scrapeMetadata(id, url, cacheState, requestID string, now time.Time, cacheMS float64) *schemas.ScrapeMetadata {
 	return &schemas.ScrapeMetadata{
-		ID: e.ID, RequestID: requestID, Status: "Success", Cache: cacheState,
+		ID: id, PageID: e.ID, RequestID: requestID, Status: schemas.StatusSuccess, Cache: cacheState,
 		CreatedAt: e.Created.UTC(), AgeSeconds: max(int64(now.Sub(e.Created)/time.Second), 0),
 		TimingsMS: schemas.Timings{Fetch: float64(e.FetchUS) / 1000, Parse: float64(e.ParseUS) / 1000, Cache: cacheMS},
 		URL:       url,

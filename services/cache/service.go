@@ -246,7 +246,7 @@ func (s *Service) search(req asyncReq) {
 	defer cancel()
 
 	if len(r.Engines()) > 1 {
-		body, state, err := s.metasearch(ctx, r, reqID, start)
+		body, state, err := s.metasearch(ctx, r, answerID(req.hdr), reqID, start)
 		s.finishReply(req, r.Engine, state, body, err, reqID, start, 0)
 		return
 	}
@@ -255,12 +255,21 @@ func (s *Service) search(req asyncReq) {
 		s.finishReply(req, r.Engine, state, nil, err, reqID, start, 0)
 		return
 	}
-	meta := ent.metadata(r.Engine, state, reqID, time.Now(), msSince(start))
+	meta := ent.metadata(answerID(req.hdr), r.Engine, state, reqID, time.Now(), msSince(start))
 	var freshUntil int64
 	if state != stateStale {
 		freshUntil = ent.Created.Add(s.cfg.ttl(r.Engine)).UnixMilli()
 	}
 	s.finishReply(req, r.Engine, state, schemas.ComposeResponse(meta, ent.Body), nil, reqID, start, freshUntil)
+}
+
+// answerID is the id the ingress gave the answer (schemas.HeaderSearchID), or a new one for a
+// caller inside the pipeline that gave none.
+func answerID(h micro.Headers) string {
+	if id := h.Get(schemas.HeaderSearchID); schemas.ValidID(id) {
+		return id
+	}
+	return schemas.NewID()
 }
 
 // replyHeaders are built once per state and only read: a hit must not allocate a header map.

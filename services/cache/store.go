@@ -68,15 +68,17 @@ func decodeEntry(b []byte) (*entry, error) {
 }
 
 // metadata builds the search_metadata for a reply from this entry.
-func (e *entry) metadata(engine, cacheState, requestID string, now time.Time, cacheMS float64) *schemas.SearchMetadata {
+// id is the answer's own; e.ID, the job that fetched the entry's page, is its page_id.
+func (e *entry) metadata(id, engine, cacheState, requestID string, now time.Time, cacheMS float64) *schemas.SearchMetadata {
 	age := int64(now.Sub(e.Created) / time.Second)
 	if age < 0 {
 		age = 0
 	}
 	return &schemas.SearchMetadata{
-		ID:         e.ID,
+		ID:         id,
+		PageID:     e.ID,
 		RequestID:  requestID,
-		Status:     "Success",
+		Status:     schemas.StatusSuccess,
 		Engine:     engine,
 		Cache:      cacheState,
 		CreatedAt:  e.Created.UTC(),

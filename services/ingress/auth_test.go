@@ -54,7 +54,7 @@ func TestAuth(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, b := call(t, "GET", tc.url, nil, tc.hdr)
+			resp, b := send(t, "GET", tc.url, nil, tc.hdr)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.want, b)
 			}
@@ -111,7 +111,7 @@ func TestReload(t *testing.T) {
 	startFakeCache(t, ns, respondHit)
 	in := startIngress(t, ns, ingressOpts{keys: `{"tenants":[{"name":"acme","keys":["old-key"],"rate_per_sec":0.01,"burst":2}]}`})
 	status := func(key string) int {
-		resp, _ := call(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"X-API-Key": key})
+		resp, _ := send(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"X-API-Key": key})
 		return resp.StatusCode
 	}
 	if s := status("old-key"); s != 200 {

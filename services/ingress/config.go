@@ -37,6 +37,12 @@ type Config struct {
 	// MaxConnsPerIP caps the open connections from one client address (0: no cap), so one
 	// client cannot hold every connection the process can serve.
 	MaxConnsPerIP int
+	// AsyncTimeout is the deadline of an async request (or batch item) that sets no timeout_ms.
+	AsyncTimeout time.Duration
+	// BatchMax bounds the requests of one batch.
+	BatchMax int
+	// TenantMaxInFlight bounds each tenant's async requests and batch items running at once.
+	TenantMaxInFlight int
 
 	// Webhook configures the webhook sender (webhooks.go).
 	Webhook webhook.Config
@@ -59,6 +65,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 1024, "open connections from one client address at most (0: no cap; behind a proxy every client shares its address)")
 	fs.DurationVar(&c.NearCacheTTL, "near-cache-ttl", time.Second, "keep fresh answers of hot queries in the ingress this long, skipping the trip to the cache service (0: off)")
 	fs.Int64Var(&c.NearCacheBytes, "near-cache-bytes", 8<<20, "memory bound of the ingress's near cache, bytes")
+	fs.DurationVar(&c.AsyncTimeout, "async-timeout", 60*time.Second, "deadline of an async search or scrape (and of each batch item) that sets no timeout_ms; at most --max-timeout")
+	fs.IntVar(&c.BatchMax, "batch-max", 100, "requests in one batch (POST /v1/searches, /v1/scrapes) at most")
+	fs.IntVar(&c.TenantMaxInFlight, "tenant-max-inflight", 16, "async requests and batch items of one tenant running at once; more async requests get 429, batch items wait")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
 
 	w := webhook.DefaultConfig()
@@ -95,6 +104,12 @@ func (c *Config) Validate() error {
 		return errors.New("max-conns-per-ip must be zero or more")
 	case c.IPRate > 0 && c.IPBurst < 1:
 		return errors.New("ip-burst must be at least 1")
+	case c.AsyncTimeout < time.Second || (c.Deadlines.Max > 0 && c.AsyncTimeout > c.Deadlines.Max):
+		return errors.New("async-timeout must be at least 1s and at most max-timeout")
+	case c.BatchMax < 1 || c.BatchMax > 10000:
+		return errors.New("batch-max must be between 1 and 10000")
+	case c.TenantMaxInFlight < 1:
+		return errors.New("tenant-max-inflight must be at least 1")
 	}
 	for _, o := range strings.Split(c.CORSOrigins, ",") {
 		o = strings.TrimSpace(o)

@@ -34,7 +34,7 @@ func TestHostileInputs(t *testing.T) {
 			if tc.query != "" {
 				url += "?" + tc.query
 			}
-			resp, b := call(t, tc.method, url, tc.body, nil)
+			resp, b := send(t, tc.method, url, tc.body, nil)
 			if resp.StatusCode != 400 {
 				t.Fatalf("status %d, want 400: %s", resp.StatusCode, b)
 			}
@@ -50,7 +50,7 @@ func TestHostileInputs(t *testing.T) {
 		for i := range names {
 			names[i] = fmt.Sprintf("nosuchengine%d", i)
 		}
-		resp, b := call(t, "GET", search+"?q=x&engine="+strings.Join(names, ","), nil, nil)
+		resp, b := send(t, "GET", search+"?q=x&engine="+strings.Join(names, ","), nil, nil)
 		if resp.StatusCode != 400 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
@@ -62,7 +62,7 @@ func TestHostileInputs(t *testing.T) {
 	for _, hdr := range []string{schemas.HeaderRequestID, "X-Request-Id"} {
 		for name, id := range map[string]string{"too long": strings.Repeat("a", 129), "control characters": "abc\tdef"} {
 			t.Run(hdr+" "+name, func(t *testing.T) {
-				resp, _ := call(t, "GET", search+"?q=x", nil, map[string]string{hdr: id})
+				resp, _ := send(t, "GET", search+"?q=x", nil, map[string]string{hdr: id})
 				got := resp.Header.Get("X-Request-Id")
 				if got == id || got == "" || len(got) > 128 {
 					t.Errorf("request id %q echoed as %q, want a fresh one", id, got)
@@ -70,7 +70,7 @@ func TestHostileInputs(t *testing.T) {
 			})
 		}
 		t.Run(hdr+" kept", func(t *testing.T) {
-			resp, _ := call(t, "GET", search+"?q=x", nil, map[string]string{hdr: "my-request-42"})
+			resp, _ := send(t, "GET", search+"?q=x", nil, map[string]string{hdr: "my-request-42"})
 			if got := resp.Header.Get("X-Request-Id"); got != "my-request-42" {
 				t.Errorf("request id %q, want the client's", got)
 			}

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/logging"
+	"github.com/trawl-dev/trawl/kit/streams"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -37,9 +39,20 @@ var searchBody = func() []byte {
 	return b
 }()
 
-// respondHit answers every search at once from "cache".
+// respondHit answers every search at once from "cache", with the answer id the ingress gave.
 func respondHit(req micro.Request) {
-	req.Respond(searchBody, micro.WithHeaders(micro.Headers{schemas.HeaderCache: {"hit"}}))
+	req.Respond(withID(searchBody, req.Headers().Get(schemas.HeaderSearchID)), micro.WithHeaders(micro.Headers{schemas.HeaderCache: {"hit"}}))
+}
+
+// withID is a composed search answer with its search_metadata.id set to id (when not "").
+func withID(answer []byte, id string) []byte {
+	var meta schemas.SearchMetadata
+	rest, ok := schemas.SplitResponse(answer, &meta)
+	if !ok || id == "" {
+		return answer
+	}
+	meta.ID, meta.PageID = id, "PAGEPAGEPAGEPAGE"
+	return schemas.AppendResponse(nil, &meta, rest)
 }
 
 // startFakeCache registers a trawl-cache micro service on trawl.v1.search, as the real cache
@@ -54,7 +67,7 @@ func respondScrape(req micro.Request) {
 		req.Error(e.Code(), e.Title, e.JSON())
 		return
 	}
-	b, _ := schemas.ComposeScrapeResponse(&schemas.ScrapeMetadata{ID: "x", Status: "Success", Cache: "hit", URL: r.URL},
+	b, _ := schemas.ComposeScrapeResponse(&schemas.ScrapeMetadata{ID: req.Headers().Get(schemas.HeaderSearchID), Status: "Success", Cache: "hit", URL: r.URL},
 		schemas.EncodeScrapeBody(&schemas.ScrapeBody{FinalURL: r.URL, HTTPStatus: 200, ContentType: "text/html", Markdown: "# Hello"}))
 	req.Respond(b, micro.WithHeaders(micro.Headers{schemas.HeaderCache: {"hit"}}))
 }
@@ -116,6 +129,14 @@ func startIngress(t testing.TB, ns *server.Server, o ingressOpts) *testIngress {
 	if o.engines == nil {
 		o.engines = engines.Default()
 	}
+	// The archive's stream, which the other stages' keepers ensure in a running trawl.
+	js, err := jetstream.New(testkit.Connect(t, ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := streams.EnsureOne(t.Context(), js, schemas.ArchiveStream(schemas.DefaultStreamLimits())); err != nil {
+		t.Fatalf("streams: %v", err)
+	}
 	d := Deps{NC: testkit.Connect(t, ns), Engines: o.engines, Log: testLogger(t), Metrics: ti.reg, Gatherer: ti.reg, RedisURL: o.redisURL}
 	if o.noGatherer {
 		d.Gatherer = nil
@@ -157,8 +178,8 @@ var client = &http.Client{
 	Timeout:   30 * time.Second,
 }
 
-// call sends one request and returns the response with its body read.
-func call(t testing.TB, method, url string, body []byte, hdr map[string]string) (*http.Response, []byte) {
+// send sends one request and returns the response with its body read.
+func send(t testing.TB, method, url string, body []byte, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

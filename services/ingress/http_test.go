@@ -23,7 +23,7 @@ func TestBodyTooLarge(t *testing.T) {
 	in := startIngress(t, ns, ingressOpts{})
 	for _, size := range []int{64<<10 + 1, 100 << 10, 1000 << 10} {
 		body := []byte(`{"q":"` + strings.Repeat("a", size) + `"}`)
-		resp, b := call(t, "POST", in.url+"/v1/search", body, nil)
+		resp, b := send(t, "POST", in.url+"/v1/search", body, nil)
 		if resp.StatusCode != 413 {
 			t.Fatalf("%d-byte body: status %d, want 413", len(body), resp.StatusCode)
 		}
@@ -45,7 +45,7 @@ func TestBodyTooLarge(t *testing.T) {
 	}
 	// Exactly at the limit is not too large (it fails validation instead: q is over 2048 bytes).
 	body := []byte(`{"q":"` + strings.Repeat("a", 64<<10-len(`{"q":""}`)) + `"}`)
-	if resp, _ := call(t, "POST", in.url+"/v1/search", body, nil); resp.StatusCode != 400 {
+	if resp, _ := send(t, "POST", in.url+"/v1/search", body, nil); resp.StatusCode != 400 {
 		t.Errorf("body of exactly 64 KiB: status %d, want 400", resp.StatusCode)
 	}
 }
@@ -54,7 +54,7 @@ func TestGzip(t *testing.T) {
 	ns := testkit.StartNATS(t)
 	startFakeCache(t, ns, respondHit)
 	in := startIngress(t, ns, ingressOpts{})
-	resp, b := call(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"Accept-Encoding": "gzip"})
+	resp, b := send(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"Accept-Encoding": "gzip"})
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("status %d, Content-Encoding %q, want a gzip response", resp.StatusCode, resp.Header.Get("Content-Encoding"))
 	}
@@ -63,10 +63,12 @@ func TestGzip(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, err := io.ReadAll(zr)
-	if err != nil || !bytes.Equal(plain, searchBody) {
+	var meta schemas.SearchMetadata
+	rest, _ := schemas.SplitResponse(plain, &meta)
+	if err != nil || !bytes.Equal(plain, withID(searchBody, meta.ID)) || len(rest) == 0 {
 		t.Fatalf("gunzipped body differs from the cache's answer (err %v)", err)
 	}
-	if resp, _ := call(t, "GET", in.url+"/v1/search?q=go", nil, nil); resp.Header.Get("Content-Encoding") != "" {
+	if resp, _ := send(t, "GET", in.url+"/v1/search?q=go", nil, nil); resp.Header.Get("Content-Encoding") != "" {
 		t.Errorf("compressed without Accept-Encoding: %q", resp.Header.Get("Content-Encoding"))
 	}
 }
@@ -77,30 +79,30 @@ func TestCORS(t *testing.T) {
 	in := startIngress(t, ns, ingressOpts{keys: twoTenants, cfg: func(c *Config) { c.CORSOrigins = "https://app.example.com, https://admin.example.com" }})
 	preflight := map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
 
-	resp, _ := call(t, "OPTIONS", in.url+"/v1/search", nil, preflight)
+	resp, _ := send(t, "OPTIONS", in.url+"/v1/search", nil, preflight)
 	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") ||
 		!strings.Contains(resp.Header.Get("Vary"), "Origin") {
 		t.Fatalf("preflight from an allowed origin: %d %v", resp.StatusCode, resp.Header)
 	}
 	preflight["Origin"] = "https://evil.example.com"
-	resp, _ = call(t, "OPTIONS", in.url+"/v1/search", nil, preflight)
+	resp, _ = send(t, "OPTIONS", in.url+"/v1/search", nil, preflight)
 	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("preflight from another origin: %d, Allow-Origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
-	resp, _ = call(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"Origin": "https://admin.example.com", "X-API-Key": acmeKey})
+	resp, _ = send(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"Origin": "https://admin.example.com", "X-API-Key": acmeKey})
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "https://admin.example.com" ||
 		!strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "RateLimit") {
 		t.Fatalf("simple request: %d %v", resp.StatusCode, resp.Header)
 	}
 	// A refused request still carries CORS headers, so the browser lets the script read why.
-	resp, _ = call(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"Origin": "https://admin.example.com"})
+	resp, _ = send(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"Origin": "https://admin.example.com"})
 	if resp.StatusCode != 401 || resp.Header.Get("Access-Control-Allow-Origin") == "" {
 		t.Fatalf("401 without CORS headers: %d %v", resp.StatusCode, resp.Header)
 	}
 
 	noCORS := startIngress(t, ns, ingressOpts{})
-	resp, _ = call(t, "GET", noCORS.url+"/v1/search?q=go", nil, map[string]string{"Origin": "https://app.example.com"})
+	resp, _ = send(t, "GET", noCORS.url+"/v1/search?q=go", nil, map[string]string{"Origin": "https://app.example.com"})
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("CORS headers without --cors-origins")
 	}
@@ -118,7 +120,7 @@ func TestRequestIDAndServerTiming(t *testing.T) {
 	})
 	in := startIngress(t, ns, ingressOpts{})
 
-	resp, _ := call(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"X-Request-Id": "client-id-42"})
+	resp, _ := send(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"X-Request-Id": "client-id-42"})
 	gotID := func() string { s, _ := sentID.Load().(string); return s }
 	if resp.Header.Get("X-Request-Id") != "client-id-42" || gotID() != "client-id-42" {
 		t.Fatalf("request id: header %q, sent to the cache %q", resp.Header.Get("X-Request-Id"), gotID())
@@ -132,12 +134,12 @@ func TestRequestIDAndServerTiming(t *testing.T) {
 	}
 
 	for _, bad := range []string{"", strings.Repeat("x", 129), "has space", "ünïcode"} {
-		resp, _ = call(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"X-Request-Id": bad})
+		resp, _ = send(t, "GET", in.url+"/v1/search?q=go", nil, map[string]string{"X-Request-Id": bad})
 		if id := resp.Header.Get("X-Request-Id"); id == "" || id == bad || gotID() != id {
 			t.Errorf("X-Request-Id %q: answered %q, sent to the cache %q; want one generated", bad, id, gotID())
 		}
 	}
-	resp, b := call(t, "GET", in.url+"/v1/search?q=", nil, map[string]string{"X-Request-Id": "bad-request-7"})
+	resp, b := send(t, "GET", in.url+"/v1/search?q=", nil, map[string]string{"X-Request-Id": "bad-request-7"})
 	if e := problemOf(t, resp, b); e.RequestID != "bad-request-7" {
 		t.Errorf("problem request_id %q", e.RequestID)
 	}
@@ -147,11 +149,11 @@ func TestEnginesAndProbes(t *testing.T) {
 	ns := testkit.StartNATS(t)
 	in := startIngress(t, ns, ingressOpts{})
 
-	resp, b := call(t, "GET", in.url+"/readyz", nil, nil)
+	resp, b := send(t, "GET", in.url+"/readyz", nil, nil)
 	if resp.StatusCode != 503 || !strings.Contains(string(b), schemas.ServiceCache) {
 		t.Fatalf("readyz without a cache: %d %s", resp.StatusCode, b)
 	}
-	resp, b = call(t, "GET", in.url+"/v1/search?q=go", nil, nil)
+	resp, b = send(t, "GET", in.url+"/v1/search?q=go", nil, nil)
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("search without a responder: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
@@ -161,21 +163,21 @@ func TestEnginesAndProbes(t *testing.T) {
 
 	startFakeCache(t, ns, respondHit)
 	testkit.Eventually(t, 5*time.Second, func() bool {
-		resp, _ := call(t, "GET", in.url+"/readyz", nil, nil)
+		resp, _ := send(t, "GET", in.url+"/readyz", nil, nil)
 		return resp.StatusCode == 200
 	}, "readyz once a cache responds")
 
-	resp, b = call(t, "GET", in.url+"/v1/engines", nil, nil)
+	resp, b = send(t, "GET", in.url+"/v1/engines", nil, nil)
 	var list struct {
 		Engines []struct{ Name, BaseURL string } `json:"engines"`
 	}
 	if resp.StatusCode != 200 || json.Unmarshal(b, &list) != nil || len(list.Engines) == 0 || list.Engines[0].Name == "" {
 		t.Fatalf("engines: %d %s", resp.StatusCode, b)
 	}
-	if resp, _ := call(t, "GET", in.url+"/healthz", nil, nil); resp.StatusCode != 200 {
+	if resp, _ := send(t, "GET", in.url+"/healthz", nil, nil); resp.StatusCode != 200 {
 		t.Errorf("healthz %d", resp.StatusCode)
 	}
-	resp, b = call(t, "GET", in.url+"/metrics", nil, nil)
+	resp, b = send(t, "GET", in.url+"/metrics", nil, nil)
 	if resp.StatusCode != 200 || !bytes.Contains(b, []byte("trawl_ingress_requests_total")) {
 		t.Errorf("metrics: %d", resp.StatusCode)
 	}
@@ -186,7 +188,7 @@ func TestEnginesHealth(t *testing.T) {
 	ns := testkit.StartNATS(t)
 	in := startIngress(t, ns, ingressOpts{})
 	get := func() map[string]engineInfo {
-		resp, b := call(t, "GET", in.url+"/v1/engines", nil, nil)
+		resp, b := send(t, "GET", in.url+"/v1/engines", nil, nil)
 		var list struct{ Engines []engineInfo }
 		if resp.StatusCode != 200 || json.Unmarshal(b, &list) != nil {
 			t.Fatalf("engines: %d %s", resp.StatusCode, b)

@@ -22,6 +22,7 @@ type metrics struct {
 	keyReloads       *prometheus.CounterVec
 	tenants          prometheus.Gauge
 	near             *prometheus.CounterVec
+	archived         *prometheus.CounterVec
 	webhook          webhook.Metrics
 
 	// Resolved series of requests and duration, so the hit path skips the label lookups.
@@ -74,6 +75,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "trawl_ingress_near_cache_total",
 			Help: "Searches the near cache could serve, by result (hit, miss).",
 		}, []string{"result"}),
+		archived: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_ingress_archived_total",
+			Help: "Records sent to the archive (written), refused by it (failed) or not sent because too many writes were in flight (dropped).",
+		}, []string{"outcome"}),
 		webhook: webhook.Metrics{
 			Deliveries: f.NewCounterVec(prometheus.CounterOpts{
 				Name: "trawl_webhook_deliveries_total",
@@ -94,7 +99,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 // routes are the route labels; a request's route is an index into it.
-var routes = [...]string{"/v1/search", "/v1/engines", "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/searches/{id}/page", "/v1/scrape", "other"}
+var routes = [...]string{"/v1/search", "/v1/engines", "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/searches|scrapes|batches", "/v1/scrape", "other"}
 
 // observe counts one request and its duration.
 func (m *metrics) observe(route int, code int, seconds float64) {

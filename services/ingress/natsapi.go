@@ -2,7 +2,6 @@ package ingress
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -17,36 +16,34 @@ import (
 // kit/natsauth) request trawl.v1.search, which their account imports from here. A request
 // over NATS is held to everything an HTTP request is: the API key (header Authorization:
 // Bearer <key>, or X-API-Key) and its tenant's limits, the body's size and validation, the
-// deadline cap. Only then is it asked of the cache, and the cache's answer relayed unchanged.
+// deadline cap. Then it is answered (or, with async, started) as an HTTP request is.
 func (s *Server) clientSearch(req clientReq) {
-	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
+	s.clientCall(req, func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error) {
 		r, form := params.DecodeBody(data)
 		if r == nil {
-			return "", nil, time.Time{}, schemas.ValidationError(form)
+			return nil, false, schemas.ValidationError(form)
 		}
 		if errs := params.Validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
-			return "", nil, time.Time{}, schemas.ValidationError(errs)
+			return nil, false, schemas.ValidationError(errs)
 		}
-		body, _ := json.Marshal(r)
-		return schemas.SubjectSearch, body, s.cfg.Deadlines.For(start, r.TimeoutMS), nil
+		return s.newCall(schemas.KindSearch, r, nil, t, reqID, start), r.Async, nil
 	})
 }
 
 // clientScrape answers schemas.SubjectClientScrape as clientSearch answers searches.
 func (s *Server) clientScrape(req clientReq) {
-	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
+	s.clientCall(req, func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error) {
 		r, e := s.scrapeRequest(data, start)
 		if e != nil {
-			return "", nil, time.Time{}, e
+			return nil, false, e
 		}
-		body, _ := json.Marshal(r)
-		return schemas.SubjectScrape, body, s.cfg.Deadlines.For(start, r.TimeoutMS), nil
+		return s.newCall(schemas.KindScrape, nil, r, t, reqID, start), r.Async, nil
 	})
 }
 
 // clientCall admits a NATS client request (key, tenant limits, body size), lets decode read
-// and validate it into the subject and body to ask of the cache, and relays the answer.
-func (s *Server) clientCall(req clientReq, decode func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error)) {
+// and validate it into a call, and answers it.
+func (s *Server) clientCall(req clientReq, decode func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error)) {
 	start := time.Now()
 	h := req.hdr
 	reqID := cleanRequestID(h.Get(schemas.HeaderRequestID))
@@ -71,14 +68,9 @@ func (s *Server) clientCall(req clientReq, decode func(data []byte, start time.T
 			fail(schemas.NewError(schemas.TypeUnauthorized, "an API key is required: send the header Authorization: Bearer <key>"))
 			return
 		}
-		if t.pol.limited() {
-			if d := s.lim.take(t.pol, start); d.kind != "" {
-				s.m.limited.WithLabelValues(t.name, d.kind).Inc()
-				e := schemas.NewError(d.kind, "the tenant's rate limit or quota is used up")
-				e.RetryAfterMS = max(1, (d.retryAfter + time.Millisecond - 1).Milliseconds())
-				fail(e)
-				return
-			}
+		if e := s.admit(nil, t, start); e != nil {
+			fail(e)
+			return
 		}
 	}
 	data := req.data
@@ -86,23 +78,34 @@ func (s *Server) clientCall(req clientReq, decode func(data []byte, start time.T
 		fail(schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(data), s.cfg.MaxBodyBytes))
 		return
 	}
-	subject, body, deadline, e := decode(data, start)
+	cl, async, e := decode(data, t, reqID, start)
+	if e == nil {
+		e = s.checkWebhook(cl)
+	}
 	if e != nil {
 		fail(e)
 		return
 	}
-	msg := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
-	msg.Header.Set(schemas.HeaderRequestID, reqID)
-	msg.Header.Set(schemas.HeaderDeadline, schemas.FormatDeadline(deadline))
-	if t != nil {
-		msg.Header[schemas.HeaderTenant] = t.names
-	}
-	reply, err := s.request(msg, deadline)
-	if err != nil {
-		fail(requestError(err))
+	if async {
+		doc, e := s.startAsync(cl)
+		if e != nil {
+			fail(e)
+			return
+		}
+		s.reply(req.reply, &nats.Msg{Data: doc})
 		return
 	}
-	s.reply(req.reply, &nats.Msg{Header: reply.Header, Data: reply.Data})
+	ans := s.ask(cl, nil)
+	if ans.err != nil {
+		fail(ans.err)
+	} else {
+		m := &nats.Msg{Header: nats.Header{schemas.HeaderCache: {ans.cache}}, Data: ans.body}
+		if ans.timings != "" {
+			m.Header.Set(schemas.HeaderTimings, ans.timings)
+		}
+		s.reply(req.reply, m)
+	}
+	s.afterAnswer(cl, &ans, false)
 }
 
 // clientReq is what a client request keeps of its micro.Request: micro reads the request's

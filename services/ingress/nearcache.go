@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
-	"github.com/valyala/fasthttp"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -109,20 +108,16 @@ func (n *nearCache) put(key string, state string, freshUntil string, timings str
 	n.c.Set(key, e)
 }
 
-// write answers c from e, with a search_metadata of this request's own.
-func (e *nearEntry) write(c *fasthttp.RequestCtx, reqID string, start, now time.Time) {
+// appendAnswer appends to dst the answer e makes for one request: its body behind a
+// search_metadata of the request's own (its id, request id, age and timings).
+func (e *nearEntry) appendAnswer(dst []byte, id, reqID string, start, now time.Time) []byte {
 	meta := e.meta
+	meta.ID = id
 	meta.RequestID = reqID
 	meta.Cache = "hit"
 	meta.AgeSeconds = max(int64(now.Sub(meta.CreatedAt)/time.Second), 0)
 	meta.TimingsMS.Cache = float64(now.Sub(start).Microseconds()) / 1000
-	c.Response.Header.Set("X-Cache", "HIT")
-	var buf [160]byte
-	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), 0, e.timings))
-	c.SetContentType("application/json")
-	// Composed in the response's own buffer, which fasthttp keeps from request to request.
-	body := c.Response.SwapBody(nil)
-	c.Response.SwapBody(schemas.AppendResponse(body[:0], &meta, e.tail))
+	return schemas.AppendResponse(dst, &meta, e.tail)
 }
 
 func (n *nearCache) close() {

@@ -18,7 +18,7 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 
 	get := func(query, reqID string) (string, schemas.SearchResponse) {
 		t.Helper()
-		resp, b := call(t, "GET", p.in.url+"/v1/search?"+query, nil, map[string]string{"X-Request-Id": reqID})
+		resp, b := send(t, "GET", p.in.url+"/v1/search?"+query, nil, map[string]string{"X-Request-Id": reqID})
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: status %d: %s", query, resp.StatusCode, b)
 		}
@@ -42,8 +42,9 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 		t.Fatalf("repeat: X-Cache %s, near hits %v; want HIT from the near cache", state, hits())
 	}
 	m := again.SearchMetadata
-	if m.RequestID != "r2" || m.Cache != "hit" || m.ID != first.SearchMetadata.ID || !m.CreatedAt.Equal(first.SearchMetadata.CreatedAt) {
-		t.Fatalf("near hit metadata %+v; want request r2, cache hit, the entry's id and creation time", m)
+	if m.RequestID != "r2" || m.Cache != "hit" || m.PageID != first.SearchMetadata.PageID || m.ID == first.SearchMetadata.ID ||
+		!m.CreatedAt.Equal(first.SearchMetadata.CreatedAt) {
+		t.Fatalf("near hit metadata %+v; want request r2, cache hit, an id of its own, the entry's page and creation time", m)
 	}
 	if len(again.OrganicResults) != len(first.OrganicResults) || again.OrganicResults[0].URL != first.OrganicResults[0].URL {
 		t.Fatalf("near hit results differ from the stored answer")
@@ -67,7 +68,7 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before, nearBefore := p.sim.RequestsFor("near cache"), hits()
-			resp, b := call(t, "GET", p.in.url+"/v1/search?"+tc.query, nil, nil)
+			resp, b := send(t, "GET", p.in.url+"/v1/search?"+tc.query, nil, nil)
 			if tc.wantState == "" {
 				if h := hits(); h != nearBefore {
 					t.Fatalf("near hits %v -> %v: %s", nearBefore, h, b)

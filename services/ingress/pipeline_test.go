@@ -109,7 +109,7 @@ func (p *pipeline) settle(t *testing.T) {
 func (p *pipeline) search(t *testing.T, query string) <-chan *http.Response {
 	ch := make(chan *http.Response, 1)
 	go func() {
-		resp, _ := call(t, "GET", p.in.url+"/v1/search?"+query, nil, nil)
+		resp, _ := send(t, "GET", p.in.url+"/v1/search?"+query, nil, nil)
 		ch <- resp
 	}()
 	return ch
@@ -120,7 +120,7 @@ func TestPipelineRequestIDAndCache(t *testing.T) {
 	defer p.settle(t)
 	for i, wantCache := range []string{"MISS", "HIT"} {
 		id := "pipe-" + strconv.Itoa(i)
-		resp, b := call(t, "GET", p.in.url+"/v1/search?q=golang", nil, map[string]string{"X-Request-Id": id})
+		resp, b := send(t, "GET", p.in.url+"/v1/search?q=golang", nil, map[string]string{"X-Request-Id": id})
 		if resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, b)
 		}
@@ -145,7 +145,7 @@ func TestPipelineRequestIDAndCache(t *testing.T) {
 func TestDeadlineAnswered504(t *testing.T) {
 	p := startPipeline(t, pipeOpts{simLatency: 3 * time.Second, fetchConcurrency: 4})
 	start := time.Now()
-	resp, b := call(t, "GET", p.in.url+"/v1/search?q=slow&timeout_ms=400", nil, nil)
+	resp, b := send(t, "GET", p.in.url+"/v1/search?q=slow&timeout_ms=400", nil, nil)
 	took := time.Since(start)
 	if resp.StatusCode != 504 {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
@@ -167,7 +167,7 @@ func TestExpiredJobNotFetched(t *testing.T) {
 	first := p.search(t, "q=first&timeout_ms=10000")
 	testkit.Eventually(t, 5*time.Second, func() bool { return p.sim.RequestsFor("first") == 1 }, "first job at the engine")
 
-	resp, b := call(t, "GET", p.in.url+"/v1/search?q=second&timeout_ms=300", nil, nil)
+	resp, b := send(t, "GET", p.in.url+"/v1/search?q=second&timeout_ms=300", nil, nil)
 	if resp.StatusCode != 504 {
 		t.Fatalf("search behind a busy fetcher: status %d: %s", resp.StatusCode, b)
 	}
@@ -227,7 +227,7 @@ func TestStreamsFull503(t *testing.T) {
 	}, "two jobs queued")
 
 	start := time.Now()
-	resp, b := call(t, "GET", p.in.url+"/v1/search?q=three&timeout_ms=10000", nil, nil)
+	resp, b := send(t, "GET", p.in.url+"/v1/search?q=three&timeout_ms=10000", nil, nil)
 	took := time.Since(start)
 	if resp.StatusCode != 503 {
 		t.Fatalf("search with the fetch queue full: status %d: %s", resp.StatusCode, b)

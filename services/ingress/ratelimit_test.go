@@ -52,7 +52,7 @@ func TestBurstOfEight(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				resp, b := call(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
+				resp, b := send(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
 				results[i] = result{resp, b}
 			}()
 		}
@@ -105,7 +105,7 @@ func TestDailyQuota(t *testing.T) {
 		in := startIngress(t, ns, ingressOpts{redisURL: redisURL,
 			keys: `{"tenants":[{"name":"acme","keys":["` + acmeKey + `"],"daily_quota":3}]}`})
 		for i := 1; i <= 4; i++ {
-			resp, b := call(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
+			resp, b := send(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
 			if i <= 3 {
 				if resp.StatusCode != 200 {
 					t.Fatalf("request %d: status %d: %s", i, resp.StatusCode, b)
@@ -152,7 +152,7 @@ func TestRedisSharedAcrossReplicas(t *testing.T) {
 			if i%2 == 1 {
 				url = b.url
 			}
-			resp, body := call(t, "GET", url+"/v1/search?q=go", nil, acmeHdr)
+			resp, body := send(t, "GET", url+"/v1/search?q=go", nil, acmeHdr)
 			switch resp.StatusCode {
 			case 200:
 				admitted.Add(1)
@@ -189,7 +189,7 @@ func TestRedisDownAndBack(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				resp, _ := call(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
+				resp, _ := send(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
 				v, _ := statuses.LoadOrStore(resp.StatusCode, new(atomic.Int64))
 				v.(*atomic.Int64).Add(1)
 			}
@@ -229,11 +229,11 @@ func TestRedisDownFailClosed(t *testing.T) {
 	startFakeCache(t, ns, respondHit)
 	rd := testkit.StartRedis(t)
 	in := startIngress(t, ns, ingressOpts{keys: burstTenant, redisURL: rd.URL, cfg: func(c *Config) { c.RateLimitFailClosed = true }})
-	if resp, b := call(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr); resp.StatusCode != 200 {
+	if resp, b := send(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr); resp.StatusCode != 200 {
 		t.Fatalf("with Redis up: %d %s", resp.StatusCode, b)
 	}
 	rd.Stop()
-	resp, b := call(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
+	resp, b := send(t, "GET", in.url+"/v1/search?q=go", nil, acmeHdr)
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("fail closed with Redis down: status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
@@ -249,7 +249,7 @@ func TestIPLimitUnderOpenAccess(t *testing.T) {
 	in := startIngress(t, ns, ingressOpts{cfg: func(c *Config) { c.IPRate, c.IPBurst = 0.1, 2 }})
 	var got []int
 	for range 3 {
-		resp, _ := call(t, "GET", in.url+"/v1/search?q=go", nil, nil)
+		resp, _ := send(t, "GET", in.url+"/v1/search?q=go", nil, nil)
 		got = append(got, resp.StatusCode)
 	}
 	if got[0] != 200 || got[1] != 200 || got[2] != 429 {
@@ -257,7 +257,7 @@ func TestIPLimitUnderOpenAccess(t *testing.T) {
 	}
 	open := startIngress(t, ns, ingressOpts{})
 	for range 5 {
-		if resp, _ := call(t, "GET", open.url+"/v1/search?q=go", nil, nil); resp.StatusCode != 200 || resp.Header.Get("RateLimit") != "" {
+		if resp, _ := send(t, "GET", open.url+"/v1/search?q=go", nil, nil); resp.StatusCode != 200 || resp.Header.Get("RateLimit") != "" {
 			t.Fatalf("open access without a limit: status %d, RateLimit %q", resp.StatusCode, resp.Header.Get("RateLimit"))
 		}
 	}

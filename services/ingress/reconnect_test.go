@@ -53,7 +53,7 @@ func TestSearchRidesOutANATSRestart(t *testing.T) {
 	}
 	t.Cleanup(srv.Stop)
 	base := "http://" + srv.Addr()
-	if resp, b := call(t, "GET", base+"/v1/search?q=before", nil, nil); resp.StatusCode != http.StatusOK {
+	if resp, b := send(t, "GET", base+"/v1/search?q=before", nil, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before the restart: %d %s", resp.StatusCode, b)
 	}
 
@@ -66,7 +66,7 @@ func TestSearchRidesOutANATSRestart(t *testing.T) {
 	}
 	done := make(chan answer, 1)
 	go func() {
-		resp, b := call(t, "GET", base+"/v1/search?q=during&timeout_ms=5000", nil, nil)
+		resp, b := send(t, "GET", base+"/v1/search?q=during&timeout_ms=5000", nil, nil)
 		done <- answer{resp.StatusCode, b}
 	}()
 	testkit.StartNATSWith(t, &server.Options{Port: port})

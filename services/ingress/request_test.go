@@ -91,7 +91,7 @@ func TestValidationErrors(t *testing.T) {
 			if tc.method == "POST" {
 				body = []byte(tc.body)
 			}
-			resp, b := call(t, tc.method, u, body, nil)
+			resp, b := send(t, tc.method, u, body, nil)
 			if resp.StatusCode != 400 {
 				t.Fatalf("status %d, want 400: %s", resp.StatusCode, b)
 			}
@@ -127,11 +127,11 @@ func TestValidRequestsPass(t *testing.T) {
 		"q=" + url.QueryEscape(q),
 		"q=go&engine=duckduckgo&page=50&num=100&hl=en-GB&gl=us&safe=strict&max_age=0&no_cache=true&timeout_ms=60000",
 	} {
-		if resp, b := call(t, "GET", in.url+"/v1/search?"+query, nil, nil); resp.StatusCode != 200 {
+		if resp, b := send(t, "GET", in.url+"/v1/search?"+query, nil, nil); resp.StatusCode != 200 {
 			t.Errorf("%.60s…: status %d: %s", query, resp.StatusCode, b)
 		}
 	}
-	if resp, b := call(t, "POST", in.url+"/v1/search", []byte(`{"q":"go","page":50,"num":100,"max_age":0,"no_cache":false,"timeout_ms":60000}`), nil); resp.StatusCode != 200 {
+	if resp, b := send(t, "POST", in.url+"/v1/search", []byte(`{"q":"go","page":50,"num":100,"max_age":0,"no_cache":false,"timeout_ms":60000}`), nil); resp.StatusCode != 200 {
 		t.Errorf("POST: status %d: %s", resp.StatusCode, b)
 	}
 }

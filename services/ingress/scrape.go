@@ -1,7 +1,6 @@
 package ingress
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -49,8 +48,7 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, e, reqID)
 		return
 	}
-	data, _ := json.Marshal(r)
-	s.relay(c, schemas.SubjectScrape, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
+	s.answerHTTP(c, s.newCall(schemas.KindScrape, nil, r, t, reqID, start), r.Async)
 }
 
 // scrapeRequest reads and validates a scrape's JSON body (NATS clients).

@@ -1,14 +1,13 @@
 package ingress
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +42,8 @@ type Deps struct {
 	// RedisURL, when set, shares rate limits and quotas across every ingress replica
 	// (config.Common.RedisURL); empty keeps them in process.
 	RedisURL string
+	// ArchiveTTL is how long the archive keeps answers (--archive-ttl), for messages.
+	ArchiveTTL time.Duration
 }
 
 // Server is one ingress.
@@ -84,6 +85,17 @@ type Server struct {
 
 	health engineHealth
 
+	archive    *archive
+	archiveTTL time.Duration
+	// slots bound each tenant's async work; asyncCalls (under asyncMu) and asyncWG are that
+	// work in flight (async.go).
+	slots      slots
+	asyncMu    sync.Mutex
+	asyncCalls map[string]*call
+	asyncWG    sync.WaitGroup
+	// stopAsync is closed as the ingress stops: batch items waiting for a slot give up.
+	stopAsync chan struct{}
+
 	// responder caches whether a search responder answered a recent ping, for /readyz.
 	respMu   sync.Mutex
 	respAt   time.Time
@@ -112,6 +124,12 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{cfg: cfg, nc: d.NC, failed: make(chan error, 1), engines: d.Engines, log: d.Log, m: newMetrics(d.Metrics), probe: d.Probe,
 		lim: localLimiter{}, cors: newCORS(cfg.CORSOrigins), near: newNearCache(cfg.NearCacheTTL, cfg.NearCacheBytes)}
 	s.nearHits, s.nearMisses = s.m.near.WithLabelValues("hit"), s.m.near.WithLabelValues("miss")
+	s.slots.max, s.asyncCalls, s.stopAsync = cfg.TenantMaxInFlight, map[string]*call{}, make(chan struct{})
+	s.archiveTTL = cmp.Or(d.ArchiveTTL, schemas.DefaultArchiveLimits().TTL)
+	var err error
+	if s.archive, err = newArchive(d.NC, s.m.archived, s.log); err != nil {
+		return nil, fmt.Errorf("ingress: archive: %w", err)
+	}
 	if err := s.initWebhooks(); err != nil {
 		return nil, err
 	}
@@ -167,7 +185,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		ReadBufferSize: 16 << 10,
 		// Bodies past MaxBodyBytes get a problem+json 413 from the handler once read; only
 		// much larger ones are cut off while reading (also a problem+json 413, by malformed).
-		MaxRequestBodySize:    max(1<<20, 16*cfg.MaxBodyBytes),
+		// (A batch may be 16 bodies' worth: batchMaxBody.)
+		MaxRequestBodySize:    max(2<<20, 32*cfg.MaxBodyBytes),
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		MaxConnsPerIP:         cfg.MaxConnsPerIP,
@@ -279,11 +298,18 @@ func (s *Server) Stop() {
 			defer cancel()
 			s.srv.ShutdownWithContext(ctx)
 		}
+		close(s.stopAsync)
+		s.drainAsync(s.cfg.Deadlines.Max)
 		if s.svc != nil {
 			s.svc.Stop()
 		}
 		s.clients.Wait()
 		s.stopWebhooks(began)
+		// Archive writes still awaiting their acks land before the connection goes.
+		select {
+		case <-s.archive.js.PublishAsyncComplete():
+		case <-time.After(2 * time.Second):
+		}
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
@@ -299,7 +325,7 @@ const (
 	routeReady
 	routeMetrics
 	routeOpenAPI
-	routePage
+	routeRecords
 	routeScrape
 	routeOther
 )
@@ -375,9 +401,8 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		if preflight {
 			break
 		}
-		if strings.HasPrefix(string(c.Path()), pagePrefix) {
-			route = routePage
-			s.keptPage(c, reqID, start)
+		if s.records(c, reqID, start) {
+			route = routeRecords
 			break
 		}
 		s.problem(c, schemas.Errorf(schemas.TypeNotFound, "no route %s", c.Path()), reqID)
@@ -418,39 +443,50 @@ func cleanRequestID(id string) string {
 // gate authenticates a request and applies its limits, answering it when it may not pass.
 func (s *Server) gate(c *fasthttp.RequestCtx, reqID string, now time.Time) (*tenant, bool) {
 	t, e := s.authenticate(c)
+	if e == nil {
+		e = s.admit(c, t, now)
+	}
 	if e != nil {
 		s.problem(c, e, reqID)
-		return nil, false
+		return t, false
 	}
+	return t, true
+}
+
+// admit takes one request's worth of the tenant's rate and quota (under open access, the
+// client address's rate, if limited), returning the typed refusal when none is left. With c,
+// the response carries the rate headers.
+func (s *Server) admit(c *fasthttp.RequestCtx, t *tenant, now time.Time) *schemas.Error {
 	var p *policy
 	name := ""
 	switch {
 	case t != nil:
 		p, name = t.pol, t.name
-	case s.ips != nil:
+	case s.ips != nil && c != nil:
 		p, name = s.ips.get(c.RemoteIP(), now), "ip"
 	}
 	if !p.limited() {
-		return t, true
+		return nil
 	}
 	d := s.lim.take(p, now)
-	setRateHeaders(&c.Response.Header, p, d, now)
+	if c != nil {
+		setRateHeaders(&c.Response.Header, p, d, now)
+	}
 	if d.kind == "" {
-		return t, true
+		return nil
 	}
 	s.m.limited.WithLabelValues(name, d.kind).Inc()
-	var e2 *schemas.Error
+	var e *schemas.Error
 	switch d.kind {
 	case schemas.TypeQuotaExceeded:
-		e2 = schemas.Errorf(d.kind, "the daily quota of %d requests is used up; it renews at 00:00 UTC", p.quota)
+		e = schemas.Errorf(d.kind, "the daily quota of %d requests is used up; it renews at 00:00 UTC", p.quota)
 	case schemas.TypeRateLimited:
-		e2 = schemas.Errorf(d.kind, "more than %d requests at once or %.4g per second", p.rate.burst, float64(time.Second)/float64(p.rate.interval))
+		e = schemas.Errorf(d.kind, "more than %d requests at once or %.4g per second", p.rate.burst, float64(time.Second)/float64(p.rate.interval))
 	default:
-		e2 = schemas.NewError(d.kind, "the rate limiter is unavailable")
+		e = schemas.NewError(d.kind, "the rate limiter is unavailable")
 	}
-	e2.RetryAfterMS = max(1, (d.retryAfter + time.Millisecond - 1).Milliseconds())
-	s.problem(c, e2, reqID)
-	return t, false
+	e.RetryAfterMS = max(1, (d.retryAfter + time.Millisecond - 1).Milliseconds())
+	return e
 }
 
 func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
@@ -486,54 +522,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, schemas.ValidationError(errs), reqID)
 		return
 	}
-	nearKey := s.near.key(r)
-	if nearKey != "" {
-		if e := s.near.get(nearKey, r, start); e != nil {
-			s.nearHits.Inc()
-			e.write(c, reqID, start, time.Now())
-			return
-		}
-		s.nearMisses.Inc()
-	}
-	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
-	data, _ := json.Marshal(r)
-	reply := s.relay(c, schemas.SubjectSearch, data, t, deadline, start, reqID)
-	if reply != nil && nearKey != "" {
-		s.near.put(nearKey, reply.Header.Get(schemas.HeaderCache), reply.Header.Get(schemas.HeaderFreshUntil), reply.Header.Get(schemas.HeaderTimings), reply.Data, time.Now())
-	}
-}
-
-// relay asks the cache service on subject with the request's id, deadline and tenant, and
-// writes its answer (or typed failure) to c. It returns the reply of a success, nil once a
-// failure has been answered.
-func (s *Server) relay(c *fasthttp.RequestCtx, subject string, data []byte, t *tenant, deadline, start time.Time, reqID string) *nats.Msg {
-	hv := &[2]string{reqID, schemas.FormatDeadline(deadline)} // one allocation for both values
-	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{
-		schemas.HeaderRequestID: hv[0:1:1],
-		schemas.HeaderDeadline:  hv[1:2:2],
-	}}
-	if t != nil {
-		msg.Header[schemas.HeaderTenant] = t.names
-	}
-	// The cache answers 504 at the deadline itself; the grace lets that typed answer arrive
-	// before the ingress gives up on its own.
-	sent := time.Now()
-	reply, err := s.request(msg, deadline)
-	round := time.Since(sent)
-	if err != nil {
-		s.problem(c, requestError(err), reqID)
-		return nil
-	}
-	if code := reply.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
-		s.problem(c, schemas.DecodeError(code, reply.Header.Get(schemas.HeaderServiceError), reply.Data), reqID)
-		return nil
-	}
-	c.Response.Header.Set("X-Cache", cacheHeader(reply.Header.Get(schemas.HeaderCache)))
-	var buf [160]byte
-	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), round, reply.Header.Get(schemas.HeaderTimings)))
-	c.SetContentType("application/json")
-	c.SetBody(reply.Data)
-	return reply
+	s.answerHTTP(c, s.newCall(schemas.KindSearch, r, nil, t, reqID, start), r.Async)
 }
 
 // cacheHeader is the X-Cache value of a Trawl-Cache state.

@@ -25,7 +25,8 @@ func NewStage(cfg *Config) app.Stage {
 		},
 		New: func(c Config, env *app.Env) (lifecycle.Component, error) {
 			return New(c, Deps{NC: env.NC, Engines: env.Engines, Log: env.Log, Metrics: env.Metrics,
-				Gatherer: env.Metrics, Probe: env.Probe, RedisURL: env.Shared.RedisURL})
+				Gatherer: env.Metrics, Probe: env.Probe, RedisURL: env.Shared.RedisURL,
+				ArchiveTTL: env.Shared.Streams.Archive.TTL})
 		},
 		// The near cache.
 		Memory: func(c *Config, _ *app.Shared) int64 { return c.NearCacheBytes },

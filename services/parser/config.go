@@ -18,10 +18,6 @@ type Config struct {
 	MaxAckPending int
 	AckWait       time.Duration
 	MaxDeliver    int
-	// KeepTTL and KeepMaxBytes bound how long and how much raw HTML of unrecognised pages is
-	// kept for inspection and re-parsing.
-	KeepTTL      time.Duration
-	KeepMaxBytes int64
 }
 
 // RegisterFlags adds the parse stage's flags.
@@ -30,8 +26,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxAckPending, "parse-max-ack-pending", 4096, "unacked pages across all parsers (the consumer's MaxAckPending)")
 	fs.DurationVar(&c.AckWait, "parse-ack-wait", 30*time.Second, "time a parser holds a page before it is redelivered")
 	fs.IntVar(&c.MaxDeliver, "parse-max-deliver", 3, "deliveries of a page before it is given up")
-	fs.DurationVar(&c.KeepTTL, "page-keep-ttl", 24*time.Hour, "how long the raw HTML of an unrecognised page is kept")
-	fs.Int64Var(&c.KeepMaxBytes, "page-keep-max-bytes", 256<<20, "bytes of unrecognised pages kept (oldest dropped first)")
 }
 
 // Validate checks the configuration before anything connects.
@@ -45,8 +39,6 @@ func (c *Config) Validate() error {
 		return errors.New("parse-ack-wait must be at least 1s")
 	case c.MaxDeliver < 1:
 		return errors.New("parse-max-deliver must be at least 1")
-	case c.KeepTTL < time.Second || c.KeepMaxBytes < 1<<20:
-		return errors.New("page-keep-ttl must be at least 1s and page-keep-max-bytes at least 1 MiB")
 	}
 	return nil
 }

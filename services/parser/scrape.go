@@ -3,7 +3,6 @@ package parser
 import (
 	"time"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -15,23 +14,25 @@ import (
 func (s *Service) convert(msg jetstream.Msg, page *schemas.PageMsg, body []byte, start time.Time) {
 	job := page.Job
 	const route = schemas.ScrapeRoute
-	out, err := s.scrape(scrape.Page{Body: body, URL: page.FinalURL, ContentType: page.ContentType, HTTPStatus: page.HTTPStatus}, job.Scrape)
+	out, err := s.scrape(scrapePage(page, body), job.Scrape)
 	took := time.Since(start)
 	s.duration.WithLabelValues(route).Observe(took.Seconds())
 	if err != nil {
 		e := schemas.AsError(err)
 		s.pages.WithLabelValues(route, e.Kind).Inc()
 		s.log.Warn("page not converted", "job", job.ID, "kind", e.Kind, "err", e.Detail)
-		e.SearchID = job.ID
-		if e.Kind != schemas.TypeUnsupportedContent {
-			s.keepPage(job, s2.Encode(nil, body), page.JobJSON)
-		}
+		e.PageID = job.ID
 		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
 		return
 	}
 	s.pages.WithLabelValues(route, "ok").Inc()
 	s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Body: schemas.EncodeScrapeBody(out),
 		FetchMS: page.FetchMS, ParseMS: float64(took.Microseconds()) / 1000})
+}
+
+// scrapePage is what the converter reads of a page.
+func scrapePage(page *schemas.PageMsg, body []byte) scrape.Page {
+	return scrape.Page{Body: body, URL: page.FinalURL, ContentType: page.ContentType, HTTPStatus: page.HTTPStatus}
 }
 
 // scrape runs the converter, turning a panic on hostile HTML into a typed error: one page must

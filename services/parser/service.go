@@ -13,7 +13,6 @@ import (
 	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/kit/work"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
@@ -44,8 +43,10 @@ type Service struct {
 	pages    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 
-	pagesKV jetstream.KeyValue
-	keeper  *streams.Keeper
+	archived *prometheus.CounterVec
+	js       jetstream.JetStream
+	archive  jetstream.Stream
+	keeper   *streams.Keeper
 
 	sem    chan struct{}
 	work   work.Tracker
@@ -80,6 +81,10 @@ func New(cfg Config, d Deps) (*Service, error) {
 			Help:    "Time to parse one page.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
 		}, []string{"engine"}),
+		archived: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_parser_archived_pages_total",
+			Help: "Pages sent to the archive (written), refused by it (failed) or not sent because too many writes were in flight (dropped).",
+		}, []string{"outcome"}),
 	}, nil
 }
 
@@ -95,8 +100,8 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("parser: %w", err)
 	}
-	if err := s.openPages(ctx, js); err != nil {
-		return fmt.Errorf("parser: page store: %w", err)
+	if err := s.openArchive(ctx); err != nil {
+		return fmt.Errorf("parser: archive: %w", err)
 	}
 	s.svc, err = micro.AddService(s.nc, micro.Config{
 		Name:        schemas.ServiceParser,
@@ -104,9 +109,6 @@ func (s *Service) Start(ctx context.Context) error {
 		Description: "parses fetched pages from " + schemas.StreamParse,
 		QueueGroup:  schemas.ServiceParser,
 	})
-	if err == nil {
-		err = s.svc.AddEndpoint("page", micro.HandlerFunc(s.onPageGet), micro.WithEndpointSubject(schemas.SubjectPageGet))
-	}
 	if err == nil {
 		err = s.svc.AddEndpoint("reparse", micro.HandlerFunc(s.onPageReparse), micro.WithEndpointSubject(schemas.SubjectPageReparse))
 	}
@@ -182,6 +184,9 @@ func (s *Service) handle(msg jetstream.Msg) {
 		defer pageBuffers.Put(buf, dec)
 		html = dec
 	}
+	// Archived once the outcome is out (deferred: the answer never waits on the archive),
+	// before the page's buffer goes back to its pool (defers run last in, first out).
+	defer s.archivePage(&page, html)
 	start := time.Now()
 	if job.Scrape != nil {
 		s.convert(msg, &page, html, start)
@@ -197,10 +202,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		}
 		s.pages.WithLabelValues(engine, e.Kind).Inc()
 		s.log.Warn("page not parsed", "engine", engine, "job", job.ID, "kind", e.Kind, "err", e.Detail)
-		e.SearchID = job.ID
-		if e.Kind == schemas.TypeUnrecognised {
-			s.keepPage(job, s2.Encode(nil, html), page.JobJSON)
-		}
+		e.PageID = job.ID
 		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
 		return
 	}

@@ -71,40 +71,67 @@ func TestParsePublishesResult(t *testing.T) {
 	}
 }
 
-// TestUnrecognisedPageKept: a page no parser knows is a typed error, counted per engine, and
-// its HTML is kept by search id for inspection and re-parsing.
-func TestUnrecognisedPageKept(t *testing.T) {
+// TestEveryPageArchived: every page parsed is archived under its job id, a page no parser
+// knows as well (a typed error, counted per engine), so it can be read and re-parsed later;
+// reparse answers for the tenant that made it only, under the answer id asked for.
+func TestEveryPageArchived(t *testing.T) {
 	nc, s := startParser(t)
-	sub, _ := nc.SubscribeSync(schemas.ResultSubject("keyodd1"))
+	const oddID, okID = "ODD1ODD1ODD1ODD1ODD1", "OKOKOKOKOKOKOKOK2222"
+	sub, _ := nc.SubscribeSync(schemas.ResultSubject("key" + oddID))
 	html := []byte("<html><body><div class='brand-new-layout'>results moved</div></body></html>")
-	page(t, nc, "odd1", "golang", html)
+	page(t, nc, oddID, "golang", html)
 	m, err := sub.NextMsg(10 * time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := schemas.DecodeError(m.Header.Get(schemas.HeaderServiceErrorCode), "", m.Data)
-	if e.Kind != schemas.TypeUnrecognised || e.SearchID != "odd1" || e.Engine != "duckduckgo" {
+	if e.Kind != schemas.TypeUnrecognised || e.PageID != oddID || e.Engine != "duckduckgo" {
 		t.Fatalf("error %+v", e)
 	}
 	if got := testutil.ToFloat64(s.pages.WithLabelValues("duckduckgo", schemas.TypeUnrecognised)); got != 1 {
 		t.Errorf("unrecognised metric %v, want 1", got)
 	}
-	var r *nats.Msg
-	testkit.Eventually(t, 5*time.Second, func() bool {
-		r, err = nc.Request(schemas.SubjectPageGet, []byte(`{"id":"odd1"}`), time.Second)
-		return err == nil && r.Header.Get(schemas.HeaderServiceErrorCode) == ""
-	}, "page kept")
-	if string(r.Data) != string(html) {
-		t.Errorf("kept page %q", r.Data)
+	okSub, _ := nc.SubscribeSync(schemas.ResultSubject("key" + okID))
+	page(t, nc, okID, "golang", sim.ResultsPage("golang", 1, 10, 5))
+	if _, err := okSub.NextMsg(10 * time.Second); err != nil {
+		t.Fatal(err)
 	}
-	r, err = nc.Request(schemas.SubjectPageReparse, []byte(`{"id":"odd1"}`), 5*time.Second)
-	if err != nil || r.Header.Get(schemas.HeaderServiceErrorCode) != "502" {
-		t.Errorf("reparse of a still-unknown page: %v %v", err, r.Header)
+	js, _ := nc.JetStream()
+	for id, want := range map[string][]byte{oddID: html, okID: sim.ResultsPage("golang", 1, 10, 5)} {
+		var raw *nats.RawStreamMsg
+		testkit.Eventually(t, 5*time.Second, func() bool {
+			raw, err = js.GetLastMsg(schemas.StreamArchive, schemas.ArchiveSubject(schemas.ArchivePage, id))
+			return err == nil
+		}, "page %s archived", id)
+		pm, err := schemas.DecodePage(raw.Header, raw.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := pm.Decompress(nil); err != nil || string(got) != string(want) || pm.Job.ID != id {
+			t.Errorf("archived page %s: job %q, %d bytes, %v", id, pm.Job.ID, len(got), err)
+		}
 	}
-	for _, bad := range []string{`{"id":"nope"}`, `{"id":"../x"}`, `garbage`} {
-		r, err := nc.Request(schemas.SubjectPageGet, []byte(bad), 5*time.Second)
-		if err != nil || r.Header.Get(schemas.HeaderServiceErrorCode) == "" {
-			t.Errorf("%s: want a typed error, got %v %v", bad, err, r)
+	reparse := func(body string) *nats.Msg {
+		r, err := nc.Request(schemas.SubjectPageReparse, []byte(body), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := reparse(`{"page_id":"` + oddID + `","answer_id":"ANSWERANSWERANSWER"}`); r.Header.Get(schemas.HeaderServiceErrorCode) != "502" {
+		t.Errorf("reparse of a still-unknown page: %v", r.Header)
+	}
+	r := reparse(`{"page_id":"` + okID + `","answer_id":"ANSWERANSWERANSWER"}`)
+	var resp schemas.SearchResponse
+	if err := json.Unmarshal(r.Data, &resp); err != nil || len(resp.OrganicResults) != 10 ||
+		resp.SearchMetadata.ID != "ANSWERANSWERANSWER" || resp.SearchMetadata.PageID != okID || resp.SearchMetadata.Cache != "reparsed" {
+		t.Errorf("reparse: %s (%v)", r.Data, err)
+	}
+	for _, bad := range []string{`{"page_id":"` + okID + `","answer_id":"ANSWERANSWERANSWER","tenant":"other"}`,
+		`{"page_id":"NOPENOPENOPENOPE","answer_id":"ANSWERANSWERANSWER"}`, `{"page_id":"../x","answer_id":"ANSWERANSWERANSWER"}`,
+		`{"page_id":"` + okID + `","answer_id":"a.b"}`, `garbage`} {
+		if r := reparse(bad); r.Header.Get(schemas.HeaderServiceErrorCode) == "" {
+			t.Errorf("%s: want a typed error, got %s", bad, r.Data)
 		}
 	}
 }

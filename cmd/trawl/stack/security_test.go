@@ -234,10 +234,10 @@ func TestKeptPageIsTheTenantsOwn(t *testing.T) {
 		t.Errorf("search id %q is too short to be unguessable", p.SearchID)
 	}
 	testkit.Eventually(t, 5*time.Second, func() bool {
-		s, _ := get("/v1/searches/"+p.SearchID+"/page", "acme-key-0123456789")
+		s, _ := get("/v1/searches/"+p.SearchID+"?output=html", "acme-key-0123456789")
 		return s == 200
 	}, "acme reads its kept page")
-	for _, path := range []string{"/page", "/page?reparse=true"} {
+	for _, path := range []string{"", "?output=html", "?reparse=true"} {
 		if s, b := get("/v1/searches/"+p.SearchID+path, "globex-key-0123456789"); s != 404 {
 			t.Errorf("globex read acme's %s: %d %s", path, s, b)
 		}

@@ -414,16 +414,16 @@ func TestUnrecognisedPage(t *testing.T) {
 	}
 	var page reply
 	testkit.Eventually(t, 5*time.Second, func() bool {
-		page = e.get(t, "/v1/searches/"+p.SearchID+"/page")
+		page = e.get(t, "/v1/searches/"+p.SearchID+"?output=html")
 		return page.status == 200
 	}, "kept page")
 	if !strings.Contains(string(page.body), "serp-v2") || page.header.Get("Content-Security-Policy") != "sandbox" {
 		t.Errorf("kept page: %q, CSP %q", page.body, page.header.Get("Content-Security-Policy"))
 	}
-	if rp := e.get(t, "/v1/searches/"+p.SearchID+"/page?reparse=true"); rp.status != 502 {
+	if rp := e.get(t, "/v1/searches/"+p.SearchID+"?reparse=true"); rp.status != 502 {
 		t.Errorf("reparse with the same parser: status %d", rp.status)
 	}
-	if rp := e.get(t, "/v1/searches/nosuchsearch/page"); rp.status != 404 {
+	if rp := e.get(t, "/v1/searches/NOSUCHSEARCHNOSUCH"); rp.status != 404 {
 		t.Errorf("unknown id: status %d", rp.status)
 	}
 }

@@ -30,9 +30,11 @@ const (
 	pMaxAge
 	pNoCache
 	pTimeoutMS
+	pAsync
+	pWebhookURL
 )
 
-var paramNames = [...]string{"q", "engine", "page", "num", "hl", "gl", "safe", "max_age", "no_cache", "timeout_ms"}
+var paramNames = [...]string{"q", "engine", "page", "num", "hl", "gl", "safe", "max_age", "no_cache", "timeout_ms", "async", "webhook_url"}
 
 var (
 	pageRange = "must be between 1 and " + strconv.Itoa(schemas.MaxPage)
@@ -138,7 +140,9 @@ func setParam(r *schemas.SearchRequest, i int, raw []byte, js json.RawMessage) s
 		}
 		r.MaxAge = &n
 		return ""
-	case pNoCache:
+	case pWebhookURL:
+		return str(&r.WebhookURL)
+	case pNoCache, pAsync:
 		var b bool
 		var err error
 		if js == nil {
@@ -149,7 +153,11 @@ func setParam(r *schemas.SearchRequest, i int, raw []byte, js json.RawMessage) s
 		if err != nil {
 			return "must be true or false"
 		}
-		r.NoCache = b
+		if i == pAsync {
+			r.Async = b
+		} else {
+			r.NoCache = b
+		}
 	}
 	return ""
 }

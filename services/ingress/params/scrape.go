@@ -18,7 +18,7 @@ import (
 // repeat their parameter (a selector may hold commas), and extract is the JSON object as it
 // would be in a body.
 var scrapeParams = []string{"url", "formats", "main_content", "include_selectors", "exclude_selectors", "extract",
-	"max_age", "no_cache", "timeout_ms"}
+	"max_age", "no_cache", "timeout_ms", "async", "webhook_url"}
 
 // repeatable are the query parameters that may be given more than once.
 var repeatable = map[string]bool{"include_selectors": true, "exclude_selectors": true}
@@ -58,15 +58,20 @@ func ParseScrapeQuery(args *fasthttp.Args) (*schemas.ScrapeRequest, []schemas.Fi
 			if err := strictJSON([]byte(val), &r.Extract); err != nil {
 				errs = append(errs, FieldError(name, "must be a JSON object of fields: "+err.Error()))
 			}
-		case "main_content", "no_cache":
+		case "webhook_url":
+			r.WebhookURL = val
+		case "main_content", "no_cache", "async":
 			b, err := strconv.ParseBool(val)
 			if err != nil {
 				errs = append(errs, FieldError(name, "must be true or false"))
 				continue
 			}
-			if name == "no_cache" {
+			switch name {
+			case "no_cache":
 				r.NoCache = b
-			} else {
+			case "async":
+				r.Async = b
+			default:
 				r.MainContent = &b
 			}
 		case "max_age", "timeout_ms":
