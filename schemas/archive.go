@@ -194,13 +194,13 @@ func ArchiveStream(l StreamLimits) jetstream.StreamConfig {
 		a = DefaultArchiveLimits()
 	}
 	return jetstream.StreamConfig{
-		Name:              StreamArchive,
-		Description:       "every answer, its raw page, batches and webhook deliveries, by id",
-		Subjects:          []string{SubjectArchivePrefix + ">"},
-		Retention:         jetstream.LimitsPolicy,
-		Discard:           jetstream.DiscardOld,
-		MaxAge:            a.TTL,
-		MaxBytes:          a.MaxBytes,
+		Name:        StreamArchive,
+		Description: "every answer, its raw page, batches and webhook deliveries, by id",
+		Subjects:    []string{SubjectArchivePrefix + ">"},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      a.TTL,
+		MaxBytes:    a.MaxBytes,
 		// A record updated (Processing, then the answer) is read as its last message; a
 		// bundle's subject gets a message per write.
 		MaxMsgsPerSubject: -1,

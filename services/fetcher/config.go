@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/trawl-dev/trawl/services/fetcher/target"
+	"github.com/trawl-dev/trawl/kit/target"
 )
 
 // Config is the fetch stage's configuration.
@@ -174,20 +174,7 @@ func (c *Config) Validate() error {
 
 // scrapePolicy is the SSRF policy the flags describe.
 func (c *Config) scrapePolicy() (*target.Policy, error) {
-	ports, err := target.ParsePorts(c.ScrapePorts)
-	if err != nil {
-		return nil, fmt.Errorf("scrape-ports: %w", err)
-	}
-	allow, exact, err := target.ParseAllow(c.ScrapeAllow)
-	if err != nil {
-		return nil, fmt.Errorf("scrape-allow: %w", err)
-	}
-	p, err := target.NewPolicy(ports, allow)
-	if err != nil {
-		return nil, err
-	}
-	p.AllowExact(exact...)
-	return p, nil
+	return target.FromFlags("scrape-ports", c.ScrapePorts, "scrape-allow", c.ScrapeAllow)
 }
 
 // DefaultConfig is the configuration with every default applied.

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/target"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/scrape"
-	"github.com/trawl-dev/trawl/services/fetcher/target"
 )
 
 // A scrape fetches any page a client names, so everything an engine's fetch trusts is checked

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trawl-dev/trawl/services/fetcher/target"
+	"github.com/trawl-dev/trawl/kit/target"
 
 	"github.com/trawl-dev/trawl/kit/buffers"
 	"github.com/trawl-dev/trawl/kit/logging"

@@ -91,6 +91,8 @@ func TestKeysFileRejected(t *testing.T) {
 		{"negative rate", `{"tenants":[{"name":"a","keys":["k"],"rate_per_sec":-1}]}`, "rate_per_sec"},
 		{"burst without rate", `{"tenants":[{"name":"a","keys":["k"],"burst":5}]}`, "burst needs rate_per_sec"},
 		{"negative quota", `{"tenants":[{"name":"a","keys":["k"],"daily_quota":-1}]}`, "daily_quota"},
+		{"short webhook secret", `{"tenants":[{"name":"a","keys":["k"],"webhook_secret":"0123456789abcde"}]}`, "webhook_secret must be at least 16 bytes"},
+		{"spaced webhook secret", `{"tenants":[{"name":"a","keys":["k"],"webhook_secret":" 0123456789abcdef"}]}`, "webhook_secret has leading"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

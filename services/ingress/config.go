@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/config"
+	"github.com/trawl-dev/trawl/services/ingress/webhook"
 )
 
 // Config is the ingress's configuration.
@@ -42,6 +43,15 @@ type Config struct {
 	BatchMax int
 	// TenantMaxInFlight bounds each tenant's async requests and batch items running at once.
 	TenantMaxInFlight int
+
+	// Webhook configures the webhook sender (webhooks.go).
+	Webhook webhook.Config
+	// WebhookSecretFile holds the open-access webhook secret (else TRAWL_WEBHOOK_SECRET); with
+	// a keys file each tenant has its own (webhook_secret).
+	WebhookSecretFile string
+	// DrainTimeout is the process's --drain-timeout (app.Shared), which bounds how long
+	// deliveries in progress may go on once the ingress stops; 0 is Deadlines.Max.
+	DrainTimeout time.Duration
 }
 
 // RegisterFlags adds the ingress's flags.
@@ -59,6 +69,16 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.BatchMax, "batch-max", 100, "requests in one batch (POST /v1/searches, /v1/scrapes) at most")
 	fs.IntVar(&c.TenantMaxInFlight, "tenant-max-inflight", 16, "async requests and batch items of one tenant running at once; more async requests get 429, batch items wait")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
+
+	w := webhook.DefaultConfig()
+	fs.DurationVar(&c.Webhook.Timeout, "webhook-timeout", w.Timeout, "timeout of one webhook attempt")
+	fs.DurationVar(&c.Webhook.MaxElapsed, "webhook-max-elapsed", w.MaxElapsed, "how long a webhook is retried after its first attempt (0: one attempt)")
+	fs.DurationVar(&c.Webhook.Backoff, "webhook-backoff", w.Backoff, "first wait between webhook attempts; doubles per retry, drawn ±50%")
+	fs.DurationVar(&c.Webhook.MaxBackoff, "webhook-max-backoff", w.MaxBackoff, "longest wait between webhook attempts, and the cap on a receiver's Retry-After")
+	fs.IntVar(&c.Webhook.MaxConcurrent, "webhook-concurrency", w.MaxConcurrent, "webhook deliveries in progress at once; more wait")
+	fs.StringVar(&c.Webhook.Ports, "webhook-ports", w.Ports, "ports a webhook may connect to, comma-separated")
+	fs.StringVar(&c.Webhook.Allow, "webhook-allow", "", "what a webhook may reach although private or loopback, comma-separated: CIDR ranges (any port) or address:port (that port only); off by default (internal receivers and tests)")
+	fs.StringVar(&c.WebhookSecretFile, "webhook-secret-file", "", "open access only: file holding the secret webhooks are signed with (else TRAWL_WEBHOOK_SECRET; without either, webhook_url is refused)")
 }
 
 // DefaultConfig is the configuration with every default applied.
@@ -96,6 +116,12 @@ func (c *Config) Validate() error {
 		if o != "" && o != "*" && !strings.Contains(o, "://") {
 			return errors.New("cors-origins: " + o + " is not an origin (scheme://host[:port]) or *")
 		}
+	}
+	if err := c.Webhook.Validate(); err != nil {
+		return err
+	}
+	if _, err := c.openWebhookSecret(); err != nil {
+		return err
 	}
 	return c.Deadlines.Validate()
 }

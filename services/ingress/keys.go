@@ -27,7 +27,8 @@ import (
 //
 //	{"tenants": [
 //	  {"name": "acme", "keys": ["sha256:<64 hex digits>", "a-plaintext-key"],
-//	   "rate_per_sec": 5, "burst": 5, "daily_quota": 100000}
+//	   "rate_per_sec": 5, "burst": 5, "daily_quota": 100000,
+//	   "webhook_secret": "<at least 16 bytes>"}
 //	]}
 type KeysFile struct {
 	Tenants []TenantSpec `json:"tenants"`
@@ -46,6 +47,10 @@ type TenantSpec struct {
 	Burst int `json:"burst,omitempty"`
 	// DailyQuota bounds requests per UTC day; 0 is no quota.
 	DailyQuota int64 `json:"daily_quota,omitempty"`
+	// WebhookSecret signs the tenant's webhooks (HMAC-SHA256, services/ingress/webhook): at
+	// least 16 bytes, held as given since a MAC needs the secret itself. A tenant without one
+	// cannot ask for a webhook (webhook_url is a 400).
+	WebhookSecret string `json:"webhook_secret,omitempty"`
 }
 
 // HashKey is the form of an API key to put in a keys file: "sha256:" and the hex digest.
@@ -62,6 +67,8 @@ type tenant struct {
 	pol  *policy
 	// names is []string{name}, built once: the value of HeaderTenant on every search.
 	names []string
+	// webhook is the webhook secret; nil when the tenant has none.
+	webhook []byte
 }
 
 // nameOrEmpty is the tenant's name, "" under open access (no tenant).
@@ -145,7 +152,13 @@ func parseKeys(data []byte, prev *keyring) (*keyring, error) {
 				pol.local = old.pol.local
 			}
 		}
+		if err := checkWebhookSecret(spec.WebhookSecret); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
 		t := &tenant{name: spec.Name, pol: pol, names: []string{spec.Name}}
+		if spec.WebhookSecret != "" {
+			t.webhook = []byte(spec.WebhookSecret)
+		}
 		k.tenants[spec.Name] = t
 		if len(spec.Keys) == 0 {
 			return nil, fmt.Errorf("%s: no keys", where)

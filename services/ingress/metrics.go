@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/trawl-dev/trawl/services/ingress/webhook"
 )
 
 type metrics struct {
@@ -21,6 +23,7 @@ type metrics struct {
 	tenants          prometheus.Gauge
 	near             *prometheus.CounterVec
 	archived         *prometheus.CounterVec
+	webhook          webhook.Metrics
 
 	// Resolved series of requests and duration, so the hit path skips the label lookups.
 	mu       sync.RWMutex
@@ -76,6 +79,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "trawl_ingress_archived_total",
 			Help: "Records sent to the archive (written), refused by it (failed) or not sent because too many writes were in flight (dropped).",
 		}, []string{"outcome"}),
+		webhook: webhook.Metrics{
+			Deliveries: f.NewCounterVec(prometheus.CounterOpts{
+				Name: "trawl_webhook_deliveries_total",
+				Help: "Finished webhook deliveries, by outcome (delivered, failed, refused).",
+			}, []string{"outcome"}),
+			Attempts: f.NewCounterVec(prometheus.CounterOpts{
+				Name: "trawl_webhook_attempts_total",
+				Help: "Webhook attempts, by result (2xx, 3xx, 4xx, 5xx, error, refused).",
+			}, []string{"result"}),
+			InFlight: f.NewGauge(prometheus.GaugeOpts{
+				Name: "trawl_webhook_in_flight",
+				Help: "Webhook deliveries in progress, those waiting for a slot included.",
+			}),
+		},
 		counters: map[uint32]prometheus.Counter{},
 		observer: map[string]prometheus.Observer{},
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/webhook"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -67,6 +68,10 @@ type Server struct {
 	near *nearCache
 	// nearHits and nearMisses are resolved series of m.near.
 	nearHits, nearMisses prometheus.Counter
+	// webhooks posts finished work to a request's webhook_url (webhooks.go); openSecret signs
+	// them under open access.
+	webhooks   *webhook.Sender
+	openSecret []byte
 
 	srv  *fasthttp.Server
 	ln   net.Listener
@@ -129,6 +134,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		if s.archive, err = newArchive(d.NC, s.m.archived, s.log); err != nil {
 			return nil, fmt.Errorf("ingress: archive: %w", err)
 		}
+	}
+	if err := s.initWebhooks(); err != nil {
+		return nil, err
 	}
 	if cfg.KeysFile != "" {
 		if err := s.Reload(); err != nil {
@@ -286,6 +294,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // Stop marks the ingress not ready, stops accepting, and lets requests in flight finish.
 func (s *Server) Stop() {
 	s.stop.Do(func() {
+		began := time.Now()
 		s.probe.Stopping()
 		s.stopping.Store(true)
 		if s.ln != nil {
@@ -300,6 +309,7 @@ func (s *Server) Stop() {
 			s.svc.Stop()
 		}
 		s.clients.Wait()
+		s.stopWebhooks(began)
 		// Archive writes still awaiting their acks land before the connection goes.
 		if s.archive != nil {
 			s.archive.stopBundler()

@@ -20,6 +20,7 @@ func NewStage(cfg *Config) app.Stage {
 		},
 		Check: func(c *Config, sh *app.Shared) error {
 			c.Deadlines = sh.Deadlines
+			c.DrainTimeout = sh.DrainTimeout
 			return c.Validate()
 		},
 		New: func(c Config, env *app.Env) (lifecycle.Component, error) {

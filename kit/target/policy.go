@@ -1,6 +1,9 @@
-// Package target decides which pages /v1/scrape may fetch and reads their bodies safely.
+// Package target decides which URLs trawl may connect to on a caller's behalf, and reads
+// their bodies safely: the pages /v1/scrape fetches (services/fetcher) and the webhooks the
+// ingress posts (services/ingress/webhook). It lives in kit because both stages need it
+// and stages never import each other.
 //
-// A scrape URL comes from the caller, so without a policy trawl would fetch its own
+// Such a URL comes from the caller, so without a policy trawl would fetch its own
 // loopback services, the cloud metadata endpoint or the private network for anyone who
 // asks (SSRF). The policy is enforced twice: CheckURL refuses what the URL alone gives
 // away (scheme, credentials, port, literal addresses, localhost names) before any
@@ -198,6 +201,26 @@ func (p *Policy) AllowExact(addrs ...netip.AddrPort) {
 	for _, ap := range addrs {
 		p.exact = append(p.exact, netip.AddrPortFrom(canon(ap.Addr()), ap.Port()))
 	}
+}
+
+// FromFlags is the policy a pair of flags describes: a port list (ParsePorts) and an allow
+// list (ParseAllow), as --scrape-ports/--scrape-allow and --webhook-ports/--webhook-allow
+// give them. An error names the flag at fault.
+func FromFlags(portsFlag, ports, allowFlag, allow string) (*Policy, error) {
+	ps, err := ParsePorts(ports)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", portsFlag, err)
+	}
+	al, exact, err := ParseAllow(allow)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", allowFlag, err)
+	}
+	p, err := NewPolicy(ps, al)
+	if err != nil {
+		return nil, err
+	}
+	p.AllowExact(exact...)
+	return p, nil
 }
 
 // ParseAllow reads the --scrape-allow list: CIDR prefixes and bare addresses (ParsePrefixes),
