@@ -1,13 +1,17 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/webhook"
 )
@@ -90,8 +94,59 @@ func (s *Server) checkWebhook(cl *call) *schemas.Error {
 	return nil
 }
 
-// sendWebhook posts an answer to its request's webhook_url.
-func (s *Server) sendWebhook(cl *call, ans *answer) {}
+// webhookRecord is an answer's webhook delivery as the archive keeps it (ArchiveWebhook) and
+// GET /v1/searches/{id} shows it, under "webhook". The target is its origin only: the path and
+// query may carry the receiver's own token.
+type webhookRecord struct {
+	Delivery string            `json:"delivery"`
+	Target   string            `json:"target"`
+	Outcome  string            `json:"outcome"` // pending, delivered, failed, refused
+	Status   int               `json:"status,omitempty"`
+	Error    string            `json:"error,omitempty"`
+	Attempts []webhook.Attempt `json:"attempts"`
+}
+
+// sendWebhook posts an answer (or its failure's status document) to its request's webhook_url
+// in the background, recording every attempt on the answer's archive entry.
+func (s *Server) sendWebhook(cl *call, ans *answer) {
+	secret, ok := s.webhookSecret(cl.t)
+	if !ok {
+		return // checked before any work; a keys reload may have taken the secret away since
+	}
+	var body []byte
+	if ans.err != nil {
+		body = statusDoc(cl, schemas.StatusError, ans.err, ans.done)
+	} else {
+		body = bytes.Clone(ans.body) // an HTTP answer's body is the response's buffer
+	}
+	rec := &webhookRecord{Delivery: schemas.NewID(), Target: origin(cl.webhook), Outcome: "pending"}
+	save := func() {
+		data, _ := json.Marshal(rec)
+		h := nats.Header{}
+		if cl.t != nil {
+			h[schemas.HeaderTenant] = cl.t.names
+		}
+		s.archive.put(&nats.Msg{Subject: schemas.ArchiveSubject(schemas.ArchiveWebhook, cl.id), Header: h, Data: data})
+	}
+	go func() {
+		res := s.webhooks.Deliver(context.Background(), webhook.Delivery{ID: rec.Delivery, URL: cl.webhook, Body: body, Secret: secret, Event: cl.kind + ".completed"},
+			func(a webhook.Attempt) {
+				rec.Attempts = append(rec.Attempts, a)
+				save()
+			})
+		rec.Outcome, rec.Status, rec.Error = string(res.Outcome), res.Status, res.Error
+		save()
+	}()
+}
+
+// origin is a URL's scheme and host.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
 
 // webhookFor is the whole check of a request's webhook_url for t, before any work: the URL
 // (Sender.Validate: syntax, then what the guard can tell without a lookup) and a secret to

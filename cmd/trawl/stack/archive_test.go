@@ -6,17 +6,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/ingress/webhook"
 	"github.com/trawl-dev/trawl/testkit"
 )
 
@@ -352,5 +356,104 @@ func TestBatchNDJSON(t *testing.T) {
 	}
 	if rp := e.get(t, "/v1/searches/"+lines[0].ID); rp.status != 200 {
 		t.Errorf("a batch item by its id: %d", rp.status)
+	}
+}
+
+// TestWebhook: an async search's answer is POSTed to its webhook, signed with the tenant's
+// secret, retried after a 500, and every attempt recorded on the archived answer; a webhook
+// to a private address is refused before any work and never gets a connection.
+func TestWebhook(t *testing.T) {
+	secret := "acme-webhook-secret-0123456789"
+	type delivery struct {
+		body      []byte
+		signature string
+		timestamp string
+	}
+	got := make(chan delivery, 4)
+	var mu sync.Mutex
+	calls := 0
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			w.WriteHeader(500) // the first attempt fails: the second must come
+			return
+		}
+		got <- delivery{b, r.Header.Get("Trawl-Signature"), r.Header.Get("Trawl-Timestamp")}
+	}))
+	defer recv.Close()
+	// A private address nobody allowed: it must never see a connection.
+	private, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer private.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := private.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	os.WriteFile(keys, []byte(`{"tenants":[{"name":"acme","keys":["acme-key-0123456789"],"webhook_secret":"`+secret+`"}]}`), 0o600)
+	e := start(t, func(c *stack.Config) {
+		c.Ingress.KeysFile = keys
+		c.Ingress.Webhook.Allow = strings.TrimPrefix(recv.URL, "http://")
+		c.Ingress.Webhook.Backoff = 10 * time.Millisecond
+		c.Ingress.Webhook.MaxBackoff = 20 * time.Millisecond
+	}, nil)
+	acme := map[string]string{"X-API-Key": "acme-key-0123456789"}
+	privPort := private.Addr().(*net.TCPAddr).Port
+	for _, bad := range []string{fmt.Sprintf("http://127.0.0.1:%d/hook", privPort), fmt.Sprintf("http://localhost:%d/hook", privPort),
+		"http://169.254.169.254/latest", "file:///etc/passwd"} {
+		rp := e.do(t, "POST", "/v1/search", `{"q":"webhook refused","async":true,"webhook_url":"`+bad+`"}`, acme)
+		if rp.status != 400 || !bytes.Contains(rp.body, []byte("webhook_url")) {
+			t.Errorf("webhook to %s: %d %s, want a 400 naming webhook_url", bad, rp.status, rp.body)
+		}
+	}
+
+	rp := e.do(t, "POST", "/v1/search", `{"q":"webhook golang","async":true,"webhook_url":"`+recv.URL+`/hook?token=x"}`, acme)
+	if rp.status != 202 {
+		t.Fatalf("async search with a webhook: %d %s", rp.status, rp.body)
+	}
+	id, _, _ := status(t, rp.body)
+	var d delivery
+	select {
+	case d = <-got:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no webhook delivered")
+	}
+	if err := webhook.Verify([]byte(secret), d.signature, d.timestamp, d.body, time.Now(), time.Minute); err != nil {
+		t.Errorf("signature does not verify: %v", err)
+	}
+	if wid, st, _ := status(t, d.body); wid != id || st != schemas.StatusSuccess {
+		t.Errorf("webhook body: id %q status %q, want %q Success", wid, st, id)
+	}
+	var rec struct {
+		Webhook struct {
+			Outcome  string            `json:"outcome"`
+			Target   string            `json:"target"`
+			Attempts []webhook.Attempt `json:"attempts"`
+		} `json:"webhook"`
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		json.Unmarshal(e.do(t, "GET", "/v1/searches/"+id, "", acme).body, &rec)
+		return rec.Webhook.Outcome == "delivered"
+	}, "delivery recorded on the answer")
+	if n := len(rec.Webhook.Attempts); n != 2 || rec.Webhook.Attempts[0].Status != 500 || rec.Webhook.Attempts[1].Status != 200 ||
+		strings.Contains(rec.Webhook.Target, "token") {
+		t.Errorf("recorded attempts %+v, target %q", rec.Webhook.Attempts, rec.Webhook.Target)
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the private address got %d connections", n)
 	}
 }
