@@ -36,6 +36,9 @@ type Config struct {
 	// MaxConnsPerIP caps the open connections from one client address (0: no cap), so one
 	// client cannot hold every connection the process can serve.
 	MaxConnsPerIP int
+	// UsageFlushInterval is how often a replica adds its usage counts to Redis (usage.Redis):
+	// how late one replica's requests show in another's GET /v1/account.
+	UsageFlushInterval time.Duration
 }
 
 // RegisterFlags adds the ingress's flags.
@@ -50,6 +53,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.NearCacheTTL, "near-cache-ttl", time.Second, "keep fresh answers of hot queries in the ingress this long, skipping the trip to the cache service (0: off)")
 	fs.Int64Var(&c.NearCacheBytes, "near-cache-bytes", 8<<20, "memory bound of the ingress's near cache, bytes")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
+	fs.DurationVar(&c.UsageFlushInterval, "usage-flush-interval", 200*time.Millisecond, "with --redis-url: how often each ingress adds its per-tenant usage counts to Redis (how late one replica's requests show in another's /v1/account)")
 }
 
 // DefaultConfig is the configuration with every default applied.
@@ -75,6 +79,8 @@ func (c *Config) Validate() error {
 		return errors.New("max-conns-per-ip must be zero or more")
 	case c.IPRate > 0 && c.IPBurst < 1:
 		return errors.New("ip-burst must be at least 1")
+	case c.UsageFlushInterval < 10*time.Millisecond || c.UsageFlushInterval > time.Minute:
+		return errors.New("usage-flush-interval must be between 10ms and 1m")
 	}
 	for _, o := range strings.Split(c.CORSOrigins, ",") {
 		o = strings.TrimSpace(o)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/usage"
 )
 
 // clientSearch answers schemas.SubjectClientSearch: internal clients (the CLIENT account of
@@ -19,7 +20,7 @@ import (
 // Bearer <key>, or X-API-Key) and its tenant's limits, the body's size and validation, the
 // deadline cap. Only then is it asked of the cache, and the cache's answer relayed unchanged.
 func (s *Server) clientSearch(req clientReq) {
-	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
+	s.clientCall(req, usage.Search, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
 		r, form := params.DecodeBody(data)
 		if r == nil {
 			return "", nil, time.Time{}, schemas.ValidationError(form)
@@ -34,7 +35,7 @@ func (s *Server) clientSearch(req clientReq) {
 
 // clientScrape answers schemas.SubjectClientScrape as clientSearch answers searches.
 func (s *Server) clientScrape(req clientReq) {
-	s.clientCall(req, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
+	s.clientCall(req, usage.Scrape, func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error) {
 		r, e := s.scrapeRequest(data, start)
 		if e != nil {
 			return "", nil, time.Time{}, e
@@ -46,7 +47,7 @@ func (s *Server) clientScrape(req clientReq) {
 
 // clientCall admits a NATS client request (key, tenant limits, body size), lets decode read
 // and validate it into the subject and body to ask of the cache, and relays the answer.
-func (s *Server) clientCall(req clientReq, decode func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error)) {
+func (s *Server) clientCall(req clientReq, kind usage.Kind, decode func(data []byte, start time.Time) (string, []byte, time.Time, *schemas.Error)) {
 	start := time.Now()
 	h := req.hdr
 	reqID := cleanRequestID(h.Get(schemas.HeaderRequestID))
@@ -81,6 +82,9 @@ func (s *Server) clientCall(req clientReq, decode func(data []byte, start time.T
 			}
 		}
 	}
+	// Admitted: from here on the request is usage, whatever its answer (as over HTTP).
+	res := usage.Error
+	defer func() { s.usage.Record(t.nameOrEmpty(), kind, res, start) }()
 	data := req.data
 	if len(data) > s.cfg.MaxBodyBytes {
 		fail(schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(data), s.cfg.MaxBodyBytes))
@@ -102,6 +106,7 @@ func (s *Server) clientCall(req clientReq, decode func(data []byte, start time.T
 		fail(requestError(err))
 		return
 	}
+	res = resultOf(reply)
 	s.reply(req.reply, &nats.Msg{Header: reply.Header, Data: reply.Data})
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/usage"
 )
 
 // scrape answers GET and POST /v1/scrape: the request read and validated as a search's is,
@@ -22,6 +23,7 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if !ok {
 		return
 	}
+	defer s.countUsage(c, t, usage.Scrape, start)
 	var (
 		r    *schemas.ScrapeRequest
 		form []schemas.FieldError

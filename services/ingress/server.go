@@ -17,6 +17,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/usage"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -61,6 +62,8 @@ type Server struct {
 	ips  *ipPolicies
 	cors *cors
 	near *nearCache
+	// usage counts each tenant's admitted searches and scrapes (account.go).
+	usage usage.Counter
 	// nearHits and nearMisses are resolved series of m.near.
 	nearHits, nearMisses prometheus.Counter
 
@@ -137,6 +140,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		s.rdb = redis.NewClient(opts)
 		s.lim = newRedisLimiter(s.rdb, cfg.RateLimitFailClosed, s.log, s.m)
 	}
+	s.usage = newUsage(cfg, s.rdb, d.Metrics, s.log)
 	if d.Gatherer != nil {
 		s.metrics = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -274,6 +278,7 @@ func (s *Server) Stop() {
 			s.svc.Stop()
 		}
 		s.clients.Wait()
+		s.usage.Stop() // every request is answered: its count goes to Redis before the client closes
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
@@ -291,6 +296,7 @@ const (
 	routeOpenAPI
 	routePage
 	routeScrape
+	routeAccount
 	routeOther
 )
 
@@ -329,6 +335,11 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		route = routeScrape
 		if !preflight {
 			s.scrape(c, reqID, start)
+		}
+	case "/v1/account":
+		route = routeAccount
+		if !preflight {
+			s.account(c, reqID, start)
 		}
 	case "/v1/engines":
 		route = routeEngines
@@ -457,6 +468,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if !ok {
 		return
 	}
+	defer s.countUsage(c, t, usage.Search, start)
 	if c.IsGet() {
 		r, form = params.ParseQuery(c.QueryArgs())
 	} else {
