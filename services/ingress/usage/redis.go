@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -221,6 +222,7 @@ func (r *Redis) flush(ctx context.Context) error {
 	}
 	if err := r.send(ctx, b); err != nil {
 		r.unsure = b
+		r.giveUpOnRefusal(err)
 		return err
 	}
 	return nil
@@ -231,10 +233,28 @@ func (r *Redis) resendUnsure(ctx context.Context) error {
 		return nil
 	}
 	if err := r.send(ctx, r.unsure); err != nil {
+		r.giveUpOnRefusal(err)
 		return err
 	}
 	r.unsure = nil
 	return nil
+}
+
+// giveUpOnRefusal drops the unsure batch when Redis answered that the script failed (ERR,
+// WRONGTYPE: a key of the wrong type, say): sent again it would fail again, and hold back every
+// later flush. A network error leaves the outcome unknown, and a passing refusal (LOADING,
+// READONLY during a failover, OOM) did not run it: then the batch is kept.
+func (r *Redis) giveUpOnRefusal(err error) {
+	var refused redis.Error
+	if r.unsure == nil || !errors.As(err, &refused) {
+		return
+	}
+	if msg := refused.Error(); !strings.HasPrefix(msg, "ERR") && !strings.HasPrefix(msg, "WRONGTYPE") {
+		return
+	}
+	r.t.dropped.Add(float64(r.unsure.requests))
+	r.log.Error("usage: Redis refused a flush; its counts are dropped", "requests", r.unsure.requests, "err", err)
+	r.unsure = nil
 }
 
 func (r *Redis) send(ctx context.Context, b *flushBatch) error {

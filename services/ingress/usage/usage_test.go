@@ -273,3 +273,26 @@ func (r *Redis) pendingLocked() int64 {
 	}
 	return n
 }
+
+// TestRedisRefusedFlushIsDropped: a flush Redis refuses for good (a key of the wrong type) is
+// dropped and counted, and later flushes go on.
+func TestRedisRefusedFlushIsDropped(t *testing.T) {
+	rd := testkit.StartRedis(t)
+	rdb := redisClient(t, rd.URL)
+	reg := prometheus.NewRegistry()
+	c := NewRedis(rdb, Options{Metrics: reg, FlushEvery: 10 * time.Millisecond})
+	t.Cleanup(c.Stop)
+	now := time.Now()
+	bad := "trawl:usage:t:acme:" + period{hour, hourOf(now.Unix())}.key()
+	if err := rdb.Set(context.Background(), bad, "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.Record("acme", Search, Miss, now)
+	testkit.Eventually(t, 5*time.Second, func() bool { return testutil.ToFloat64(c.t.dropped) == 1 }, "refused flush dropped")
+	rdb.Del(context.Background(), bad)
+	c.Record("acme", Search, Miss, now)
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		u, err := c.Snapshot(context.Background(), "acme", now)
+		return err == nil && u.ThisHour.Searches == 1
+	}, "the next flush applied")
+}
