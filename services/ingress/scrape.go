@@ -23,7 +23,8 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if !ok {
 		return
 	}
-	defer s.countUsage(c, t, usage.Scrape, start)
+	res := usage.Error // until answered with results
+	defer s.recordUsage(t, usage.Scrape, &res, start)
 	var (
 		r    *schemas.ScrapeRequest
 		form []schemas.FieldError
@@ -52,7 +53,7 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		return
 	}
 	data, _ := json.Marshal(r)
-	s.relay(c, schemas.SubjectScrape, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
+	res = resultOf(s.relay(c, schemas.SubjectScrape, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID))
 }
 
 // scrapeRequest reads and validates a scrape's JSON body (NATS clients).

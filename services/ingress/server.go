@@ -468,7 +468,8 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if !ok {
 		return
 	}
-	defer s.countUsage(c, t, usage.Search, start)
+	res := usage.Error // until answered with results
+	defer s.recordUsage(t, usage.Search, &res, start)
 	if c.IsGet() {
 		r, form = params.ParseQuery(c.QueryArgs())
 	} else {
@@ -493,6 +494,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		if e := s.near.get(nearKey, r, start); e != nil {
 			s.nearHits.Inc()
 			e.write(c, reqID, start, time.Now())
+			res = usage.Hit
 			return
 		}
 		s.nearMisses.Inc()
@@ -500,6 +502,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	deadline := s.cfg.Deadlines.For(start, r.TimeoutMS)
 	data, _ := json.Marshal(r)
 	reply := s.relay(c, schemas.SubjectSearch, data, t, deadline, start, reqID)
+	res = resultOf(reply)
 	if reply != nil && nearKey != "" {
 		s.near.put(nearKey, reply.Header.Get(schemas.HeaderCache), reply.Header.Get(schemas.HeaderFreshUntil), reply.Header.Get(schemas.HeaderTimings), reply.Data, time.Now())
 	}

@@ -21,7 +21,6 @@ func NewLocal(o Options) *Local {
 // Record counts one request (Counter).
 func (l *Local) Record(tenant string, kind Kind, res Result, at time.Time) {
 	sl := l.t.slot(tenant)
-	sl.ctr[kind][res].Inc()
 	if sl.record(kind, res, at) {
 		sl.mu.Lock()
 		sl.prune() // periods nobody reads any more: not a loss, nothing is dropped unread

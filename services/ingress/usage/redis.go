@@ -120,7 +120,6 @@ func NewRedis(rdb *redis.Client, o Options) *Redis {
 // Record counts one request (Counter).
 func (r *Redis) Record(tenant string, kind Kind, res Result, at time.Time) {
 	sl := r.t.slot(tenant)
-	sl.ctr[kind][res].Inc()
 	if sl.record(kind, res, at) {
 		sl.mu.Lock()
 		n := sl.prune()
@@ -265,8 +264,7 @@ func (r *Redis) send(ctx context.Context, b *flushBatch) error {
 // take empties every tenant's cells into one batch (nil: nothing to send).
 func (r *Redis) take() *flushBatch {
 	var b *flushBatch
-	r.t.slots.Range(func(_, v any) bool {
-		sl := v.(*slot)
+	for _, sl := range r.t.all() {
 		sl.mu.Lock()
 		cells := sl.cells
 		sl.cells = nil
@@ -296,15 +294,13 @@ func (r *Redis) take() *flushBatch {
 				b.requests += c.n[0] + c.n[3]
 			}
 		}
-		return true
-	})
+	}
 	return b
 }
 
 // pending counts the requests only counted here; the caller holds flushMu.
 func (r *Redis) pending() (n int64) {
-	r.t.slots.Range(func(_, v any) bool {
-		sl := v.(*slot)
+	for _, sl := range r.t.all() {
 		sl.mu.Lock()
 		for _, c := range sl.cells {
 			if c.p.unit == hour {
@@ -312,8 +308,7 @@ func (r *Redis) pending() (n int64) {
 			}
 		}
 		sl.mu.Unlock()
-		return true
-	})
+	}
 	return n
 }
 

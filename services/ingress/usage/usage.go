@@ -8,7 +8,9 @@ package usage
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -181,8 +183,8 @@ type slot struct {
 	tenant string
 	// key is the tenant's Redis key prefix.
 	key string
-	// ctr are the tenant's resolved request counters, by kind and result.
-	ctr [nKinds][nResults]prometheus.Counter
+	// label is the tenant's metric label.
+	label string
 
 	mu sync.Mutex
 	// day and month cache the month of a day, so Record computes a calendar date once a day.
@@ -190,6 +192,10 @@ type slot struct {
 	// newest is the latest period of each unit recorded.
 	newest [3]int64
 	cells  []cell
+	// total counts every request since the start, by kind and result: the tenant's
+	// trawl_ingress_tenant_requests_total, read when scraped (plain additions under mu, where a
+	// prometheus.Counter would add a contended atomic to every request).
+	total [nKinds][nResults]int64
 }
 
 // add counts n requests in p; the caller holds sl.mu.
@@ -217,6 +223,7 @@ func (sl *slot) record(k Kind, r Result, at time.Time) bool {
 		sl.day, sl.month = d, monthOf(at)
 	}
 	m := sl.month
+	sl.total[k][r]++
 	sl.newest = [3]int64{max(sl.newest[hour], h), max(sl.newest[day], d), max(sl.newest[month], m)}
 	a := sl.add(period{hour, h}, k, r)
 	a = sl.add(period{day, d}, k, r) || a
@@ -283,9 +290,11 @@ const DefaultFlushEvery = 200 * time.Millisecond
 
 // table finds a tenant's slot; slots are never removed (tenants are few: the keys file's).
 type table struct {
-	slots   sync.Map // tenant -> *slot
+	// slots is copied on write, so a lookup is one plain map read (a sync.Map's interface
+	// keys cost a fifth of Record).
+	slots   atomic.Pointer[map[string]*slot]
 	mu      sync.Mutex
-	reqs    *prometheus.CounterVec
+	reqs    *prometheus.Desc
 	dropped prometheus.Counter
 	prefix  string
 }
@@ -296,10 +305,10 @@ func (t *table) init(o Options) {
 		reg = prometheus.NewRegistry()
 	}
 	f := promauto.With(reg)
-	t.reqs = f.NewCounterVec(prometheus.CounterOpts{
-		Name: "trawl_ingress_tenant_requests_total",
-		Help: "Admitted searches and scrapes, by tenant (\"open\" under open access), kind (search, scrape) and result (hit: answered from a cache, miss, error: a typed failure).",
-	}, []string{"tenant", "kind", "result"})
+	t.reqs = prometheus.NewDesc("trawl_ingress_tenant_requests_total",
+		"Admitted searches and scrapes, by tenant (\"open\" under open access), kind (search, scrape) and result (hit: answered from a cache, miss, error: a typed failure).",
+		[]string{"tenant", "kind", "result"}, nil)
+	reg.MustRegister(tenantRequests{t})
 	t.dropped = f.NewCounter(prometheus.CounterOpts{
 		Name: "trawl_ingress_usage_dropped_total",
 		Help: "Requests whose usage counts were dropped unflushed: Redis was unreachable until their hour could no longer be read.",
@@ -308,24 +317,49 @@ func (t *table) init(o Options) {
 }
 
 func (t *table) slot(tenant string) *slot {
-	if v, ok := t.slots.Load(tenant); ok {
-		return v.(*slot)
+	if sl := t.all()[tenant]; sl != nil {
+		return sl
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if v, ok := t.slots.Load(tenant); ok {
-		return v.(*slot)
+	old := t.all()
+	if sl := old[tenant]; sl != nil {
+		return sl
 	}
 	label, key := tenant, t.prefix+"t:"+tenant+":"
 	if tenant == "" {
 		label, key = OpenLabel, t.prefix+"open:"
 	}
-	sl := &slot{tenant: tenant, key: key}
-	for k := range nKinds {
-		for r := range nResults {
-			sl.ctr[k][r] = t.reqs.WithLabelValues(label, k.String(), r.String())
+	sl := &slot{tenant: tenant, key: key, label: label}
+	m := make(map[string]*slot, len(old)+1)
+	maps.Copy(m, old)
+	m[tenant] = sl
+	t.slots.Store(&m)
+	return sl
+}
+
+// all is every tenant's slot; the map must not be modified.
+func (t *table) all() map[string]*slot {
+	if m := t.slots.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+// tenantRequests collects trawl_ingress_tenant_requests_total from the slots.
+type tenantRequests struct{ t *table }
+
+func (c tenantRequests) Describe(ch chan<- *prometheus.Desc) { ch <- c.t.reqs }
+
+func (c tenantRequests) Collect(ch chan<- prometheus.Metric) {
+	for _, sl := range c.t.all() {
+		sl.mu.Lock()
+		total := sl.total
+		sl.mu.Unlock()
+		for k := range nKinds {
+			for r := range nResults {
+				ch <- prometheus.MustNewConstMetric(c.t.reqs, prometheus.CounterValue, float64(total[k][r]), sl.label, k.String(), r.String())
+			}
 		}
 	}
-	t.slots.Store(tenant, sl)
-	return sl
 }

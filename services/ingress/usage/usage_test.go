@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -151,11 +152,24 @@ func TestMetricsByTenant(t *testing.T) {
 	c.Record("acme", Search, Hit, t0)
 	c.Record("acme", Search, Hit, t0)
 	c.Record("", Scrape, Error, t0)
-	if n := testutil.ToFloat64(c.t.reqs.WithLabelValues("acme", "search", "hit")); n != 2 {
-		t.Errorf("acme search hits %v, want 2", n)
-	}
-	if n := testutil.ToFloat64(c.t.reqs.WithLabelValues(OpenLabel, "scrape", "error")); n != 1 {
-		t.Errorf("open scrape errors %v, want 1", n)
+	want := `
+# HELP trawl_ingress_tenant_requests_total Admitted searches and scrapes, by tenant ("open" under open access), kind (search, scrape) and result (hit: answered from a cache, miss, error: a typed failure).
+# TYPE trawl_ingress_tenant_requests_total counter
+trawl_ingress_tenant_requests_total{kind="scrape",result="error",tenant="acme"} 0
+trawl_ingress_tenant_requests_total{kind="scrape",result="error",tenant="open"} 1
+trawl_ingress_tenant_requests_total{kind="scrape",result="hit",tenant="acme"} 0
+trawl_ingress_tenant_requests_total{kind="scrape",result="hit",tenant="open"} 0
+trawl_ingress_tenant_requests_total{kind="scrape",result="miss",tenant="acme"} 0
+trawl_ingress_tenant_requests_total{kind="scrape",result="miss",tenant="open"} 0
+trawl_ingress_tenant_requests_total{kind="search",result="error",tenant="acme"} 0
+trawl_ingress_tenant_requests_total{kind="search",result="error",tenant="open"} 0
+trawl_ingress_tenant_requests_total{kind="search",result="hit",tenant="acme"} 2
+trawl_ingress_tenant_requests_total{kind="search",result="hit",tenant="open"} 0
+trawl_ingress_tenant_requests_total{kind="search",result="miss",tenant="acme"} 0
+trawl_ingress_tenant_requests_total{kind="search",result="miss",tenant="open"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "trawl_ingress_tenant_requests_total"); err != nil {
+		t.Error(err)
 	}
 }
 
