@@ -180,7 +180,6 @@ type cell struct {
 // slot is one tenant's counts kept in this process: all of them (Local), or those not yet
 // flushed (Redis).
 type slot struct {
-	tenant string
 	// key is the tenant's Redis key prefix.
 	key string
 	// label is the tenant's metric label.
@@ -198,7 +197,7 @@ type slot struct {
 	total [nKinds][nResults]int64
 }
 
-// add counts n requests in p; the caller holds sl.mu.
+// add counts one request in p; the caller holds sl.mu.
 func (sl *slot) add(p period, k Kind, r Result) (appended bool) {
 	for i := range sl.cells {
 		if sl.cells[i].p == p {
@@ -330,7 +329,7 @@ func (t *table) slot(tenant string) *slot {
 	if tenant == "" {
 		label, key = OpenLabel, t.prefix+"open:"
 	}
-	sl := &slot{tenant: tenant, key: key, label: label}
+	sl := &slot{key: key, label: label}
 	m := make(map[string]*slot, len(old)+1)
 	maps.Copy(m, old)
 	m[tenant] = sl
