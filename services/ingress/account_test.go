@@ -3,6 +3,7 @@ package ingress
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,8 @@ import (
 	"github.com/trawl-dev/trawl/testkit"
 )
 
-// respondByQuery answers a search as a hit, or as a miss for a q starting "miss", or fails it
-// with the kind after "err-".
+// respondByQuery answers a search as a hit, or as a miss for a q starting "miss", or as a miss
+// the near cache may keep for a q starting "near", or fails it with the kind after "err-".
 func respondByQuery(req micro.Request) {
 	var r schemas.SearchRequest
 	json.Unmarshal(req.Data(), &r)
@@ -25,11 +26,15 @@ func respondByQuery(req micro.Request) {
 		req.Error(e.Code(), e.Title, e.JSON())
 		return
 	}
-	state := "hit"
-	if strings.HasPrefix(r.Q, "miss") {
-		state = "miss"
+	h := micro.Headers{schemas.HeaderCache: {"hit"}}
+	switch {
+	case strings.HasPrefix(r.Q, "miss"):
+		h[schemas.HeaderCache] = []string{"miss"}
+	case strings.HasPrefix(r.Q, "near"):
+		h[schemas.HeaderCache] = []string{"miss"}
+		h[schemas.HeaderFreshUntil] = []string{strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)}
 	}
-	req.Respond(searchBody, micro.WithHeaders(micro.Headers{schemas.HeaderCache: {state}}))
+	req.Respond(searchBody, micro.WithHeaders(h))
 }
 
 // accountOf reads GET /v1/account with hdr, checking it against the account JSON Schema.
@@ -200,22 +205,28 @@ func TestAccountQuota(t *testing.T) {
 	})
 }
 
-// TestAccountOpenAccess: without keys the account is the deployment's, under tenant "".
+// TestAccountOpenAccess: without keys the account is the deployment's, under tenant "". A
+// near-cache hit is a hit.
 func TestAccountOpenAccess(t *testing.T) {
 	ns := testkit.StartNATS(t)
 	startFakeCache(t, ns, respondByQuery)
-	in := startIngress(t, ns, ingressOpts{cfg: func(c *Config) { c.IPRate, c.IPBurst = 10, 20 }})
+	in := startIngress(t, ns, ingressOpts{cfg: func(c *Config) { c.IPRate, c.IPBurst, c.NearCacheTTL = 10, 20, time.Minute }})
 	send(t, in.url, "/v1/search?q=go", nil, 200)
 	send(t, in.url, "/v1/search?q=miss", nil, 200)
+	send(t, in.url, "/v1/search?q=near", nil, 200)
+	send(t, in.url, "/v1/search?q=near", nil, 200)
+	if n := in.counter(in.m.near.WithLabelValues("hit")); n != 1 {
+		t.Fatalf("near cache hits %v, want 1", n)
+	}
 	a := accountOf(t, in.url, nil)
-	if a.Tenant != "" || a.Note == "" || a.Searches.Today != 2 || a.CacheHits.Today != 1 || a.Quota != nil {
+	if a.Tenant != "" || a.Note == "" || a.Searches.Today != 4 || a.CacheHits.Today != 2 || a.Errors.Today != 0 || a.Quota != nil {
 		t.Errorf("open access account %+v", a)
 	}
 	if r := a.RateLimit; r == nil || !r.PerClientAddress || r.PerSecond != 10 || r.Burst != 20 || r.PerHour != 36000 {
 		t.Errorf("open access rate limit %+v", r)
 	}
-	if n := in.tenantRequests("open", "search", "miss"); n != 1 {
-		t.Errorf("metric: %v open search misses, want 1", n)
+	if n := in.tenantRequests("open", "search", "miss"); n != 2 {
+		t.Errorf("metric: %v open search misses, want 2", n)
 	}
 	resp, _ := call(t, "POST", in.url+"/v1/account", nil, nil)
 	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET" {
