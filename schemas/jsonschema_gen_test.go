@@ -23,6 +23,7 @@ func TestJSONSchemasMatchTypes(t *testing.T) {
 		"fetch_job":       &FetchJob{},
 		"scrape_request":  &ScrapeRequest{},
 		"scrape_response": &ScrapeResponse{},
+		"account":         &Account{},
 	} {
 		r := &jsonschema.Reflector{AllowAdditionalProperties: false, ExpandedStruct: true}
 		s := r.Reflect(v)

@@ -92,6 +92,7 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 			now := time.Now()
 			ans = answer{body: e.appendAnswer(dst, cl.id, cl.reqID, cl.start, now), cache: "hit", timings: e.timings, near: true, done: now}
 			s.keep(cl, &ans)
+			s.countAnswer(cl, &ans)
 			return ans
 		}
 		s.nearMisses.Inc()
@@ -125,6 +126,7 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 		ans.err.SearchID = cl.id
 	}
 	s.keep(cl, &ans)
+	s.countAnswer(cl, &ans)
 	return ans
 }
 

@@ -52,6 +52,9 @@ type Config struct {
 	// DrainTimeout is the process's --drain-timeout (app.Shared), which bounds how long
 	// deliveries in progress may go on once the ingress stops; 0 is Deadlines.Max.
 	DrainTimeout time.Duration
+	// UsageFlushInterval is how often a replica adds its usage counts to Redis (usage.Redis):
+	// how late one replica's requests show in another's GET /v1/account.
+	UsageFlushInterval time.Duration
 }
 
 // RegisterFlags adds the ingress's flags.
@@ -79,6 +82,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Webhook.Ports, "webhook-ports", w.Ports, "ports a webhook may connect to, comma-separated")
 	fs.StringVar(&c.Webhook.Allow, "webhook-allow", "", "what a webhook may reach although private or loopback, comma-separated: CIDR ranges (any port) or address:port (that port only); off by default (internal receivers and tests)")
 	fs.StringVar(&c.WebhookSecretFile, "webhook-secret-file", "", "open access only: file holding the secret webhooks are signed with (else TRAWL_WEBHOOK_SECRET; without either, webhook_url is refused)")
+	fs.DurationVar(&c.UsageFlushInterval, "usage-flush-interval", 200*time.Millisecond, "with --redis-url: how often each ingress adds its per-tenant usage counts to Redis (how late one replica's requests show in another's /v1/account)")
 }
 
 // DefaultConfig is the configuration with every default applied.
@@ -110,6 +114,8 @@ func (c *Config) Validate() error {
 		return errors.New("batch-max must be between 1 and 10000")
 	case c.TenantMaxInFlight < 1:
 		return errors.New("tenant-max-inflight must be at least 1")
+	case c.UsageFlushInterval < 10*time.Millisecond || c.UsageFlushInterval > time.Minute:
+		return errors.New("usage-flush-interval must be between 10ms and 1m")
 	}
 	for _, o := range strings.Split(c.CORSOrigins, ",") {
 		o = strings.TrimSpace(o)

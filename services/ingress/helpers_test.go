@@ -219,3 +219,23 @@ func problemOf(t testing.TB, resp *http.Response, body []byte) *schemas.Error {
 	}
 	return &e
 }
+
+// tenantRequests reads the ingress's trawl_ingress_tenant_requests_total of the labels.
+func (ti *testIngress) tenantRequests(tenant, kind, result string) float64 {
+	mfs, _ := ti.reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() != "trawl_ingress_tenant_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			if l["tenant"] == tenant && l["kind"] == kind && l["result"] == result {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}

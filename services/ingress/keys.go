@@ -221,6 +221,7 @@ func tenantPolicy(spec TenantSpec) (*policy, error) {
 type limit struct {
 	interval int64 // nanoseconds per request
 	burst    int
+	perSec   float64 // as configured, for GET /v1/account
 	rl       redis_rate.Limit
 }
 
@@ -228,7 +229,7 @@ func newLimit(perSec float64, burst int) *limit {
 	if burst <= 0 {
 		burst = max(1, int(math.Ceil(perSec)))
 	}
-	l := &limit{interval: int64(float64(time.Second) / perSec), burst: burst}
+	l := &limit{interval: int64(float64(time.Second) / perSec), burst: burst, perSec: perSec}
 	// redis_rate only uses period/rate; a fractional rate is carried over a longer period.
 	if perSec == math.Trunc(perSec) {
 		l.rl = redis_rate.Limit{Rate: int(perSec), Burst: burst, Period: time.Second}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/usage"
 )
 
 // clientSearch answers schemas.SubjectClientSearch: internal clients (the CLIENT account of
@@ -18,7 +19,7 @@ import (
 // Bearer <key>, or X-API-Key) and its tenant's limits, the body's size and validation, the
 // deadline cap. Then it is answered (or, with async, started) as an HTTP request is.
 func (s *Server) clientSearch(req clientReq) {
-	s.clientCall(req, func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error) {
+	s.clientCall(req, usage.Search, func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error) {
 		r, form := params.DecodeBody(data)
 		if r == nil {
 			return nil, false, schemas.ValidationError(form)
@@ -32,7 +33,7 @@ func (s *Server) clientSearch(req clientReq) {
 
 // clientScrape answers schemas.SubjectClientScrape as clientSearch answers searches.
 func (s *Server) clientScrape(req clientReq) {
-	s.clientCall(req, func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error) {
+	s.clientCall(req, usage.Scrape, func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error) {
 		r, e := s.scrapeRequest(data, start)
 		if e != nil {
 			return nil, false, e
@@ -43,7 +44,7 @@ func (s *Server) clientScrape(req clientReq) {
 
 // clientCall admits a NATS client request (key, tenant limits, body size), lets decode read
 // and validate it into a call, and answers it.
-func (s *Server) clientCall(req clientReq, decode func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error)) {
+func (s *Server) clientCall(req clientReq, kind usage.Kind, decode func(data []byte, t *tenant, reqID string, start time.Time) (*call, bool, *schemas.Error)) {
 	start := time.Now()
 	h := req.hdr
 	reqID := cleanRequestID(h.Get(schemas.HeaderRequestID))
@@ -73,6 +74,9 @@ func (s *Server) clientCall(req clientReq, decode func(data []byte, t *tenant, r
 			return
 		}
 	}
+	// Admitted: from here on the request is usage, whatever its answer (as over HTTP).
+	asked := false
+	defer s.countRefused(t, kind, &asked, start)
 	data := req.data
 	if len(data) > s.cfg.MaxBodyBytes {
 		fail(schemas.Errorf(schemas.TypeTooLarge, "body is %d bytes; the limit is %d", len(data), s.cfg.MaxBodyBytes))
@@ -86,6 +90,7 @@ func (s *Server) clientCall(req clientReq, decode func(data []byte, t *tenant, r
 		fail(e)
 		return
 	}
+	asked = true
 	if async {
 		doc, e := s.startAsync(cl)
 		if e != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/usage"
 )
 
 // scrape answers GET and POST /v1/scrape: the request read and validated as a search's is,
@@ -21,6 +22,8 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if !ok {
 		return
 	}
+	asked := false
+	defer s.countRefused(t, usage.Scrape, &asked, start)
 	var (
 		r    *schemas.ScrapeRequest
 		form []schemas.FieldError
@@ -48,6 +51,7 @@ func (s *Server) scrape(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, e, reqID)
 		return
 	}
+	asked = true
 	s.answerHTTP(c, s.newCall(schemas.KindScrape, nil, r, t, reqID, start), r.Async)
 }
 

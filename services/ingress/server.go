@@ -16,6 +16,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
 	"github.com/trawl-dev/trawl/services/ingress/params"
+	"github.com/trawl-dev/trawl/services/ingress/usage"
 	"github.com/trawl-dev/trawl/services/ingress/webhook"
 
 	"github.com/nats-io/nats.go"
@@ -66,6 +67,8 @@ type Server struct {
 	ips  *ipPolicies
 	cors *cors
 	near *nearCache
+	// usage counts each tenant's admitted searches and scrapes (account.go).
+	usage usage.Counter
 	// nearHits and nearMisses are resolved series of m.near.
 	nearHits, nearMisses prometheus.Counter
 	// webhooks posts finished work to a request's webhook_url (webhooks.go); openSecret signs
@@ -168,6 +171,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		s.rdb = redis.NewClient(opts)
 		s.lim = newRedisLimiter(s.rdb, cfg.RateLimitFailClosed, s.log, s.m)
 	}
+	s.usage = newUsage(cfg, s.rdb, d.Metrics, s.log)
 	if d.Gatherer != nil {
 		s.metrics = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -318,6 +322,7 @@ func (s *Server) Stop() {
 			case <-time.After(2 * time.Second):
 			}
 		}
+		s.usage.Stop() // every request is answered: its count goes to Redis before the client closes
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
@@ -335,6 +340,7 @@ const (
 	routeOpenAPI
 	routeRecords
 	routeScrape
+	routeAccount
 	routeOther
 )
 
@@ -373,6 +379,11 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 		route = routeScrape
 		if !preflight {
 			s.scrape(c, reqID, start)
+		}
+	case "/v1/account":
+		route = routeAccount
+		if !preflight {
+			s.account(c, reqID, start)
 		}
 	case "/v1/engines":
 		route = routeEngines
@@ -511,6 +522,10 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 	if !ok {
 		return
 	}
+	// Admitted: from here on the request is usage; ask counts what it answers, this what it
+	// refuses.
+	asked := false
+	defer s.countRefused(t, usage.Search, &asked, start)
 	if c.IsGet() {
 		r, form = params.ParseQuery(c.QueryArgs())
 	} else {
@@ -530,6 +545,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 		s.problem(c, schemas.ValidationError(errs), reqID)
 		return
 	}
+	asked = true
 	s.answerHTTP(c, s.newCall(schemas.KindSearch, r, nil, t, reqID, start), r.Async)
 }
 
