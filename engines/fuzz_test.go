@@ -2,7 +2,6 @@ package engines
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,7 +18,7 @@ func addSeeds(f *testing.F, engine string) {
 		paths = append(paths, more...)
 	}
 	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
+		if b, err := readPage(p); err == nil {
 			f.Add(b)
 		}
 	}

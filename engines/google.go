@@ -65,7 +65,7 @@ func (Google) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 var googleModules = cascadia.MustCompile("#tads, #tadsb, #bottomads, [data-text-ad], .commercial-unit-desktop-top, " +
 	"#rhs, [data-vid], video-voyager, g-scrolling-carousel, g-section-with-header, " +
 	".related-question-pair, [data-initq], block-component, .ifM9O, [data-subtree=aimc], #m-x-content, " +
-	"g-inner-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O")
+	"g-inner-card, g-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O")
 
 func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	doc, err := parseDoc(g.Name(), page)
@@ -88,14 +88,25 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	b := newBuilder()
 
+	// Layout tiers, each tried only when the ones before found nothing, so that a module
+	// drawn the way a later tier reads results can never add to an earlier tier's list:
+	//   - desktop since ~2019: the title link wraps the h3;
+	//   - desktop before that (h3.r > a, 2010s): the h3 wraps the title link;
+	//   - the smartphone page, old and new: result cards whose link wraps an
+	//     aria-level heading (div[role=heading], the title in a div or div[role=link]);
+	//   - pages without headings: the mobile page served to app user agents (the title in
+	//     div[role=link], searxng's MjjYud reader), the basic page served to WML and text
+	//     browsers (a.fuLhoc > span.CVA68e in div.zMzFAb or div.ezO2md), then the Android
+	//     app page (a[data-ved] without a class, its title in the first styled div).
 	googleOrganic(root, b, base, googleLinksH3, googleSelH3)
+	if len(b.serp.OrganicResults) == 0 {
+		googleOrganic(root, b, base, googleLinksInH3)
+	}
 	if len(b.serp.OrganicResults) == 0 && !googleNoResults(doc, page) {
-		// Layouts without h3 titles, tried only when the desktop one found nothing: the
-		// mobile page (title in div[role=link], searxng's MjjYud reader), the basic page
-		// served to WML and text browsers (a.fuLhoc > span.CVA68e in div.zMzFAb or
-		// div.ezO2md, searxng's current reader), then the Android app page (a[data-ved]
-		// without a class, its title in the first styled div).
-		googleOrganic(root, b, base, googleLinksMobile, googleTitleCVA68e, googleTitleRoleLink, googleTitleDXDvrc)
+		googleOrganic(root, b, base, googleLinksHeading, googleTitleHeading)
+		if len(b.serp.OrganicResults) == 0 {
+			googleOrganic(root, b, base, googleLinksMobile, googleTitleCVA68e, googleTitleRoleLink, googleTitleDXDvrc)
+		}
 		if len(b.serp.OrganicResults) == 0 {
 			googleOrganic(root, b, base, googleLinksBasic, googleTitleDivStyle)
 		}
@@ -139,6 +150,11 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 	})
 	rootNode := root.Get(0)
 	seen := map[*html.Node]bool{}
+	type cand struct {
+		res schemas.OrganicResult
+		top *html.Node // the root's child holding the result
+	}
+	var cands []cand
 	titles.Each(func(_ int, a *goquery.Selection) {
 		if a.ParentsMatcher(googleModules).Length() > 0 || a.IsMatcher(googleModules) {
 			return
@@ -156,9 +172,17 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 			return
 		}
 		seen[box] = true
+		top := box
+		for top.Parent != nil && top.Parent != rootNode {
+			top = top.Parent
+		}
 		c := goquery.NewDocumentFromNode(box).Selection
+		t := text(a)
+		if len(title) > 0 {
+			t = firstText(a, title...)
+		}
 		res := schemas.OrganicResult{
-			Title:        firstText(a, title...),
+			Title:        t,
 			URL:          href,
 			DisplayedURL: firstText(c, googleSelCite2, googleSelUPmit, googleSelQzEoUe, googleSelSCuL3, googleSelSpanDXDvrc),
 		}
@@ -167,8 +191,27 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 		}
 		res.Snippet, res.Date = googleSnippet(c, a)
 		res.Sitelinks = googleSitelinks(c, a, base, href)
-		b.organic(res)
+		cands = append(cands, cand{res, top})
 	})
+	// A block of the results column that holds several titles and not one description is a
+	// module drawn like results (discussions and forums, a list of articles), not a cluster
+	// of ranked results, whose members each carry their description. Judged only against a
+	// page whose other results do have descriptions, so a layout without any is unaffected.
+	perTop := map[*html.Node]int{}
+	described := map[*html.Node]bool{}
+	anyDescribed := false
+	for _, k := range cands {
+		perTop[k.top]++
+		if k.res.Snippet != "" {
+			described[k.top], anyDescribed = true, true
+		}
+	}
+	for _, k := range cands {
+		if anyDescribed && perTop[k.top] >= 2 && !described[k.top] && k.top != rootNode {
+			continue
+		}
+		b.organic(k.res)
+	}
 }
 
 // googleNextLink finds the basic pages' "Next >" link: a /search link carrying start= whose
@@ -220,22 +263,44 @@ func isGoogleHost(u string) bool {
 		return true
 	}
 	h := strings.TrimPrefix(p.Hostname(), "www.")
-	return (strings.HasPrefix(h, "google.") && (p.Path == "/search" || strings.HasPrefix(p.Path, "/url") || strings.HasPrefix(p.Path, "/imgres"))) ||
-		h == "webcache.googleusercontent.com" || (h == "translate.google.com" && strings.HasPrefix(p.Path, "/translate"))
+	// Google's own search pages and redirects are never results. Its hotel, map and shopping
+	// pages are, when a result leads there (a search for "google" ranks google.com/maps), but
+	// not as the links of its modules, which carry the search along (q=, ved=, ictx=).
+	internal := p.Path == "/search" || strings.HasPrefix(p.Path, "/url") || strings.HasPrefix(p.Path, "/imgres") || strings.HasPrefix(p.Path, "/aclk")
+	if !internal {
+		q := p.Query()
+		for _, pre := range []string{"/travel/", "/maps", "/shopping", "/localservices", "/flights"} {
+			if strings.HasPrefix(p.Path, pre) && (q.Has("q") || q.Has("ved") || q.Has("ictx")) {
+				internal = true
+			}
+		}
+	}
+	return (strings.HasPrefix(h, "google.") && internal) ||
+		h == "webcache.googleusercontent.com" || (strings.HasPrefix(h, "translate.google.") && strings.HasPrefix(p.Path, "/translate"))
 }
 
-// googleSnippet reads a result's description. Desktop marks it as the first "snippet
-// feature" (data-sncf=1, class VwiC3b for years); the no-JS layout puts it in the second
-// kCrYT cell. A leading "Mar 3, 2024 —" is the result's date.
+// googleSnippet reads a result's description. Google has marked it many ways over the years:
+// the first "snippet feature" (data-sncf holding 1, class VwiC3b on desktop), span.st before
+// 2020, MUxGbd.yDYNvb on the older smartphone page, span.FrIlee / div.H66NU / div.InXCmc on the
+// basic pages, the second kCrYT cell on the no-JS page. A marked block with no text of its own
+// (an image strip) does not count. When no marker holds text, the description is found by
+// structure (googleSnippetByStructure): the block with the most text that is neither a link
+// nor the displayed URL. A leading "Mar 3, 2024 —" is the result's date.
 func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
-	sn := c.FindMatcher(googleSelVwiC3b).First()
-	if sn.Length() == 0 {
-		// The mobile page marks the description with data-sncf holding 1 among others
-		// (searxng reads contains(@data-sncf, "1")); the basic pages use span.FrIlee (WML,
-		// text browsers) or div.H66NU / div.InXCmc (Opera Mini); video rows use ITZIwc.
-		sn = c.FindMatcher(googleSelDataSncf1).First()
+	var sn *goquery.Selection
+	for _, m := range []goquery.Matcher{googleSelVwiC3b, googleSelDataSncf1, googleSelSnippetOld} {
+		c.FindMatcher(m).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			if s.ParentsFiltered("a").Length() > 0 || !hasOwnText(s) {
+				return true
+			}
+			sn = s
+			return false
+		})
+		if sn != nil {
+			break
+		}
 	}
-	if sn.Length() == 0 {
+	if sn == nil {
 		c.FindMatcher(googleSelKCrYT).EachWithBreak(func(_ int, k *goquery.Selection) bool {
 			if k.FindMatcher(googleSelH3).Length() == 0 && k.HasMatcher(googleSelAHasH3).Length() == 0 {
 				sn = k
@@ -244,7 +309,21 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 			return true
 		})
 	}
-	if sn.Length() == 0 {
+	if sn == nil {
+		// Any other snippet feature, in order (the smartphone page puts a list or a table
+		// there when the first feature is a row of images).
+		c.FindMatcher(googleSelDataSncf).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			if hasOwnText(s) {
+				sn = s
+				return false
+			}
+			return true
+		})
+	}
+	if sn == nil {
+		sn = googleSnippetByStructure(c, title)
+	}
+	if sn == nil {
 		return "", ""
 	}
 	if sn.HasClass("kCrYT") {
@@ -264,14 +343,143 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 		}
 	}
 	// The snippet is kept whole, its leading date included ("Mar 3, 2024 — …"), as the page
-	// shows it; the date is also reported on its own.
-	snippet = text(sn)
-	if d := sn.FindMatcher(googleSelSpanYrbPuc).First(); d.Length() > 0 {
+	// shows it; the date is also reported on its own. Links inside the block (a "Read more",
+	// a row of inline sitelinks) are not part of the description.
+	snippet = snippetText(sn)
+	if d := sn.FindMatcher(googleSelSpanYrbPuc).First(); d.Length() > 0 && strings.HasPrefix(snippet, clean(text(d))) {
 		date = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text(d)), "—–-·"))
 	} else if m := leadingDate.FindStringSubmatch(snippet); m != nil {
 		date = m[1]
 	}
 	return joinDateLead(snippet, date), date
+}
+
+// snippetText is the text of a description block without its links, buttons and hidden
+// parts, unless it is all links (some layouts draw the whole description as one link).
+func snippetText(s *goquery.Selection) string {
+	if len(s.Nodes) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	appendBlockText(&b, s.Nodes[0], skipInSnippet)
+	if t := tidySeparators(b.String()); t != "" {
+		return t
+	}
+	b.Reset()
+	appendBlockText(&b, s.Nodes[0], nil)
+	return clean(b.String())
+}
+
+// tidySeparators cleans a text whose links were left out: the marks that stood between
+// them (direction marks, "·", "|") are dropped where no text remains between them.
+func tidySeparators(s string) string {
+	s = strings.NewReplacer("\u200e", "", "\u200f", "").Replace(s)
+	words := strings.Fields(clean(s))
+	out := words[:0]
+	for _, w := range words {
+		if isSeparator(w) && (len(out) == 0 || isSeparator(out[len(out)-1])) {
+			continue
+		}
+		out = append(out, w)
+	}
+	for len(out) > 0 && isSeparator(out[len(out)-1]) {
+		out = out[:len(out)-1]
+	}
+	return strings.Join(out, " ")
+}
+
+func isSeparator(w string) bool {
+	return w == "·" || w == "|" || w == "-" || w == "–" || w == "—" || w == "›"
+}
+
+// skipInSnippet leaves out what is not the description's own text.
+func skipInSnippet(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	switch n.Data {
+	case "a", "script", "style", "cite", "button", "g-snackbar", "svg":
+		return true
+	}
+	for _, a := range n.Attr {
+		switch {
+		case a.Key == "role" && (a.Val == "button" || a.Val == "menu" || a.Val == "heading"):
+			return true
+		case a.Key == "aria-hidden" && a.Val == "true":
+			return true
+		case a.Key == "style" && strings.Contains(strings.ReplaceAll(a.Val, " ", ""), "display:none"):
+			return true
+		}
+	}
+	return false
+}
+
+// hasOwnText reports whether a block holds text outside its links.
+func hasOwnText(s *goquery.Selection) bool {
+	if len(s.Nodes) == 0 {
+		return false
+	}
+	var b strings.Builder
+	appendText(&b, s.Nodes[0], skipInSnippet)
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if cleanSpace(r) || r == '\u200e' || r == '·' {
+			return ' '
+		}
+		return r
+	}, b.String())) != ""
+}
+
+// googleSnippetByStructure finds a description no marker names: among the blocks of the
+// result outside its title link, the one with the most text of its own (links, buttons and
+// the displayed URL left out), taking the innermost block that still holds nearly all of
+// that text, so a wrapper that adds a sitelink row or a separator is not taken for it.
+func googleSnippetByStructure(c, title *goquery.Selection) *goquery.Selection {
+	if len(c.Nodes) == 0 || len(title.Nodes) == 0 {
+		return nil
+	}
+	titleNode := title.Nodes[0]
+	type cand struct {
+		n     *html.Node
+		depth int
+		size  int
+	}
+	var cands []cand
+	best := 0
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode || ch == titleNode || skipInSnippet(ch) {
+				continue
+			}
+			var b strings.Builder
+			appendText(&b, ch, skipInSnippet)
+			t := clean(b.String())
+			if t == "" || t == clean(text(title)) {
+				continue
+			}
+			size := len([]rune(t))
+			cands = append(cands, cand{ch, depth, size})
+			best = max(best, size)
+			walk(ch, depth+1)
+		}
+	}
+	walk(c.Nodes[0], 0)
+	// A description is a sentence, not a label: short texts (a site name, a date, a rating)
+	// are not taken for one.
+	if best < 25 {
+		return nil
+	}
+	var pick *cand
+	for i := range cands {
+		k := &cands[i]
+		if k.size*10 >= best*9 && (pick == nil || k.depth > pick.depth) {
+			pick = k
+		}
+	}
+	if pick == nil {
+		return nil
+	}
+	return goquery.NewDocumentFromNode(pick.n).Selection
 }
 
 // googleSitelinks collects the links under a result that lead off Google: inline sitelinks
@@ -366,7 +574,7 @@ func googleRelated(doc *goquery.Document, b *builder, base string) {
 		if v.Get("q") == "" {
 			return
 		}
-		for _, k := range []string{"si", "stick", "tbs", "tbm", "udm", "start", "gbv", "source", "lr", "uds", "ibp", "prmd"} {
+		for _, k := range []string{"si", "stick", "tbs", "tbm", "udm", "start", "gbv", "source", "lr", "uds", "ibp", "prmd", "gws_rd", "gfe_rd"} {
 			if v.Has(k) {
 				return
 			}
@@ -429,7 +637,7 @@ var (
 	googleSelSearch                        = cascadia.MustCompile("#search")
 	googleSelMain                          = cascadia.MustCompile("#main")
 	googleSelBody                          = cascadia.MustCompile("body")
-	googleSelResultStats                   = cascadia.MustCompile("#result-stats")
+	googleSelResultStats                   = cascadia.MustCompile("#result-stats, #resultStats")
 	googleSelPnnext                        = cascadia.MustCompile("#pnnext, a[aria-label='Next page'], a[aria-label='Nächste Seite'], footer a.nBDE1b, td.d6cvqb a#pnnext")
 	googleSelDataSitekey                   = cascadia.MustCompile("[data-sitekey], script[src*='recaptcha']")
 	googleSelAHrefStart                    = cascadia.MustCompile("a[href*='start=']")
@@ -438,12 +646,14 @@ var (
 	googleSelAHrefHasH3                    = cascadia.MustCompile("a[href]:has(h3)")
 	googleSelVwiC3b                        = cascadia.MustCompile(".VwiC3b, [data-sncf='1'], [data-content-feature='1'], .IsZvec, .lEBKkf")
 	googleSelDataSncf1                     = cascadia.MustCompile("[data-sncf*='1'], span.FrIlee, .taTFJ, div.H66NU, div.InXCmc, .ITZIwc")
+	googleSelSnippetOld                    = cascadia.MustCompile("span.st, .MUxGbd.yDYNvb")
+	googleSelDataSncf                      = cascadia.MustCompile("[data-sncf], [data-content-feature]")
 	googleSelKCrYT                         = cascadia.MustCompile(".kCrYT")
 	googleSelH3                            = cascadia.MustCompile("h3")
 	googleSelAHasH3                        = cascadia.MustCompile("a:has(h3)")
 	googleSelS3v9rd                        = cascadia.MustCompile(".s3v9rd")
 	googleSelA                             = cascadia.MustCompile("a")
-	googleSelSpanYrbPuc                    = cascadia.MustCompile("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod")
+	googleSelSpanYrbPuc                    = cascadia.MustCompile("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod, span.st > span.f")
 	googleSelAHref                         = cascadia.MustCompile("a[href]")
 	googleSelH32                           = cascadia.MustCompile("h3, img")
 	googleSelCite                          = cascadia.MustCompile("cite, .B6fmyf, .eFM0qc, [role=button]")
@@ -486,6 +696,9 @@ var (
 // googleOrganic's link and title selectors, one set per layout tier.
 var (
 	googleLinksH3       = cascadia.MustCompile("a[href]:has(h3)")
+	googleLinksInH3     = cascadia.MustCompile("h3 a[href]")
+	googleLinksHeading  = cascadia.MustCompile("a[href]:not([role=button]):has([role=heading])")
+	googleTitleHeading  = cascadia.MustCompile("[role=heading]")
 	googleLinksMobile   = cascadia.MustCompile("a[href]:has(div[role=link]), a[href]:has(span.CVA68e), a.fuLhoc[href]")
 	googleTitleCVA68e   = cascadia.MustCompile("span.CVA68e")
 	googleTitleRoleLink = cascadia.MustCompile("div[role=link]")
