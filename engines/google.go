@@ -3,8 +3,10 @@ package engines
 import (
 	"bytes"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
@@ -120,6 +122,9 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	b.serp.HasNext = doc.FindMatcher(googleSelPnnext).Length() > 0 ||
 		googleNextLink(doc)
 	b.serp.AnswerBox = googleAnswer(doc, base)
+	b.serp.KnowledgeGraph = googleKnowledgeGraph(doc, base)
+	b.serp.RelatedQuestions = googleRelatedQuestions(doc, base)
+	b.serp.TopStories = googleTopStories(doc, base)
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
@@ -630,10 +635,184 @@ func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
 	return nil
 }
 
+// googleKnowledgeGraph reads the entity panel. Its parts have carried the same data-attrid
+// names for a decade while their classes changed: title, subtitle (the entity's type) and
+// description, whose link names the source.
+func googleKnowledgeGraph(doc *goquery.Document, base string) *schemas.KnowledgeGraph {
+	title := doc.FindMatcher(googleSelKGTitle).First()
+	if title.Length() == 0 {
+		return nil
+	}
+	// The panel is the nearest ancestor that also holds the description, when there is one.
+	panel := title.Parent()
+	for p := panel; p.Length() > 0 && !p.Is("body"); p = p.Parent() {
+		if p.FindMatcher(googleSelKGDescription).Length() > 0 {
+			panel = p
+			break
+		}
+	}
+	kg := &schemas.KnowledgeGraph{
+		Title: firstText(title, googleSelRoleHeading, googleSelSpan),
+		Type:  text(panel.FindMatcher(googleSelKGSubtitle).First()),
+	}
+	if kg.Title == "" {
+		kg.Title = text(title)
+	}
+	if d := panel.FindMatcher(googleSelKGDescription).First(); d.Length() > 0 {
+		body := d.FindMatcher(googleSelKnoRdesc).First()
+		if body.Length() == 0 {
+			body = d
+		}
+		kg.Description = snippetText(body)
+		if a := body.FindMatcher(googleSelAHref).Last(); a.Length() > 0 {
+			if u, ok := googleTarget(base, a.AttrOr("href", "")); ok && !isGoogleHost(u) {
+				kg.Source = &schemas.Source{Name: text(a), URL: u}
+			}
+		}
+		// The description opens with a hidden "Description" heading on desktop.
+		kg.Description = strings.TrimSpace(strings.TrimPrefix(kg.Description, "Description "))
+	}
+	if kg.Title == "" {
+		return nil
+	}
+	return kg
+}
+
+// googleRelatedQuestions reads "People also ask": each question pair names its question in
+// data-q (the text of its toggle otherwise); the answer, when the page already holds it, is
+// the first snippet block under the toggle and the link with its h3 its source.
+func googleRelatedQuestions(doc *goquery.Document, base string) []schemas.RelatedQuestion {
+	var out []schemas.RelatedQuestion
+	seen := map[string]bool{}
+	doc.FindMatcher(googleSelQuestionPair).Each(func(_ int, p *goquery.Selection) {
+		q := clean(p.AttrOr("data-q", ""))
+		if q == "" {
+			q = firstText(p, googleSelRoleButton, googleSelRoleHeading, googleSelSpan)
+		}
+		if q == "" || seen[q] {
+			return
+		}
+		seen[q] = true
+		rq := schemas.RelatedQuestion{Question: q}
+		if sn := p.FindMatcher(googleSelQuestionAnswer).First(); sn.Length() > 0 {
+			rq.Snippet = snippetText(sn)
+		}
+		if a := p.FindMatcher(googleSelAHrefHasH3).First(); a.Length() > 0 {
+			rq.Title = text(a.FindMatcher(googleSelH3))
+			if u, ok := googleTarget(base, a.AttrOr("href", "")); ok {
+				rq.URL = u
+			}
+		}
+		out = append(out, rq)
+	})
+	return out
+}
+
+// googleTopStoriesHeadings are the "Top stories" module's heading in the languages trawl
+// asks in; the module is found by its heading, its stories by structure (links wrapping a
+// heading, the line after it a time).
+var googleTopStoriesHeadings = map[string]bool{"top stories": true, "schlagzeilen": true, "à la une": true,
+	"noticias destacadas": true, "главные новости": true, "notizie principali": true, "principais notícias": true, "topverhalen": true}
+
+func googleTopStories(doc *goquery.Document, base string) []schemas.TopStory {
+	var out []schemas.TopStory
+	seen := map[string]bool{}
+	doc.FindMatcher(googleSelRoleHeading).Each(func(_ int, h *goquery.Selection) {
+		if !googleTopStoriesHeadings[strings.ToLower(text(h))] {
+			return
+		}
+		// The module is the nearest ancestor that holds story links besides the heading.
+		sec := h.Parent()
+		for sec.Length() > 0 && !sec.Is("body") && sec.FindMatcher(googleSelStoryLink).Length() == 0 {
+			sec = sec.Parent()
+		}
+		sec.FindMatcher(googleSelStoryLink).Each(func(_ int, a *goquery.Selection) {
+			u, ok := googleTarget(base, a.AttrOr("href", ""))
+			if !ok || isGoogleHost(u) || seen[u] {
+				return
+			}
+			head := a.FindMatcher(googleSelRoleHeading).First()
+			st := schemas.TopStory{Title: text(head), URL: u}
+			// The smartphone page of 2021 puts publisher, title and time all in the
+			// heading, one block each: the title is the longest.
+			var leaves []string
+			head.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
+				if l.FindMatcher(googleSelSpanOrDiv).Length() == 0 {
+					if t := text(l); t != "" {
+						leaves = append(leaves, t)
+					}
+				}
+			})
+			if len(leaves) >= 2 {
+				st.Title = ""
+				for _, t := range leaves {
+					if len(t) > len(st.Title) {
+						st.Title = t
+					}
+				}
+				for _, t := range leaves {
+					switch {
+					case t == st.Title:
+					case st.Date == "" && storyDate.MatchString(t):
+						st.Date = t
+					case st.Source == "" && hasLetter(t):
+						st.Source = t
+					}
+				}
+			}
+			if st.Title == "" {
+				return
+			}
+			seen[u] = true
+			// The lines around the title: a time ("26 mins ago", "Apr 20, 2023") is the
+			// date, another short line the publisher.
+			a.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
+				if l.FindMatcher(googleSelSpanOrDiv).Length() > 0 || l.ParentsFiltered("[role=heading]").Length() > 0 || l.Is("[role=heading]") {
+					return
+				}
+				t := text(l)
+				switch {
+				case t == "" || t == st.Title:
+				case st.Date == "" && storyDate.MatchString(t):
+					st.Date = t
+				case st.Source == "" && len([]rune(t)) <= 40 && hasLetter(t):
+					st.Source = t
+				}
+			})
+			if st.Source == "" {
+				if img := a.FindMatcher(googleSelImgAlt).First(); img.Length() > 0 {
+					st.Source = clean(img.AttrOr("alt", ""))
+				}
+			}
+			out = append(out, st)
+		})
+	})
+	return out
+}
+
+// hasLetter reports a text with a letter in it: a publisher's name, not a separator.
+func hasLetter(s string) bool {
+	return strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+// storyDate is a story's time as news modules print it.
+var storyDate = regexp.MustCompile(`^(?:` + datePattern + `|\d+ (?:mins?|minutes?|hours?|days?|weeks?|months?) ago|LIVE|Live)$`)
+
 // Selectors compiled once: Find(string) compiles its selector on every call, which
 // per-result loops paid for on every page.
 var (
 	googleSelRso                           = cascadia.MustCompile("#rso")
+	googleSelKGTitle                       = cascadia.MustCompile("[data-attrid=title]")
+	googleSelKGSubtitle                    = cascadia.MustCompile("[data-attrid=subtitle]")
+	googleSelKGDescription                 = cascadia.MustCompile("[data-attrid=description]")
+	googleSelKnoRdesc                      = cascadia.MustCompile(".kno-rdesc")
+	googleSelSpan                          = cascadia.MustCompile("span")
+	googleSelQuestionPair                  = cascadia.MustCompile(".related-question-pair")
+	googleSelQuestionAnswer                = cascadia.MustCompile("[data-attrid='wa:/description'], .hgKElc, .VwiC3b, [data-sncf]")
+	googleSelRoleButton                    = cascadia.MustCompile("[role=button]")
+	googleSelStoryLink                     = cascadia.MustCompile("a[href]:has([role=heading])")
+	googleSelSpanOrDiv                     = cascadia.MustCompile("span, div")
+	googleSelImgAlt                        = cascadia.MustCompile("img[alt]")
 	googleSelSearch                        = cascadia.MustCompile("#search")
 	googleSelMain                          = cascadia.MustCompile("#main")
 	googleSelBody                          = cascadia.MustCompile("body")
