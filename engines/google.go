@@ -362,7 +362,7 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 // snippetText is the text of a description block without its links, buttons and hidden
 // parts, unless it is all links (some layouts draw the whole description as one link).
 func snippetText(s *goquery.Selection) string {
-	if len(s.Nodes) == 0 {
+	if s == nil || len(s.Nodes) == 0 {
 		return ""
 	}
 	var b strings.Builder
@@ -622,15 +622,93 @@ func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
 			Snippet: firstText(fs, googleSelDataAttridWaDescriptionHgKElc, googleSelHgKElc, googleSelDataAttridWaDescription, googleSelLGOjhe)}
 		a := fs.FindMatcher(googleSelAHrefHasH3).First()
 		ab.Title = text(a.FindMatcher(googleSelH3))
+		if a.Length() == 0 {
+			// Older pages put the source link inside the h3.
+			a = fs.FindMatcher(googleLinksInH3).First()
+			ab.Title = text(a)
+		}
+		if a.Length() == 0 {
+			// The smartphone page's source link wraps a heading div, not an h3.
+			a = fs.FindMatcher(googleLinksHeading).First()
+			ab.Title = text(a.FindMatcher(googleSelRoleHeading).First())
+		}
 		if u, ok := googleTarget(base, a.AttrOr("href", "")); ok {
 			ab.URL = u
+		}
+		if ab.Snippet == "" {
+			// Older featured snippets mark the text only by being the block before the
+			// source link.
+			ab.Snippet = snippetText(googleSnippetByStructure(fs, a))
 		}
 		if ab.Answer != "" || ab.Snippet != "" {
 			return ab
 		}
 	}
+	if ab := googleInstantAnswer(doc); ab != nil {
+		return ab
+	}
 	if ans := doc.FindMatcher(googleSelDataAttridZ0LcW).First(); ans.Length() > 0 && text(ans) != "" {
 		return &schemas.AnswerBox{Type: "answer", Answer: text(ans)}
+	}
+	return nil
+}
+
+// googleInstantAnswer reads the answers Google computes itself, each found by the ids and
+// data attributes it has kept for years: the calculator (#cwos, its expression before it),
+// weather (#wob_wc: place, temperature, conditions), the dictionary (data-dobid hdw and dfn)
+// and the unit and currency converters (data-attrid UnitConversion / Currency, or the
+// converter's two inputs).
+func googleInstantAnswer(doc *goquery.Document) *schemas.AnswerBox {
+	if w := doc.FindMatcher(googleSelWeather).First(); w.Length() > 0 {
+		temp := text(w.FindMatcher(googleSelWeatherTemp).First())
+		if temp != "" {
+			unit := ""
+			if u := w.FindMatcher(googleSelWeatherUnit).First(); u.Length() > 0 {
+				unit = strings.TrimPrefix(text(u), "°")
+				unit = "°" + strings.TrimSpace(strings.Split(unit, "|")[0])
+			}
+			return &schemas.AnswerBox{Type: "weather", Title: text(w.FindMatcher(googleSelWeatherLoc).First()),
+				Answer: temp + unit, Snippet: clean(text(w.FindMatcher(googleSelWeatherCond).First()) + " " + text(w.FindMatcher(googleSelWeatherTime).First()))}
+		}
+	}
+	if c := doc.FindMatcher(googleSelCalc).First(); c.Length() > 0 && text(c) != "" {
+		expr := ""
+		if e := doc.FindMatcher(googleSelCalcExpr).First(); e.Length() > 0 {
+			expr = strings.TrimSpace(strings.TrimSuffix(text(e), "="))
+		}
+		return &schemas.AnswerBox{Type: "calculator", Title: expr, Answer: text(c)}
+	}
+	if hw := doc.FindMatcher(googleSelDictHeadword).First(); hw.Length() > 0 {
+		if d := doc.FindMatcher(googleSelDictDefinition).First(); d.Length() > 0 && text(d) != "" {
+			return &schemas.AnswerBox{Type: "definition", Title: text(hw), Answer: text(d)}
+		}
+	}
+	if uc := doc.FindMatcher(googleSelConverter).First(); uc.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "unit_converter"}
+		if uc.Is("[data-attrid*=Currency], [data-exchange-rate]") {
+			ab.Type = "currency_converter"
+		}
+		var vals []string
+		uc.FindMatcher(googleSelConverterValue).Each(func(_ int, in *goquery.Selection) {
+			v := in.AttrOr("value", "")
+			if v == "" {
+				v = text(in)
+			}
+			if unit := text(in.Parent().FindMatcher(googleSelOptionSelected).First()); unit != "" {
+				v += " " + unit
+			}
+			if v = clean(v); v != "" {
+				vals = append(vals, v)
+			}
+		})
+		if len(vals) >= 2 {
+			ab.Title, ab.Answer = vals[0], vals[1]
+		} else {
+			ab.Answer = snippetText(uc)
+		}
+		if ab.Answer != "" {
+			return ab
+		}
 	}
 	return nil
 }
@@ -803,6 +881,19 @@ var storyDate = regexp.MustCompile(`^(?:` + datePattern + `|\d+ (?:mins?|minutes
 var (
 	googleSelRso                           = cascadia.MustCompile("#rso")
 	googleSelKGTitle                       = cascadia.MustCompile("[data-attrid=title]")
+	googleSelWeather                       = cascadia.MustCompile("#wob_wc")
+	googleSelWeatherTemp                   = cascadia.MustCompile("#wob_tm")
+	googleSelWeatherUnit                   = cascadia.MustCompile(".wob-unit .wob_t:not([style*=none]), .wob-unit span[aria-disabled=true]")
+	googleSelWeatherLoc                    = cascadia.MustCompile("#wob_loc, .BBwThe")
+	googleSelWeatherCond                   = cascadia.MustCompile("#wob_dc")
+	googleSelWeatherTime                   = cascadia.MustCompile("#wob_dts")
+	googleSelCalc                          = cascadia.MustCompile("#cwos")
+	googleSelCalcExpr                      = cascadia.MustCompile(".vUGUtc, #cwles")
+	googleSelDictHeadword                  = cascadia.MustCompile("[data-dobid=hdw]")
+	googleSelDictDefinition                = cascadia.MustCompile("[data-dobid=dfn]")
+	googleSelConverter                     = cascadia.MustCompile("[data-attrid=UnitConversion], [data-attrid*=Currency], [data-exchange-rate], #NotFQb")
+	googleSelConverterValue                = cascadia.MustCompile("input[value], [data-value]")
+	googleSelOptionSelected                = cascadia.MustCompile("option[selected]")
 	googleSelKGSubtitle                    = cascadia.MustCompile("[data-attrid=subtitle]")
 	googleSelKGDescription                 = cascadia.MustCompile("[data-attrid=description]")
 	googleSelKnoRdesc                      = cascadia.MustCompile(".kno-rdesc")
@@ -850,7 +941,7 @@ var (
 	googleSelSpanDataSubtreeAimfl          = cascadia.MustCompile("span[data-subtree*=aimfl]")
 	googleSelDiv                           = cascadia.MustCompile("div, p")
 	googleSelIfM9O                         = cascadia.MustCompile(".ifM9O, block-component .xpdopen")
-	googleSelDataAttridZ0LcW               = cascadia.MustCompile("[data-attrid] .Z0LcW, .IZ6rdc, #cwos")
+	googleSelDataAttridZ0LcW               = cascadia.MustCompile("[data-attrid] .Z0LcW, .IZ6rdc")
 	googleSelCite2                         = cascadia.MustCompile("cite")
 	googleSelUPmit                         = cascadia.MustCompile(".UPmit")
 	googleSelQzEoUe                        = cascadia.MustCompile(".qzEoUe")

@@ -59,7 +59,8 @@ type RelatedSearch struct {
 
 // AnswerBox is a featured snippet or instant answer, never counted as organic. Type names
 // its kind: featured_snippet, ai_overview, calculator, definition, weather, unit_converter,
-// answer (a direct answer of another kind), instant_answer, knowledge_panel.
+// currency_converter, answer (a direct answer of another kind), instant_answer,
+// knowledge_panel.
 type AnswerBox struct {
 	Type    string `json:"type,omitempty"`
 	Title   string `json:"title,omitempty"`
