@@ -9,5 +9,6 @@ func All() []Engine {
 		Yandex{},
 		Baidu{},
 		Ecosia{},
+		Yahoo{},
 	}
 }

@@ -67,3 +67,4 @@ func FuzzParseGoogle(f *testing.F)     { fuzzParse(f, Google{}) }
 func FuzzParseYandex(f *testing.F)     { fuzzParse(f, Yandex{}) }
 func FuzzParseBaidu(f *testing.F)      { fuzzParse(f, Baidu{}) }
 func FuzzParseEcosia(f *testing.F)     { fuzzParse(f, Ecosia{}) }
+func FuzzParseYahoo(f *testing.F)      { fuzzParse(f, Yahoo{}) }

@@ -49,6 +49,10 @@ func TestRequest(t *testing.T) {
 			"/search", map[string]string{"q": "go", "p": "", "sf": "moderate"}},
 		{"ecosia/page2-strict-de", Ecosia{}, schemas.SearchRequest{Q: "go", Page: 2, Safe: schemas.SafeStrict, HL: "de", GL: "de"},
 			"/search", map[string]string{"p": "1", "sf": "strict", "c": "de-de"}},
+		{"yahoo/page1", Yahoo{}, schemas.SearchRequest{Q: "go", Page: 1, Safe: schemas.SafeModerate},
+			"/search", map[string]string{"p": "go", "b": "", "pz": "", "vm": "i", "ei": "UTF-8"}},
+		{"yahoo/page3-num20-strict-de", Yahoo{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 20, Safe: schemas.SafeStrict, HL: "de"},
+			"/search", map[string]string{"b": "41", "pz": "20", "vm": "r", "vl": "lang_de"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,7 @@ var layouts = map[string]layout{
 	"baidu":      {ads: 1, related: true, answer: "ai_overview", sized: true},
 	// Ecosia's Google ads are filled in by script: the served page holds only empty slots.
 	"ecosia": {related: true, answer: "knowledge_panel"},
+	"yahoo":  {ads: 1, related: true, total: true, sized: true},
 }
 
 // startSim runs the simulator on a free loopback port with no latency, and a registry of
