@@ -10,5 +10,6 @@ func All() []Engine {
 		Baidu{},
 		Ecosia{},
 		Yahoo{},
+		Brave{},
 	}
 }

@@ -68,3 +68,4 @@ func FuzzParseYandex(f *testing.F)     { fuzzParse(f, Yandex{}) }
 func FuzzParseBaidu(f *testing.F)      { fuzzParse(f, Baidu{}) }
 func FuzzParseEcosia(f *testing.F)     { fuzzParse(f, Ecosia{}) }
 func FuzzParseYahoo(f *testing.F)      { fuzzParse(f, Yahoo{}) }
+func FuzzParseBrave(f *testing.F)      { fuzzParse(f, Brave{}) }

@@ -53,6 +53,10 @@ func TestRequest(t *testing.T) {
 			"/search", map[string]string{"p": "go", "b": "", "pz": "", "vm": "i", "ei": "UTF-8"}},
 		{"yahoo/page3-num20-strict-de", Yahoo{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 20, Safe: schemas.SafeStrict, HL: "de"},
 			"/search", map[string]string{"b": "41", "pz": "20", "vm": "r", "vl": "lang_de"}},
+		{"brave/page1", Brave{}, schemas.SearchRequest{Q: "go", Page: 1},
+			"/search", map[string]string{"q": "go", "offset": "", "source": "web", "spellcheck": "0"}},
+		{"brave/page3", Brave{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 50},
+			"/search", map[string]string{"offset": "2"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

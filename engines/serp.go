@@ -239,9 +239,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // or relative ("3 days ago", "vor 2 Tagen", "3 дня назад", "il y a 2 jours", "hace 2 días").
 const datePattern = `(?:\p{L}{3,9}\.? \d{1,2}, \d{4}|\d{1,2}\.? \p{L}{3,9}\.?,? \d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日|\d+ \p{L}+ ago|vor \d+ \p{L}+|\d+ \p{L}+ назад|il y a \d+ \p{L}+|hace \d+ \p{L}+)`
 
-// leadingDate matches a snippet that opens with a date and a separator (—, –, ·, or the
-// "..." Ecosia uses), capturing the date.
-var leadingDate = regexp.MustCompile(`^(` + datePattern + `)\s*(?:—|–|·|\.\.\.|…)`)
+// leadingDate matches a snippet that opens with a date and a separator (—, –, ·, the "..."
+// Ecosia uses, or a spaced hyphen as Google wrote it before 2020 and Brave still does),
+// capturing the date.
+var leadingDate = regexp.MustCompile(`^(` + datePattern + `)(?:\s*(?:—|–|·|\.\.\.|…)|\s+-\s)`)
 
 // joinDateLead writes a snippet that opens with its date the way the page shows it,
 // "date — text": captures often drop the spaces (or the NBSP) around the separator.

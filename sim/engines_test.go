@@ -37,6 +37,8 @@ var layouts = map[string]layout{
 	// Ecosia's Google ads are filled in by script: the served page holds only empty slots.
 	"ecosia": {related: true, answer: "knowledge_panel"},
 	"yahoo":  {ads: 1, related: true, total: true, sized: true},
+	// Brave's page shows no ads, related searches or count; a news cluster is not organic.
+	"brave": {},
 }
 
 // startSim runs the simulator on a free loopback port with no latency, and a registry of
