@@ -11,5 +11,6 @@ func All() []Engine {
 		Ecosia{},
 		Yahoo{},
 		Brave{},
+		Wikipedia{},
 	}
 }

@@ -69,3 +69,4 @@ func FuzzParseBaidu(f *testing.F)      { fuzzParse(f, Baidu{}) }
 func FuzzParseEcosia(f *testing.F)     { fuzzParse(f, Ecosia{}) }
 func FuzzParseYahoo(f *testing.F)      { fuzzParse(f, Yahoo{}) }
 func FuzzParseBrave(f *testing.F)      { fuzzParse(f, Brave{}) }
+func FuzzParseWikipedia(f *testing.F)  { fuzzParse(f, Wikipedia{}) }

@@ -57,6 +57,10 @@ func TestRequest(t *testing.T) {
 			"/search", map[string]string{"q": "go", "offset": "", "source": "web", "spellcheck": "0"}},
 		{"brave/page3", Brave{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 50},
 			"/search", map[string]string{"offset": "2"}},
+		{"wikipedia/page1", Wikipedia{}, schemas.SearchRequest{Q: "go", Page: 1},
+			"/w/api.php", map[string]string{"action": "query", "generator": "search", "gsrsearch": "go", "gsrlimit": "10", "gsroffset": "", "format": "json", "formatversion": "2"}},
+		{"wikipedia/page2-num50", Wikipedia{}, schemas.SearchRequest{Q: "go", Page: 2, Num: 50},
+			"/w/api.php", map[string]string{"gsrlimit": "20", "gsroffset": "20"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

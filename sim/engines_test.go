@@ -39,6 +39,8 @@ var layouts = map[string]layout{
 	"yahoo":  {ads: 1, related: true, total: true, sized: true},
 	// Brave's page shows no ads, related searches or count; a news cluster is not organic.
 	"brave": {},
+	// Wikipedia's API answers with articles; its first fills knowledge_graph, not answer_box.
+	"wikipedia": {sized: true},
 }
 
 // startSim runs the simulator on a free loopback port with no latency, and a registry of
