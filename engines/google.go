@@ -514,6 +514,9 @@ func googleSitelinks(c, title *goquery.Selection, base, resultURL string) []sche
 // click-tracking data-rw URL is left alone).
 func googleAds(doc *goquery.Document, b *builder, base string) {
 	doc.FindMatcher(googleSelTads).Each(func(_ int, blk *goquery.Selection) {
+		if blk.ParentsMatcher(googleSelTads).Length() > 0 {
+			return // #tadsb inside #bottomads: its ads are read with the outer block
+		}
 		block := "top"
 		if id := blk.AttrOr("id", ""); id != "tads" {
 			block = "bottom"
