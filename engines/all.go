@@ -12,5 +12,6 @@ func All() []Engine {
 		Yahoo{},
 		Brave{},
 		Wikipedia{},
+		Qwant{},
 	}
 }

@@ -70,3 +70,4 @@ func FuzzParseEcosia(f *testing.F)     { fuzzParse(f, Ecosia{}) }
 func FuzzParseYahoo(f *testing.F)      { fuzzParse(f, Yahoo{}) }
 func FuzzParseBrave(f *testing.F)      { fuzzParse(f, Brave{}) }
 func FuzzParseWikipedia(f *testing.F)  { fuzzParse(f, Wikipedia{}) }
+func FuzzParseQwant(f *testing.F)      { fuzzParse(f, Qwant{}) }

@@ -61,6 +61,12 @@ func TestRequest(t *testing.T) {
 			"/w/api.php", map[string]string{"action": "query", "generator": "search", "gsrsearch": "go", "gsrlimit": "10", "gsroffset": "", "format": "json", "formatversion": "2"}},
 		{"wikipedia/page2-num50", Wikipedia{}, schemas.SearchRequest{Q: "go", Page: 2, Num: 50},
 			"/w/api.php", map[string]string{"gsrlimit": "20", "gsroffset": "20"}},
+		{"qwant/page1", Qwant{}, schemas.SearchRequest{Q: "go", Page: 1},
+			"/v3/search/web", map[string]string{"q": "go", "count": "10", "offset": "0", "locale": "en_US", "safesearch": "1"}},
+		{"qwant/page3-num50-strict-de", Qwant{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 50, Safe: schemas.SafeStrict, HL: "de"},
+			"/v3/search/web", map[string]string{"count": "10", "offset": "20", "locale": "de_DE", "safesearch": "2"}},
+		{"qwant/fr-be", Qwant{}, schemas.SearchRequest{Q: "go", Page: 1, Safe: schemas.SafeOff, HL: "fr", GL: "be"},
+			"/v3/search/web", map[string]string{"locale": "fr_BE", "safesearch": "0"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

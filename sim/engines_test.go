@@ -41,6 +41,8 @@ var layouts = map[string]layout{
 	"brave": {},
 	// Wikipedia's API answers with articles; its first fills knowledge_graph, not answer_box.
 	"wikipedia": {sized: true},
+	// Qwant's API takes count but never more than 10, so it is not sized here.
+	"qwant": {ads: 1, total: true},
 }
 
 // startSim runs the simulator on a free loopback port with no latency, and a registry of

@@ -1,7 +1,7 @@
 // Package sim is trawl's simulated search engine. One server stands in for every engine trawl
 // knows, each under its own path prefix (/google/search, /bing/search, /yandex/search/,
 // /baidu/s, /ecosia/search, /yahoo/search, /brave/search, /wikipedia/w/api.php,
-// /duckduckgo/html/; EngineURLs is the --engine-urls value), reading the query and paging parameters the engine's Request
+// /qwant/v3/search/web, /duckduckgo/html/; EngineURLs is the --engine-urls value), reading the query and paging parameters the engine's Request
 // sends and answering in that engine's real layout, modelled on captured pages: ranked results
 // that depend only on the query and page, the first page's ads and answer module, related
 // searches and the next-page link. The "noresults" and "newlayout" query keywords and the
