@@ -13,5 +13,6 @@ func All() []Engine {
 		Brave{},
 		Wikipedia{},
 		Qwant{},
+		Mojeek{},
 	}
 }

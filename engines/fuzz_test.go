@@ -71,3 +71,4 @@ func FuzzParseYahoo(f *testing.F)      { fuzzParse(f, Yahoo{}) }
 func FuzzParseBrave(f *testing.F)      { fuzzParse(f, Brave{}) }
 func FuzzParseWikipedia(f *testing.F)  { fuzzParse(f, Wikipedia{}) }
 func FuzzParseQwant(f *testing.F)      { fuzzParse(f, Qwant{}) }
+func FuzzParseMojeek(f *testing.F)     { fuzzParse(f, Mojeek{}) }

@@ -67,6 +67,10 @@ func TestRequest(t *testing.T) {
 			"/v3/search/web", map[string]string{"count": "10", "offset": "20", "locale": "de_DE", "safesearch": "2"}},
 		{"qwant/fr-be", Qwant{}, schemas.SearchRequest{Q: "go", Page: 1, Safe: schemas.SafeOff, HL: "fr", GL: "be"},
 			"/v3/search/web", map[string]string{"locale": "fr_BE", "safesearch": "0"}},
+		{"mojeek/page1", Mojeek{}, schemas.SearchRequest{Q: "go", Page: 1},
+			"/search", map[string]string{"q": "go", "s": "", "safe": "1"}},
+		{"mojeek/page3-off-en-gb", Mojeek{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 50, Safe: schemas.SafeOff, HL: "en-gb"},
+			"/search", map[string]string{"s": "21", "safe": "0", "lb": "en", "arc": "gb"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

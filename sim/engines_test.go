@@ -43,6 +43,8 @@ var layouts = map[string]layout{
 	"wikipedia": {sized: true},
 	// Qwant's API takes count but never more than 10, so it is not sized here.
 	"qwant": {ads: 1, total: true},
+	// Mojeek shows no ads, answer or related searches; pages of 10, whatever num asks.
+	"mojeek": {total: true},
 }
 
 // startSim runs the simulator on a free loopback port with no latency, and a registry of
