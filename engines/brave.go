@@ -100,7 +100,7 @@ func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		if sn := s.FindMatcher(braveSelDescription).First(); sn.Length() > 0 {
 			res.Snippet = snippetText(sn)
-		} else if sn := googleSnippetByStructure(s, a); sn != nil {
+		} else if sn := snippetByStructure(s, a); sn != nil {
 			res.Snippet = snippetText(sn)
 		}
 		if d := s.FindMatcher(braveSelAge).First(); d.Length() > 0 {

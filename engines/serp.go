@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -258,4 +259,132 @@ func joinDateLead(snippet, date string) string {
 	}
 	// No separator in the markup (the page draws one with CSS): keep the two apart.
 	return clean(date + " " + rest)
+}
+
+// snippetText is the text of a description block without its links, buttons and hidden
+// parts, unless it is all links (some layouts draw the whole description as one link).
+func snippetText(s *goquery.Selection) string {
+	if s == nil || len(s.Nodes) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	appendBlockText(&b, s.Nodes[0], skipInSnippet)
+	if t := tidySeparators(b.String()); t != "" {
+		return t
+	}
+	b.Reset()
+	appendBlockText(&b, s.Nodes[0], nil)
+	return clean(b.String())
+}
+
+// tidySeparators cleans a text whose links were left out: the marks that stood between
+// them (direction marks, "·", "|") are dropped where no text remains between them.
+func tidySeparators(s string) string {
+	s = strings.NewReplacer("\u200e", "", "\u200f", "").Replace(s)
+	words := strings.Fields(clean(s))
+	out := words[:0]
+	for _, w := range words {
+		if isSeparator(w) && (len(out) == 0 || isSeparator(out[len(out)-1])) {
+			continue
+		}
+		out = append(out, w)
+	}
+	for len(out) > 0 && isSeparator(out[len(out)-1]) {
+		out = out[:len(out)-1]
+	}
+	return strings.Join(out, " ")
+}
+
+func isSeparator(w string) bool {
+	return w == "·" || w == "|" || w == "-" || w == "–" || w == "—" || w == "›"
+}
+
+// skipInSnippet leaves out what is not the description's own text.
+func skipInSnippet(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	switch n.Data {
+	case "a", "script", "style", "cite", "button", "g-snackbar", "svg":
+		return true
+	}
+	for _, a := range n.Attr {
+		switch {
+		case a.Key == "role" && (a.Val == "button" || a.Val == "menu" || a.Val == "heading"):
+			return true
+		case a.Key == "aria-hidden" && a.Val == "true":
+			return true
+		case a.Key == "style" && strings.Contains(strings.ReplaceAll(a.Val, " ", ""), "display:none"):
+			return true
+		}
+	}
+	return false
+}
+
+// hasOwnText reports whether a block holds text outside its links.
+func hasOwnText(s *goquery.Selection) bool {
+	if len(s.Nodes) == 0 {
+		return false
+	}
+	var b strings.Builder
+	appendText(&b, s.Nodes[0], skipInSnippet)
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if cleanSpace(r) || r == '\u200e' || r == '·' {
+			return ' '
+		}
+		return r
+	}, b.String())) != ""
+}
+
+// snippetByStructure finds a description no marker names: among the blocks of the
+// result outside its title link, the one with the most text of its own (links, buttons and
+// the displayed URL left out), taking the innermost block that still holds nearly all of
+// that text, so a wrapper that adds a sitelink row or a separator is not taken for it.
+func snippetByStructure(c, title *goquery.Selection) *goquery.Selection {
+	if len(c.Nodes) == 0 || len(title.Nodes) == 0 {
+		return nil
+	}
+	titleNode := title.Nodes[0]
+	type cand struct {
+		n     *html.Node
+		depth int
+		size  int
+	}
+	var cands []cand
+	best := 0
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode || ch == titleNode || skipInSnippet(ch) {
+				continue
+			}
+			var b strings.Builder
+			appendText(&b, ch, skipInSnippet)
+			t := clean(b.String())
+			if t == "" || t == clean(text(title)) {
+				continue
+			}
+			size := len([]rune(t))
+			cands = append(cands, cand{ch, depth, size})
+			best = max(best, size)
+			walk(ch, depth+1)
+		}
+	}
+	walk(c.Nodes[0], 0)
+	// A description is a sentence, not a label: short texts (a site name, a date, a rating)
+	// are not taken for one.
+	if best < 25 {
+		return nil
+	}
+	var pick *cand
+	for i := range cands {
+		k := &cands[i]
+		if k.size*10 >= best*9 && (pick == nil || k.depth > pick.depth) {
+			pick = k
+		}
+	}
+	if pick == nil {
+		return nil
+	}
+	return goquery.NewDocumentFromNode(pick.n).Selection
 }

@@ -81,7 +81,7 @@ func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, erro
 		snippet := ""
 		if sn := c.FindMatcher(yahooSelSnippet).First(); sn.Length() > 0 {
 			snippet = snippetText(sn)
-		} else if sn := googleSnippetByStructure(c, a.Parent()); sn != nil {
+		} else if sn := snippetByStructure(c, a.Parent()); sn != nil {
 			snippet = snippetText(sn)
 		}
 		if a.ParentsMatcher(yahooSelAds).Length() > 0 {
