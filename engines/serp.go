@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -243,6 +244,9 @@ const datePattern = `(?:\p{L}{3,9}\.? \d{1,2}, \d{4}|\d{1,2}\.? \p{L}{3,9}\.?,? 
 // leadingDate matches a snippet that opens with a date and a separator (—, –, ·, the "..."
 // Ecosia uses, or a spaced hyphen as Google wrote it before 2020 and Brave still does),
 // capturing the date.
+// snippetSelHeading finds the headings of cards inside a result.
+var snippetSelHeading = cascadia.MustCompile("h1, h2, h3, h4, [role=heading]")
+
 var leadingDate = regexp.MustCompile(`^(` + datePattern + `)(?:\s*(?:—|–|·|\.\.\.|…)|\s+-\s)`)
 
 // joinDateLead writes a snippet that opens with its date the way the page shows it,
@@ -340,11 +344,36 @@ func hasOwnText(s *goquery.Selection) bool {
 // result outside its title link, the one with the most text of its own (links, buttons and
 // the displayed URL left out), taking the innermost block that still holds nearly all of
 // that text, so a wrapper that adds a sitelink row or a separator is not taken for it.
+// Headed cards inside the result (sitelink cards: a heading and a line each) are not its
+// description, and no block holding one is either.
 func snippetByStructure(c, title *goquery.Selection) *goquery.Selection {
 	if len(c.Nodes) == 0 || len(title.Nodes) == 0 {
 		return nil
 	}
-	titleNode := title.Nodes[0]
+	root, titleNode := c.Nodes[0], title.Nodes[0]
+	cards := map[*html.Node]bool{}
+	holdsCard := map[*html.Node]bool{}
+	c.FindMatcher(snippetSelHeading).Each(func(_ int, h *goquery.Selection) {
+		hn := h.Nodes[0]
+		for n := hn; n != nil && n != root; n = n.Parent {
+			if n == titleNode {
+				return // the result's own title
+			}
+		}
+		card := hn.Parent
+		if card == nil || card == root {
+			card = hn
+		}
+		for n := titleNode; n != nil && n != root; n = n.Parent {
+			if n == card {
+				return // a heading beside the title (the page's hidden "Web results"), not a card
+			}
+		}
+		cards[card] = true
+		for n := card.Parent; n != nil && n != root; n = n.Parent {
+			holdsCard[n] = true
+		}
+	})
 	type cand struct {
 		n     *html.Node
 		depth int
@@ -352,25 +381,28 @@ func snippetByStructure(c, title *goquery.Selection) *goquery.Selection {
 	}
 	var cands []cand
 	best := 0
+	titleText := clean(text(title))
 	var walk func(n *html.Node, depth int)
 	walk = func(n *html.Node, depth int) {
 		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			if ch.Type != html.ElementNode || ch == titleNode || skipInSnippet(ch) {
+			if ch.Type != html.ElementNode || ch == titleNode || cards[ch] || skipInSnippet(ch) {
 				continue
 			}
-			var b strings.Builder
-			appendText(&b, ch, skipInSnippet)
-			t := clean(b.String())
-			if t == "" || t == clean(text(title)) {
-				continue
+			if !holdsCard[ch] {
+				var b strings.Builder
+				appendText(&b, ch, func(x *html.Node) bool { return cards[x] || skipInSnippet(x) })
+				t := clean(b.String())
+				if t == "" || t == titleText {
+					continue
+				}
+				size := len([]rune(t))
+				cands = append(cands, cand{ch, depth, size})
+				best = max(best, size)
 			}
-			size := len([]rune(t))
-			cands = append(cands, cand{ch, depth, size})
-			best = max(best, size)
 			walk(ch, depth+1)
 		}
 	}
-	walk(c.Nodes[0], 0)
+	walk(root, 0)
 	// A description is a sentence, not a label: short texts (a site name, a date, a rating)
 	// are not taken for one.
 	if best < 25 {
