@@ -9,5 +9,10 @@ func All() []Engine {
 		Yandex{},
 		Baidu{},
 		Ecosia{},
+		Yahoo{},
+		Brave{},
+		Wikipedia{},
+		Qwant{},
+		Mojeek{},
 	}
 }

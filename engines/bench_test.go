@@ -1,7 +1,6 @@
 package engines
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -23,7 +22,7 @@ func BenchmarkParse(b *testing.B) {
 		var pages [][]byte
 		var size int64
 		for _, p := range paths {
-			page, err := os.ReadFile(p)
+			page, err := readPage(p)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -162,6 +162,8 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 	}
 	b.serp.HasNext = doc.FindMatcher(bingSelASbPagN).Length() > 0
 	b.serp.AnswerBox = bingAnswer(doc)
+	b.serp.KnowledgeGraph = bingKnowledgeGraph(doc)
+	b.serp.RelatedQuestions = bingRelatedQuestions(doc)
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
@@ -264,6 +266,97 @@ func bingAnswer(doc *goquery.Document) *schemas.AnswerBox {
 
 // Selectors compiled once: Find(string) compiles its selector on every call, which
 // per-result loops paid for on every page.
+// bingKnowledgeGraph reads the entity card in the side column: .b_entityTitle and
+// .b_entitySubTitle (the type), the description in its b_snippet (whole in the hidden
+// "more" copy when there is one), and the source the card's first icon link names.
+func bingKnowledgeGraph(doc *goquery.Document) *schemas.KnowledgeGraph {
+	t := doc.FindMatcher(bingSelEntityTitle).First()
+	if t.Length() == 0 || text(t) == "" {
+		return nil
+	}
+	card := t.Closest("li.b_ans, .b_entityTP, #b_context")
+	if card.Length() == 0 {
+		card = t.Parent()
+	}
+	kg := &schemas.KnowledgeGraph{Title: text(t), Type: text(card.FindMatcher(bingSelEntitySubTitle).First())}
+	if sn := card.FindMatcher(bingSelEntitySnippet).First(); sn.Length() > 0 {
+		if full := sn.FindMatcher(bingSelBHide).First(); full.Length() > 0 && text(full) != "" {
+			kg.Description = text(full)
+		} else {
+			kg.Description = ownText(sn, bingSelRoleButton)
+		}
+	}
+	// The source is named by the card's icon row ("Wikipedia icon"); failing that, the
+	// first link off Bing, named by its host.
+	for _, m := range []goquery.Matcher{bingSelEntityIconLink, bingSelAHref} {
+		card.FindMatcher(m).EachWithBreak(func(_ int, a *goquery.Selection) bool {
+			u, ok := absURL("https://www.bing.com/", a.AttrOr("href", ""))
+			if !ok || strings.Contains(u, "bing.com/") {
+				return true
+			}
+			name := ""
+			if alt := clean(a.FindMatcher(bingSelImgAlt).First().AttrOr("alt", "")); strings.HasSuffix(alt, " icon") {
+				name = strings.TrimSuffix(alt, " icon")
+			} else if pu, err := url.Parse(u); err == nil {
+				name = strings.TrimPrefix(pu.Hostname(), "www.")
+			}
+			kg.Source = &schemas.Source{Name: name, URL: u}
+			return false
+		})
+		if kg.Source != nil {
+			break
+		}
+	}
+	return kg
+}
+
+// bingRelatedQuestions reads "People also ask": each item is tagged RelatedQnA.Item and
+// names its question in data-query; the answer and its reference link sit in the
+// collapsed details beside it.
+func bingRelatedQuestions(doc *goquery.Document) []schemas.RelatedQuestion {
+	var out []schemas.RelatedQuestion
+	seen := map[string]bool{}
+	doc.FindMatcher(bingSelQnAItem).Each(func(_ int, it *goquery.Selection) {
+		q := clean(it.AttrOr("data-query", ""))
+		if q == "" {
+			q = text(it.FindMatcher(bingSelExpansionText).First())
+		}
+		if q == "" || seen[q] {
+			return
+		}
+		seen[q] = true
+		rq := schemas.RelatedQuestion{Question: q}
+		if d := it.FindMatcher(bingSelQnADetails).First(); d.Length() > 0 {
+			rq.Snippet = firstText(d, bingSelRwrl, bingSelBParactl, bingSelP)
+			d.FindMatcher(bingSelAHref).EachWithBreak(func(_ int, a *goquery.Selection) bool {
+				u, ok := bingTarget("https://www.bing.com/", a.AttrOr("href", ""))
+				if !ok || strings.Contains(u, "bing.com/search") {
+					return true
+				}
+				rq.URL = u
+				rq.Title = firstText(a, bingSelH2)
+				return false
+			})
+		}
+		out = append(out, rq)
+	})
+	return out
+}
+
+var (
+	bingSelEntityTitle    = cascadia.MustCompile(".b_entityTitle")
+	bingSelEntitySubTitle = cascadia.MustCompile(".b_entitySubTitle")
+	bingSelEntitySnippet  = cascadia.MustCompile(".b_snippet, .b_entitySnippet")
+	bingSelBHide          = cascadia.MustCompile(".b_hide")
+	bingSelRoleButton     = cascadia.MustCompile("[role=button], .b_hide")
+	bingSelEntityIconLink = cascadia.MustCompile(".infoCardIcons a[href]")
+	bingSelImgAlt         = cascadia.MustCompile("img[alt]")
+	bingSelQnAItem        = cascadia.MustCompile("[data-tag='RelatedQnA.Item']")
+	bingSelExpansionText  = cascadia.MustCompile(".b_expansion_text")
+	bingSelQnADetails     = cascadia.MustCompile("[data-tag='RelatedQnA.ItemDetails']")
+	bingSelAHref          = cascadia.MustCompile("a[href]")
+)
+
 var (
 	bingSelBCaptcha             = cascadia.MustCompile("#b_captcha, .b_captcha, form[action*='/challenge/verify'], #turingCaptcha, div.captcha_header")
 	bingSelBResults             = cascadia.MustCompile("#b_results")

@@ -37,7 +37,7 @@ func TestClassifyAgreesWithParse(t *testing.T) {
 			t.Fatalf("%s: no pages", e.Name())
 		}
 		for _, p := range paths {
-			page, err := os.ReadFile(p)
+			page, err := readPage(p)
 			if err != nil {
 				t.Fatal(err)
 			}

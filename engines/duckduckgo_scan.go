@@ -462,6 +462,11 @@ func ddgSnippet(snip *html.Node, ctx ddgCtx) (date, spanSpan *html.Node, own str
 				}
 			case html.ElementNode:
 				h, child, _ := ddgElement(c, ctx)
+				if h&hitSitelink != 0 || hasClass(c, "result__sitelinks") {
+					// The JS layout nests a result's sitelink row in its snippet; the
+					// links are its sitelinks, not part of its description.
+					continue
+				}
 				if h&hitDate != 0 && date == nil {
 					date = c
 				}

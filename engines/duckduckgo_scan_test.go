@@ -2,7 +2,6 @@ package engines
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,7 +75,7 @@ func TestDDGHitsMatchSelectors(t *testing.T) {
 	}
 	pages := map[string][]byte{"ddgHitsPage": []byte(ddgHitsPage)}
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		b, err := readPage(p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package engines
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,7 +18,7 @@ func addSeeds(f *testing.F, engine string) {
 		paths = append(paths, more...)
 	}
 	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
+		if b, err := readPage(p); err == nil {
 			f.Add(b)
 		}
 	}
@@ -68,3 +67,8 @@ func FuzzParseGoogle(f *testing.F)     { fuzzParse(f, Google{}) }
 func FuzzParseYandex(f *testing.F)     { fuzzParse(f, Yandex{}) }
 func FuzzParseBaidu(f *testing.F)      { fuzzParse(f, Baidu{}) }
 func FuzzParseEcosia(f *testing.F)     { fuzzParse(f, Ecosia{}) }
+func FuzzParseYahoo(f *testing.F)      { fuzzParse(f, Yahoo{}) }
+func FuzzParseBrave(f *testing.F)      { fuzzParse(f, Brave{}) }
+func FuzzParseWikipedia(f *testing.F)  { fuzzParse(f, Wikipedia{}) }
+func FuzzParseQwant(f *testing.F)      { fuzzParse(f, Qwant{}) }
+func FuzzParseMojeek(f *testing.F)     { fuzzParse(f, Mojeek{}) }

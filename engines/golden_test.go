@@ -2,9 +2,11 @@ package engines
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,15 +24,43 @@ type goldenResult struct {
 	SERP  *schemas.SERP `json:"serp,omitempty"`
 }
 
-// testdataPages lists testdata/<engine>/*.html, sorted.
+// testdataPages lists testdata/<engine>/*.html, *.html.gz and *.reply.json (the replies of
+// engines that answer through an API), sorted. Real captures run to megabytes (inline
+// scripts and images), so they are kept gzipped, byte for byte inside.
 func testdataPages(t testing.TB, engine string) []string {
 	t.Helper()
-	pages, err := filepath.Glob(filepath.Join("testdata", engine, "*.html"))
-	if err != nil {
-		t.Fatal(err)
+	var pages []string
+	for _, pat := range []string{"*.html", "*.html.gz", "*.reply.json"} {
+		m, err := filepath.Glob(filepath.Join("testdata", engine, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, m...)
 	}
 	sort.Strings(pages)
 	return pages
+}
+
+// readPage reads a testdata page, gunzipping a .gz one.
+func readPage(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasSuffix(path, ".gz") {
+		return b, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(zr)
+}
+
+// pageCase is a testdata page's name without its extensions, the stem its golden file shares.
+func pageCase(path string) string {
+	if s, ok := strings.CutSuffix(path, ".reply.json"); ok {
+		return s
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(path, ".gz"), ".html")
 }
 
 func parseGolden(t *testing.T, e Engine, page []byte) []byte {
@@ -57,14 +87,14 @@ func TestGolden(t *testing.T) {
 	for _, e := range All() {
 		pages := testdataPages(t, e.Name())
 		for _, p := range pages {
-			name := e.Name() + "/" + strings.TrimSuffix(filepath.Base(p), ".html")
+			name := e.Name() + "/" + filepath.Base(pageCase(p))
 			t.Run(name, func(t *testing.T) {
-				page, err := os.ReadFile(p)
+				page, err := readPage(p)
 				if err != nil {
 					t.Fatal(err)
 				}
 				got := parseGolden(t, e, page)
-				golden := strings.TrimSuffix(p, ".html") + ".golden.json"
+				golden := pageCase(p) + ".golden.json"
 				if *update {
 					if err := os.WriteFile(golden, got, 0o644); err != nil {
 						t.Fatal(err)

@@ -3,8 +3,10 @@ package engines
 import (
 	"bytes"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
@@ -65,7 +67,7 @@ func (Google) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 var googleModules = cascadia.MustCompile("#tads, #tadsb, #bottomads, [data-text-ad], .commercial-unit-desktop-top, " +
 	"#rhs, [data-vid], video-voyager, g-scrolling-carousel, g-section-with-header, " +
 	".related-question-pair, [data-initq], block-component, .ifM9O, [data-subtree=aimc], #m-x-content, " +
-	"g-inner-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O")
+	"g-inner-card, g-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O")
 
 func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	doc, err := parseDoc(g.Name(), page)
@@ -88,14 +90,25 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	b := newBuilder()
 
+	// Layout tiers, each tried only when the ones before found nothing, so that a module
+	// drawn the way a later tier reads results can never add to an earlier tier's list:
+	//   - desktop since ~2019: the title link wraps the h3;
+	//   - desktop before that (h3.r > a, 2010s): the h3 wraps the title link;
+	//   - the smartphone page, old and new: result cards whose link wraps an
+	//     aria-level heading (div[role=heading], the title in a div or div[role=link]);
+	//   - pages without headings: the mobile page served to app user agents (the title in
+	//     div[role=link], searxng's MjjYud reader), the basic page served to WML and text
+	//     browsers (a.fuLhoc > span.CVA68e in div.zMzFAb or div.ezO2md), then the Android
+	//     app page (a[data-ved] without a class, its title in the first styled div).
 	googleOrganic(root, b, base, googleLinksH3, googleSelH3)
+	if len(b.serp.OrganicResults) == 0 {
+		googleOrganic(root, b, base, googleLinksInH3)
+	}
 	if len(b.serp.OrganicResults) == 0 && !googleNoResults(doc, page) {
-		// Layouts without h3 titles, tried only when the desktop one found nothing: the
-		// mobile page (title in div[role=link], searxng's MjjYud reader), the basic page
-		// served to WML and text browsers (a.fuLhoc > span.CVA68e in div.zMzFAb or
-		// div.ezO2md, searxng's current reader), then the Android app page (a[data-ved]
-		// without a class, its title in the first styled div).
-		googleOrganic(root, b, base, googleLinksMobile, googleTitleCVA68e, googleTitleRoleLink, googleTitleDXDvrc)
+		googleOrganic(root, b, base, googleLinksHeading, googleTitleHeading)
+		if len(b.serp.OrganicResults) == 0 {
+			googleOrganic(root, b, base, googleLinksMobile, googleTitleCVA68e, googleTitleRoleLink, googleTitleDXDvrc)
+		}
 		if len(b.serp.OrganicResults) == 0 {
 			googleOrganic(root, b, base, googleLinksBasic, googleTitleDivStyle)
 		}
@@ -109,6 +122,9 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	b.serp.HasNext = doc.FindMatcher(googleSelPnnext).Length() > 0 ||
 		googleNextLink(doc)
 	b.serp.AnswerBox = googleAnswer(doc, base)
+	b.serp.KnowledgeGraph = googleKnowledgeGraph(doc, base)
+	b.serp.RelatedQuestions = googleRelatedQuestions(doc, base)
+	b.serp.TopStories = googleTopStories(doc, base)
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
@@ -139,6 +155,11 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 	})
 	rootNode := root.Get(0)
 	seen := map[*html.Node]bool{}
+	type cand struct {
+		res schemas.OrganicResult
+		top *html.Node // the root's child holding the result
+	}
+	var cands []cand
 	titles.Each(func(_ int, a *goquery.Selection) {
 		if a.ParentsMatcher(googleModules).Length() > 0 || a.IsMatcher(googleModules) {
 			return
@@ -156,9 +177,17 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 			return
 		}
 		seen[box] = true
+		top := box
+		for top.Parent != nil && top.Parent != rootNode {
+			top = top.Parent
+		}
 		c := goquery.NewDocumentFromNode(box).Selection
+		t := text(a)
+		if len(title) > 0 {
+			t = firstText(a, title...)
+		}
 		res := schemas.OrganicResult{
-			Title:        firstText(a, title...),
+			Title:        t,
 			URL:          href,
 			DisplayedURL: firstText(c, googleSelCite2, googleSelUPmit, googleSelQzEoUe, googleSelSCuL3, googleSelSpanDXDvrc),
 		}
@@ -167,8 +196,27 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 		}
 		res.Snippet, res.Date = googleSnippet(c, a)
 		res.Sitelinks = googleSitelinks(c, a, base, href)
-		b.organic(res)
+		cands = append(cands, cand{res, top})
 	})
+	// A block of the results column that holds several titles and not one description is a
+	// module drawn like results (discussions and forums, a list of articles), not a cluster
+	// of ranked results, whose members each carry their description. Judged only against a
+	// page whose other results do have descriptions, so a layout without any is unaffected.
+	perTop := map[*html.Node]int{}
+	described := map[*html.Node]bool{}
+	anyDescribed := false
+	for _, k := range cands {
+		perTop[k.top]++
+		if k.res.Snippet != "" {
+			described[k.top], anyDescribed = true, true
+		}
+	}
+	for _, k := range cands {
+		if anyDescribed && perTop[k.top] >= 2 && !described[k.top] && k.top != rootNode {
+			continue
+		}
+		b.organic(k.res)
+	}
 }
 
 // googleNextLink finds the basic pages' "Next >" link: a /search link carrying start= whose
@@ -220,22 +268,44 @@ func isGoogleHost(u string) bool {
 		return true
 	}
 	h := strings.TrimPrefix(p.Hostname(), "www.")
-	return (strings.HasPrefix(h, "google.") && (p.Path == "/search" || strings.HasPrefix(p.Path, "/url") || strings.HasPrefix(p.Path, "/imgres"))) ||
-		h == "webcache.googleusercontent.com" || (h == "translate.google.com" && strings.HasPrefix(p.Path, "/translate"))
+	// Google's own search pages and redirects are never results. Its hotel, map and shopping
+	// pages are, when a result leads there (a search for "google" ranks google.com/maps), but
+	// not as the links of its modules, which carry the search along (q=, ved=, ictx=).
+	internal := p.Path == "/search" || strings.HasPrefix(p.Path, "/url") || strings.HasPrefix(p.Path, "/imgres") || strings.HasPrefix(p.Path, "/aclk")
+	if !internal {
+		q := p.Query()
+		for _, pre := range []string{"/travel/", "/maps", "/shopping", "/localservices", "/flights"} {
+			if strings.HasPrefix(p.Path, pre) && (q.Has("q") || q.Has("ved") || q.Has("ictx")) {
+				internal = true
+			}
+		}
+	}
+	return (strings.HasPrefix(h, "google.") && internal) ||
+		h == "webcache.googleusercontent.com" || (strings.HasPrefix(h, "translate.google.") && strings.HasPrefix(p.Path, "/translate"))
 }
 
-// googleSnippet reads a result's description. Desktop marks it as the first "snippet
-// feature" (data-sncf=1, class VwiC3b for years); the no-JS layout puts it in the second
-// kCrYT cell. A leading "Mar 3, 2024 —" is the result's date.
+// googleSnippet reads a result's description. Google has marked it many ways over the years:
+// the first "snippet feature" (data-sncf holding 1, class VwiC3b on desktop), span.st before
+// 2020, MUxGbd.yDYNvb on the older smartphone page, span.FrIlee / div.H66NU / div.InXCmc on the
+// basic pages, the second kCrYT cell on the no-JS page. A marked block with no text of its own
+// (an image strip) does not count. When no marker holds text, the description is found by
+// structure (snippetByStructure): the block with the most text that is neither a link
+// nor the displayed URL. A leading "Mar 3, 2024 —" is the result's date.
 func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
-	sn := c.FindMatcher(googleSelVwiC3b).First()
-	if sn.Length() == 0 {
-		// The mobile page marks the description with data-sncf holding 1 among others
-		// (searxng reads contains(@data-sncf, "1")); the basic pages use span.FrIlee (WML,
-		// text browsers) or div.H66NU / div.InXCmc (Opera Mini); video rows use ITZIwc.
-		sn = c.FindMatcher(googleSelDataSncf1).First()
+	var sn *goquery.Selection
+	for _, m := range []goquery.Matcher{googleSelVwiC3b, googleSelDataSncf1, googleSelSnippetOld} {
+		c.FindMatcher(m).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			if s.ParentsFiltered("a").Length() > 0 || !hasOwnText(s) {
+				return true
+			}
+			sn = s
+			return false
+		})
+		if sn != nil {
+			break
+		}
 	}
-	if sn.Length() == 0 {
+	if sn == nil {
 		c.FindMatcher(googleSelKCrYT).EachWithBreak(func(_ int, k *goquery.Selection) bool {
 			if k.FindMatcher(googleSelH3).Length() == 0 && k.HasMatcher(googleSelAHasH3).Length() == 0 {
 				sn = k
@@ -244,7 +314,21 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 			return true
 		})
 	}
-	if sn.Length() == 0 {
+	if sn == nil {
+		// Any other snippet feature, in order (the smartphone page puts a list or a table
+		// there when the first feature is a row of images).
+		c.FindMatcher(googleSelDataSncf).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			if hasOwnText(s) {
+				sn = s
+				return false
+			}
+			return true
+		})
+	}
+	if sn == nil {
+		sn = snippetByStructure(c, title)
+	}
+	if sn == nil {
 		return "", ""
 	}
 	if sn.HasClass("kCrYT") {
@@ -264,9 +348,10 @@ func googleSnippet(c, title *goquery.Selection) (snippet, date string) {
 		}
 	}
 	// The snippet is kept whole, its leading date included ("Mar 3, 2024 — …"), as the page
-	// shows it; the date is also reported on its own.
-	snippet = text(sn)
-	if d := sn.FindMatcher(googleSelSpanYrbPuc).First(); d.Length() > 0 {
+	// shows it; the date is also reported on its own. Links inside the block (a "Read more",
+	// a row of inline sitelinks) are not part of the description.
+	snippet = snippetText(sn)
+	if d := sn.FindMatcher(googleSelSpanYrbPuc).First(); d.Length() > 0 && strings.HasPrefix(snippet, clean(text(d))) {
 		date = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text(d)), "—–-·"))
 	} else if m := leadingDate.FindStringSubmatch(snippet); m != nil {
 		date = m[1]
@@ -301,6 +386,9 @@ func googleSitelinks(c, title *goquery.Selection, base, resultURL string) []sche
 // click-tracking data-rw URL is left alone).
 func googleAds(doc *goquery.Document, b *builder, base string) {
 	doc.FindMatcher(googleSelTads).Each(func(_ int, blk *goquery.Selection) {
+		if blk.ParentsMatcher(googleSelTads).Length() > 0 {
+			return // #tadsb inside #bottomads: its ads are read with the outer block
+		}
 		block := "top"
 		if id := blk.AttrOr("id", ""); id != "tads" {
 			block = "bottom"
@@ -366,7 +454,7 @@ func googleRelated(doc *goquery.Document, b *builder, base string) {
 		if v.Get("q") == "" {
 			return
 		}
-		for _, k := range []string{"si", "stick", "tbs", "tbm", "udm", "start", "gbv", "source", "lr", "uds", "ibp", "prmd"} {
+		for _, k := range []string{"si", "stick", "tbs", "tbm", "udm", "start", "gbv", "source", "lr", "uds", "ibp", "prmd", "gws_rd", "gfe_rd"} {
 			if v.Has(k) {
 				return
 			}
@@ -409,12 +497,30 @@ func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
 			Snippet: firstText(fs, googleSelDataAttridWaDescriptionHgKElc, googleSelHgKElc, googleSelDataAttridWaDescription, googleSelLGOjhe)}
 		a := fs.FindMatcher(googleSelAHrefHasH3).First()
 		ab.Title = text(a.FindMatcher(googleSelH3))
+		if a.Length() == 0 {
+			// Older pages put the source link inside the h3.
+			a = fs.FindMatcher(googleLinksInH3).First()
+			ab.Title = text(a)
+		}
+		if a.Length() == 0 {
+			// The smartphone page's source link wraps a heading div, not an h3.
+			a = fs.FindMatcher(googleLinksHeading).First()
+			ab.Title = text(a.FindMatcher(googleSelRoleHeading).First())
+		}
 		if u, ok := googleTarget(base, a.AttrOr("href", "")); ok {
 			ab.URL = u
+		}
+		if ab.Snippet == "" {
+			// Older featured snippets mark the text only by being the block before the
+			// source link.
+			ab.Snippet = snippetText(snippetByStructure(fs, a))
 		}
 		if ab.Answer != "" || ab.Snippet != "" {
 			return ab
 		}
+	}
+	if ab := googleInstantAnswer(doc); ab != nil {
+		return ab
 	}
 	if ans := doc.FindMatcher(googleSelDataAttridZ0LcW).First(); ans.Length() > 0 && text(ans) != "" {
 		return &schemas.AnswerBox{Type: "answer", Answer: text(ans)}
@@ -422,14 +528,261 @@ func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
 	return nil
 }
 
+// googleInstantAnswer reads the answers Google computes itself, each found by the ids and
+// data attributes it has kept for years: the calculator (#cwos, its expression before it),
+// weather (#wob_wc: place, temperature, conditions), the dictionary (data-dobid hdw and dfn)
+// and the unit and currency converters (data-attrid UnitConversion / Currency, or the
+// converter's two inputs).
+func googleInstantAnswer(doc *goquery.Document) *schemas.AnswerBox {
+	if w := doc.FindMatcher(googleSelWeather).First(); w.Length() > 0 {
+		temp := text(w.FindMatcher(googleSelWeatherTemp).First())
+		if temp != "" {
+			unit := ""
+			if u := w.FindMatcher(googleSelWeatherUnit).First(); u.Length() > 0 {
+				unit = strings.TrimPrefix(text(u), "°")
+				unit = "°" + strings.TrimSpace(strings.Split(unit, "|")[0])
+			}
+			return &schemas.AnswerBox{Type: "weather", Title: text(w.FindMatcher(googleSelWeatherLoc).First()),
+				Answer: temp + unit, Snippet: clean(text(w.FindMatcher(googleSelWeatherCond).First()) + " " + text(w.FindMatcher(googleSelWeatherTime).First()))}
+		}
+	}
+	if c := doc.FindMatcher(googleSelCalc).First(); c.Length() > 0 && text(c) != "" {
+		expr := ""
+		if e := doc.FindMatcher(googleSelCalcExpr).First(); e.Length() > 0 {
+			expr = strings.TrimSpace(strings.TrimSuffix(text(e), "="))
+		}
+		return &schemas.AnswerBox{Type: "calculator", Title: expr, Answer: text(c)}
+	}
+	if hw := doc.FindMatcher(googleSelDictHeadword).First(); hw.Length() > 0 {
+		if d := doc.FindMatcher(googleSelDictDefinition).First(); d.Length() > 0 && text(d) != "" {
+			return &schemas.AnswerBox{Type: "definition", Title: text(hw), Answer: text(d)}
+		}
+	}
+	if uc := doc.FindMatcher(googleSelConverter).First(); uc.Length() > 0 {
+		ab := &schemas.AnswerBox{Type: "unit_converter"}
+		if uc.Is("[data-attrid*=Currency], [data-exchange-rate]") {
+			ab.Type = "currency_converter"
+		}
+		var vals []string
+		uc.FindMatcher(googleSelConverterValue).Each(func(_ int, in *goquery.Selection) {
+			v := in.AttrOr("value", "")
+			if v == "" {
+				v = text(in)
+			}
+			if unit := text(in.Parent().FindMatcher(googleSelOptionSelected).First()); unit != "" {
+				v += " " + unit
+			}
+			if v = clean(v); v != "" {
+				vals = append(vals, v)
+			}
+		})
+		if len(vals) >= 2 {
+			ab.Title, ab.Answer = vals[0], vals[1]
+		} else {
+			ab.Answer = snippetText(uc)
+		}
+		if ab.Answer != "" {
+			return ab
+		}
+	}
+	return nil
+}
+
+// googleKnowledgeGraph reads the entity panel. Its parts have carried the same data-attrid
+// names for a decade while their classes changed: title, subtitle (the entity's type) and
+// description, whose link names the source.
+func googleKnowledgeGraph(doc *goquery.Document, base string) *schemas.KnowledgeGraph {
+	title := doc.FindMatcher(googleSelKGTitle).First()
+	if title.Length() == 0 {
+		return nil
+	}
+	// The panel is the nearest ancestor that also holds the description, when there is one.
+	panel := title.Parent()
+	for p := panel; p.Length() > 0 && !p.Is("body"); p = p.Parent() {
+		if p.FindMatcher(googleSelKGDescription).Length() > 0 {
+			panel = p
+			break
+		}
+	}
+	kg := &schemas.KnowledgeGraph{
+		Title: firstText(title, googleSelRoleHeading, googleSelSpan),
+		Type:  text(panel.FindMatcher(googleSelKGSubtitle).First()),
+	}
+	if kg.Title == "" {
+		kg.Title = text(title)
+	}
+	if d := panel.FindMatcher(googleSelKGDescription).First(); d.Length() > 0 {
+		body := d.FindMatcher(googleSelKnoRdesc).First()
+		if body.Length() == 0 {
+			body = d
+		}
+		kg.Description = snippetText(body)
+		if a := body.FindMatcher(googleSelAHref).Last(); a.Length() > 0 {
+			if u, ok := googleTarget(base, a.AttrOr("href", "")); ok && !isGoogleHost(u) {
+				kg.Source = &schemas.Source{Name: text(a), URL: u}
+			}
+		}
+		// The description opens with a hidden "Description" heading on desktop.
+		kg.Description = strings.TrimSpace(strings.TrimPrefix(kg.Description, "Description "))
+	}
+	if kg.Title == "" {
+		return nil
+	}
+	return kg
+}
+
+// googleRelatedQuestions reads "People also ask": each question pair names its question in
+// data-q (the text of its toggle otherwise); the answer, when the page already holds it, is
+// the first snippet block under the toggle and the link with its h3 its source.
+func googleRelatedQuestions(doc *goquery.Document, base string) []schemas.RelatedQuestion {
+	var out []schemas.RelatedQuestion
+	seen := map[string]bool{}
+	doc.FindMatcher(googleSelQuestionPair).Each(func(_ int, p *goquery.Selection) {
+		q := clean(p.AttrOr("data-q", ""))
+		if q == "" {
+			q = firstText(p, googleSelRoleButton, googleSelRoleHeading, googleSelSpan)
+		}
+		if q == "" || seen[q] {
+			return
+		}
+		seen[q] = true
+		rq := schemas.RelatedQuestion{Question: q}
+		if sn := p.FindMatcher(googleSelQuestionAnswer).First(); sn.Length() > 0 {
+			rq.Snippet = snippetText(sn)
+		}
+		if a := p.FindMatcher(googleSelAHrefHasH3).First(); a.Length() > 0 {
+			rq.Title = text(a.FindMatcher(googleSelH3))
+			if u, ok := googleTarget(base, a.AttrOr("href", "")); ok {
+				rq.URL = u
+			}
+		}
+		out = append(out, rq)
+	})
+	return out
+}
+
+// googleTopStoriesHeadings are the "Top stories" module's heading in the languages trawl
+// asks in; the module is found by its heading, its stories by structure (links wrapping a
+// heading, the line after it a time).
+var googleTopStoriesHeadings = map[string]bool{"top stories": true, "schlagzeilen": true, "à la une": true,
+	"noticias destacadas": true, "главные новости": true, "notizie principali": true, "principais notícias": true, "topverhalen": true}
+
+func googleTopStories(doc *goquery.Document, base string) []schemas.TopStory {
+	var out []schemas.TopStory
+	seen := map[string]bool{}
+	doc.FindMatcher(googleSelRoleHeading).Each(func(_ int, h *goquery.Selection) {
+		if !googleTopStoriesHeadings[strings.ToLower(text(h))] {
+			return
+		}
+		// The module is the nearest ancestor that holds story links besides the heading.
+		sec := h.Parent()
+		for sec.Length() > 0 && !sec.Is("body") && sec.FindMatcher(googleSelStoryLink).Length() == 0 {
+			sec = sec.Parent()
+		}
+		sec.FindMatcher(googleSelStoryLink).Each(func(_ int, a *goquery.Selection) {
+			u, ok := googleTarget(base, a.AttrOr("href", ""))
+			if !ok || isGoogleHost(u) || seen[u] {
+				return
+			}
+			head := a.FindMatcher(googleSelRoleHeading).First()
+			st := schemas.TopStory{Title: text(head), URL: u}
+			// The smartphone page of 2021 puts publisher, title and time all in the
+			// heading, one block each: the title is the longest.
+			var leaves []string
+			head.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
+				if l.FindMatcher(googleSelSpanOrDiv).Length() == 0 {
+					if t := text(l); t != "" {
+						leaves = append(leaves, t)
+					}
+				}
+			})
+			if len(leaves) >= 2 {
+				st.Title = ""
+				for _, t := range leaves {
+					if len(t) > len(st.Title) {
+						st.Title = t
+					}
+				}
+				for _, t := range leaves {
+					switch {
+					case t == st.Title:
+					case st.Date == "" && storyDate.MatchString(t):
+						st.Date = t
+					case st.Source == "" && hasLetter(t):
+						st.Source = t
+					}
+				}
+			}
+			if st.Title == "" {
+				return
+			}
+			seen[u] = true
+			// The lines around the title: a time ("26 mins ago", "Apr 20, 2023") is the
+			// date, another short line the publisher.
+			a.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
+				if l.FindMatcher(googleSelSpanOrDiv).Length() > 0 || l.ParentsFiltered("[role=heading]").Length() > 0 || l.Is("[role=heading]") {
+					return
+				}
+				t := text(l)
+				switch {
+				case t == "" || t == st.Title:
+				case st.Date == "" && storyDate.MatchString(t):
+					st.Date = t
+				case st.Source == "" && len([]rune(t)) <= 40 && hasLetter(t):
+					st.Source = t
+				}
+			})
+			if st.Source == "" {
+				if img := a.FindMatcher(googleSelImgAlt).First(); img.Length() > 0 {
+					st.Source = clean(img.AttrOr("alt", ""))
+				}
+			}
+			out = append(out, st)
+		})
+	})
+	return out
+}
+
+// hasLetter reports a text with a letter in it: a publisher's name, not a separator.
+func hasLetter(s string) bool {
+	return strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+// storyDate is a story's time as news modules print it.
+var storyDate = regexp.MustCompile(`^(?:` + datePattern + `|\d+ (?:mins?|minutes?|hours?|days?|weeks?|months?) ago|LIVE|Live)$`)
+
 // Selectors compiled once: Find(string) compiles its selector on every call, which
 // per-result loops paid for on every page.
 var (
 	googleSelRso                           = cascadia.MustCompile("#rso")
+	googleSelKGTitle                       = cascadia.MustCompile("[data-attrid=title]")
+	googleSelWeather                       = cascadia.MustCompile("#wob_wc")
+	googleSelWeatherTemp                   = cascadia.MustCompile("#wob_tm")
+	googleSelWeatherUnit                   = cascadia.MustCompile(".wob-unit .wob_t:not([style*=none]), .wob-unit span[aria-disabled=true]")
+	googleSelWeatherLoc                    = cascadia.MustCompile("#wob_loc, .BBwThe")
+	googleSelWeatherCond                   = cascadia.MustCompile("#wob_dc")
+	googleSelWeatherTime                   = cascadia.MustCompile("#wob_dts")
+	googleSelCalc                          = cascadia.MustCompile("#cwos")
+	googleSelCalcExpr                      = cascadia.MustCompile(".vUGUtc, #cwles")
+	googleSelDictHeadword                  = cascadia.MustCompile("[data-dobid=hdw]")
+	googleSelDictDefinition                = cascadia.MustCompile("[data-dobid=dfn]")
+	googleSelConverter                     = cascadia.MustCompile("[data-attrid=UnitConversion], [data-attrid*=Currency], [data-exchange-rate], #NotFQb")
+	googleSelConverterValue                = cascadia.MustCompile("input[value], [data-value]")
+	googleSelOptionSelected                = cascadia.MustCompile("option[selected]")
+	googleSelKGSubtitle                    = cascadia.MustCompile("[data-attrid=subtitle]")
+	googleSelKGDescription                 = cascadia.MustCompile("[data-attrid=description]")
+	googleSelKnoRdesc                      = cascadia.MustCompile(".kno-rdesc")
+	googleSelSpan                          = cascadia.MustCompile("span")
+	googleSelQuestionPair                  = cascadia.MustCompile(".related-question-pair")
+	googleSelQuestionAnswer                = cascadia.MustCompile("[data-attrid='wa:/description'], .hgKElc, .VwiC3b, [data-sncf]")
+	googleSelRoleButton                    = cascadia.MustCompile("[role=button]")
+	googleSelStoryLink                     = cascadia.MustCompile("a[href]:has([role=heading])")
+	googleSelSpanOrDiv                     = cascadia.MustCompile("span, div")
+	googleSelImgAlt                        = cascadia.MustCompile("img[alt]")
 	googleSelSearch                        = cascadia.MustCompile("#search")
 	googleSelMain                          = cascadia.MustCompile("#main")
 	googleSelBody                          = cascadia.MustCompile("body")
-	googleSelResultStats                   = cascadia.MustCompile("#result-stats")
+	googleSelResultStats                   = cascadia.MustCompile("#result-stats, #resultStats")
 	googleSelPnnext                        = cascadia.MustCompile("#pnnext, a[aria-label='Next page'], a[aria-label='Nächste Seite'], footer a.nBDE1b, td.d6cvqb a#pnnext")
 	googleSelDataSitekey                   = cascadia.MustCompile("[data-sitekey], script[src*='recaptcha']")
 	googleSelAHrefStart                    = cascadia.MustCompile("a[href*='start=']")
@@ -438,12 +791,14 @@ var (
 	googleSelAHrefHasH3                    = cascadia.MustCompile("a[href]:has(h3)")
 	googleSelVwiC3b                        = cascadia.MustCompile(".VwiC3b, [data-sncf='1'], [data-content-feature='1'], .IsZvec, .lEBKkf")
 	googleSelDataSncf1                     = cascadia.MustCompile("[data-sncf*='1'], span.FrIlee, .taTFJ, div.H66NU, div.InXCmc, .ITZIwc")
+	googleSelSnippetOld                    = cascadia.MustCompile("span.st, .MUxGbd.yDYNvb")
+	googleSelDataSncf                      = cascadia.MustCompile("[data-sncf], [data-content-feature]")
 	googleSelKCrYT                         = cascadia.MustCompile(".kCrYT")
 	googleSelH3                            = cascadia.MustCompile("h3")
 	googleSelAHasH3                        = cascadia.MustCompile("a:has(h3)")
 	googleSelS3v9rd                        = cascadia.MustCompile(".s3v9rd")
 	googleSelA                             = cascadia.MustCompile("a")
-	googleSelSpanYrbPuc                    = cascadia.MustCompile("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod")
+	googleSelSpanYrbPuc                    = cascadia.MustCompile("span.YrbPuc, span.LEwnzc, span.MUxGbd.wuQ4Ob, span.r0bn4c.rQMQod, span.st > span.f")
 	googleSelAHref                         = cascadia.MustCompile("a[href]")
 	googleSelH32                           = cascadia.MustCompile("h3, img")
 	googleSelCite                          = cascadia.MustCompile("cite, .B6fmyf, .eFM0qc, [role=button]")
@@ -461,7 +816,7 @@ var (
 	googleSelSpanDataSubtreeAimfl          = cascadia.MustCompile("span[data-subtree*=aimfl]")
 	googleSelDiv                           = cascadia.MustCompile("div, p")
 	googleSelIfM9O                         = cascadia.MustCompile(".ifM9O, block-component .xpdopen")
-	googleSelDataAttridZ0LcW               = cascadia.MustCompile("[data-attrid] .Z0LcW, .IZ6rdc, #cwos")
+	googleSelDataAttridZ0LcW               = cascadia.MustCompile("[data-attrid] .Z0LcW, .IZ6rdc")
 	googleSelCite2                         = cascadia.MustCompile("cite")
 	googleSelUPmit                         = cascadia.MustCompile(".UPmit")
 	googleSelQzEoUe                        = cascadia.MustCompile(".qzEoUe")
@@ -486,6 +841,9 @@ var (
 // googleOrganic's link and title selectors, one set per layout tier.
 var (
 	googleLinksH3       = cascadia.MustCompile("a[href]:has(h3)")
+	googleLinksInH3     = cascadia.MustCompile("h3 a[href]")
+	googleLinksHeading  = cascadia.MustCompile("a[href]:not([role=button]):has([role=heading])")
+	googleTitleHeading  = cascadia.MustCompile("[role=heading]")
 	googleLinksMobile   = cascadia.MustCompile("a[href]:has(div[role=link]), a[href]:has(span.CVA68e), a.fuLhoc[href]")
 	googleTitleCVA68e   = cascadia.MustCompile("span.CVA68e")
 	googleTitleRoleLink = cascadia.MustCompile("div[role=link]")

@@ -54,7 +54,7 @@ func TestAllEnginesHaveGoldens(t *testing.T) {
 			t.Errorf("engine %q has no testdata/%s/*.html", e.Name(), e.Name())
 		}
 		for _, p := range pages {
-			if _, err := os.Stat(strings.TrimSuffix(p, ".html") + ".golden.json"); err != nil {
+			if _, err := os.Stat(pageCase(p) + ".golden.json"); err != nil {
 				t.Errorf("%s has no golden file", p)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -239,9 +241,13 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // or relative ("3 days ago", "vor 2 Tagen", "3 дня назад", "il y a 2 jours", "hace 2 días").
 const datePattern = `(?:\p{L}{3,9}\.? \d{1,2}, \d{4}|\d{1,2}\.? \p{L}{3,9}\.?,? \d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日|\d+ \p{L}+ ago|vor \d+ \p{L}+|\d+ \p{L}+ назад|il y a \d+ \p{L}+|hace \d+ \p{L}+)`
 
-// leadingDate matches a snippet that opens with a date and a separator (—, –, ·, or the
-// "..." Ecosia uses), capturing the date.
-var leadingDate = regexp.MustCompile(`^(` + datePattern + `)\s*(?:—|–|·|\.\.\.|…)`)
+// leadingDate matches a snippet that opens with a date and a separator (—, –, ·, the "..."
+// Ecosia uses, or a spaced hyphen as Google wrote it before 2020 and Brave still does),
+// capturing the date.
+// snippetSelHeading finds the headings of cards inside a result.
+var snippetSelHeading = cascadia.MustCompile("h1, h2, h3, h4, [role=heading]")
+
+var leadingDate = regexp.MustCompile(`^(` + datePattern + `)(?:\s*(?:—|–|·|\.\.\.|…)|\s+-\s)`)
 
 // joinDateLead writes a snippet that opens with its date the way the page shows it,
 // "date — text": captures often drop the spaces (or the NBSP) around the separator.
@@ -257,4 +263,160 @@ func joinDateLead(snippet, date string) string {
 	}
 	// No separator in the markup (the page draws one with CSS): keep the two apart.
 	return clean(date + " " + rest)
+}
+
+// snippetText is the text of a description block without its links, buttons and hidden
+// parts, unless it is all links (some layouts draw the whole description as one link).
+func snippetText(s *goquery.Selection) string {
+	if s == nil || len(s.Nodes) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	appendBlockText(&b, s.Nodes[0], skipInSnippet)
+	if t := tidySeparators(b.String()); t != "" {
+		return t
+	}
+	b.Reset()
+	appendBlockText(&b, s.Nodes[0], nil)
+	return clean(b.String())
+}
+
+// tidySeparators cleans a text whose links were left out: the marks that stood between
+// them (direction marks, "·", "|") are dropped where no text remains between them.
+func tidySeparators(s string) string {
+	s = strings.NewReplacer("\u200e", "", "\u200f", "").Replace(s)
+	words := strings.Fields(clean(s))
+	out := words[:0]
+	for _, w := range words {
+		if isSeparator(w) && (len(out) == 0 || isSeparator(out[len(out)-1])) {
+			continue
+		}
+		out = append(out, w)
+	}
+	for len(out) > 0 && isSeparator(out[len(out)-1]) {
+		out = out[:len(out)-1]
+	}
+	return strings.Join(out, " ")
+}
+
+func isSeparator(w string) bool {
+	return w == "·" || w == "|" || w == "-" || w == "–" || w == "—" || w == "›"
+}
+
+// skipInSnippet leaves out what is not the description's own text.
+func skipInSnippet(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	switch n.Data {
+	case "a", "script", "style", "cite", "button", "g-snackbar", "svg":
+		return true
+	}
+	for _, a := range n.Attr {
+		switch {
+		case a.Key == "role" && (a.Val == "button" || a.Val == "menu" || a.Val == "heading"):
+			return true
+		case a.Key == "aria-hidden" && a.Val == "true":
+			return true
+		case a.Key == "style" && strings.Contains(strings.ReplaceAll(a.Val, " ", ""), "display:none"):
+			return true
+		}
+	}
+	return false
+}
+
+// hasOwnText reports whether a block holds text outside its links.
+func hasOwnText(s *goquery.Selection) bool {
+	if len(s.Nodes) == 0 {
+		return false
+	}
+	var b strings.Builder
+	appendText(&b, s.Nodes[0], skipInSnippet)
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if cleanSpace(r) || r == '\u200e' || r == '·' {
+			return ' '
+		}
+		return r
+	}, b.String())) != ""
+}
+
+// snippetByStructure finds a description no marker names: among the blocks of the
+// result outside its title link, the one with the most text of its own (links, buttons and
+// the displayed URL left out), taking the innermost block that still holds nearly all of
+// that text, so a wrapper that adds a sitelink row or a separator is not taken for it.
+// Headed cards inside the result (sitelink cards: a heading and a line each) are not its
+// description, and no block holding one is either.
+func snippetByStructure(c, title *goquery.Selection) *goquery.Selection {
+	if len(c.Nodes) == 0 || len(title.Nodes) == 0 {
+		return nil
+	}
+	root, titleNode := c.Nodes[0], title.Nodes[0]
+	cards := map[*html.Node]bool{}
+	holdsCard := map[*html.Node]bool{}
+	c.FindMatcher(snippetSelHeading).Each(func(_ int, h *goquery.Selection) {
+		hn := h.Nodes[0]
+		for n := hn; n != nil && n != root; n = n.Parent {
+			if n == titleNode {
+				return // the result's own title
+			}
+		}
+		card := hn.Parent
+		if card == nil || card == root {
+			card = hn
+		}
+		for n := titleNode; n != nil && n != root; n = n.Parent {
+			if n == card {
+				return // a heading beside the title (the page's hidden "Web results"), not a card
+			}
+		}
+		cards[card] = true
+		for n := card.Parent; n != nil && n != root; n = n.Parent {
+			holdsCard[n] = true
+		}
+	})
+	type cand struct {
+		n     *html.Node
+		depth int
+		size  int
+	}
+	var cands []cand
+	best := 0
+	titleText := clean(text(title))
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode || ch == titleNode || cards[ch] || skipInSnippet(ch) {
+				continue
+			}
+			if !holdsCard[ch] {
+				var b strings.Builder
+				appendText(&b, ch, func(x *html.Node) bool { return cards[x] || skipInSnippet(x) })
+				t := clean(b.String())
+				if t == "" || t == titleText {
+					continue
+				}
+				size := len([]rune(t))
+				cands = append(cands, cand{ch, depth, size})
+				best = max(best, size)
+			}
+			walk(ch, depth+1)
+		}
+	}
+	walk(root, 0)
+	// A description is a sentence, not a label: short texts (a site name, a date, a rating)
+	// are not taken for one.
+	if best < 25 {
+		return nil
+	}
+	var pick *cand
+	for i := range cands {
+		k := &cands[i]
+		if k.size*10 >= best*9 && (pick == nil || k.depth > pick.depth) {
+			pick = k
+		}
+	}
+	if pick == nil {
+		return nil
+	}
+	return goquery.NewDocumentFromNode(pick.n).Selection
 }

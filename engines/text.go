@@ -136,3 +136,29 @@ func absURL(base, href string) (string, bool) {
 	}
 	return u.String(), true
 }
+
+// appendBlockText is appendText that also separates block elements (a list's items, a
+// table's cells, stacked divs) with a space, as a browser lays them out: their text nodes
+// touch in the markup ("1. Louvre</div><div>2. Orsay") but never on the screen.
+func appendBlockText(b *strings.Builder, n *html.Node, skip func(*html.Node) bool) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode:
+			b.WriteString(c.Data)
+		case c.Type == html.ElementNode && c.Data == "br":
+			b.WriteByte(' ')
+		case c.FirstChild == nil:
+		case skip == nil || !skip(c):
+			block := c.Type == html.ElementNode && blockElement[c.Data]
+			if block {
+				b.WriteByte(' ')
+			}
+			appendBlockText(b, c, skip)
+			if block {
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
+var blockElement = map[string]bool{"div": true, "p": true, "li": true, "ul": true, "ol": true, "td": true, "th": true, "tr": true, "table": true, "h1": true, "h2": true, "h3": true, "h4": true, "section": true, "article": true}

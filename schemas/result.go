@@ -10,6 +10,11 @@ type SERP struct {
 	Ads             []Ad            `json:"ads,omitempty"`
 	RelatedSearches []RelatedSearch `json:"related_searches,omitempty"`
 	AnswerBox       *AnswerBox      `json:"answer_box,omitempty"`
+	// KnowledgeGraph, RelatedQuestions and TopStories are the page's modules, read apart
+	// from the organic results (SerpApi's knowledge_graph, related_questions, top_stories).
+	KnowledgeGraph   *KnowledgeGraph   `json:"knowledge_graph,omitempty"`
+	RelatedQuestions []RelatedQuestion `json:"related_questions,omitempty"`
+	TopStories       []TopStory        `json:"top_stories,omitempty"`
 	// TotalResults is the engine's own estimate, where the page states it.
 	TotalResults int64 `json:"total_results,omitempty"`
 	// HasNext reports whether the page links to a next page.
@@ -52,13 +57,47 @@ type RelatedSearch struct {
 	URL   string `json:"url,omitempty"`
 }
 
-// AnswerBox is a featured snippet or instant answer, never counted as organic.
+// AnswerBox is a featured snippet or instant answer, never counted as organic. Type names
+// its kind: featured_snippet, ai_overview, calculator, definition, weather, unit_converter,
+// currency_converter, answer (a direct answer of another kind), instant_answer,
+// knowledge_panel.
 type AnswerBox struct {
 	Type    string `json:"type,omitempty"`
 	Title   string `json:"title,omitempty"`
 	Answer  string `json:"answer,omitempty"`
 	Snippet string `json:"snippet,omitempty"`
 	URL     string `json:"url,omitempty"`
+}
+
+// KnowledgeGraph is the entity panel an engine shows beside its results.
+type KnowledgeGraph struct {
+	Title       string `json:"title"`
+	Type        string `json:"type,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Source is where the description comes from (often Wikipedia).
+	Source *Source `json:"source,omitempty"`
+}
+
+// Source names a page quoted by a module.
+type Source struct {
+	Name string `json:"name,omitempty"`
+	URL  string `json:"url,omitempty"`
+}
+
+// RelatedQuestion is one "People also ask" question, with its answer where the page holds it.
+type RelatedQuestion struct {
+	Question string `json:"question"`
+	Snippet  string `json:"snippet,omitempty"`
+	Title    string `json:"title,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
+
+// TopStory is one news story of a "Top stories" module.
+type TopStory struct {
+	Title  string `json:"title"`
+	URL    string `json:"url"`
+	Source string `json:"source,omitempty"`
+	Date   string `json:"date,omitempty"`
 }
 
 // SearchMetadata describes how one answer was produced. The cache writes it fresh for every
@@ -119,8 +158,11 @@ type SearchBody struct {
 	SearchParameters  SearchRequest      `json:"search_parameters"`
 	SearchInformation *SearchInformation `json:"search_information,omitempty"`
 	AnswerBox         *AnswerBox         `json:"answer_box,omitempty"`
+	KnowledgeGraph    *KnowledgeGraph    `json:"knowledge_graph,omitempty"`
 	Ads               []Ad               `json:"ads,omitempty"`
+	TopStories        []TopStory         `json:"top_stories,omitempty"`
 	OrganicResults    []OrganicResult    `json:"organic_results"`
+	RelatedQuestions  []RelatedQuestion  `json:"related_questions,omitempty"`
 	RelatedSearches   []RelatedSearch    `json:"related_searches,omitempty"`
 	Pagination        Pagination         `json:"pagination"`
 }

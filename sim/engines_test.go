@@ -36,6 +36,15 @@ var layouts = map[string]layout{
 	"baidu":      {ads: 1, related: true, answer: "ai_overview", sized: true},
 	// Ecosia's Google ads are filled in by script: the served page holds only empty slots.
 	"ecosia": {related: true, answer: "knowledge_panel"},
+	"yahoo":  {ads: 1, related: true, total: true, sized: true},
+	// Brave's page shows no ads, related searches or count; a news cluster is not organic.
+	"brave": {},
+	// Wikipedia's API answers with articles; its first fills knowledge_graph, not answer_box.
+	"wikipedia": {sized: true},
+	// Qwant's API takes count but never more than 10, so it is not sized here.
+	"qwant": {ads: 1, total: true},
+	// Mojeek shows no ads, answer or related searches; pages of 10, whatever num asks.
+	"mojeek": {total: true},
 }
 
 // startSim runs the simulator on a free loopback port with no latency, and a registry of

@@ -34,7 +34,7 @@ type engine struct {
 }
 
 // engines lists every simulated engine, in name order.
-var engines = []*engine{baidu, bing, duckduckgo, ecosia, google, yandex}
+var engines = []*engine{baidu, bing, brave, duckduckgo, ecosia, google, mojeek, qwant, wikipedia, yahoo, yandex}
 
 func engineNamed(name string) *engine {
 	for _, e := range engines {

@@ -1,13 +1,14 @@
 // Package sim is trawl's simulated search engine. One server stands in for every engine trawl
 // knows, each under its own path prefix (/google/search, /bing/search, /yandex/search/,
-// /baidu/s, /ecosia/search, /duckduckgo/html/; EngineURLs is the --engine-urls value), reading
-// the query and paging parameters the engine's Request sends and answering in that engine's
-// real layout, modelled on captured pages: ranked results that depend only on the query and
-// page, the first page's ads and answer module, related searches and the next-page link. The
-// "noresults" and "newlayout" query keywords and the injected faults (reset, hang, 5xx, 429,
-// the engine's own CAPTCHA page, slow answers), drawn per request by probability, are the same
-// for every engine. Demos, tests and load runs use it to exercise the real engine code
-// offline; it is a test tool, never a shortcut in the pipeline.
+// /baidu/s, /ecosia/search, /yahoo/search, /brave/search, /wikipedia/w/api.php,
+// /qwant/v3/search/web, /mojeek/search, /duckduckgo/html/; EngineURLs is the --engine-urls
+// value), reading the query and paging parameters the engine's Request sends and answering
+// in that engine's real layout, modelled on captured pages: ranked results that depend only
+// on the query and page, the first page's ads and answer module, related searches and the
+// next-page link. The "noresults" and "newlayout" query keywords and the injected faults
+// (reset, hang, 5xx, 429, the engine's own CAPTCHA page, slow answers), drawn per request by
+// probability, are the same for every engine. Demos, tests and load runs use it to exercise
+// the real engine code offline; it is a test tool, never a shortcut in the pipeline.
 package sim
 
 import (

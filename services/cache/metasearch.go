@@ -152,6 +152,17 @@ func merge(r *schemas.SearchRequest, bodies []*schemas.SearchBody, engineOf []st
 		if out.AnswerBox == nil {
 			out.AnswerBox = b.AnswerBox
 		}
+		// Modules come whole from the first engine, in the order asked, that has them:
+		// two engines' panels or question lists do not merge item by item.
+		if out.KnowledgeGraph == nil {
+			out.KnowledgeGraph = b.KnowledgeGraph
+		}
+		if len(out.RelatedQuestions) == 0 {
+			out.RelatedQuestions = b.RelatedQuestions
+		}
+		if len(out.TopStories) == 0 {
+			out.TopStories = b.TopStories
+		}
 		if b.Pagination.Next > 0 {
 			out.Pagination.Next = b.Pagination.Next
 		}

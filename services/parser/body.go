@@ -13,6 +13,9 @@ func Body(r *schemas.SearchRequest, serp *schemas.SERP) ([]byte, error) {
 	b := schemas.SearchBody{
 		SearchParameters: *r,
 		AnswerBox:        serp.AnswerBox,
+		KnowledgeGraph:   serp.KnowledgeGraph,
+		TopStories:       serp.TopStories,
+		RelatedQuestions: serp.RelatedQuestions,
 		Ads:              serp.Ads,
 		OrganicResults:   serp.OrganicResults,
 		RelatedSearches:  serp.RelatedSearches,

@@ -1,0 +1,70 @@
+package sim
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// brave is search.brave.com/search (2024-2025 Svelte layout): div#results of div.snippet
+// blocks, the ranked ones with data-type="web" and data-pos, a news cluster (data-type="news")
+// among them on the first page; the title link wraps the site line (cite) and div.title, the
+// description is .generic-snippet .content. Brave shows no ads, related searches or result
+// count on the page; links are the targets themselves; offset is the 0-based page.
+var brave = &engine{
+	name:    "brave",
+	paths:   []string{"/search"},
+	query:   "q",
+	salt:    8,
+	window:  pageWindow("offset", ""),
+	results: braveResults,
+	empty:   braveEmpty,
+	captcha: braveCaptcha,
+	title:   func(q string) string { return q + " - Brave Search" },
+}
+
+func braveHead(eq string) string {
+	return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>` + eq + ` - Brave Search</title></head><body>` +
+		`<form action="/search" role="search"><input name="q" type="search" value="` + eq + `"></form><main><div id="results" class="svelte-1p2wmey">`
+}
+
+func braveResults(p *serp) string {
+	var b strings.Builder
+	eq := p.eq()
+	b.WriteString(braveHead(eq))
+	for i, r := range p.results {
+		if i == 1 && p.first() {
+			fmt.Fprintf(&b, `<div class="snippet svelte-jmfu5f" data-pos="%d" data-type="news"><div class="news-cluster"><a href="%s"><div class="title">News about %s</div></a></div></div>`,
+				i+1, esc("https://news.example.com/"+url.PathEscape(displayQuery(p.q))), eq)
+		}
+		w, h := p.word(r), host(r)
+		fmt.Fprintf(&b, `<div class="snippet svelte-jmfu5f" data-pos="%d" data-type="web"><div class="result-wrapper svelte-jmfu5f"><div class="result-content svelte-jmfu5f">`+
+			`<a href="%s" target="_self" class="svelte-7ipt5e l1"><div class="site-name-wrapper svelte-7ipt5e"><div class="site-wrapper"><div class="site-name-content">`+
+			`<div class="desktop-small-semibold t-primary">%s</div><cite class="snippet-url svelte-7ipt5e">%s › %s › %d</cite></div></div></div>`+
+			`<div class="title search-snippet-title line-clamp-1 svelte-7ipt5e" title="%s">%s</div></a>`+
+			`<div class="generic-snippet svelte-1cwdgg3"><div class="content desktop-default-regular t-primary line-clamp-dynamic svelte-1cwdgg3">The %s about <strong>%s</strong>, result %d of this simulated engine.</div></div>`+
+			`</div></div></div>`,
+			r.Rank, esc(r.URL), h, h, w, r.Rank, esc(r.Title), esc(r.Title), w, eq, r.Rank)
+	}
+	b.WriteString(`</div><div class="pagination-wrapper">`)
+	if p.pageNo() > 1 {
+		fmt.Fprintf(&b, `<a class="button" role="button" href="%s" aria-label="Previous page">Previous</a>`,
+			esc("/search?q="+url.QueryEscape(p.q)+"&offset="+strconv.Itoa(p.pageNo()-2)+"&source=web"))
+	}
+	if p.hasNext() {
+		fmt.Fprintf(&b, `<a class="button" role="button" href="%s" aria-label="Next page">Next</a>`,
+			esc("/search?q="+url.QueryEscape(p.q)+"&offset="+strconv.Itoa(p.pageNo())+"&source=web"))
+	}
+	b.WriteString(`</div></main></body></html>`)
+	return b.String()
+}
+
+func braveEmpty(q string) string {
+	return braveHead(esc(q)) + `<div class="empty-results"><h2>Not many great matches came back for your search: <strong>` + esc(q) +
+		`</strong></h2><p>Try different keywords.</p></div></div></main></body></html>`
+}
+
+// braveCaptcha is the proof-of-work CAPTCHA page Brave serves to suspected bots.
+const braveCaptcha = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Captcha - Brave Search</title></head><body><main>` +
+	`<div class="captcha-container"><h1>Confirm you are a human</h1><form method="post" action="/search/captcha?q=sim"><button type="submit">I'm not a robot</button></form></div></main></body></html>`
