@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -138,7 +139,12 @@ func (s *Server) keep(cl *call, ans *answer) {
 		status, pageID, doc = schemas.StatusError, ans.err.PageID, statusDoc(cl, schemas.StatusError, ans.err, ans.done)
 	}
 	if !bundled(cl.id) {
-		s.archive.put(answerMsg(cl, status, pageID, doc, ans.done))
+		// An async request or batch item: its record is stored before its end is announced
+		// (afterAnswer), so a client told it is done finds it done. Nobody waits on its
+		// goroutine but the announcement.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		s.archive.putSync(ctx, answerMsg(cl, status, pageID, doc, ans.done))
+		cancel()
 		return
 	}
 	facts := [len(bundleFields)]string{cl.kind, status, cl.t.nameOrEmpty(), unixMS(cl.start), unixMS(ans.done), pageID, cl.batch}

@@ -94,8 +94,8 @@ func (s *Server) batch(c *fasthttp.RequestCtx, reqID string, start time.Time, ki
 	lines := make(chan batchLine, len(calls))
 	for i, cl := range calls {
 		if fails[i] != nil {
-			ans := answer{err: fails[i], done: time.Now()}
-			s.keep(cl, &ans)
+			now := time.Now()
+			s.archive.put(answerMsg(cl, schemas.StatusError, "", statusDoc(cl, schemas.StatusError, fails[i], now), now))
 			lines <- batchLine{Index: i, ID: cl.id, Status: schemas.StatusError, Error: fails[i]}
 			continue
 		}

@@ -18,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
+	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/webhook"
 	"github.com/trawl-dev/trawl/testkit"
@@ -455,5 +458,43 @@ func TestWebhook(t *testing.T) {
 	}
 	if n := accepted.Load(); n != 0 {
 		t.Errorf("the private address got %d connections", n)
+	}
+}
+
+// TestNATSAsync: over NATS, an async search answers at once with its id; its end is announced
+// on trawl.v1.done.<tenant> to the client account, and the answer is then in the archive.
+func TestNATSAsync(t *testing.T) {
+	e := start(t, nil, nil)
+	nc, err := nats.Connect(e.st.UserURL(natsauth.UserClient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	done, err := nc.SubscribeSync(schemas.SubjectDonePrefix + ">")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	m, err := nc.Request(schemas.SubjectSearch, []byte(`{"q":"nats async golang","async":true}`), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, st, _ := status(t, m.Data)
+	if st != schemas.StatusProcessing || !schemas.ValidID(id) {
+		t.Fatalf("async over NATS: %s", m.Data)
+	}
+	ev, err := done.NextMsg(30 * time.Second)
+	if err != nil {
+		t.Fatalf("no done event: %v", err)
+	}
+	var de schemas.DoneEvent
+	if err := json.Unmarshal(ev.Data, &de); err != nil || de.ID != id || de.Status != schemas.StatusSuccess ||
+		ev.Subject != schemas.SubjectDonePrefix+schemas.OpenTenantToken {
+		t.Fatalf("done event on %s: %s (%v)", ev.Subject, ev.Data, err)
+	}
+	if rp := e.get(t, "/v1/searches/"+id); rp.status != 200 {
+		t.Errorf("answer after the event: %d", rp.status)
+	} else if _, st, _ := status(t, rp.body); st != schemas.StatusSuccess {
+		t.Errorf("answer after the event: status %q", st)
 	}
 }
