@@ -18,7 +18,7 @@ const (
 	MaxNum        = 100
 	DefaultEngine = "duckduckgo"
 	// MaxEngines bounds a metasearch fan-out (engine=a,b,c).
-	MaxEngines = 6
+	MaxEngines = 12
 )
 
 // Safe-search levels.

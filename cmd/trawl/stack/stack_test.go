@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/kit/natsauth"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/sim"
@@ -177,7 +178,7 @@ func TestSearchEndToEnd(t *testing.T) {
 				t.Fatalf("repeat: status %d X-Cache %q", again.status, again.header.Get("X-Cache"))
 			}
 			r2 := decodeResponse(t, again.body)
-			if r2.SearchMetadata.Cache != "hit" || r2.SearchMetadata.ID != md.ID || len(r2.OrganicResults) != len(r.OrganicResults) {
+			if r2.SearchMetadata.Cache != "hit" || r2.SearchMetadata.ID == md.ID || r2.SearchMetadata.PageID != md.PageID || len(r2.OrganicResults) != len(r.OrganicResults) {
 				t.Errorf("hit metadata %+v", r2.SearchMetadata)
 			}
 			if got := e.sim.Requests(); got != upstream {
@@ -445,9 +446,13 @@ func TestEveryEngineOffline(t *testing.T) {
 			if len(r.OrganicResults) != len(want) || len(want) == 0 {
 				t.Fatalf("%s page %d: %d results, want %d", name, page, len(r.OrganicResults), len(want))
 			}
+			// Positions continue by the engine's own page size (Brave's is 20 whatever the
+			// simulator serves).
+			eng, _ := engines.Default().Get(name)
+			off := engines.Offset(eng, &schemas.SearchRequest{Page: page})
 			for i, o := range r.OrganicResults {
-				if o.URL != want[i].URL || o.Position != (page-1)*sc.PerPage+i+1 {
-					t.Errorf("%s page %d #%d: %s at %d, want %s at %d", name, page, i, o.URL, o.Position, want[i].URL, (page-1)*sc.PerPage+i+1)
+				if o.URL != want[i].URL || o.Position != off+i+1 {
+					t.Errorf("%s page %d #%d: %s at %d, want %s at %d", name, page, i, o.URL, o.Position, want[i].URL, off+i+1)
 				}
 			}
 		}
