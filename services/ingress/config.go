@@ -6,10 +6,12 @@ package ingress
 import (
 	"errors"
 	"flag"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/config"
+	"github.com/trawl-dev/trawl/schemas"
 )
 
 // Config is the ingress's configuration.
@@ -36,6 +38,8 @@ type Config struct {
 	// MaxConnsPerIP caps the open connections from one client address (0: no cap), so one
 	// client cannot hold every connection the process can serve.
 	MaxConnsPerIP int
+	// SearXNGEngines are the engines a SearXNG-dialect search asks when it names none.
+	SearXNGEngines string
 }
 
 // RegisterFlags adds the ingress's flags.
@@ -49,6 +53,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 1024, "open connections from one client address at most (0: no cap; behind a proxy every client shares its address)")
 	fs.DurationVar(&c.NearCacheTTL, "near-cache-ttl", time.Second, "keep fresh answers of hot queries in the ingress this long, skipping the trip to the cache service (0: off)")
 	fs.Int64Var(&c.NearCacheBytes, "near-cache-bytes", 8<<20, "memory bound of the ingress's near cache, bytes")
+	fs.StringVar(&c.SearXNGEngines, "searxng-engines", "duckduckgo,bing,google", "engines a SearXNG client's search asks when it names none (a metasearch)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
 }
 
@@ -75,6 +80,9 @@ func (c *Config) Validate() error {
 		return errors.New("max-conns-per-ip must be zero or more")
 	case c.IPRate > 0 && c.IPBurst < 1:
 		return errors.New("ip-burst must be at least 1")
+	}
+	if n := strings.Split(c.SearXNGEngines, ","); c.SearXNGEngines == "" || len(n) > schemas.MaxEngines {
+		return errors.New("searxng-engines: one to " + strconv.Itoa(schemas.MaxEngines) + " engine names, comma-separated")
 	}
 	for _, o := range strings.Split(c.CORSOrigins, ",") {
 		o = strings.TrimSpace(o)

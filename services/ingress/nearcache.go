@@ -111,18 +111,28 @@ func (n *nearCache) put(key string, state string, freshUntil string, timings str
 
 // write answers c from e, with a search_metadata of this request's own.
 func (e *nearEntry) write(c *fasthttp.RequestCtx, reqID string, start, now time.Time) {
+	e.headers(&c.Response.Header, start)
+	c.SetContentType("application/json")
+	// Composed in the response's own buffer, which fasthttp keeps from request to request.
+	body := c.Response.SwapBody(nil)
+	c.Response.SwapBody(e.compose(body[:0], reqID, start, now))
+}
+
+// headers sets a near hit's X-Cache and Server-Timing.
+func (e *nearEntry) headers(h *fasthttp.ResponseHeader, start time.Time) {
+	h.Set("X-Cache", "HIT")
+	var buf [160]byte
+	h.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), 0, e.timings))
+}
+
+// compose appends e's answer, with a search_metadata of this request's own, to dst.
+func (e *nearEntry) compose(dst []byte, reqID string, start, now time.Time) []byte {
 	meta := e.meta
 	meta.RequestID = reqID
 	meta.Cache = "hit"
 	meta.AgeSeconds = max(int64(now.Sub(meta.CreatedAt)/time.Second), 0)
 	meta.TimingsMS.Cache = float64(now.Sub(start).Microseconds()) / 1000
-	c.Response.Header.Set("X-Cache", "HIT")
-	var buf [160]byte
-	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), 0, e.timings))
-	c.SetContentType("application/json")
-	// Composed in the response's own buffer, which fasthttp keeps from request to request.
-	body := c.Response.SwapBody(nil)
-	c.Response.SwapBody(schemas.AppendResponse(body[:0], &meta, e.tail))
+	return schemas.AppendResponse(dst, &meta, e.tail)
 }
 
 func (n *nearCache) close() {

@@ -84,6 +84,9 @@ type Server struct {
 	respAt   time.Time
 	respErr  error
 	handlers fasthttp.RequestHandler
+
+	// dialects serve the clients of other search APIs (dialects.go).
+	dialects *dialects
 }
 
 // New checks the configuration, loads the keys file and builds an ingress; Start listens.
@@ -147,6 +150,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil
 	})
 	s.probe.Check("search responder", s.responderPresent)
+	s.dialects = newDialects(s)
 	s.handlers = fasthttp.CompressHandlerLevel(s.route, fasthttp.CompressDefaultCompression)
 	s.srv = &fasthttp.Server{
 		Handler:      s.handlers,
@@ -370,6 +374,10 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 			s.keptPage(c, reqID, start)
 			break
 		}
+		if r := s.dialect(c); r >= 0 {
+			route = r
+			break
+		}
 		s.problem(c, schemas.Errorf(schemas.TypeNotFound, "no route %s", c.Path()), reqID)
 	}
 	code := c.Response.StatusCode()
@@ -407,26 +415,40 @@ func cleanRequestID(id string) string {
 
 // gate authenticates a request and applies its limits, answering it when it may not pass.
 func (s *Server) gate(c *fasthttp.RequestCtx, reqID string, now time.Time) (*tenant, bool) {
-	t, e := s.authenticate(c)
+	key, bad := apiKey(&c.Request.Header)
+	t, e := s.admit(&c.Response.Header, key, bad, c.RemoteIP(), now)
 	if e != nil {
 		s.problem(c, e, reqID)
-		return nil, false
+		return t, false
+	}
+	return t, true
+}
+
+// admit finds the tenant of a presented key and applies its limits (per address under open
+// access): the one admission of every route, native and dialect. h, when not nil, gets the
+// rate-limit and WWW-Authenticate headers.
+func (s *Server) admit(h *fasthttp.ResponseHeader, key []byte, bad bool, ip net.IP, now time.Time) (*tenant, *schemas.Error) {
+	t, e := s.authenticate(h, key, bad)
+	if e != nil {
+		return nil, e
 	}
 	var p *policy
 	name := ""
 	switch {
 	case t != nil:
 		p, name = t.pol, t.name
-	case s.ips != nil:
-		p, name = s.ips.get(c.RemoteIP(), now), "ip"
+	case s.ips != nil && ip != nil:
+		p, name = s.ips.get(ip, now), "ip"
 	}
 	if !p.limited() {
-		return t, true
+		return t, nil
 	}
 	d := s.lim.take(p, now)
-	setRateHeaders(&c.Response.Header, p, d, now)
+	if h != nil {
+		setRateHeaders(h, p, d, now)
+	}
 	if d.kind == "" {
-		return t, true
+		return t, nil
 	}
 	s.m.limited.WithLabelValues(name, d.kind).Inc()
 	var e2 *schemas.Error
@@ -439,8 +461,7 @@ func (s *Server) gate(c *fasthttp.RequestCtx, reqID string, now time.Time) (*ten
 		e2 = schemas.NewError(d.kind, "the rate limiter is unavailable")
 	}
 	e2.RetryAfterMS = max(1, (d.retryAfter + time.Millisecond - 1).Milliseconds())
-	s.problem(c, e2, reqID)
-	return t, false
+	return t, e2
 }
 
 func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
@@ -497,6 +518,19 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 // writes its answer (or typed failure) to c. It returns the reply of a success, nil once a
 // failure has been answered.
 func (s *Server) relay(c *fasthttp.RequestCtx, subject string, data []byte, t *tenant, deadline, start time.Time, reqID string) *nats.Msg {
+	reply, e := s.ask(&c.Response.Header, subject, data, t, deadline, start, reqID)
+	if e != nil {
+		s.problem(c, e, reqID)
+		return nil
+	}
+	c.SetContentType("application/json")
+	c.SetBody(reply.Data)
+	return reply
+}
+
+// ask is relay without the writing: the cache service's reply, or its typed failure. h, when
+// not nil, gets the X-Cache and Server-Timing headers of a success.
+func (s *Server) ask(h *fasthttp.ResponseHeader, subject string, data []byte, t *tenant, deadline, start time.Time, reqID string) (*nats.Msg, *schemas.Error) {
 	hv := &[2]string{reqID, schemas.FormatDeadline(deadline)} // one allocation for both values
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{
 		schemas.HeaderRequestID: hv[0:1:1],
@@ -511,19 +545,17 @@ func (s *Server) relay(c *fasthttp.RequestCtx, subject string, data []byte, t *t
 	reply, err := s.request(msg, deadline)
 	round := time.Since(sent)
 	if err != nil {
-		s.problem(c, requestError(err), reqID)
-		return nil
+		return nil, requestError(err)
 	}
 	if code := reply.Header.Get(schemas.HeaderServiceErrorCode); code != "" {
-		s.problem(c, schemas.DecodeError(code, reply.Header.Get(schemas.HeaderServiceError), reply.Data), reqID)
-		return nil
+		return nil, schemas.DecodeError(code, reply.Header.Get(schemas.HeaderServiceError), reply.Data)
 	}
-	c.Response.Header.Set("X-Cache", cacheHeader(reply.Header.Get(schemas.HeaderCache)))
-	var buf [160]byte
-	c.Response.Header.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), round, reply.Header.Get(schemas.HeaderTimings)))
-	c.SetContentType("application/json")
-	c.SetBody(reply.Data)
-	return reply
+	if h != nil {
+		h.Set("X-Cache", cacheHeader(reply.Header.Get(schemas.HeaderCache)))
+		var buf [160]byte
+		h.SetBytesV("Server-Timing", appendServerTiming(buf[:0], time.Since(start), round, reply.Header.Get(schemas.HeaderTimings)))
+	}
+	return reply, nil
 }
 
 // cacheHeader is the X-Cache value of a Trawl-Cache state.

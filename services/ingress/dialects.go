@@ -1,0 +1,181 @@
+package ingress
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/ingress/dialect"
+	"github.com/trawl-dev/trawl/services/ingress/dialect/firecrawl"
+	"github.com/trawl-dev/trawl/services/ingress/dialect/searxng"
+	"github.com/trawl-dev/trawl/services/ingress/dialect/serpapi"
+	"github.com/trawl-dev/trawl/services/ingress/mcp"
+)
+
+// Route labels of the dialects (metrics.go), after the native ones.
+const (
+	routeSerpAPI = routeOther + 1 + iota
+	routeSearXNG
+	routeFirecrawl
+	routeMCP
+)
+
+// dialects are the client dialects (issue 18), each a mapping onto the native routes through
+// backend: the same admission, near cache and relay as /v1/search and /v1/scrape.
+type dialects struct {
+	serp  serpapi.Handler
+	searx searxng.Handler
+	fire  firecrawl.Handler
+	mcp   fasthttp.RequestHandler
+}
+
+func newDialects(s *Server) *dialects {
+	b := backend{s}
+	o := dialect.Options{Engines: s.engines.Names(), MaxTimeoutMS: s.cfg.Deadlines.MaxMS(), MetaEngines: s.cfg.SearXNGEngines}
+	return &dialects{
+		serp:  serpapi.Handler{B: b},
+		searx: searxng.Handler{B: b, O: o},
+		fire:  firecrawl.Handler{B: b, O: o, MaxBody: s.cfg.MaxBodyBytes},
+		mcp:   mcp.FastHTTPHandler(mcp.NewServer(b, o)),
+	}
+}
+
+// dialect serves c if its path belongs to a dialect, returning its route label (-1: none).
+// SearXNG's clients always send format, SerpApi's never do: that tells the two apart on the
+// bare /search both claim.
+func (s *Server) dialect(c *fasthttp.RequestCtx) int {
+	d := s.dialects
+	p := string(c.Path())
+	switch {
+	case p == "/search" || p == "/search.json":
+		if searxng.Wants(c) {
+			d.searx.Serve(c, "", "/search")
+			return routeSearXNG
+		}
+		d.serp.Serve(c, "", p)
+		return routeSerpAPI
+	case p == "/account" || p == "/account.json" || p == "/search.html" || strings.HasPrefix(p, "/searches/"):
+		d.serp.Serve(c, "", p)
+		return routeSerpAPI
+	case strings.HasPrefix(p, "/serpapi/"):
+		d.serp.Serve(c, "/serpapi", strings.TrimPrefix(p, "/serpapi"))
+		return routeSerpAPI
+	case p == "/searxng" || strings.HasPrefix(p, "/searxng/"):
+		d.searx.Serve(c, "/searxng", strings.TrimPrefix(p, "/searxng"))
+		return routeSearXNG
+	case strings.HasPrefix(p, "/firecrawl/"):
+		d.fire.Serve(c, strings.TrimPrefix(p, "/firecrawl"))
+		return routeFirecrawl
+	case p == "/mcp":
+		d.mcp(c)
+		return routeMCP
+	}
+	return -1
+}
+
+// backend is the ingress as the dialects' dialect.Backend.
+type backend struct{ s *Server }
+
+var _ dialect.Backend = backend{}
+
+// begin admits a dialect's call as gate admits a native request: when ctx is the request
+// being served, its response gets the native headers and its request id is kept.
+func (b backend) begin(ctx context.Context, a dialect.Auth) (h *fasthttp.ResponseHeader, t *tenant, reqID string, start time.Time, e *schemas.Error) {
+	start = time.Now()
+	if c, ok := ctx.(*fasthttp.RequestCtx); ok {
+		h = &c.Response.Header
+		reqID = string(h.Peek("X-Request-Id"))
+	}
+	if reqID == "" {
+		reqID = schemas.NewID()
+	}
+	t, e = b.s.admit(h, a.Key, a.BadScheme, a.IP, start)
+	if e != nil {
+		e.RequestID = reqID
+	}
+	return h, t, reqID, start, e
+}
+
+func (b backend) Search(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) ([]byte, *schemas.Error) {
+	s := b.s
+	h, t, reqID, start, e := b.begin(ctx, a)
+	if e != nil {
+		return nil, e
+	}
+	if errs := r.Validate(s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+		return nil, schemas.ValidationError(errs)
+	}
+	nearKey := s.near.key(r)
+	if nearKey != "" {
+		if ent := s.near.get(nearKey, r, start); ent != nil {
+			s.nearHits.Inc()
+			if h != nil {
+				ent.headers(h, start)
+			}
+			return ent.compose(nil, reqID, start, time.Now()), nil
+		}
+		s.nearMisses.Inc()
+	}
+	data, _ := json.Marshal(r)
+	reply, e := s.ask(h, schemas.SubjectSearch, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
+	if e != nil {
+		e.RequestID = reqID
+		return nil, e
+	}
+	if nearKey != "" {
+		s.near.put(nearKey, reply.Header.Get(schemas.HeaderCache), reply.Header.Get(schemas.HeaderFreshUntil), reply.Header.Get(schemas.HeaderTimings), reply.Data, time.Now())
+	}
+	return reply.Data, nil
+}
+
+func (b backend) Scrape(ctx context.Context, a dialect.Auth, r *schemas.ScrapeRequest) ([]byte, *schemas.Error) {
+	s := b.s
+	h, t, reqID, start, e := b.begin(ctx, a)
+	if e != nil {
+		return nil, e
+	}
+	if errs := r.Validate(s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+		return nil, schemas.ValidationError(errs)
+	}
+	if e := r.TargetError(); e != nil {
+		return nil, e
+	}
+	data, _ := json.Marshal(r)
+	reply, e := s.ask(h, schemas.SubjectScrape, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
+	if e != nil {
+		e.RequestID = reqID
+		return nil, e
+	}
+	return reply.Data, nil
+}
+
+// Submit is async=true on /v1/search.
+// TODO(archive): the lead's native async search lands on main; answer its 202 record here.
+func (b backend) Submit(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) ([]byte, *schemas.Error) {
+	if _, _, _, _, e := b.begin(ctx, a); e != nil {
+		return nil, e
+	}
+	return nil, dialect.NotImplemented("async search (POST /v1/search async=true)")
+}
+
+// Get is GET /v1/searches/{id}[?output=html].
+// TODO(archive): the lead's native archive lands on main; ask it here.
+func (b backend) Get(ctx context.Context, a dialect.Auth, id string, html bool) ([]byte, *schemas.Error) {
+	if _, _, _, _, e := b.begin(ctx, a); e != nil {
+		return nil, e
+	}
+	return nil, dialect.NotImplemented("the search archive (GET /v1/searches/{id})")
+}
+
+// Account is GET /v1/account.
+// TODO(archive): the native /v1/account lands on main; answer it here.
+func (b backend) Account(ctx context.Context, a dialect.Auth) ([]byte, *schemas.Error) {
+	if _, _, _, _, e := b.begin(ctx, a); e != nil {
+		return nil, e
+	}
+	return nil, dialect.NotImplemented("account figures (GET /v1/account)")
+}
