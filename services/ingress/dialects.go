@@ -35,11 +35,14 @@ type dialects struct {
 
 func newDialects(s *Server) *dialects {
 	b := backend{s}
+	// The dialects' memo of rewritten answers takes a quarter of the near cache's bound beside
+	// it (stage.go counts it), and is off with it.
+	memo := dialect.NewMemo(s.cfg.NearCacheBytes / 4)
 	o := dialect.Options{Engines: s.engines.Names(), MaxTimeoutMS: s.cfg.Deadlines.MaxMS(), MetaEngines: s.cfg.SearXNGEngines}
 	return &dialects{
-		serp:  serpapi.Handler{B: b},
-		searx: searxng.Handler{B: b, O: o},
-		fire:  firecrawl.Handler{B: b, O: o, MaxBody: s.cfg.MaxBodyBytes},
+		serp:  serpapi.Handler{B: b, Memo: memo},
+		searx: searxng.Handler{B: b, O: o, Memo: memo},
+		fire:  firecrawl.Handler{B: b, O: o, Memo: memo, MaxBody: s.cfg.MaxBodyBytes},
 		mcp:   mcp.FastHTTPHandler(mcp.NewServer(b, o)),
 	}
 }

@@ -26,8 +26,8 @@ func NewStage(cfg *Config) app.Stage {
 			return New(c, Deps{NC: env.NC, Engines: env.Engines, Log: env.Log, Metrics: env.Metrics,
 				Gatherer: env.Metrics, Probe: env.Probe, RedisURL: env.Shared.RedisURL})
 		},
-		// The near cache.
-		Memory: func(c *Config, _ *app.Shared) int64 { return c.NearCacheBytes },
+		// The near cache, and the dialects' memo beside it (dialects.go).
+		Memory: func(c *Config, _ *app.Shared) int64 { return c.NearCacheBytes + c.NearCacheBytes/4 },
 	}
 }
 

@@ -4,6 +4,7 @@ package dialecttest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"net/url"
@@ -11,6 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/ingress/dialect"
 )
 
 // Update rewrites the golden files instead of comparing them (go test -update).
@@ -83,5 +89,63 @@ func Args(query string) func(string) (string, bool) {
 			return "", false
 		}
 		return v[0], true
+	}
+}
+
+// Backend answers every search with Native and every scrape with Scraped (dialect.Backend).
+type Backend struct {
+	Native, Scraped []byte
+}
+
+func (b Backend) Search(context.Context, dialect.Auth, *schemas.SearchRequest) ([]byte, *schemas.Error) {
+	return b.Native, nil
+}
+
+func (b Backend) Submit(context.Context, dialect.Auth, *schemas.SearchRequest) ([]byte, *schemas.Error) {
+	return nil, dialect.NotImplemented("submit")
+}
+
+func (b Backend) Scrape(context.Context, dialect.Auth, *schemas.ScrapeRequest) ([]byte, *schemas.Error) {
+	return b.Scraped, nil
+}
+
+func (b Backend) Get(context.Context, dialect.Auth, string, bool) ([]byte, *schemas.Error) {
+	return b.Native, nil
+}
+
+func (b Backend) Account(context.Context, dialect.Auth) ([]byte, *schemas.Error) {
+	return nil, dialect.NotImplemented("account")
+}
+
+// Serve drives h with one request and returns its status and body.
+func Serve(h fasthttp.RequestHandler, method, uri, body string) (int, []byte) {
+	var c fasthttp.RequestCtx
+	c.Request.Header.SetMethod(method)
+	c.Request.SetRequestURI(uri)
+	c.Request.Header.SetHost("trawl.test")
+	if body != "" {
+		c.Request.Header.SetContentType("application/json")
+		c.Request.SetBodyString(body)
+	}
+	h(&c)
+	return c.Response.StatusCode(), append([]byte(nil), c.Response.Body()...)
+}
+
+// SameWithMemo checks that serve answers every native answer alike without a memo and with
+// one, the second time from the memo.
+func SameWithMemo(t *testing.T, serve func(b dialect.Backend, memo *dialect.Memo) (int, []byte)) {
+	t.Helper()
+	memo := dialect.NewMemo(1 << 20)
+	for _, name := range Searches {
+		b := Backend{Native: Native(t, name)}
+		code, want := serve(b, nil)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", name, code, want)
+		}
+		for i := range 2 {
+			if _, got := serve(b, memo); !bytes.Equal(got, want) {
+				t.Fatalf("%s, call %d with the memo:\n%s\nwithout:\n%s", name, i, got, want)
+			}
+		}
 	}
 }

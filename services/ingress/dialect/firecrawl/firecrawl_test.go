@@ -8,6 +8,7 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/dialect"
 	"github.com/trawl-dev/trawl/services/ingress/dialect/dialecttest"
+	"github.com/valyala/fasthttp"
 )
 
 var opts = dialect.Options{MaxTimeoutMS: 60000}
@@ -133,4 +134,13 @@ func FuzzDecodeSearch(f *testing.F) {
 			t.Fatalf("%q: %+v", body, s)
 		}
 	})
+}
+
+func TestMemo(t *testing.T) {
+	for _, v := range []string{"/v1/search", "/v2/search"} {
+		dialecttest.SameWithMemo(t, func(b dialect.Backend, memo *dialect.Memo) (int, []byte) {
+			h := &Handler{B: b, O: opts, Memo: memo}
+			return dialecttest.Serve(func(c *fasthttp.RequestCtx) { h.Serve(c, v) }, "POST", v, `{"query":"golang","limit":3}`)
+		})
+	}
 }

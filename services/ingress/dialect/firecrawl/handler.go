@@ -3,6 +3,7 @@ package firecrawl
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 
 	"github.com/valyala/fasthttp"
@@ -15,6 +16,8 @@ import (
 type Handler struct {
 	B dialect.Backend
 	O dialect.Options
+	// Memo keeps the rewriting of search answers seen (nil: none).
+	Memo *dialect.Memo
 	// MaxBody bounds a request body, as --max-body-bytes does the native ones (0: no bound).
 	MaxBody int
 }
@@ -88,6 +91,18 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 		writeError(c, e)
 		return
 	}
+	// Without scrapes, the answer is the native answer's body rewritten: kept in the memo.
+	key := ""
+	if s.Scrape == nil && h.Memo != nil {
+		var meta schemas.SearchMetadata
+		if tail, ok := schemas.SplitResponse(native, &meta); ok {
+			key = "firecrawl\x00" + strconv.FormatBool(v2) + "\x00" + strconv.Itoa(s.Limit) + "\x00" + string(tail)
+			if b, ok := h.Memo.Get(key); ok {
+				writeBytes(c, b)
+				return
+			}
+		}
+	}
 	results, err := ConvertSearch(native, s.Limit)
 	if err != nil {
 		writeError(c, schemas.Errorf(schemas.TypeInternal, "answer not readable: %v", err))
@@ -96,21 +111,26 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 	if s.Scrape != nil {
 		h.scrapeResults(a, s.Scrape, results)
 	}
+	var b []byte
 	if v2 {
-		write(c, struct {
+		var out struct {
 			Success bool `json:"success"`
 			Data    struct {
 				Web []WebResult `json:"web"`
 			} `json:"data"`
-		}{Success: true, Data: struct {
-			Web []WebResult `json:"web"`
-		}{results}})
-		return
+		}
+		out.Success, out.Data.Web = true, results
+		b, _ = json.Marshal(out)
+	} else {
+		b, _ = json.Marshal(struct {
+			Success bool        `json:"success"`
+			Data    []WebResult `json:"data"`
+		}{true, results})
 	}
-	write(c, struct {
-		Success bool        `json:"success"`
-		Data    []WebResult `json:"data"`
-	}{true, results})
+	if key != "" {
+		h.Memo.Set(key, b)
+	}
+	writeBytes(c, b)
 }
 
 // scrapeResults scrapes each result as Firecrawl's search does with scrapeOptions, a few at
@@ -145,6 +165,10 @@ func (h *Handler) scrapeResults(a dialect.Auth, opts *ScrapeBody, results []WebR
 
 func write(c *fasthttp.RequestCtx, v any) {
 	b, _ := json.Marshal(v)
+	writeBytes(c, b)
+}
+
+func writeBytes(c *fasthttp.RequestCtx, b []byte) {
 	c.SetStatusCode(fasthttp.StatusOK)
 	c.SetContentType("application/json; charset=utf-8")
 	c.SetBody(b)

@@ -2,6 +2,9 @@ package searxng
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -14,6 +17,8 @@ import (
 type Handler struct {
 	B dialect.Backend
 	O dialect.Options
+	// Memo keeps the rewriting of answers seen (nil: none).
+	Memo *dialect.Memo
 }
 
 // Wants reports whether a request to the bare /search is SearXNG's: its clients always send
@@ -62,19 +67,61 @@ func (h *Handler) search(c *fasthttp.RequestCtx) {
 			writeError(c, e)
 			return
 		default:
-			var err error
-			if out, err = Convert(body, r.Native.Q); err != nil {
+			b, err := h.encode(r, body)
+			if err != nil {
 				writeError(c, schemas.Errorf(schemas.TypeInternal, "answer not readable: %v", err))
 				return
 			}
+			h.write(c, r, b)
+			return
 		}
 	}
+	h.write(c, r, encodeWith(out, r))
+}
+
+func (h *Handler) write(c *fasthttp.RequestCtx, r *Request, b []byte) {
+	c.SetStatusCode(fasthttp.StatusOK)
+	c.SetContentType(ContentType(r.Format))
+	c.SetBody(b)
+}
+
+// encodeWith is out in r's format, with the engines r named that trawl does not have.
+func encodeWith(out *Response, r *Request) []byte {
 	for _, n := range r.Unknown {
 		out.UnresponsiveEngines = append(out.UnresponsiveEngines, [2]string{n, "unknown engine"})
 	}
-	c.SetStatusCode(fasthttp.StatusOK)
-	c.SetContentType(ContentType(r.Format))
-	c.SetBody(Encode(out, r.Format))
+	return Encode(out, r.Format)
+}
+
+// encode rewrites a native answer for r, through the memo: the key is all the rewriting
+// reads (r's format, query and unknown engines, each engine's outcome, the answer's body).
+func (h *Handler) encode(r *Request, native []byte) ([]byte, error) {
+	var meta schemas.SearchMetadata
+	tail, ok := schemas.SplitResponse(native, &meta)
+	key := ""
+	if h.Memo != nil && ok {
+		var k strings.Builder
+		k.Grow(len(tail) + len(r.Native.Q) + 64)
+		k.WriteString("searxng\x00" + r.Format + "\x00" + r.Native.Q + "\x00" + strings.Join(r.Unknown, ",") + "\x00")
+		for _, name := range slices.Sorted(maps.Keys(meta.Engines)) {
+			k.WriteString(name + "=" + meta.Engines[name].Status + ",")
+		}
+		k.WriteByte(0)
+		k.Write(tail)
+		key = k.String()
+		if b, ok := h.Memo.Get(key); ok {
+			return b, nil
+		}
+	}
+	out, err := Convert(native, r.Native.Q)
+	if err != nil {
+		return nil, err
+	}
+	b := encodeWith(out, r)
+	if key != "" {
+		h.Memo.Set(key, b)
+	}
+	return b, nil
 }
 
 // writeError answers a request trawl refuses with its status and {"error": "…"}: SearXNG

@@ -9,6 +9,7 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/dialect"
 	"github.com/trawl-dev/trawl/services/ingress/dialect/dialecttest"
+	"github.com/valyala/fasthttp"
 )
 
 var opts = dialect.Options{Engines: []string{"duckduckgo", "bing", "google", "yandex", "baidu", "ecosia"},
@@ -132,5 +133,12 @@ func FuzzParseRequest(f *testing.F) {
 				t.Fatalf("%q: %d engines", query, len(names))
 			}
 		}
+	})
+}
+
+func TestMemo(t *testing.T) {
+	dialecttest.SameWithMemo(t, func(b dialect.Backend, memo *dialect.Memo) (int, []byte) {
+		h := &Handler{B: b, O: opts, Memo: memo}
+		return dialecttest.Serve(func(c *fasthttp.RequestCtx) { h.Serve(c, "", "/search") }, "GET", "/search?q=golang&format=json&engines=google,nothere", "")
 	})
 }

@@ -13,6 +13,8 @@ import (
 // Handler serves SerpApi's routes.
 type Handler struct {
 	B dialect.Backend
+	// Memo keeps the rewriting of answers seen (nil: none).
+	Memo *dialect.Memo
 }
 
 // auth reads SerpApi's key: the api_key query parameter (this surface only: SerpApi's SDKs
@@ -99,7 +101,7 @@ func (h *Handler) answer(c *fasthttp.RequestCtx, base string, body []byte, e *sc
 		writeError(c, e)
 		return
 	}
-	out, err := Render(body, base)
+	out, err := RenderMemo(h.Memo, body, base)
 	if err != nil {
 		writeError(c, schemas.Errorf(schemas.TypeInternal, "answer not readable: %v", err))
 		return

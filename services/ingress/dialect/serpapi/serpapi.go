@@ -185,9 +185,50 @@ func Render(native []byte, base string) ([]byte, error) {
 	return json.Marshal(convert(&n, base))
 }
 
+// RenderMemo is Render with the rewriting of the answer's body kept in memo: only its
+// search_metadata, which differs from answer to answer, is rewritten each time.
+func RenderMemo(memo *Memo, native []byte, base string) ([]byte, error) {
+	var meta schemas.SearchMetadata
+	tail, ok := schemas.SplitResponse(native, &meta)
+	if memo == nil || !ok || len(tail) < 2 {
+		return Render(native, base)
+	}
+	key := "serpapi\x00" + base + "\x00" + string(tail)
+	rest, ok := memo.Get(key)
+	if !ok {
+		var n schemas.SearchResponse
+		if err := json.Unmarshal(native, &n); err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(convert(&n, base).Body)
+		if err != nil {
+			return nil, err
+		}
+		rest = append([]byte{','}, b[1:]...)
+		memo.Set(key, rest)
+	}
+	m, err := json.Marshal(metadata(&meta, base))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(`{"search_metadata":`)+len(m)+len(rest))
+	out = append(out, `{"search_metadata":`...)
+	out = append(out, m...)
+	return append(out, rest...), nil
+}
+
+// Memo is dialect.Memo.
+type Memo = dialect.Memo
+
 // Response is SerpApi's answer, as much of it as trawl fills.
 type Response struct {
-	SearchMetadata    Metadata          `json:"search_metadata"`
+	SearchMetadata Metadata `json:"search_metadata"`
+	Body
+}
+
+// Body is the answer after its search_metadata: what one native answer's body always
+// rewrites to (Handler keeps it in a Memo).
+type Body struct {
 	SearchParameters  map[string]string `json:"search_parameters"`
 	SearchInformation Information       `json:"search_information"`
 	AnswerBox         *AnswerBox        `json:"answer_box,omitempty"`
@@ -285,23 +326,26 @@ type Pagination struct {
 // SerpApi's time format: "2024-05-01 10:20:30 UTC".
 const timeFormat = "2006-01-02 15:04:05 UTC"
 
+// metadata is SerpApi's search_metadata of a native one.
+func metadata(m *schemas.SearchMetadata, base string) Metadata {
+	took := time.Duration((m.TimingsMS.Fetch + m.TimingsMS.Parse) * float64(time.Millisecond))
+	return Metadata{
+		ID:             m.ID,
+		Status:         status(m.Status),
+		JSONEndpoint:   base + "/searches/" + m.ID + ".json",
+		RawHTMLFile:    base + "/searches/" + m.ID + ".html",
+		CreatedAt:      m.CreatedAt.UTC().Format(timeFormat),
+		ProcessedAt:    m.CreatedAt.Add(took).UTC().Format(timeFormat),
+		TotalTimeTaken: m.TimingsMS.Cache / 1000,
+	}
+}
+
 func convert(n *schemas.SearchResponse, base string) *Response {
-	m := n.SearchMetadata
-	r := &Response{
-		SearchMetadata: Metadata{
-			ID:             m.ID,
-			Status:         status(m.Status),
-			JSONEndpoint:   base + "/searches/" + m.ID + ".json",
-			RawHTMLFile:    base + "/searches/" + m.ID + ".html",
-			CreatedAt:      m.CreatedAt.UTC().Format(timeFormat),
-			TotalTimeTaken: m.TimingsMS.Cache / 1000,
-		},
+	r := &Response{SearchMetadata: metadata(&n.SearchMetadata, base), Body: Body{
 		SearchParameters: Parameters(&n.SearchParameters),
 		SearchInformation: Information{QueryDisplayed: n.SearchParameters.Q,
 			OrganicResultsState: "Results for exact spelling"},
-	}
-	took := time.Duration((m.TimingsMS.Fetch + m.TimingsMS.Parse) * float64(time.Millisecond))
-	r.SearchMetadata.ProcessedAt = m.CreatedAt.Add(took).UTC().Format(timeFormat)
+	}}
 	if n.SearchInformation != nil {
 		r.SearchInformation.TotalResults = n.SearchInformation.TotalResults
 	}

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/ingress/dialect"
 	"github.com/trawl-dev/trawl/services/ingress/dialect/dialecttest"
+	"github.com/valyala/fasthttp"
 )
 
 func TestRender(t *testing.T) {
@@ -123,4 +125,11 @@ func TestRenderAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	dialecttest.Golden(t, filepath.Join("testdata", "account.golden.json"), out)
+}
+
+func TestMemo(t *testing.T) {
+	dialecttest.SameWithMemo(t, func(b dialect.Backend, memo *dialect.Memo) (int, []byte) {
+		h := &Handler{B: b, Memo: memo}
+		return dialecttest.Serve(func(c *fasthttp.RequestCtx) { h.Serve(c, "", string(c.Path())) }, "GET", "/search.json?q=golang", "")
+	})
 }
