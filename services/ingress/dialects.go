@@ -43,7 +43,8 @@ func newDialects(s *Server) *dialects {
 		serp:  serpapi.Handler{B: b, Memo: memo},
 		searx: searxng.Handler{B: b, O: o, Memo: memo},
 		fire:  firecrawl.Handler{B: b, O: o, Memo: memo, MaxBody: s.cfg.MaxBodyBytes},
-		mcp:   mcp.FastHTTPHandler(mcp.NewServer(b, o)),
+		// Without keys, a web page that rebinds a name to 127.0.0.1 could call the tools.
+		mcp: mcp.FastHTTPHandler(mcp.NewServer(b, o), func() bool { return s.keys.Load() == nil }),
 	}
 }
 
@@ -83,7 +84,10 @@ func (s *Server) dialect(c *fasthttp.RequestCtx) int {
 // backend is the ingress as the dialects' dialect.Backend.
 type backend struct{ s *Server }
 
-var _ dialect.Backend = backend{}
+var (
+	_ dialect.Backend       = backend{}
+	_ dialect.SplitSearcher = backend{}
+)
 
 // begin admits a dialect's call as gate admits a native request: when ctx is the request
 // being served, its response gets the native headers and its request id is kept.
@@ -103,14 +107,47 @@ func (b backend) begin(ctx context.Context, a dialect.Auth) (h *fasthttp.Respons
 	return h, t, reqID, start, e
 }
 
+// failed logs a failure of trawl's own as problem does for the native routes (never the
+// request's query: a SerpApi key travels there).
+func (b backend) failed(e *schemas.Error, reqID, what string) *schemas.Error {
+	if e.Status >= 500 {
+		b.s.log.Warn("request failed", "request_id", reqID, "path", what, "kind", e.Kind, "detail", e.Detail)
+	}
+	return e
+}
+
 func (b backend) Search(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) ([]byte, *schemas.Error) {
+	ent, meta, reply, e := b.search(ctx, a, r)
+	switch {
+	case e != nil:
+		return nil, e
+	case ent != nil:
+		return schemas.AppendResponse(nil, &meta, ent.tail), nil
+	}
+	return reply, nil
+}
+
+func (b backend) SearchSplit(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) (*dialect.Answer, *schemas.Error) {
+	ent, meta, reply, e := b.search(ctx, a, r)
+	switch {
+	case e != nil:
+		return nil, e
+	case ent != nil:
+		return &dialect.Answer{Meta: meta, Rest: ent.tail}, nil
+	}
+	return dialect.NewAnswer(reply), nil
+}
+
+// search is /v1/search's path for a dialect: admission, validation, the near cache (ent and
+// meta of a near hit) or the cache service's reply.
+func (b backend) search(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) (ent *nearEntry, meta schemas.SearchMetadata, reply []byte, e *schemas.Error) {
 	s := b.s
 	h, t, reqID, start, e := b.begin(ctx, a)
 	if e != nil {
-		return nil, e
+		return nil, meta, nil, e
 	}
 	if errs := r.Validate(s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
-		return nil, schemas.ValidationError(errs)
+		return nil, meta, nil, schemas.ValidationError(errs)
 	}
 	nearKey := s.near.key(r)
 	if nearKey != "" {
@@ -119,20 +156,20 @@ func (b backend) Search(ctx context.Context, a dialect.Auth, r *schemas.SearchRe
 			if h != nil {
 				ent.headers(h, start)
 			}
-			return ent.compose(nil, reqID, start, time.Now()), nil
+			return ent, ent.metaFor(reqID, start, time.Now()), nil, nil
 		}
 		s.nearMisses.Inc()
 	}
 	data, _ := json.Marshal(r)
-	reply, e := s.ask(h, schemas.SubjectSearch, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
+	msg, e := s.ask(h, schemas.SubjectSearch, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
 	if e != nil {
 		e.RequestID = reqID
-		return nil, e
+		return nil, meta, nil, b.failed(e, reqID, "dialect search")
 	}
 	if nearKey != "" {
-		s.near.put(nearKey, reply.Header.Get(schemas.HeaderCache), reply.Header.Get(schemas.HeaderFreshUntil), reply.Header.Get(schemas.HeaderTimings), reply.Data, time.Now())
+		s.near.put(nearKey, msg.Header.Get(schemas.HeaderCache), msg.Header.Get(schemas.HeaderFreshUntil), msg.Header.Get(schemas.HeaderTimings), msg.Data, time.Now())
 	}
-	return reply.Data, nil
+	return nil, meta, msg.Data, nil
 }
 
 func (b backend) Scrape(ctx context.Context, a dialect.Auth, r *schemas.ScrapeRequest) ([]byte, *schemas.Error) {
@@ -151,7 +188,7 @@ func (b backend) Scrape(ctx context.Context, a dialect.Auth, r *schemas.ScrapeRe
 	reply, e := s.ask(h, schemas.SubjectScrape, data, t, s.cfg.Deadlines.For(start, r.TimeoutMS), start, reqID)
 	if e != nil {
 		e.RequestID = reqID
-		return nil, e
+		return nil, b.failed(e, reqID, "dialect scrape")
 	}
 	return reply.Data, nil
 }

@@ -131,3 +131,29 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Bearer "+h.key)
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+// TestMCPRebinding: under open access, /mcp refuses a request that reached a loopback
+// address naming another host (a web page's DNS rebinding), as the MCP SDK does on net/http.
+func TestMCPRebinding(t *testing.T) {
+	ns := testkit.StartNATS(t)
+	startFakeCache(t, ns, respondHit)
+	in := startIngress(t, ns, ingressOpts{})
+	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`)
+	hdr := map[string]string{"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+	if resp, b := call(t, "POST", in.url+"/mcp", body, hdr); resp.StatusCode != 200 {
+		t.Fatalf("loopback host: %d %s", resp.StatusCode, b)
+	}
+	req, _ := http.NewRequest("POST", in.url+"/mcp", strings.NewReader(string(body)))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	req.Host = "rebound.example"
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("rebound host: %d, want 403", resp.StatusCode)
+	}
+}

@@ -127,12 +127,18 @@ func (e *nearEntry) headers(h *fasthttp.ResponseHeader, start time.Time) {
 
 // compose appends e's answer, with a search_metadata of this request's own, to dst.
 func (e *nearEntry) compose(dst []byte, reqID string, start, now time.Time) []byte {
+	meta := e.metaFor(reqID, start, now)
+	return schemas.AppendResponse(dst, &meta, e.tail)
+}
+
+// metaFor is e's search_metadata as this request's answer carries it.
+func (e *nearEntry) metaFor(reqID string, start, now time.Time) schemas.SearchMetadata {
 	meta := e.meta
 	meta.RequestID = reqID
 	meta.Cache = "hit"
 	meta.AgeSeconds = max(int64(now.Sub(meta.CreatedAt)/time.Second), 0)
 	meta.TimingsMS.Cache = float64(now.Sub(start).Microseconds()) / 1000
-	return schemas.AppendResponse(dst, &meta, e.tail)
+	return meta
 }
 
 func (n *nearCache) close() {

@@ -174,3 +174,47 @@ func Args(c *fasthttp.RequestCtx) func(name string) (string, bool) {
 		return "", false
 	}
 }
+
+// SplitSearcher is a Backend that can hand over a search's answer taken apart, as
+// schemas.SplitResponse takes it: the ingress keeps near-cache answers that way, and a
+// dialect that rewrites the metadata anyway is spared encoding and decoding it again.
+type SplitSearcher interface {
+	SearchSplit(ctx context.Context, a Auth, r *schemas.SearchRequest) (*Answer, *schemas.Error)
+}
+
+// Answer is a native search answer, taken apart where it is in the cache's form.
+type Answer struct {
+	Meta schemas.SearchMetadata
+	// Rest is the answer after its search_metadata (nil: not in that form; Native is whole).
+	Rest   []byte
+	native []byte
+}
+
+// Native is the whole answer.
+func (a *Answer) Native() []byte {
+	if a.native == nil {
+		a.native = schemas.AppendResponse(nil, &a.Meta, a.Rest)
+	}
+	return a.native
+}
+
+// NewAnswer takes a native answer apart.
+func NewAnswer(native []byte) *Answer {
+	a := &Answer{native: native}
+	if rest, ok := schemas.SplitResponse(native, &a.Meta); ok && len(rest) > 1 {
+		a.Rest = rest
+	}
+	return a
+}
+
+// Search asks b for a search, taken apart.
+func Search(ctx context.Context, b Backend, a Auth, r *schemas.SearchRequest) (*Answer, *schemas.Error) {
+	if s, ok := b.(SplitSearcher); ok {
+		return s.SearchSplit(ctx, a, r)
+	}
+	native, e := b.Search(ctx, a, r)
+	if e != nil {
+		return nil, e
+	}
+	return NewAnswer(native), nil
+}

@@ -182,22 +182,28 @@ func str(v any) string {
 
 // Handler is the streamable HTTP transport of s. It is stateless, and answers every POST
 // with application/json rather than an event stream: each tool call is one request and one
-// answer, which the fasthttp adaptor (it buffers a handler's whole response) carries
-// faithfully; a GET for a server-to-client stream is a 405, which clients accept.
-func Handler(s *sdk.Server) http.Handler {
+// answer, which the fasthttp adaptor carries as net/http would; a GET for a server-to-client
+// stream is a 405, which clients accept. localOnly, when it reports true (trawl under open
+// access), turns on the SDK's DNS-rebinding check (a request reaching a loopback address must
+// name a loopback host), which needs the local address net/http would put in the context.
+func Handler(s *sdk.Server, localOnly func() bool) http.Handler {
 	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s },
 		&sdk.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
 		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 			if ip := net.ParseIP(host); ip != nil {
-				r = r.WithContext(context.WithValue(r.Context(), ipKey{}, ip))
+				ctx = context.WithValue(ctx, ipKey{}, ip)
 			}
 		}
-		h.ServeHTTP(w, r)
+		if fc, ok := r.Context().(*fasthttp.RequestCtx); ok && localOnly != nil && localOnly() {
+			ctx = context.WithValue(ctx, http.LocalAddrContextKey, fc.LocalAddr())
+		}
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // FastHTTPHandler is Handler on fasthttp, for the ingress's /mcp.
-func FastHTTPHandler(s *sdk.Server) fasthttp.RequestHandler {
-	return fasthttpadaptor.NewFastHTTPHandler(Handler(s))
+func FastHTTPHandler(s *sdk.Server, localOnly func() bool) fasthttp.RequestHandler {
+	return fasthttpadaptor.NewFastHTTPHandler(Handler(s, localOnly))
 }

@@ -86,24 +86,21 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 		return
 	}
 	a := dialect.HeaderAuth(c)
-	native, e := h.B.Search(c, a, &s.Native)
+	ans, e := dialect.Search(c, h.B, a, &s.Native)
 	if e != nil {
 		writeError(c, e)
 		return
 	}
 	// Without scrapes, the answer is the native answer's body rewritten: kept in the memo.
 	key := ""
-	if s.Scrape == nil && h.Memo != nil {
-		var meta schemas.SearchMetadata
-		if tail, ok := schemas.SplitResponse(native, &meta); ok {
-			key = "firecrawl\x00" + strconv.FormatBool(v2) + "\x00" + strconv.Itoa(s.Limit) + "\x00" + string(tail)
-			if b, ok := h.Memo.Get(key); ok {
-				writeBytes(c, b)
-				return
-			}
+	if s.Scrape == nil && h.Memo != nil && ans.Rest != nil {
+		key = "firecrawl\x00" + strconv.FormatBool(v2) + "\x00" + strconv.Itoa(s.Limit) + "\x00" + string(ans.Rest)
+		if b, ok := h.Memo.Get(key); ok {
+			writeBytes(c, b)
+			return
 		}
 	}
-	results, err := ConvertSearch(native, s.Limit)
+	results, err := ConvertSearch(ans.Native(), s.Limit)
 	if err != nil {
 		writeError(c, schemas.Errorf(schemas.TypeInternal, "answer not readable: %v", err))
 		return

@@ -59,7 +59,7 @@ func (h *Handler) search(c *fasthttp.RequestCtx) {
 	case r.Native.Engine == "":
 		out = Empty(r.Native.Q)
 	default:
-		body, e := h.B.Search(c, dialect.HeaderAuth(c), &r.Native)
+		ans, e := dialect.Search(c, h.B, dialect.HeaderAuth(c), &r.Native)
 		switch {
 		case e != nil && EngineFailure(e):
 			out = Failed(r, e)
@@ -67,7 +67,7 @@ func (h *Handler) search(c *fasthttp.RequestCtx) {
 			writeError(c, e)
 			return
 		default:
-			b, err := h.encode(r, body)
+			b, err := h.encode(r, ans)
 			if err != nil {
 				writeError(c, schemas.Errorf(schemas.TypeInternal, "answer not readable: %v", err))
 				return
@@ -95,11 +95,10 @@ func encodeWith(out *Response, r *Request) []byte {
 
 // encode rewrites a native answer for r, through the memo: the key is all the rewriting
 // reads (r's format, query and unknown engines, each engine's outcome, the answer's body).
-func (h *Handler) encode(r *Request, native []byte) ([]byte, error) {
-	var meta schemas.SearchMetadata
-	tail, ok := schemas.SplitResponse(native, &meta)
+func (h *Handler) encode(r *Request, ans *dialect.Answer) ([]byte, error) {
+	meta, tail := &ans.Meta, ans.Rest
 	key := ""
-	if h.Memo != nil && ok {
+	if h.Memo != nil && tail != nil {
 		var k strings.Builder
 		k.Grow(len(tail) + len(r.Native.Q) + 64)
 		k.WriteString("searxng\x00" + r.Format + "\x00" + r.Native.Q + "\x00" + strings.Join(r.Unknown, ",") + "\x00")
@@ -113,7 +112,7 @@ func (h *Handler) encode(r *Request, native []byte) ([]byte, error) {
 			return b, nil
 		}
 	}
-	out, err := Convert(native, r.Native.Q)
+	out, err := Convert(ans.Native(), r.Native.Q)
 	if err != nil {
 		return nil, err
 	}

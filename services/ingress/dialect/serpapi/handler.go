@@ -68,19 +68,22 @@ func (h *Handler) search(c *fasthttp.RequestCtx, base string, html bool) {
 	a := auth(c)
 	if r.Async {
 		body, e := h.B.Submit(c, a, &r.Native)
-		h.answer(c, base, body, e)
+		h.answer(c, base, answerOf(body, e), e)
 		return
 	}
-	body, e := h.B.Search(c, a, &r.Native)
+	ans, e := dialect.Search(c, h.B, a, &r.Native)
 	if e != nil || !(html || r.HTML) {
-		h.answer(c, base, body, e)
+		h.answer(c, base, ans, e)
 		return
 	}
-	var id struct {
-		SearchMetadata struct{ ID string } `json:"search_metadata"`
+	h.get(c, base, ans.Meta.ID, true)
+}
+
+func answerOf(body []byte, e *schemas.Error) *dialect.Answer {
+	if e != nil {
+		return nil
 	}
-	json.Unmarshal(body, &id)
-	h.get(c, base, id.SearchMetadata.ID, true)
+	return dialect.NewAnswer(body)
 }
 
 func (h *Handler) get(c *fasthttp.RequestCtx, base, id string, html bool) {
@@ -92,16 +95,16 @@ func (h *Handler) get(c *fasthttp.RequestCtx, base, id string, html bool) {
 		c.SetBody(body)
 		return
 	}
-	h.answer(c, base, body, e)
+	h.answer(c, base, answerOf(body, e), e)
 }
 
 // answer writes a native search answer (or its error) in SerpApi's terms.
-func (h *Handler) answer(c *fasthttp.RequestCtx, base string, body []byte, e *schemas.Error) {
+func (h *Handler) answer(c *fasthttp.RequestCtx, base string, ans *dialect.Answer, e *schemas.Error) {
 	if e != nil {
 		writeError(c, e)
 		return
 	}
-	out, err := RenderMemo(h.Memo, body, base)
+	out, err := RenderMemo(h.Memo, ans, base)
 	if err != nil {
 		writeError(c, schemas.Errorf(schemas.TypeInternal, "answer not readable: %v", err))
 		return

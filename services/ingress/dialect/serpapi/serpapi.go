@@ -187,17 +187,15 @@ func Render(native []byte, base string) ([]byte, error) {
 
 // RenderMemo is Render with the rewriting of the answer's body kept in memo: only its
 // search_metadata, which differs from answer to answer, is rewritten each time.
-func RenderMemo(memo *Memo, native []byte, base string) ([]byte, error) {
-	var meta schemas.SearchMetadata
-	tail, ok := schemas.SplitResponse(native, &meta)
-	if memo == nil || !ok || len(tail) < 2 {
-		return Render(native, base)
+func RenderMemo(memo *Memo, ans *dialect.Answer, base string) ([]byte, error) {
+	if memo == nil || ans.Rest == nil {
+		return Render(ans.Native(), base)
 	}
-	key := "serpapi\x00" + base + "\x00" + string(tail)
+	key := "serpapi\x00" + base + "\x00" + string(ans.Rest)
 	rest, ok := memo.Get(key)
 	if !ok {
 		var n schemas.SearchResponse
-		if err := json.Unmarshal(native, &n); err != nil {
+		if err := json.Unmarshal(ans.Native(), &n); err != nil {
 			return nil, err
 		}
 		b, err := json.Marshal(convert(&n, base).Body)
@@ -207,7 +205,7 @@ func RenderMemo(memo *Memo, native []byte, base string) ([]byte, error) {
 		rest = append([]byte{','}, b[1:]...)
 		memo.Set(key, rest)
 	}
-	m, err := json.Marshal(metadata(&meta, base))
+	m, err := json.Marshal(metadata(&ans.Meta, base))
 	if err != nil {
 		return nil, err
 	}
