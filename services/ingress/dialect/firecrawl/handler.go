@@ -94,8 +94,8 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 	// Without scrapes, the answer is the native answer's body rewritten: kept in the memo.
 	key := ""
 	if s.Scrape == nil && h.Memo != nil && ans.Rest != nil {
-		key = "firecrawl\x00" + strconv.FormatBool(v2) + "\x00" + strconv.Itoa(s.Limit) + "\x00" + string(ans.Rest)
-		if b, ok := h.Memo.Get(key); ok {
+		key = "firecrawl\x00" + strconv.FormatBool(v2) + "\x00" + strconv.Itoa(s.Limit)
+		if b, ok := h.Memo.Get(key, ans.Rest); ok {
 			writeBytes(c, b)
 			return
 		}
@@ -125,7 +125,7 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 		}{true, results})
 	}
 	if key != "" {
-		h.Memo.Set(key, b)
+		h.Memo.Set(key, ans.Rest, b)
 	}
 	writeBytes(c, b)
 }

@@ -100,15 +100,13 @@ func (h *Handler) encode(r *Request, ans *dialect.Answer) ([]byte, error) {
 	key := ""
 	if h.Memo != nil && tail != nil {
 		var k strings.Builder
-		k.Grow(len(tail) + len(r.Native.Q) + 64)
+		k.Grow(len(r.Native.Q) + 64)
 		k.WriteString("searxng\x00" + r.Format + "\x00" + r.Native.Q + "\x00" + strings.Join(r.Unknown, ",") + "\x00")
 		for _, name := range slices.Sorted(maps.Keys(meta.Engines)) {
 			k.WriteString(name + "=" + meta.Engines[name].Status + ",")
 		}
-		k.WriteByte(0)
-		k.Write(tail)
 		key = k.String()
-		if b, ok := h.Memo.Get(key); ok {
+		if b, ok := h.Memo.Get(key, tail); ok {
 			return b, nil
 		}
 	}
@@ -118,7 +116,7 @@ func (h *Handler) encode(r *Request, ans *dialect.Answer) ([]byte, error) {
 	}
 	b := encodeWith(out, r)
 	if key != "" {
-		h.Memo.Set(key, b)
+		h.Memo.Set(key, tail, b)
 	}
 	return b, nil
 }

@@ -191,8 +191,8 @@ func RenderMemo(memo *Memo, ans *dialect.Answer, base string) ([]byte, error) {
 	if memo == nil || ans.Rest == nil {
 		return Render(ans.Native(), base)
 	}
-	key := "serpapi\x00" + base + "\x00" + string(ans.Rest)
-	rest, ok := memo.Get(key)
+	key := "serpapi\x00" + base
+	rest, ok := memo.Get(key, ans.Rest)
 	if !ok {
 		var n schemas.SearchResponse
 		if err := json.Unmarshal(ans.Native(), &n); err != nil {
@@ -203,7 +203,7 @@ func RenderMemo(memo *Memo, ans *dialect.Answer, base string) ([]byte, error) {
 			return nil, err
 		}
 		rest = append([]byte{','}, b[1:]...)
-		memo.Set(key, rest)
+		memo.Set(key, ans.Rest, rest)
 	}
 	m, err := json.Marshal(metadata(&ans.Meta, base))
 	if err != nil {
