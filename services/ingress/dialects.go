@@ -3,6 +3,7 @@ package ingress
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -33,7 +34,12 @@ type dialects struct {
 	mcp   fasthttp.RequestHandler
 }
 
-func newDialects(s *Server) *dialects {
+func newDialects(s *Server) (*dialects, error) {
+	for _, n := range strings.Split(s.cfg.SearXNGEngines, ",") {
+		if !s.engines.Known(n) {
+			return nil, fmt.Errorf("ingress: --searxng-engines: unknown engine %q", n)
+		}
+	}
 	b := backend{s}
 	// The dialects' memo of rewritten answers takes a quarter of the near cache's bound beside
 	// it (stage.go counts it), and is off with it.
@@ -45,7 +51,7 @@ func newDialects(s *Server) *dialects {
 		fire:  firecrawl.Handler{B: b, O: o, Memo: memo, MaxBody: s.cfg.MaxBodyBytes},
 		// Without keys, a web page that rebinds a name to 127.0.0.1 could call the tools.
 		mcp: mcp.FastHTTPHandler(mcp.NewServer(b, o), func() bool { return s.keys.Load() == nil }),
-	}
+	}, nil
 }
 
 // dialect serves c if its path belongs to a dialect, returning its route label (-1: none).

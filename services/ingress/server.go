@@ -150,7 +150,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil
 	})
 	s.probe.Check("search responder", s.responderPresent)
-	s.dialects = newDialects(s)
+	var err error
+	if s.dialects, err = newDialects(s); err != nil {
+		return nil, err
+	}
 	s.handlers = fasthttp.CompressHandlerLevel(s.route, fasthttp.CompressDefaultCompression)
 	s.srv = &fasthttp.Server{
 		Handler:      s.handlers,
