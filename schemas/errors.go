@@ -30,6 +30,8 @@ const (
 	TypeForbiddenTarget    = "forbidden_target"
 	TypePageTooLarge       = "page_too_large"
 	TypeUnsupportedContent = "unsupported_content"
+	// A route this build answers but cannot serve yet.
+	TypeNotImplemented = "not_implemented"
 )
 
 // ProblemTypeBase prefixes every problem type URI (RFC 9457 "type").
@@ -54,6 +56,7 @@ var typeStatus = map[string]int{
 	TypeUnavailable:        503,
 	TypeTimeout:            504,
 	TypeInternal:           500,
+	TypeNotImplemented:     501,
 }
 
 var typeTitle = map[string]string{
@@ -75,6 +78,7 @@ var typeTitle = map[string]string{
 	TypeUnavailable:        "Service unavailable",
 	TypeTimeout:            "Deadline exceeded",
 	TypeInternal:           "Internal error",
+	TypeNotImplemented:     "Not implemented",
 }
 
 // FieldError names one bad field of a request.

@@ -32,6 +32,7 @@ Usage:
   trawl demo  [flags]   trawl serve plus the simulated engine, wired together (works offline)
   trawl sim   [flags]   run only the simulated engine
   trawl reliability [flags]  the reliability run: the stack against a faulty simulator and bad proxies
+  trawl mcp   [flags]   MCP tools (search, scrape, get_search) over stdio, asking a running trawl
   trawl load  [flags]   load generator: closed or open loop over HTTP or NATS, HDR latency summary
   trawl version         the build: version, commit, Go version (also --version)
   trawl help            this text; "trawl CMD -h" lists a command's flags
@@ -64,6 +65,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr, true)
 	case "sim":
 		return runSim(ctx, args[1:], stderr)
+	case "mcp":
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runMCP(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "reliability", "load":
 		// Bounded runs: a signal cuts them short and they report what they measured.
 		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -65,11 +65,22 @@ func (s *Server) account(c *fasthttp.RequestCtx, reqID string, start time.Time) 
 		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed on /v1/account", c.Method()), reqID)
 		return
 	}
-	t, e := s.authenticate(c)
+	t, e := s.authenticateReq(c)
 	if e != nil {
 		s.problem(c, e, reqID)
 		return
 	}
+	b, e := s.accountDoc(t, start, reqID)
+	if e != nil {
+		s.problem(c, e, reqID)
+		return
+	}
+	c.SetContentType("application/json")
+	c.SetBody(b)
+}
+
+// accountDoc is t's account (schemas.Account) as of now, encoded.
+func (s *Server) accountDoc(t *tenant, start time.Time, reqID string) ([]byte, *schemas.Error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	u, err := s.usage.Snapshot(ctx, t.nameOrEmpty(), start)
@@ -77,8 +88,7 @@ func (s *Server) account(c *fasthttp.RequestCtx, reqID string, start time.Time) 
 		s.log.Warn("account: usage counts unavailable", "request_id", reqID, "err", err)
 		e := schemas.NewError(schemas.TypeUnavailable, "usage counts are unavailable: the shared store (Redis) does not answer")
 		e.RetryAfterMS = 1000
-		s.problem(c, e, reqID)
-		return
+		return nil, e
 	}
 	a := schemas.Account{
 		Tenant:    t.nameOrEmpty(),
@@ -105,8 +115,7 @@ func (s *Server) account(c *fasthttp.RequestCtx, reqID string, start time.Time) 
 		}
 	}
 	b, _ := json.Marshal(&a)
-	c.SetContentType("application/json")
-	c.SetBody(b)
+	return b, nil
 }
 
 func periods(u *usage.Usage, f func(usage.Counts) int64) schemas.UsagePeriods {

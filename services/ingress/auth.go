@@ -21,28 +21,33 @@ func apiKey(h *fasthttp.RequestHeader) (key []byte, bad bool) {
 	return h.Peek("X-API-Key"), false
 }
 
-// authenticate finds the request's tenant. Under open access (no keys file) every request is
-// admitted as no tenant.
-func (s *Server) authenticate(c *fasthttp.RequestCtx) (*tenant, *schemas.Error) {
+// authenticate finds the tenant of a presented key (apiKey's key and bad). Under open access
+// (no keys file) every request is admitted as no tenant. h, when not nil, gets the
+// WWW-Authenticate header of a refusal.
+func (s *Server) authenticate(h *fasthttp.ResponseHeader, key []byte, bad bool) (*tenant, *schemas.Error) {
 	ring := s.keys.Load()
 	if ring == nil {
 		return nil, nil
 	}
-	key, bad := apiKey(&c.Request.Header)
+	challenge := func(v string) {
+		if h != nil {
+			h.Set("WWW-Authenticate", v)
+		}
+	}
 	switch {
 	case bad:
 		s.m.authFailures.WithLabelValues("scheme").Inc()
-		c.Response.Header.Set("WWW-Authenticate", `Bearer realm="trawl", error="invalid_request"`)
+		challenge(`Bearer realm="trawl", error="invalid_request"`)
 		return nil, schemas.NewError(schemas.TypeUnauthorized, "Authorization must use the Bearer scheme (or send X-API-Key)")
 	case len(key) == 0:
 		s.m.authFailures.WithLabelValues("missing").Inc()
-		c.Response.Header.Set("WWW-Authenticate", `Bearer realm="trawl"`)
+		challenge(`Bearer realm="trawl"`)
 		return nil, schemas.NewError(schemas.TypeUnauthorized, "an API key is required: send Authorization: Bearer <key> or X-API-Key")
 	}
 	t := ring.lookup(key)
 	if t == nil {
 		s.m.authFailures.WithLabelValues("unknown").Inc()
-		c.Response.Header.Set("WWW-Authenticate", `Bearer realm="trawl", error="invalid_token"`)
+		challenge(`Bearer realm="trawl", error="invalid_token"`)
 		return nil, schemas.NewError(schemas.TypeUnauthorized, "unknown API key")
 	}
 	return t, nil

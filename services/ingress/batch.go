@@ -38,7 +38,7 @@ func (s *Server) batch(c *fasthttp.RequestCtx, reqID string, start time.Time, ki
 		s.problem(c, schemas.Errorf(schemas.TypeMethodNotAllowed, "%s is not allowed here: POST a batch, or GET %s{id}", c.Method(), recordPath(kind, "")), reqID)
 		return
 	}
-	t, e := s.authenticate(c)
+	t, e := s.authenticateReq(c)
 	if e != nil {
 		s.problem(c, e, reqID)
 		return
@@ -85,7 +85,7 @@ func (s *Server) batch(c *fasthttp.RequestCtx, reqID string, start time.Time, ki
 	// at once.
 	for i, cl := range calls {
 		if fails[i] == nil {
-			fails[i] = s.admit(c, t, start)
+			fails[i] = s.limit(&c.Response.Header, t, c.RemoteIP(), start)
 		}
 		if fails[i] != nil {
 			fails[i].RequestID, fails[i].SearchID = cl.reqID, cl.id

@@ -6,10 +6,12 @@ package ingress
 import (
 	"errors"
 	"flag"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/config"
+	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/ingress/webhook"
 )
 
@@ -55,6 +57,8 @@ type Config struct {
 	// UsageFlushInterval is how often a replica adds its usage counts to Redis (usage.Redis):
 	// how late one replica's requests show in another's GET /v1/account.
 	UsageFlushInterval time.Duration
+	// SearXNGEngines are the engines a SearXNG-dialect search asks when it names none.
+	SearXNGEngines string
 }
 
 // RegisterFlags adds the ingress's flags.
@@ -67,10 +71,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.IPBurst, "ip-burst", 20, "open access only: burst per client IP")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 1024, "open connections from one client address at most (0: no cap; behind a proxy every client shares its address)")
 	fs.DurationVar(&c.NearCacheTTL, "near-cache-ttl", time.Second, "keep fresh answers of hot queries in the ingress this long, skipping the trip to the cache service (0: off)")
-	fs.Int64Var(&c.NearCacheBytes, "near-cache-bytes", 8<<20, "memory bound of the ingress's near cache, bytes")
+	fs.Int64Var(&c.NearCacheBytes, "near-cache-bytes", 8<<20, "memory bound of the ingress's near cache, bytes (the client dialects' rewritten answers take a quarter more)")
 	fs.DurationVar(&c.AsyncTimeout, "async-timeout", 60*time.Second, "deadline of an async search or scrape (and of each batch item) that sets no timeout_ms; at most --max-timeout")
 	fs.IntVar(&c.BatchMax, "batch-max", 100, "requests in one batch (POST /v1/searches, /v1/scrapes) at most")
 	fs.IntVar(&c.TenantMaxInFlight, "tenant-max-inflight", 16, "async requests and batch items of one tenant running at once; more async requests get 429, batch items wait")
+	fs.StringVar(&c.SearXNGEngines, "searxng-engines", "duckduckgo,bing,google", "engines a SearXNG client's search asks when it names none (a metasearch)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
 
 	w := webhook.DefaultConfig()
@@ -116,6 +121,9 @@ func (c *Config) Validate() error {
 		return errors.New("tenant-max-inflight must be at least 1")
 	case c.UsageFlushInterval < 10*time.Millisecond || c.UsageFlushInterval > time.Minute:
 		return errors.New("usage-flush-interval must be between 10ms and 1m")
+	}
+	if n := strings.Split(c.SearXNGEngines, ","); c.SearXNGEngines == "" || len(n) > schemas.MaxEngines {
+		return errors.New("searxng-engines: one to " + strconv.Itoa(schemas.MaxEngines) + " engine names, comma-separated")
 	}
 	for _, o := range strings.Split(c.CORSOrigins, ",") {
 		o = strings.TrimSpace(o)

@@ -99,7 +99,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 // routes are the route labels; a request's route is an index into it.
-var routes = [...]string{"/v1/search", "/v1/engines", "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/searches|scrapes|batches", "/v1/scrape", "/v1/account", "other"}
+var routes = [...]string{"/v1/search", "/v1/engines", "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/searches|scrapes|batches", "/v1/scrape", "/v1/account", "other",
+	"serpapi", "searxng", "firecrawl", "/mcp"}
 
 // observe counts one request and its duration.
 func (m *metrics) observe(route int, code int, seconds float64) {

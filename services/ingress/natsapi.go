@@ -69,7 +69,7 @@ func (s *Server) clientCall(req clientReq, kind usage.Kind, decode func(data []b
 			fail(schemas.NewError(schemas.TypeUnauthorized, "an API key is required: send the header Authorization: Bearer <key>"))
 			return
 		}
-		if e := s.admit(nil, t, start); e != nil {
+		if e := s.limit(nil, t, nil, start); e != nil {
 			fail(e)
 			return
 		}

@@ -111,13 +111,19 @@ func (n *nearCache) put(key string, state string, freshUntil string, timings str
 // appendAnswer appends to dst the answer e makes for one request: its body behind a
 // search_metadata of the request's own (its id, request id, age and timings).
 func (e *nearEntry) appendAnswer(dst []byte, id, reqID string, start, now time.Time) []byte {
+	meta := e.metaFor(id, reqID, start, now)
+	return schemas.AppendResponse(dst, &meta, e.tail)
+}
+
+// metaFor is e's search_metadata as one request's answer carries it.
+func (e *nearEntry) metaFor(id, reqID string, start, now time.Time) schemas.SearchMetadata {
 	meta := e.meta
 	meta.ID = id
 	meta.RequestID = reqID
 	meta.Cache = "hit"
 	meta.AgeSeconds = max(int64(now.Sub(meta.CreatedAt)/time.Second), 0)
 	meta.TimingsMS.Cache = float64(now.Sub(start).Microseconds()) / 1000
-	return schemas.AppendResponse(dst, &meta, e.tail)
+	return meta
 }
 
 func (n *nearCache) close() {

@@ -209,6 +209,52 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		req{in.url, "GET", "/v1/batches/" + known, "", free},
 		req{in.url, "GET", "/v1/batches/" + batch.ID, "", nil},
 	)
+	// The dialects (dialects.go), each status they document.
+	mcpHdr := map[string]string{"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+	for _, q := range []string{"go", "err-upstream_failed", "err-overloaded", "err-timeout"} {
+		reqs = append(reqs, req{in.url, "GET", "/search?q=" + q + "&api_key=free-key", "", nil})
+	}
+	reqs = append(reqs,
+		req{in.url, "GET", "/search?engine=google&api_key=free-key", "", nil},
+		req{in.url, "GET", "/search?q=go", "", nil},
+		req{in.url, "GET", "/search?q=go&api_key=slow-key", "", nil},
+		req{in.url, "GET", "/search?q=go&api_key=slow-key", "", nil},
+		req{in.url, "GET", "/search?q=go&async=true&api_key=free-key", "", nil},
+		req{in.url, "POST", "/search?q=go&format=json", "", free},
+		req{in.url, "POST", "/search?q=go&format=yaml", "", free},
+		req{in.url, "POST", "/search?q=go&format=json", "", nil},
+		req{in.url, "GET", "/search.json?q=go&api_key=free-key", "", nil},
+		req{in.url, "GET", "/search.json?api_key=free-key", "", nil},
+		req{in.url, "GET", "/search.json?q=go", "", nil},
+		req{in.url, "GET", "/searches/abc.json?api_key=free-key", "", nil},
+		req{in.url, "GET", "/searches/" + known + ".json?api_key=free-key", "", nil},
+		req{in.url, "GET", "/searches/GONEGONEGONEGONE.json?api_key=free-key", "", nil},
+		req{in.url, "GET", "/searches/abc.json", "", nil},
+		req{in.url, "GET", "/account.json?api_key=free-key", "", nil},
+		req{in.url, "GET", "/account.json", "", nil},
+		req{in.url, "GET", "/searxng/config", "", nil},
+		req{in.url, "POST", "/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`, mcpHdr},
+		req{in.url, "GET", "/mcp", "", nil},
+	)
+	for _, m := range []string{"GET", "POST"} {
+		reqs = append(reqs,
+			req{in.url, m, "/searxng/search?q=go&format=json", "", free},
+			req{in.url, m, "/searxng/search?q=go&format=yaml", "", free},
+			req{in.url, m, "/searxng/search?q=go&format=json", "", nil})
+	}
+	bearer := map[string]string{"Authorization": "Bearer free-key"}
+	for _, v := range []string{"v1", "v2"} {
+		for _, page := range []string{"a", "err-timeout", "err-unsupported_content", "err-blocked"} {
+			reqs = append(reqs, req{in.url, "POST", "/firecrawl/" + v + "/scrape", `{"url":"https://example.com/` + page + `"}`, bearer})
+		}
+		reqs = append(reqs,
+			req{in.url, "POST", "/firecrawl/" + v + "/scrape", `{"formats":["markdown"]}`, bearer},
+			req{in.url, "POST", "/firecrawl/" + v + "/scrape", `{"url":"https://example.com/a"}`, nil},
+			req{in.url, "POST", "/firecrawl/" + v + "/search", `{"query":"go"}`, bearer},
+			req{in.url, "POST", "/firecrawl/" + v + "/search", `{"limit":3}`, bearer},
+			req{in.url, "POST", "/firecrawl/" + v + "/search", `{"query":"go"}`, nil})
+	}
+
 	seen := map[string]bool{}
 	for _, r := range reqs {
 		var body []byte
@@ -221,6 +267,9 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			if strings.HasPrefix(path, p) {
 				path = p + "{id}"
 			}
+		}
+		if strings.HasPrefix(path, "/searches/") {
+			path = "/searches/{id}.json"
 		}
 		op := path + " " + r.method
 		code := strconv.Itoa(resp.StatusCode)

@@ -63,7 +63,7 @@ func (s *Server) records(c *fasthttp.RequestCtx, reqID string, start time.Time) 
 		s.problem(c, schemas.ValidationError([]schemas.FieldError{{Field: "id", Message: "is not a trawl id (16 to 64 letters and digits)"}}), reqID)
 		return true
 	}
-	t, e := s.authenticate(c)
+	t, e := s.authenticateReq(c)
 	if e != nil {
 		s.problem(c, e, reqID)
 		return true
@@ -120,13 +120,9 @@ func (s *Server) getAnswer(c *fasthttp.RequestCtx, t *tenant, kind, id, reqID st
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	m, err := s.archive.get(ctx, schemas.ArchiveAnswer, id)
-	switch {
-	case errors.Is(err, errNoRecord) || (err == nil && !owned(m, t, kind)):
-		s.problem(c, s.notFound(kind, id), reqID)
-		return
-	case err != nil:
-		s.problem(c, archiveError(err), reqID)
+	m, e := s.findAnswer(ctx, t, kind, id)
+	if e != nil {
+		s.problem(c, e, reqID)
 		return
 	}
 	if output != "html" && reparse != "true" {
@@ -134,11 +130,7 @@ func (s *Server) getAnswer(c *fasthttp.RequestCtx, t *tenant, kind, id, reqID st
 		c.SetBody(s.withWebhook(ctx, t, id, m.Data))
 		return
 	}
-	if m.Header.Get(schemas.HeaderArchiveStatus) == schemas.StatusProcessing {
-		s.problem(c, schemas.Errorf(schemas.TypeNotFound, "%s %s is still Processing: it has no page yet", kind, id), reqID)
-		return
-	}
-	pageID, e := pageOf(m, string(args.Peek("engine")))
+	pageID, e := s.pageIDOf(m, kind, id, string(args.Peek("engine")))
 	if e != nil {
 		s.problem(c, e, reqID)
 		return
@@ -147,7 +139,37 @@ func (s *Server) getAnswer(c *fasthttp.RequestCtx, t *tenant, kind, id, reqID st
 		s.reparse(c, t, pageID, id, reqID)
 		return
 	}
-	s.rawPage(ctx, c, t, kind, pageID, reqID)
+	html, ct, e := s.rawPage(ctx, t, kind, pageID)
+	if e != nil {
+		s.problem(c, e, reqID)
+		return
+	}
+	c.SetContentType(ct)
+	// The page is the engine's or the site's, not trawl's: never let a browser run it in
+	// trawl's origin, nor guess another type for it.
+	c.Response.Header.Set("Content-Security-Policy", "sandbox")
+	c.Response.Header.Set("X-Content-Type-Options", "nosniff")
+	c.SetBody(html)
+}
+
+// findAnswer reads t's archived answer of kind by id (a 404 for anyone else's).
+func (s *Server) findAnswer(ctx context.Context, t *tenant, kind, id string) (*record, *schemas.Error) {
+	m, err := s.archive.get(ctx, schemas.ArchiveAnswer, id)
+	switch {
+	case errors.Is(err, errNoRecord) || (err == nil && !owned(m, t, kind)):
+		return nil, s.notFound(kind, id)
+	case err != nil:
+		return nil, archiveError(err)
+	}
+	return m, nil
+}
+
+// pageIDOf is the page an archived answer came from, for output=html and reparse.
+func (s *Server) pageIDOf(m *record, kind, id, engine string) (string, *schemas.Error) {
+	if m.Header.Get(schemas.HeaderArchiveStatus) == schemas.StatusProcessing {
+		return "", schemas.Errorf(schemas.TypeNotFound, "%s %s is still Processing: it has no page yet", kind, id)
+	}
+	return pageOf(m, engine)
 }
 
 // pageOf finds the page an archived answer came from: its page_id, or for a metasearch the
@@ -188,26 +210,22 @@ func pageOf(m *record, engine string) (string, *schemas.Error) {
 	return "", schemas.NewError(schemas.TypeNotFound, "this answer came from no fetched page")
 }
 
-// rawPage answers the archived page itself: as it was fetched, under the type it came with.
-func (s *Server) rawPage(ctx context.Context, c *fasthttp.RequestCtx, t *tenant, kind, pageID, reqID string) {
+// rawPage is the archived page itself, as it was fetched, and the type it came with.
+func (s *Server) rawPage(ctx context.Context, t *tenant, kind, pageID string) ([]byte, string, *schemas.Error) {
 	m, err := s.archive.get(ctx, schemas.ArchivePage, pageID)
 	if errors.Is(err, errNoRecord) {
-		s.problem(c, s.notFound("page", pageID), reqID)
-		return
+		return nil, "", s.notFound("page", pageID)
 	}
 	if err != nil {
-		s.problem(c, archiveError(err), reqID)
-		return
+		return nil, "", archiveError(err)
 	}
 	page, err := schemas.DecodePage(m.Header, m.Data)
 	if err != nil || page.Job.Tenant != t.nameOrEmpty() {
-		s.problem(c, s.notFound("page", pageID), reqID)
-		return
+		return nil, "", s.notFound("page", pageID)
 	}
 	html, err := page.Decompress(nil)
 	if err != nil {
-		s.problem(c, schemas.Errorf(schemas.TypeInternal, "archived page unreadable: %v", err), reqID)
-		return
+		return nil, "", schemas.Errorf(schemas.TypeInternal, "archived page unreadable: %v", err)
 	}
 	ct := "text/html; charset=utf-8"
 	if kind == schemas.KindScrape {
@@ -216,12 +234,7 @@ func (s *Server) rawPage(ctx context.Context, c *fasthttp.RequestCtx, t *tenant,
 			ct = "application/octet-stream"
 		}
 	}
-	c.SetContentType(ct)
-	// The page is the engine's or the site's, not trawl's: never let a browser run it in
-	// trawl's origin, nor guess another type for it.
-	c.Response.Header.Set("Content-Security-Policy", "sandbox")
-	c.Response.Header.Set("X-Content-Type-Options", "nosniff")
-	c.SetBody(html)
+	return html, ct, nil
 }
 
 // reparse asks the parse stage to parse an archived page again.

@@ -35,7 +35,7 @@ func TestValidationErrors(t *testing.T) {
 		{name: "unknown engine", method: "GET", query: "q=go&engine=altavista", want: map[string]string{"engine": "unknown engine"}},
 		{name: "engine empty name", method: "GET", query: "q=go&engine=duckduckgo,", want: map[string]string{"engine": "empty engine name"}},
 		{name: "engine twice", method: "GET", query: "q=go&engine=duckduckgo,duckduckgo", want: map[string]string{"engine": "named twice"}},
-		{name: "too many engines", method: "GET", query: "q=go&engine=a,b,c,d,e,f,g", want: map[string]string{"engine": "at most 6"}},
+		{name: "too many engines", method: "GET", query: "q=go&engine=a,b,c,d,e,f,g,h,i,j,k,l,m", want: map[string]string{"engine": "at most 12"}},
 		{name: "page zero", method: "GET", query: "q=go&page=0", want: map[string]string{"page": "between 1 and 50"}},
 		{name: "page too big", method: "GET", query: "q=go&page=51", want: map[string]string{"page": "between 1 and 50"}},
 		{name: "page negative", method: "GET", query: "q=go&page=-1", want: map[string]string{"page": "between 1 and 50"}},

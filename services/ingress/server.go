@@ -107,6 +107,9 @@ type Server struct {
 	respAt   time.Time
 	respErr  error
 	handlers fasthttp.RequestHandler
+
+	// dialects serve the clients of other search APIs (dialects.go).
+	dialects *dialects
 }
 
 // New checks the configuration, loads the keys file and builds an ingress; Start listens.
@@ -182,6 +185,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil
 	})
 	s.probe.Check("search responder", s.responderPresent)
+	var err error
+	if s.dialects, err = newDialects(s); err != nil {
+		return nil, err
+	}
 	s.handlers = fasthttp.CompressHandlerLevel(s.route, fasthttp.CompressDefaultCompression)
 	s.srv = &fasthttp.Server{
 		Handler:      s.handlers,
@@ -424,6 +431,10 @@ func (s *Server) route(c *fasthttp.RequestCtx) {
 			route = routeRecords
 			break
 		}
+		if r := s.dialect(c); r >= 0 {
+			route = r
+			break
+		}
 		s.problem(c, schemas.Errorf(schemas.TypeNotFound, "no route %s", c.Path()), reqID)
 	}
 	code := c.Response.StatusCode()
@@ -461,10 +472,8 @@ func cleanRequestID(id string) string {
 
 // gate authenticates a request and applies its limits, answering it when it may not pass.
 func (s *Server) gate(c *fasthttp.RequestCtx, reqID string, now time.Time) (*tenant, bool) {
-	t, e := s.authenticate(c)
-	if e == nil {
-		e = s.admit(c, t, now)
-	}
+	key, bad := apiKey(&c.Request.Header)
+	t, e := s.admit(&c.Response.Header, key, bad, c.RemoteIP(), now)
 	if e != nil {
 		s.problem(c, e, reqID)
 		return t, false
@@ -472,24 +481,42 @@ func (s *Server) gate(c *fasthttp.RequestCtx, reqID string, now time.Time) (*ten
 	return t, true
 }
 
-// admit takes one request's worth of the tenant's rate and quota (under open access, the
-// client address's rate, if limited), returning the typed refusal when none is left. With c,
-// the response carries the rate headers.
-func (s *Server) admit(c *fasthttp.RequestCtx, t *tenant, now time.Time) *schemas.Error {
+// admit finds the tenant of a presented key and applies its limits (per address under open
+// access): the one admission of every route, native and dialect. h, when not nil, gets the
+// rate-limit and WWW-Authenticate headers.
+func (s *Server) admit(h *fasthttp.ResponseHeader, key []byte, bad bool, ip net.IP, now time.Time) (*tenant, *schemas.Error) {
+	t, e := s.authenticate(h, key, bad)
+	if e != nil {
+		return nil, e
+	}
+	return t, s.limit(h, t, ip, now)
+}
+
+// authenticateReq is authenticate for an HTTP request, which takes no rate token (reads of
+// the archive and the account).
+func (s *Server) authenticateReq(c *fasthttp.RequestCtx) (*tenant, *schemas.Error) {
+	key, bad := apiKey(&c.Request.Header)
+	return s.authenticate(&c.Response.Header, key, bad)
+}
+
+// limit takes one request's worth of the tenant's rate and quota (under open access, the
+// client address's rate, if limited), returning the typed refusal when none is left. h, when
+// not nil, gets the rate headers.
+func (s *Server) limit(h *fasthttp.ResponseHeader, t *tenant, ip net.IP, now time.Time) *schemas.Error {
 	var p *policy
 	name := ""
 	switch {
 	case t != nil:
 		p, name = t.pol, t.name
-	case s.ips != nil && c != nil:
-		p, name = s.ips.get(c.RemoteIP(), now), "ip"
+	case s.ips != nil && ip != nil:
+		p, name = s.ips.get(ip, now), "ip"
 	}
 	if !p.limited() {
 		return nil
 	}
 	d := s.lim.take(p, now)
-	if c != nil {
-		setRateHeaders(&c.Response.Header, p, d, now)
+	if h != nil {
+		setRateHeaders(h, p, d, now)
 	}
 	if d.kind == "" {
 		return nil

@@ -28,8 +28,8 @@ func NewStage(cfg *Config) app.Stage {
 				Gatherer: env.Metrics, Probe: env.Probe, RedisURL: env.Shared.RedisURL,
 				ArchiveTTL: env.Shared.Streams.Archive.TTL, NoArchive: env.Shared.Streams.Archive.Disabled})
 		},
-		// The near cache.
-		Memory: func(c *Config, _ *app.Shared) int64 { return c.NearCacheBytes },
+		// The near cache, and the dialects' memo beside it (dialects.go).
+		Memory: func(c *Config, _ *app.Shared) int64 { return c.NearCacheBytes + c.NearCacheBytes/4 },
 	}
 }
 

@@ -87,8 +87,11 @@ func (s *Server) webhookSecret(t *tenant) ([]byte, bool) {
 
 // checkWebhook refuses, before any work, a webhook_url that can never be delivered: one
 // webhookFor refuses.
-func (s *Server) checkWebhook(cl *call) *schemas.Error {
-	if _, fe := s.webhookFor(cl.t, cl.webhook); fe != nil {
+func (s *Server) checkWebhook(cl *call) *schemas.Error { return s.checkWebhookOf(cl.t, cl.webhook) }
+
+// checkWebhookOf is checkWebhook for t's webhook_url raw.
+func (s *Server) checkWebhookOf(t *tenant, raw string) *schemas.Error {
+	if _, fe := s.webhookFor(t, raw); fe != nil {
 		return schemas.ValidationError([]schemas.FieldError{*fe})
 	}
 	return nil
