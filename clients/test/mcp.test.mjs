@@ -68,7 +68,7 @@ test("stdio through trawl mcp", async () => {
   await client.close();
 });
 
-test("get_search reads a search back", { todo: "needs GET /v1/searches/{id} from main" }, async () => {
+test("get_search reads a search back", async () => {
   const client = new Client({ name: "trawl-test", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(new URL(trawl.base + "/mcp"), {
     requestInit: { headers: { Authorization: "Bearer " + KEY } },

@@ -72,9 +72,8 @@ test("serpapi: errors are SerpApi's {error} with its status codes", async () => 
   assert.match((await bad({ engine: "youtube", q: "x" })).error, /Unsupported `youtube` search engine/);
 });
 
-const archive = "needs the native archive (GET /v1/searches/{id}, async, /v1/account) from main";
 
-test("serpapi getJsonBySearchId and getHtmlBySearchId read the archive", { todo: archive }, async () => {
+test("serpapi getJsonBySearchId and getHtmlBySearchId read the archive", async () => {
   const r = await getJson({ engine: "google", q: "archive me" });
   const again = await getJsonBySearchId(r.search_metadata.id);
   assert.equal(again.search_metadata.id, r.search_metadata.id);
@@ -83,7 +82,7 @@ test("serpapi getJsonBySearchId and getHtmlBySearchId read the archive", { todo:
   assert.match(html, /<html/i);
 });
 
-test("serpapi async=true answers Processing, then the archive has it", { todo: archive }, async () => {
+test("serpapi async=true answers Processing, then the archive has it", async () => {
   const r = await getJson({ engine: "google", q: "later", async: true });
   assert.equal(r.search_metadata.status, "Processing");
   let done;
@@ -94,7 +93,7 @@ test("serpapi async=true answers Processing, then the archive has it", { todo: a
   assert.ok(done.organic_results.length > 0);
 });
 
-test("serpapi getAccount: the tenant's figures", { todo: archive }, async () => {
+test("serpapi getAccount: the tenant's figures", async () => {
   const a = await getAccount();
   assert.equal(a.account_email, "clients");
   assert.equal(typeof a.this_month_usage, "number");
