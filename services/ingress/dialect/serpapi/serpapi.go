@@ -234,7 +234,31 @@ type Body struct {
 	OrganicResults    []Organic         `json:"organic_results,omitempty"`
 	RelatedSearches   []Related         `json:"related_searches,omitempty"`
 	RelatedQuestions  []Question        `json:"related_questions,omitempty"`
+	KnowledgeGraph    *KnowledgeGraph   `json:"knowledge_graph,omitempty"`
+	TopStories        []Story           `json:"top_stories,omitempty"`
 	Pagination        *Pagination       `json:"serpapi_pagination,omitempty"`
+}
+
+// KnowledgeGraph is SerpApi's knowledge_graph.
+type KnowledgeGraph struct {
+	Title       string  `json:"title"`
+	Type        string  `json:"type,omitempty"`
+	Description string  `json:"description,omitempty"`
+	Source      *Source `json:"source,omitempty"`
+}
+
+// Source is a knowledge_graph's source.
+type Source struct {
+	Name string `json:"name,omitempty"`
+	Link string `json:"link,omitempty"`
+}
+
+// Story is one of SerpApi's top_stories.
+type Story struct {
+	Title  string `json:"title"`
+	Link   string `json:"link"`
+	Source string `json:"source,omitempty"`
+	Date   string `json:"date,omitempty"`
 }
 
 // Metadata is SerpApi's search_metadata.
@@ -306,10 +330,11 @@ type Related struct {
 	SerpAPILink string `json:"serpapi_link"`
 }
 
-// Question is one of SerpApi's related_questions (trawl's parsers keep none yet).
+// Question is one of SerpApi's related_questions.
 type Question struct {
 	Question string `json:"question"`
 	Snippet  string `json:"snippet,omitempty"`
+	Title    string `json:"title,omitempty"`
 	Link     string `json:"link,omitempty"`
 }
 
@@ -352,6 +377,18 @@ func convert(n *schemas.SearchResponse, base string) *Response {
 	}
 	if a := n.AnswerBox; a != nil {
 		r.AnswerBox = &AnswerBox{Type: a.Type, Title: a.Title, Answer: a.Answer, Snippet: a.Snippet, Link: a.URL}
+	}
+	for _, q := range n.RelatedQuestions {
+		r.RelatedQuestions = append(r.RelatedQuestions, Question{Question: q.Question, Snippet: q.Snippet, Title: q.Title, Link: q.URL})
+	}
+	if k := n.KnowledgeGraph; k != nil {
+		r.KnowledgeGraph = &KnowledgeGraph{Title: k.Title, Type: k.Type, Description: k.Description}
+		if k.Source != nil {
+			r.KnowledgeGraph.Source = &Source{Name: k.Source.Name, Link: k.Source.URL}
+		}
+	}
+	for _, t := range n.TopStories {
+		r.TopStories = append(r.TopStories, Story{Title: t.Title, Link: t.URL, Source: t.Source, Date: t.Date})
 	}
 	for _, a := range n.Ads {
 		r.Ads = append(r.Ads, Ad{Position: a.Position, BlockPosition: a.Block, Title: a.Title, Link: a.URL,
