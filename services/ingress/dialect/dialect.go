@@ -95,39 +95,6 @@ func HeaderAuth(c *fasthttp.RequestCtx) Auth {
 	return a
 }
 
-// Account is GET /v1/account's answer, as the dialects read it.
-type Account struct {
-	Tenant    string       `json:"tenant"`
-	Searches  Counts       `json:"searches"`
-	Scrapes   Counts       `json:"scrapes"`
-	CacheHits Counts       `json:"cache_hits"`
-	Quota     AccountQuota `json:"quota"`
-	RateLimit AccountLimit `json:"rate_limit"`
-}
-
-// Counts are requests counted over the usual windows.
-type Counts struct {
-	ThisHour  int64 `json:"this_hour"`
-	LastHour  int64 `json:"last_hour"`
-	Today     int64 `json:"today"`
-	ThisMonth int64 `json:"this_month"`
-}
-
-// AccountQuota is the daily quota (Daily 0: none).
-type AccountQuota struct {
-	Daily     int64  `json:"daily"`
-	UsedToday int64  `json:"used_today"`
-	LeftToday int64  `json:"left_today"`
-	RenewsAt  string `json:"renews_at"`
-}
-
-// AccountLimit is the tenant's rate limit (PerSecond 0: none).
-type AccountLimit struct {
-	PerSecond float64 `json:"per_second"`
-	Burst     int     `json:"burst"`
-	PerHour   int64   `json:"per_hour"`
-}
-
 // NotImplemented is the typed answer of a native route this build does not have yet.
 func NotImplemented(what string) *schemas.Error {
 	return schemas.Errorf(schemas.TypeNotImplemented, "%s is not available in this build", what)

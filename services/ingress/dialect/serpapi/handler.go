@@ -150,18 +150,20 @@ type AccountResponse struct {
 // SerpApi's is monthly: searches_per_month is the daily quota times 30 and the searches left
 // are today's; with no quota both are 0 and plan_name says so.
 func RenderAccount(native []byte) ([]byte, error) {
-	var a dialect.Account
+	var a schemas.Account
 	if err := json.Unmarshal(native, &a); err != nil {
 		return nil, err
 	}
 	out := AccountResponse{
-		AccountID: a.Tenant, AccountEmail: a.Tenant, PlanID: "trawl", PlanName: "trawl (daily quota)",
-		SearchesPerMonth: a.Quota.Daily * 30, PlanSearchesLeft: a.Quota.LeftToday, TotalSearchesLeft: a.Quota.LeftToday,
+		AccountID: a.Tenant, AccountEmail: a.Tenant, PlanID: "trawl", PlanName: "trawl (no quota)",
 		ThisMonthUsage: a.Searches.ThisMonth, ThisHourSearches: a.Searches.ThisHour, LastHourSearches: a.Searches.LastHour,
-		AccountRateLimitPerHour: a.RateLimit.PerHour, RateLimitPerSecond: a.RateLimit.PerSecond,
 	}
-	if a.Quota.Daily == 0 {
-		out.PlanName = "trawl (no quota)"
+	if q := a.Quota; q != nil && q.Daily > 0 {
+		out.PlanName, out.SearchesPerMonth = "trawl (daily quota)", q.Daily*30
+		out.PlanSearchesLeft, out.TotalSearchesLeft = q.LeftToday, q.LeftToday
+	}
+	if r := a.RateLimit; r != nil {
+		out.AccountRateLimitPerHour, out.RateLimitPerSecond = r.PerHour, r.PerSecond
 	}
 	return json.Marshal(out)
 }
