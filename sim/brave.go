@@ -11,17 +11,19 @@ import (
 // blocks, the ranked ones with data-type="web" and data-pos, a news cluster (data-type="news")
 // among them on the first page; the title link wraps the site line (cite) and div.title, the
 // description is .generic-snippet .content. Brave shows no ads, related searches or result
-// count on the page; links are the targets themselves; offset is the 0-based page.
+// count on the page; links are the targets themselves; offset is the 0-based page of 20.
 var brave = &engine{
-	name:    "brave",
-	paths:   []string{"/search"},
-	query:   "q",
-	salt:    8,
-	window:  pageWindow("offset", ""),
-	results: braveResults,
-	empty:   braveEmpty,
-	captcha: braveCaptcha,
-	title:   func(q string) string { return q + " - Brave Search" },
+	name:   "brave",
+	paths:  []string{"/search"},
+	query:  "q",
+	salt:   8,
+	window: func(f url.Values, _ int) (int, int) { return pageWindow("offset", "")(f, 20) },
+	// Brave takes no page size: a page is 20 results (engines.Brave numbers by it).
+	pageSize: 20,
+	results:  braveResults,
+	empty:    braveEmpty,
+	captcha:  braveCaptcha,
+	title:    func(q string) string { return q + " - Brave Search" },
 }
 
 func braveHead(eq string) string {

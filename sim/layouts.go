@@ -24,6 +24,9 @@ type engine struct {
 	// window reads the requested slice of the ranking from the request: the 0-based offset
 	// of its first result and the page size (perPage unless the request sets one).
 	window func(f url.Values, perPage int) (offset, size int)
+	// pageSize, when set, is the page size the engine fixes whatever is asked (Brave's 20);
+	// otherwise a page holds the simulator's PerPage.
+	pageSize int
 	// results renders a page of results; empty the engine's no-results page; captcha its
 	// block page.
 	results func(p *serp) string
@@ -74,7 +77,24 @@ func Organic(engineName, q string, page, perPage, pages int) []Result {
 	if e == nil || page < 1 || perPage < 1 || special(q) != "" {
 		return nil
 	}
-	return e.slice(q, (page-1)*perPage, perPage, perPage*pages)
+	size := e.size(perPage)
+	return e.slice(q, (page-1)*size, size, perPage*pages)
+}
+
+// PageSize is the number of results a page of the engine holds when the simulator's PerPage
+// is perPage (and the request names no size).
+func PageSize(engineName string, perPage int) int {
+	if e := engineNamed(engineName); e != nil {
+		return e.size(perPage)
+	}
+	return perPage
+}
+
+func (e *engine) size(perPage int) int {
+	if e.pageSize > 0 {
+		return e.pageSize
+	}
+	return perPage
 }
 
 // special names the query keywords that change the page kind.

@@ -1,7 +1,7 @@
 // Starts a real `trawl demo` (every engine and the pages to scrape simulated, offline) on free
 // ports with a keys file, for the client packages to be pointed at by base URL only.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,13 +43,22 @@ export async function startTrawl(extraArgs = []) {
     });
     proc.on("exit", (code) => reject(new Error(`trawl demo exited ${code}:\n${log}`)));
   });
-  const addr = await ready;
+  let addr;
+  try {
+    addr = await ready;
+  } catch (err) {
+    proc.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...addr,
     log: () => log,
+    // stop ends trawl and removes the keys file's folder, so test runs leave nothing in /tmp.
     stop: () => new Promise((done) => {
-      if (proc.exitCode !== null) return done();
-      proc.on("exit", () => done());
+      const finish = () => { rmSync(dir, { recursive: true, force: true }); done(); };
+      if (proc.exitCode !== null) return finish();
+      proc.on("exit", finish);
       proc.kill("SIGTERM");
     }),
   };

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // Version and Commit may be set at link time (make build does):
@@ -50,13 +51,32 @@ var get = sync.OnceValue(func() Info {
 		}
 	}
 	if i.Version == "" {
-		i.Version = "devel"
+		i.Version = pseudo(i)
 	}
 	if i.Commit == "" {
 		i.Commit = "unknown"
 	}
 	return i
 })
+
+// pseudo names a build from a clone as Go names an untagged commit (v0.0.0-20261202103000-
+// 1a2b3c4d5e6f), since go install in a workspace stamps the commit but leaves the module's
+// version "(devel)". Without a commit (go run, or GOFLAGS=-buildvcs=false) it is "devel".
+func pseudo(i Info) string {
+	t, err := time.Parse(time.RFC3339, i.Time)
+	if i.Commit == "" || err != nil {
+		return "devel"
+	}
+	c := i.Commit
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	v := "v0.0.0-" + t.UTC().Format("20060102150405") + "-" + c
+	if i.Modified {
+		v += "+dirty"
+	}
+	return v
+}
 
 // Get is the running build's version information.
 func Get() Info { return get() }

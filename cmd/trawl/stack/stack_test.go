@@ -446,8 +446,8 @@ func TestEveryEngineOffline(t *testing.T) {
 			if len(r.OrganicResults) != len(want) || len(want) == 0 {
 				t.Fatalf("%s page %d: %d results, want %d", name, page, len(r.OrganicResults), len(want))
 			}
-			// Positions continue by the engine's own page size (Brave's is 20 whatever the
-			// simulator serves).
+			// Positions continue by the engine's own page size (Brave's is 20, as the
+			// simulator serves it).
 			eng, _ := engines.Default().Get(name)
 			off := engines.Offset(eng, &schemas.SearchRequest{Page: page})
 			for i, o := range r.OrganicResults {
@@ -464,8 +464,8 @@ func TestEveryEngineOffline(t *testing.T) {
 	}
 	r := decodeResponse(t, rp.body)
 	for _, name := range sim.Engines() {
-		if o := r.SearchMetadata.Engines[name]; o.Status != "answered" || o.Results != sc.PerPage {
-			t.Errorf("metasearch: %s %+v, want answered with %d", name, o, sc.PerPage)
+		if o, per := r.SearchMetadata.Engines[name], sim.PageSize(name, sc.PerPage); o.Status != "answered" || o.Results != per {
+			t.Errorf("metasearch: %s %+v, want answered with %d", name, o, per)
 		}
 	}
 }
