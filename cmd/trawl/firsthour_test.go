@@ -266,3 +266,26 @@ func oneMsg(line string) error {
 	}
 	return nil
 }
+
+// A mistyped command or top-level flag is one line naming it and the nearest command, not the
+// usage text with the error at its end; exit status 2 as for any configuration error.
+func TestUnknownCommandIsOneLine(t *testing.T) {
+	for _, tc := range []struct{ arg, want string }{
+		{"serv", `unknown command "serv": did you mean 'trawl serve'?`},
+		{"--verison", `unknown flag "--verison": did you mean --version?`},
+		{"--demo", `unknown flag "--demo": did you mean 'trawl demo'?`},
+		{"xyzzy", `unknown command "xyzzy" (run 'trawl help'`},
+	} {
+		var stdout, stderr strings.Builder
+		err := run([]string{tc.arg}, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("trawl %s: %v, want one line with %q", tc.arg, err, tc.want)
+		}
+		if stdout.Len()+stderr.Len() != 0 {
+			t.Errorf("trawl %s printed %q %q besides the error", tc.arg, stdout.String(), stderr.String())
+		}
+		if !app.IsConfigError(err) {
+			t.Errorf("trawl %s: %v is not a configuration error (exit 2)", tc.arg, err)
+		}
+	}
+}

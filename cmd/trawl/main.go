@@ -84,8 +84,31 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "trawl", version.Get())
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return &app.ConfigError{Err: fmt.Errorf("unknown command %q", args[0])}
+	return &app.ConfigError{Err: unknownCommand(args[0])}
+}
+
+// commands are what run dispatches on, for the suggestion after a mistyped one.
+var commands = []string{"serve", "demo", "sim", "mcp", "reliability", "load", "version", "help"}
+
+// unknownCommand is one line naming what was typed and the nearest command (or --version),
+// instead of the whole usage text with the error at its end.
+func unknownCommand(arg string) error {
+	what, name := "command", arg
+	if strings.HasPrefix(arg, "-") {
+		what, name = "flag", strings.TrimLeft(arg, "-")
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	for _, c := range commands {
+		fs.Bool(c, false, "")
+	}
+	near := config.Closest(fs, name)
+	switch {
+	case near == "":
+		return fmt.Errorf("unknown %s %q (run 'trawl help' for the commands)", what, arg)
+	case what == "flag" && (near == "version" || near == "help"):
+		return fmt.Errorf("unknown %s %q: did you mean --%s? (run 'trawl help' for the commands)", what, arg, near)
+	}
+	return fmt.Errorf("unknown %s %q: did you mean 'trawl %s'? (run 'trawl help' for the commands)", what, arg, near)
 }
 
 // parseFlags parses args into fs with TRAWL_* twins; a bad flag is a ConfigError (exit 2).
