@@ -49,7 +49,7 @@ func newDialects(s *Server) (*dialects, error) {
 		searx: searxng.Handler{B: b, O: o, Memo: memo},
 		fire:  firecrawl.Handler{B: b, O: o, Memo: memo, MaxBody: s.cfg.MaxBodyBytes},
 		// Without keys, a web page that rebinds a name to 127.0.0.1 could call the tools.
-		mcp: mcp.FastHTTPHandler(mcp.NewServer(b, o), func() bool { return s.keys.Load() == nil }),
+		mcp: mcp.FastHTTPHandler(mcp.NewServer(b, o), b, memo, func() bool { return s.keys.Load() == nil }),
 	}, nil
 }
 
@@ -122,19 +122,25 @@ func (b backend) failed(e *schemas.Error, reqID, what string) *schemas.Error {
 }
 
 func (b backend) Search(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) ([]byte, *schemas.Error) {
-	return b.ask(ctx, a, r, nil)
+	ans, e := b.ask(ctx, a, r, nil)
+	return ans.body, e
 }
 
+// SearchSplit hands a near hit over in the parts it was made from; anything else is split.
 func (b backend) SearchSplit(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) (*dialect.Answer, *schemas.Error) {
-	body, e := b.ask(ctx, a, r, nil)
+	ans, e := b.ask(ctx, a, r, nil)
 	if e != nil {
 		return nil, e
 	}
-	return dialect.NewAnswer(body), nil
+	if ans.meta != nil {
+		return dialect.SplitAnswer(*ans.meta, ans.tail, ans.body), nil
+	}
+	return dialect.NewAnswer(ans.body), nil
 }
 
 func (b backend) Scrape(ctx context.Context, a dialect.Auth, r *schemas.ScrapeRequest) ([]byte, *schemas.Error) {
-	return b.ask(ctx, a, nil, r)
+	ans, e := b.ask(ctx, a, nil, r)
+	return ans.body, e
 }
 
 // call admits and validates a dialect's search or scrape into the call /v1/search or
@@ -162,18 +168,18 @@ func (b backend) call(ctx context.Context, a dialect.Auth, search *schemas.Searc
 
 // ask answers a dialect's search or scrape through the native path: near cache, cache
 // service, archive, usage; h, when the call serves a request, gets the native headers.
-func (b backend) ask(ctx context.Context, a dialect.Auth, search *schemas.SearchRequest, scrape *schemas.ScrapeRequest) ([]byte, *schemas.Error) {
+func (b backend) ask(ctx context.Context, a dialect.Auth, search *schemas.SearchRequest, scrape *schemas.ScrapeRequest) (answer, *schemas.Error) {
 	s := b.s
 	cl, h, e := b.call(ctx, a, search, scrape)
 	if e != nil {
 		if cl != nil {
 			e.RequestID = cl.reqID
 		}
-		return nil, e
+		return answer{}, e
 	}
 	ans := s.ask(cl, nil)
 	if ans.err != nil {
-		return nil, b.failed(ans.err, cl.reqID, "dialect "+cl.kind)
+		return answer{}, b.failed(ans.err, cl.reqID, "dialect "+cl.kind)
 	}
 	if h != nil {
 		h.Set("X-Cache", cacheHeader(ans.cache))
@@ -183,7 +189,7 @@ func (b backend) ask(ctx context.Context, a dialect.Auth, search *schemas.Search
 	if cl.webhook != "" {
 		s.afterAnswer(cl, &ans, false)
 	}
-	return ans.body, nil
+	return ans, nil
 }
 
 // Submit is async=true on /v1/search: the Processing record, at once.

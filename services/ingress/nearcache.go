@@ -108,13 +108,6 @@ func (n *nearCache) put(key string, state string, freshUntil string, timings str
 	n.c.Set(key, e)
 }
 
-// appendAnswer appends to dst the answer e makes for one request: its body behind a
-// search_metadata of the request's own (its id, request id, age and timings).
-func (e *nearEntry) appendAnswer(dst []byte, id, reqID string, start, now time.Time) []byte {
-	meta := e.metaFor(id, reqID, start, now)
-	return schemas.AppendResponse(dst, &meta, e.tail)
-}
-
 // metaFor is e's search_metadata as one request's answer carries it.
 func (e *nearEntry) metaFor(id, reqID string, start, now time.Time) schemas.SearchMetadata {
 	meta := e.meta

@@ -6,6 +6,7 @@
 package load
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -55,6 +56,10 @@ type Config struct {
 	ZipfS float64
 	Seed  uint64
 
+	// Body makes every HTTP request a POST of this JSON, with each {q} replaced by the query
+	// (JSON-escaped): the client dialects' POST APIs (Firecrawl's, MCP's tools/call).
+	Body string
+
 	// ScrapeURL makes every request a scrape of that page: GET path?url=<page>&formats=…
 	// (or a ScrapeRequest on trawl.v1.scrape over NATS) in place of a search. The query set
 	// picks the page's URL: hot sends it as given (hits after the first), distinct adds
@@ -94,6 +99,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Keys, "keys", 1000, "zipf: number of distinct queries")
 	fs.Float64Var(&c.ZipfS, "zipf-s", 1.1, "zipf: exponent s (> 1; larger is more skewed)")
 	fs.StringVar(&c.ScrapeURL, "scrape-url", "", "scrape this page instead of searching (target path /v1/scrape, or trawl.v1.scrape over NATS); distinct and zipf add n=… to its query")
+	fs.StringVar(&c.Body, "body", "", `HTTP: POST this JSON to the target path instead of a GET, {q} replaced by each query, JSON-escaped (e.g. '{"query":"{q}"}' at /firecrawl/v2/search)`)
 	fs.StringVar(&c.ScrapeFormats, "scrape-formats", "markdown", `with --scrape-url: the formats asked, comma-separated ("": the server's default)`)
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the query draw and of the distinct queries' salt (0: random)")
 	fs.StringVar(&c.APIKey, "api-key", "", "HTTP: API key sent as Authorization: Bearer")
@@ -118,6 +124,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateScrape(kind, target); err != nil {
+		return err
+	}
+	if err := c.validateBody(kind); err != nil {
 		return err
 	}
 	switch {
@@ -211,4 +220,28 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validateBody checks --body: an HTTP search's POST, valid JSON once a query is put in.
+func (c *Config) validateBody(kind string) error {
+	switch {
+	case c.Body == "":
+		return nil
+	case kind != "http":
+		return errors.New("--body is for an HTTP target")
+	case c.ScrapeURL != "":
+		return errors.New("--body and --scrape-url: choose one")
+	case !strings.Contains(c.Body, "{q}"):
+		return fmt.Errorf("--body %q: no {q} for the query", c.Body)
+	}
+	if b := BodyFor(c.Body, "a \"quoted\" query"); !json.Valid(b) {
+		return fmt.Errorf("--body %q: not JSON once {q} is replaced (%s)", c.Body, b)
+	}
+	return nil
+}
+
+// BodyFor is the --body template with q in place of every {q}, as a JSON string's contents.
+func BodyFor(template, q string) []byte {
+	e, _ := json.Marshal(q)
+	return []byte(strings.ReplaceAll(template, "{q}", string(e[1:len(e)-1])))
 }

@@ -66,6 +66,8 @@ type httpTransport struct {
 	// URL in every request URI.
 	suffix string
 	auth   string
+	// body is --body: requests are POSTs of it to base (the target as given).
+	body string
 }
 
 func newHTTPTransport(cfg Config, u *url.URL) *httpTransport {
@@ -92,6 +94,8 @@ func newHTTPTransport(cfg Config, u *url.URL) *httpTransport {
 		sep = "&"
 	}
 	switch {
+	case cfg.Body != "":
+		t.base, t.body = "http://"+u.Host+path, cfg.Body
 	case cfg.ScrapeURL != "":
 		t.base = "http://" + u.Host + path + sep + "url="
 		if cfg.ScrapeFormats != "" {
@@ -116,7 +120,16 @@ func (t *httpTransport) sender() func(q string) outcome {
 		// A hot key builds its request once; fasthttp keeps the URI between uses.
 		if q != lastQ || lastQ == "" {
 			req.Reset()
-			req.SetRequestURI(t.base + url.QueryEscape(q) + t.suffix)
+			if t.body != "" {
+				req.SetRequestURI(t.base)
+				req.Header.SetMethod(fasthttp.MethodPost)
+				req.Header.SetContentType("application/json")
+				// MCP's streamable HTTP wants both; JSON APIs ignore the second.
+				req.Header.Set("Accept", "application/json, text/event-stream")
+				req.SetBody(BodyFor(t.body, q))
+			} else {
+				req.SetRequestURI(t.base + url.QueryEscape(q) + t.suffix)
+			}
 			if t.auth != "" {
 				req.Header.Set("Authorization", t.auth)
 			}

@@ -174,6 +174,15 @@ func NewAnswer(native []byte) *Answer {
 	return a
 }
 
+// SplitAnswer is an answer already in parts: native is meta and rest composed
+// (schemas.AppendResponse).
+func SplitAnswer(meta schemas.SearchMetadata, rest, native []byte) *Answer {
+	if len(rest) <= 1 { // "}": nothing after the metadata, as NewAnswer has it
+		rest = nil
+	}
+	return &Answer{Meta: meta, Rest: rest, native: native}
+}
+
 // Search asks b for a search, taken apart.
 func Search(ctx context.Context, b Backend, a Auth, r *schemas.SearchRequest) (*Answer, *schemas.Error) {
 	if s, ok := b.(SplitSearcher); ok {

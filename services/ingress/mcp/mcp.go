@@ -59,8 +59,7 @@ func NewServer(b dialect.Backend, o dialect.Options) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "search", Title: "Web search",
 		Description: "Search the web through trawl (DuckDuckGo by default; Bing, Google, Yandex, Baidu, Ecosia, or several at once). Returns ranked organic results with title, url and snippet, plus ads, answer box and related searches where the engine shows them."},
 		func(ctx context.Context, req *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, Output, error) {
-			r := schemas.SearchRequest{Q: in.Q, Engine: in.Engine, Page: in.Page, Num: in.Num, HL: in.HL, GL: in.GL,
-				Safe: in.Safe, MaxAge: in.MaxAge, NoCache: in.NoCache}
+			r := searchRequest(in)
 			body, e := b.Search(ctx, auth(ctx, req), &r)
 			return answer(body, e, renderSearch)
 		})
@@ -112,11 +111,7 @@ func auth(ctx context.Context, req *sdk.CallToolRequest) dialect.Auth {
 // typed error as a tool error the model can read (not a protocol error: the call was valid).
 func answer(body []byte, e *schemas.Error, render func(Output) string) (*sdk.CallToolResult, Output, error) {
 	if e != nil {
-		text := fmt.Sprintf("trawl answered %d %s: %s", e.Status, e.Kind, e.Detail)
-		for _, f := range e.Errors {
-			text += fmt.Sprintf("\n- %s: %s", f.Field, f.Message)
-		}
-		return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: text}}}, nil, nil
+		return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: errorText(e)}}}, nil, nil
 	}
 	var out Output
 	if err := json.Unmarshal(body, &out); err != nil {
@@ -125,8 +120,31 @@ func answer(body []byte, e *schemas.Error, render func(Output) string) (*sdk.Cal
 	return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: render(out)}}}, out, nil
 }
 
-// renderSearch is a search answer as numbered results a model reads easily.
+// errorText is a typed error as a model reads it.
+func errorText(e *schemas.Error) string {
+	text := fmt.Sprintf("trawl answered %d %s: %s", e.Status, e.Kind, e.Detail)
+	for _, f := range e.Errors {
+		text += fmt.Sprintf("\n- %s: %s", f.Field, f.Message)
+	}
+	return text
+}
+
+// renderSearch is a search answer as numbered results a model reads easily, then its id.
 func renderSearch(o Output) string {
+	md, _ := o["search_metadata"].(map[string]any)
+	return renderResults(o) + idLine(str(md["id"]))
+}
+
+// idLine closes a search's text with its id (for get_search); "" when it has none.
+func idLine(id string) string {
+	if id == "" {
+		return ""
+	}
+	return fmt.Sprintf("\n(search id %s)\n", id)
+}
+
+// renderResults is the part of a search's text its body makes, whatever its metadata.
+func renderResults(o Output) string {
 	var b strings.Builder
 	if p, ok := o["search_parameters"].(map[string]any); ok {
 		fmt.Fprintf(&b, "Search %q on %v, page %v\n", p["q"], p["engine"], p["page"])
@@ -144,9 +162,6 @@ func renderSearch(o Output) string {
 		if s := str(m["snippet"]); s != "" {
 			fmt.Fprintf(&b, "   %s\n", s)
 		}
-	}
-	if md, ok := o["search_metadata"].(map[string]any); ok {
-		fmt.Fprintf(&b, "\n(search id %s)\n", str(md["id"]))
 	}
 	return b.String()
 }
@@ -203,7 +218,17 @@ func Handler(s *sdk.Server, localOnly func() bool) http.Handler {
 	})
 }
 
-// FastHTTPHandler is Handler on fasthttp, for the ingress's /mcp.
-func FastHTTPHandler(s *sdk.Server, localOnly func() bool) fasthttp.RequestHandler {
-	return fasthttpadaptor.NewFastHTTPHandler(Handler(s, localOnly))
+// FastHTTPHandler is Handler on fasthttp, for the ingress's /mcp, with search calls answered
+// by fastSearch (through b, its text kept in memo) and everything else by the SDK.
+func FastHTTPHandler(s *sdk.Server, b dialect.Backend, memo *dialect.Memo, localOnly func() bool) fasthttp.RequestHandler {
+	slow := fasthttpadaptor.NewFastHTTPHandler(Handler(s, localOnly))
+	if b == nil {
+		return slow
+	}
+	f := &fastSearch{b: b, memo: memo, localOnly: localOnly}
+	return func(c *fasthttp.RequestCtx) {
+		if !f.serve(c) {
+			slow(c)
+		}
+	}
 }

@@ -104,14 +104,17 @@ func (h *Handler) answer(c *fasthttp.RequestCtx, base string, ans *dialect.Answe
 		writeError(c, e)
 		return
 	}
-	out, err := RenderMemo(h.Memo, ans, base)
+	// Written in the response's own buffer, which fasthttp keeps from request to request.
+	buf := c.Response.SwapBody(nil)
+	out, err := RenderMemo(buf[:0], h.Memo, ans, base)
 	if err != nil {
+		c.Response.SwapBody(buf)
 		writeError(c, schemas.Errorf(schemas.TypeInternal, "answer not readable: %v", err))
 		return
 	}
+	c.Response.SwapBody(out)
 	c.SetStatusCode(fasthttp.StatusOK)
 	c.SetContentType("application/json; charset=utf-8")
-	c.SetBody(out)
 }
 
 func (h *Handler) account(c *fasthttp.RequestCtx) {
