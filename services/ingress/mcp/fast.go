@@ -32,15 +32,54 @@ type fastSearch struct {
 // exactly as the SDK does; a request naming another (or a newer protocol) goes to the SDK.
 var oldProtocols = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
 
-// rpcCall is the one request shape served here; an unknown member anywhere sends it to the SDK.
+// rpcCall is the one request shape served here, read in one pass: an unknown member anywhere
+// (params' _meta, an argument the schema lacks) sends the request to the SDK.
 type rpcCall struct {
 	JSONRPC string          `json:"jsonrpc"`
 	ID      json.RawMessage `json:"id"`
 	Method  string          `json:"method"`
 	Params  struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
+		Name      string      `json:"name"`
+		Arguments *searchArgs `json:"arguments"`
 	} `json:"params"`
+}
+
+// searchArgs is SearchInput with q a pointer, to tell a missing q (which the schema refuses)
+// from an empty one.
+type searchArgs struct {
+	Q       *string `json:"q"`
+	Engine  string  `json:"engine"`
+	Page    int     `json:"page"`
+	Num     int     `json:"num"`
+	HL      string  `json:"hl"`
+	GL      string  `json:"gl"`
+	Safe    string  `json:"safe"`
+	MaxAge  *int    `json:"max_age"`
+	NoCache bool    `json:"no_cache"`
+}
+
+// readCall decodes body as a search call this path serves, or reports false. A body with a
+// null anywhere goes to the SDK: encoding/json takes null for a string as absent, the SDK's
+// schema refuses it (a query or snippet holding the word only costs the slower path).
+func readCall(body []byte) (id json.RawMessage, in SearchInput, ok bool) {
+	if bytes.Contains(body, []byte("null")) {
+		return nil, in, false
+	}
+	var m rpcCall
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	if d.Decode(&m) != nil {
+		return nil, in, false
+	}
+	if _, err := d.Token(); err == nil { // something after the message
+		return nil, in, false
+	}
+	a := m.Params.Arguments
+	if m.JSONRPC != "2.0" || m.Method != "tools/call" || m.Params.Name != "search" || a == nil || a.Q == nil || !plainID(m.ID) {
+		return nil, in, false
+	}
+	return m.ID, SearchInput{Q: *a.Q, Engine: a.Engine, Page: a.Page, Num: a.Num, HL: a.HL, GL: a.GL,
+		Safe: a.Safe, MaxAge: a.MaxAge, NoCache: a.NoCache}, true
 }
 
 // serve answers c if it is a call this path serves, and reports whether it did.
@@ -54,11 +93,7 @@ func (f *fastSearch) serve(c *fasthttp.RequestCtx) bool {
 	if f.localOnly != nil && f.localOnly() && !loopbackHost(string(c.Host())) {
 		return false
 	}
-	var m rpcCall
-	if !decodeStrict(c.PostBody(), &m) || m.JSONRPC != "2.0" || m.Method != "tools/call" || m.Params.Name != "search" || !plainID(m.ID) {
-		return false
-	}
-	in, ok := searchInput(m.Params.Arguments)
+	id, in, ok := readCall(c.PostBody())
 	if !ok {
 		return false
 	}
@@ -78,7 +113,7 @@ func (f *fastSearch) serve(c *fasthttp.RequestCtx) bool {
 	// The SDK's answer, member for member: {"jsonrpc","id","result":{content,structuredContent|isError}}.
 	buf := c.Response.SwapBody(nil)[:0]
 	buf = append(buf, `{"jsonrpc":"2.0","id":`...)
-	buf = append(buf, m.ID...)
+	buf = append(buf, id...)
 	buf = append(buf, `,"result":{"content":[{"type":"text","text":`...)
 	t, _ := json.Marshal(text)
 	buf = append(buf, t...)
@@ -117,43 +152,6 @@ func (f *fastSearch) text(ans *dialect.Answer) (string, error) {
 		f.memo.Set(key, ans.Rest, body)
 	}
 	return string(body) + idLine(ans.Meta.ID), nil
-}
-
-// searchInput reads a search call's arguments as the SDK's schema for SearchInput admits
-// them, or reports false: a member it does not know, a null where the type has none, a value
-// of another type, or no q.
-func searchInput(raw json.RawMessage) (SearchInput, bool) {
-	var in SearchInput
-	var members map[string]json.RawMessage
-	if !decodeStrict(raw, &members) {
-		return in, false
-	}
-	if _, ok := members["q"]; !ok {
-		return in, false
-	}
-	for k, v := range members {
-		switch k {
-		case "q", "engine", "page", "num", "hl", "gl", "safe", "no_cache":
-			if string(v) == "null" {
-				return in, false
-			}
-		case "max_age":
-		default:
-			return in, false
-		}
-	}
-	return in, decodeStrict(raw, &in)
-}
-
-// decodeStrict decodes one JSON value with no unknown members and nothing after it.
-func decodeStrict(b []byte, v any) bool {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if d.Decode(v) != nil {
-		return false
-	}
-	_, err := d.Token()
-	return err != nil // io.EOF: nothing after the value
 }
 
 // plainID is a JSON-RPC id this path echoes byte for byte as the SDK would re-encode it: a
