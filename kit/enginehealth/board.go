@@ -75,11 +75,11 @@ type Board struct {
 	// create: this process owns the bucket (a parser); others only bind to it.
 	create bool
 	name   string
+	names  []string
 	log    *slog.Logger
 
 	mu     sync.Mutex
 	kv     jetstream.KeyValue // nil while per-process
-	w      jetstream.KeyWatcher
 	recs   map[string]schemas.EngineHealth
 	revs   map[string]uint64
 	warned bool
@@ -96,17 +96,24 @@ type Options struct {
 	// Create makes the board create or update the bucket (parsers); others bind to it.
 	Create bool
 	// Name identifies this process in the records it writes.
-	Name     string
+	Name string
+	// Engines are the engines whose records the board reads.
+	Engines  []string
 	Log      *slog.Logger
 	OnChange func(schemas.EngineHealth)
 }
+
+// PollEvery is how often a board reads every engine's record: how late one replica's
+// evidence reaches the others at most. A read is a direct get per engine (no consumer, so
+// nothing to clean up and no consumer permissions).
+const PollEvery = 500 * time.Millisecond
 
 // New returns a board on js (nil: per-process only). Start binds it.
 func New(js jetstream.JetStream, limits schemas.StreamLimits, o Options) *Board {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Board{js: js, limits: limits, create: o.Create, name: o.Name, log: o.Log, onChange: o.OnChange,
+	return &Board{js: js, limits: limits, create: o.Create, name: o.Name, names: o.Engines, log: o.Log, onChange: o.OnChange,
 		recs: map[string]schemas.EngineHealth{}, revs: map[string]uint64{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
@@ -118,7 +125,7 @@ func (b *Board) Start(ctx context.Context) {
 	go b.run()
 }
 
-// Stop ends the watch.
+// Stop ends the board's background work (the watch ends with the connection).
 func (b *Board) Stop() {
 	b.once.Do(func() { close(b.stop) })
 	<-b.done
@@ -259,7 +266,7 @@ func (b *Board) changed(h schemas.EngineHealth) {
 	}
 }
 
-// bind opens (or creates) the bucket and starts watching it.
+// bind opens (or creates) the bucket and reads it once.
 func (b *Board) bind(ctx context.Context) {
 	if b.js == nil {
 		b.perProcess(errors.New("no JetStream"))
@@ -276,18 +283,14 @@ func (b *Board) bind(ctx context.Context) {
 		b.perProcess(err)
 		return
 	}
-	w, err := kv.WatchAll(context.Background())
-	if err != nil {
-		b.perProcess(err)
-		return
-	}
 	b.mu.Lock()
 	was := b.warned
-	b.kv, b.w, b.warned = kv, w, false
+	b.kv, b.warned = kv, false
 	b.mu.Unlock()
 	if was {
 		b.log.Info("engine health: shared through JetStream KV", "bucket", schemas.BucketEngineHealth)
 	}
+	b.poll(ctx, kv)
 }
 
 // perProcess notes that the board is this process's only, once per stretch.
@@ -295,10 +298,6 @@ func (b *Board) perProcess(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.kv = nil
-	if b.w != nil {
-		b.w.Stop()
-		b.w = nil
-	}
 	if !b.warned {
 		b.warned = true
 		b.log.Warn("engine health is per process: the shared bucket is unavailable (every replica judges its engines alone until it is back)",
@@ -306,62 +305,57 @@ func (b *Board) perProcess(err error) {
 	}
 }
 
-// run applies the watch's updates, and rebinds every second while unbound.
+// run reads the bucket every PollEvery, and rebinds while unbound.
 func (b *Board) run() {
 	defer close(b.done)
-	defer func() {
-		b.mu.Lock()
-		if b.w != nil {
-			b.w.Stop()
-		}
-		b.mu.Unlock()
-	}()
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(PollEvery)
 	defer tick.Stop()
 	for {
-		var updates <-chan jetstream.KeyValueEntry
-		b.mu.Lock()
-		if b.w != nil {
-			updates = b.w.Updates()
-		}
-		b.mu.Unlock()
 		select {
 		case <-b.stop:
 			return
-		case e, ok := <-updates:
-			if !ok {
-				b.perProcess(errors.New("watch ended"))
-				continue
-			}
-			if e == nil {
-				continue // the end of the initial values
-			}
-			b.onEntry(e)
 		case <-tick.C:
-			if updates == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				b.bind(ctx)
-				cancel()
-			}
 		}
+		b.mu.Lock()
+		kv := b.kv
+		b.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if kv == nil {
+			b.bind(ctx)
+		} else {
+			b.poll(ctx, kv)
+		}
+		cancel()
 	}
 }
 
-func (b *Board) onEntry(e jetstream.KeyValueEntry) {
-	if e.Operation() != jetstream.KeyValuePut {
-		b.mu.Lock()
-		delete(b.recs, e.Key())
-		b.revs[e.Key()] = e.Revision()
-		b.mu.Unlock()
-		b.changed(schemas.EngineHealth{Engine: e.Key(), Status: schemas.EngineOK})
-		return
+// poll reads every engine's record; a bucket that stopped answering makes the board
+// per-process until it answers again.
+func (b *Board) poll(ctx context.Context, kv jetstream.KeyValue) {
+	for _, name := range b.names {
+		e, err := kv.Get(ctx, name)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted):
+			b.mu.Lock()
+			_, had := b.recs[name]
+			delete(b.recs, name)
+			b.revs[name] = 0
+			b.mu.Unlock()
+			if had {
+				b.changed(schemas.EngineHealth{Engine: name, Status: schemas.EngineOK})
+			}
+		case err != nil:
+			b.perProcess(err)
+			return
+		default:
+			var h schemas.EngineHealth
+			if err := json.Unmarshal(e.Value(), &h); err != nil {
+				b.log.Warn("engine health: unreadable record", "engine", name, "err", err)
+				continue
+			}
+			b.apply(name, h, e.Revision())
+		}
 	}
-	var h schemas.EngineHealth
-	if err := json.Unmarshal(e.Value(), &h); err != nil {
-		b.log.Warn("engine health: unreadable record", "engine", e.Key(), "err", err)
-		return
-	}
-	b.apply(e.Key(), h, e.Revision())
 }
 
 // String describes the board for logs.

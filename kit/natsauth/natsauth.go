@@ -85,11 +85,10 @@ func archive(kinds ...string) []string {
 }
 
 // healthRead is what a stage needs to bind the engine health bucket (schemas.BucketEngineHealth)
-// and watch it: the bucket's info, direct gets, an ordered consumer and its flow control.
+// and read it: the bucket's info and direct gets (kit/enginehealth polls; no consumer).
 func healthRead() []string {
 	stream := "KV_" + schemas.BucketEngineHealth
-	return []string{jsAPI("STREAM.INFO." + stream), jsAPI("DIRECT.GET." + stream + ".>"),
-		jsAPI("CONSUMER.CREATE." + stream), jsAPI("CONSUMER.CREATE." + stream + ".>"), "$JS.FC." + stream + ".>"}
+	return []string{jsAPI("STREAM.INFO." + stream), jsAPI("DIRECT.GET." + stream + ".>")}
 }
 
 // healthWrite is what a parser needs on top: create or update the bucket, and write its keys.

@@ -70,7 +70,7 @@ func TestMetasearchSkipsDegradedEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parserBoard := enginehealth.New(js, rg.streams, enginehealth.Options{Create: true})
+	parserBoard := enginehealth.New(js, rg.streams, enginehealth.Options{Create: true, Engines: []string{"bing"}})
 	parserBoard.Start(t.Context())
 	t.Cleanup(parserBoard.Stop)
 	for range 2 {

@@ -157,7 +157,7 @@ func (s *Service) Start(ctx context.Context) error {
 		s.log.Warn("cache: flushing subscriptions", "err", err)
 	}
 	s.keeper.Start()
-	s.health = enginehealth.New(js, s.streams, enginehealth.Options{Log: s.log})
+	s.health = enginehealth.New(js, s.streams, enginehealth.Options{Engines: s.engines.Names(), Log: s.log})
 	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	s.health.Start(hctx)
 	cancel()

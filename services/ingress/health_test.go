@@ -22,7 +22,7 @@ func TestEnginesDegraded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parser := enginehealth.New(js, schemas.DefaultStreamLimits(), enginehealth.Options{Create: true})
+	parser := enginehealth.New(js, schemas.DefaultStreamLimits(), enginehealth.Options{Create: true, Engines: []string{"google"}})
 	parser.Start(t.Context())
 	t.Cleanup(parser.Stop)
 	in := startIngress(t, ns, ingressOpts{})

@@ -283,10 +283,11 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		s.failed <- fmt.Errorf("http listener %s: %w", ln.Addr(), err)
 	}()
-	s.board = enginehealth.New(nil, schemas.StreamLimits{}, enginehealth.Options{Log: s.log})
-	if js, err := jetstream.New(s.nc); err == nil {
-		s.board = enginehealth.New(js, schemas.StreamLimits{}, enginehealth.Options{Log: s.log})
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		js = nil // the board says it is per process
 	}
+	s.board = enginehealth.New(js, schemas.StreamLimits{}, enginehealth.Options{Engines: s.engines.Names(), Log: s.log})
 	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	s.board.Start(hctx)
 	cancel()

@@ -108,7 +108,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	host, _ := os.Hostname()
 	s.health.board = enginehealth.New(js, s.streams, enginehealth.Options{Create: true,
-		Name: host + "/" + strconv.Itoa(os.Getpid()), Log: s.log, OnChange: s.health.onChange})
+		Name: host + "/" + strconv.Itoa(os.Getpid()), Engines: s.engines.Names(), Log: s.log, OnChange: s.health.onChange})
 	s.health.board.Start(ctx)
 	s.health.shared.Set(boolGauge(s.health.board.Shared()))
 	if s.streams.Archive.Disabled {
