@@ -135,6 +135,7 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		return b.serp, nil
 	}
 	if doc.FindMatcher(baiduSelNors).Length() > 0 || containsAny(page, "未找到相关结果", "没有找到与", "抱歉没有找到") {
+		b.serp.NoResults = true
 		return b.serp, nil
 	}
 	if doc.FindMatcher(baiduSelButtonTimeoutButton).Length() > 0 || containsAny(page, "网络不给力") {

@@ -169,6 +169,7 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		return b.serp, nil
 	}
 	if results.FindMatcher(bingSelLiBNo).Length() > 0 || doc.FindMatcher(bingSelBResultsBNo).Length() > 0 {
+		b.serp.NoResults = true
 		return b.serp, nil
 	}
 	// Text markers (openserp bing/selectors.go) only decide a page with no results at all,
@@ -178,6 +179,7 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		return nil, Blocked(g.Name(), "CAPTCHA page")
 	}
 	if results.Length() > 0 && containsAny(low, "there are no results for", "no results found for") {
+		b.serp.NoResults = true
 		return b.serp, nil
 	}
 	return nil, Unrecognised(g.Name(), "no li.b_algo results and no li.b_no marker")

@@ -125,6 +125,7 @@ func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		return !b.serp.HasNext
 	})
 	if len(b.serp.OrganicResults) > 0 || braveNoResults(doc, page) {
+		b.serp.NoResults = len(b.serp.OrganicResults) == 0
 		return b.serp, nil
 	}
 	return nil, Unrecognised(br.Name(), "no data-type=web results and no no-results marker")

@@ -237,6 +237,7 @@ func ddgFinish(name string, doc *goquery.Document, page []byte, b *builder, hasN
 	switch {
 	case doc.FindMatcher(ddgSelNoResults).Length() > 0,
 		containsAny(page, "No results found for", "No  results.", "No results."):
+		b.serp.NoResults = true
 		return b.serp, nil
 	case ddgJSShell(doc, page):
 		// duckduckgo.com (not the html endpoint) sends an empty shell and loads results with

@@ -131,9 +131,11 @@ func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	switch {
 	case doc.FindMatcher(ecosiaSelDataTestIdWebNoResults).Length() > 0:
+		b.serp.NoResults = true
 		return b.serp, nil
 	case doc.FindMatcher(ecosiaSelDataTestIdImagesResult).Length() > 0:
 		// An image-search page: a recognised vertical whose results are not web results.
+		b.serp.NoResults = true
 		return b.serp, nil
 	case len(b.serp.Ads) == 0 && doc.FindMatcher(ecosiaSelDataTestIdMainline).Length() > 0 &&
 		doc.FindMatcher(ecosiaSelDataTestIdMainlineResultWeb3).Length() == 0:

@@ -130,6 +130,7 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		return b.serp, nil
 	}
 	if googleNoResults(doc, page) {
+		b.serp.NoResults = true
 		return b.serp, nil
 	}
 	// Weaker CAPTCHA signs (openserp google/selectors.go), trusted only on a page with no

@@ -108,8 +108,14 @@ func (m Mojeek) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	// title names the query and Mojeek) with no result list and nothing drawn like a result
 	// (no headings, no articles): a page that has them in a shape unknown here is a
 	// redesign, not an empty answer.
-	if containsAny(page, "No pages found matching", "No results found") ||
-		strings.HasSuffix(title, "- Mojeek Search") && doc.FindMatcher(mojeekSelResultLike).Length() == 0 {
+	if containsAny(page, "No pages found matching", "No results found") {
+		b.serp.NoResults = true
+		return b.serp, nil
+	}
+	if strings.HasSuffix(title, "- Mojeek Search") && doc.FindMatcher(mojeekSelResultLike).Length() == 0 {
+		// Mojeek's own zero has no result list at all; an empty results-standard list (with
+		// a count and a Next link beside it) is a results page with its results taken out.
+		b.serp.NoResults = doc.FindMatcher(mojeekSelList).Length() == 0
 		return b.serp, nil
 	}
 	return nil, Unrecognised(m.Name(), "no results-standard list and no no-results page")
@@ -117,6 +123,7 @@ func (m Mojeek) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 
 var (
 	mojeekSelItems      = cascadia.MustCompile("ul.results-standard > li")
+	mojeekSelList       = cascadia.MustCompile("ul.results-standard")
 	mojeekSelTitleLink  = cascadia.MustCompile("h2 a[href], a.title[href]")
 	mojeekSelDisplayURL = cascadia.MustCompile("a.ob p.i, p.i, .url")
 	mojeekSelSnippet    = cascadia.MustCompile("p.s")

@@ -163,6 +163,9 @@ func (qw Qwant) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	} else {
 		b.serp.HasNext = n >= qwantMaxCount
 	}
+	// Zero from a reply whose result list is there (and empty) is Qwant's no hits; without
+	// the list it is a reply in a shape unknown here.
+	b.serp.NoResults = n == 0 && len(items) > 0 && rep.Data.Result.Total == 0
 	return b.serp, nil
 }
 

@@ -131,6 +131,7 @@ func (w Wikipedia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, 
 	b := newBuilder()
 	if rep.Query == nil {
 		// A search without hits answers with no query member at all.
+		b.serp.NoResults = true
 		return b.serp, nil
 	}
 	site := "https://en.wikipedia.org"

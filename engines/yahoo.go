@@ -125,6 +125,7 @@ func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, erro
 	}
 	b.serp.HasNext = doc.FindMatcher(yahooSelNext).Length() > 0
 	if len(b.serp.OrganicResults) > 0 || yahooNoResults(doc, page) {
+		b.serp.NoResults = len(b.serp.OrganicResults) == 0
 		return b.serp, nil
 	}
 	return nil, Unrecognised(y.Name(), "no h3 result links and no no-results marker")

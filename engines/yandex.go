@@ -177,6 +177,7 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	if doc.FindMatcher(yandexSelEmptySearchResults2).Length() > 0 ||
 		containsAny(page, "ничего не найдено", "Ничего не нашли", "Nothing found", "did not match any documents") {
+		b.serp.NoResults = true
 		return b.serp, nil
 	}
 	if len(b.serp.Ads) > 0 {

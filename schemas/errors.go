@@ -21,10 +21,13 @@ const (
 	TypeBlocked          = "blocked"
 	TypeUnrecognised     = "unrecognised_page"
 	TypeCircuitOpen      = "circuit_open"
-	TypeOverloaded       = "overloaded"
-	TypeUnavailable      = "unavailable"
-	TypeTimeout          = "timeout"
-	TypeInternal         = "internal"
+	// TypeDegraded: the page was suspect while its engine is degraded (the silent-empty
+	// alarm), and --degraded-answer=fail answers that instead of a page that yields nothing.
+	TypeDegraded    = "degraded"
+	TypeOverloaded  = "overloaded"
+	TypeUnavailable = "unavailable"
+	TypeTimeout     = "timeout"
+	TypeInternal    = "internal"
 	// Scrape: a target trawl will not connect to (private address, bad scheme or port), a
 	// page over --scrape-max-bytes, and content that is not HTML, XHTML, text or JSON.
 	TypeForbiddenTarget    = "forbidden_target"
@@ -51,6 +54,7 @@ var typeStatus = map[string]int{
 	TypeUpstream:           502,
 	TypeBlocked:            502,
 	TypeUnrecognised:       502,
+	TypeDegraded:           502,
 	TypeCircuitOpen:        503,
 	TypeOverloaded:         503,
 	TypeUnavailable:        503,
@@ -73,6 +77,7 @@ var typeTitle = map[string]string{
 	TypeUpstream:           "Upstream engine failed",
 	TypeBlocked:            "Upstream engine blocked the request",
 	TypeUnrecognised:       "Unrecognised result page",
+	TypeDegraded:           "Engine degraded: its pages yield far less than usual",
 	TypeCircuitOpen:        "Engine temporarily disabled after repeated failures",
 	TypeOverloaded:         "Overloaded, retry later",
 	TypeUnavailable:        "Service unavailable",

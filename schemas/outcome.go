@@ -26,6 +26,9 @@ type Outcome struct {
 	Err *Error
 	// FetchMS and ParseMS are what the stages took, for the answer's timings.
 	FetchMS, ParseMS float64
+	// Suspect, on a success, says the page was suspect (HeaderSuspect): it is answered to the
+	// requests waiting on it, never stored.
+	Suspect string
 }
 
 // Msg is the outcome as it travels: a failure has the shape of a failed trawl.v1.search reply
@@ -36,11 +39,15 @@ func (o *Outcome) Msg() *nats.Msg {
 		m.Header[HeaderJobID] = []string{o.JobID}
 		return m
 	}
-	return &nats.Msg{
+	m := &nats.Msg{
 		Subject: ResultSubject(o.Key),
 		Header:  nats.Header{HeaderTimings: {FormatTimings(o.FetchMS, o.ParseMS)}, HeaderJobID: {o.JobID}},
 		Data:    o.Body,
 	}
+	if o.Suspect != "" {
+		m.Header[HeaderSuspect] = []string{o.Suspect}
+	}
+	return m
 }
 
 // PublishOutcome publishes o for every replica waiting on its key.
@@ -61,7 +68,7 @@ func DecodeOutcome(m *nats.Msg) Outcome {
 		o.Err = NewError(TypeInternal, "malformed result from the parse stage")
 		return o
 	}
-	o.Body = m.Data
+	o.Body, o.Suspect = m.Data, m.Header.Get(HeaderSuspect)
 	o.FetchMS, o.ParseMS = ParseTimings(m.Header.Get(HeaderTimings))
 	return o
 }

@@ -19,6 +19,10 @@ type SERP struct {
 	TotalResults int64 `json:"total_results,omitempty"`
 	// HasNext reports whether the page links to a next page.
 	HasNext bool `json:"has_next,omitempty"`
+	// NoResults is set on a page without organic results that carries the engine's own
+	// no-results notice (from an API: that states no hits). Only such a zero is genuine for
+	// the silent-empty alarm; a zero without it (an empty results column) is suspect.
+	NoResults bool `json:"-"`
 }
 
 // OrganicResult is one ranked web result. Position is 1-based and counts organic results only.
@@ -165,6 +169,8 @@ type SearchBody struct {
 	RelatedQuestions  []RelatedQuestion  `json:"related_questions,omitempty"`
 	RelatedSearches   []RelatedSearch    `json:"related_searches,omitempty"`
 	Pagination        Pagination         `json:"pagination"`
+	// Warnings are caveats on the answer: a suspect page, its engine degraded (see Warning).
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // SearchResponse is the whole answer as a client decodes it.

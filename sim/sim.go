@@ -58,6 +58,10 @@ type Config struct {
 	// engine; see ProxyKinds. ProxySlowLatency is what a slow proxy adds.
 	Proxies          string
 	ProxySlowLatency time.Duration
+	// Drift changes every engine's layout from request DriftFrom on (1-based, over all search
+	// requests; 0 or 1: from the first): see DriftKinds. Tests turn it off again with SetConfig.
+	Drift     string
+	DriftFrom int64
 }
 
 // RegisterFlags adds the simulator's flags.
@@ -79,6 +83,19 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.Seed, "sim-seed", 1, "random seed for fault injection")
 	fs.StringVar(&c.Proxies, "sim-proxies", "", "simulated forward proxies to start, one per entry: ok, dead, slow, garbage, banned (e.g. ok,ok,ok,dead,banned)")
 	fs.DurationVar(&c.ProxySlowLatency, "sim-proxy-slow-latency", time.Second, "latency a slow simulated proxy adds")
+	fs.StringVar(&c.Drift, "sim-drift", "", "layout drift from request --sim-drift-from on: classes (result markup renamed, results vanish), snippets (snippets dropped), softblock (a results page without results)")
+	fs.Int64Var(&c.DriftFrom, "sim-drift-from", 1, "search request (1-based, counted over every engine) from which --sim-drift applies")
+}
+
+// Validate checks the settings a flag can get wrong.
+func (c *Config) Validate() error {
+	if err := validDrift(c.Drift); err != nil {
+		return fmt.Errorf("--sim-drift: %w", err)
+	}
+	if c.DriftFrom < 0 {
+		return fmt.Errorf("--sim-drift-from: %d, must not be negative", c.DriftFrom)
+	}
+	return nil
 }
 
 // DefaultConfig is a well-behaved engine at 20 ms.
@@ -134,6 +151,9 @@ func New(cfg Config, log *slog.Logger) *Server {
 
 // Start listens on cfg.Addr ("127.0.0.1:0" picks a free port) and serves in the background.
 func (s *Server) Start() error {
+	if err := s.cfg.Validate(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return fmt.Errorf("--sim-addr %s: address already in use (is another trawl demo or sim running? stop it or choose another --sim-addr)", s.cfg.Addr)
@@ -249,7 +269,7 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 // engine, and only the page served at the end is the engine's own.
 func (s *Server) serve(e *engine) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.requests.Add(1)
+		n := s.requests.Add(1)
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "bad form", http.StatusBadRequest)
 			return
@@ -307,8 +327,14 @@ func (s *Server) serve(e *engine) http.HandlerFunc {
 			return
 		}
 		offset, size := e.window(r.Form, cfg.PerPage)
+		total := clampSize(cfg.PerPage) * max(cfg.Pages, 1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, e.page(q, offset, size, clampSize(cfg.PerPage)*max(cfg.Pages, 1)))
+		if cfg.Drift != "" && n >= cfg.DriftFrom && special(q) == "" {
+			s.count(&s.faults, "drift_"+cfg.Drift)
+			io.WriteString(w, e.drifted(cfg.Drift, q, offset, size, total))
+			return
+		}
+		io.WriteString(w, e.page(q, offset, size, total))
 	}
 }
 

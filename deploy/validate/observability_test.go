@@ -20,6 +20,7 @@ type promConfig struct {
 		ScrapeInterval     string `json:"scrape_interval"`
 		EvaluationInterval string `json:"evaluation_interval"`
 	} `json:"global"`
+	RuleFiles     []string `json:"rule_files"`
 	ScrapeConfigs []struct {
 		JobName      string `json:"job_name"`
 		MetricsPath  string `json:"metrics_path"`
@@ -233,9 +234,61 @@ func TestDashboardQueriesExistingSeries(t *testing.T) {
 		}
 	}
 	walk(d.Panels)
-	for _, want := range []string{"requests", "latency", "hit ratio", "queue depth", "consumer lag", "fetch outcomes", "breaker"} {
+	for _, want := range []string{"requests", "latency", "hit ratio", "queue depth", "consumer lag", "fetch outcomes", "breaker", "silent-empty", "field health"} {
 		if !slices.ContainsFunc(titles, func(s string) bool { return strings.Contains(s, want) }) {
 			t.Errorf("no panel about %q", want)
 		}
+	}
+}
+
+// alertRules mirrors deploy/prometheus-alerts.yml, decoded strictly.
+type alertRules struct {
+	Groups []struct {
+		Name  string `json:"name"`
+		Rules []struct {
+			Alert       string            `json:"alert"`
+			Expr        string            `json:"expr"`
+			For         string            `json:"for"`
+			Labels      map[string]string `json:"labels"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"rules"`
+	} `json:"groups"`
+}
+
+// TestAlertRulesQueryExistingSeries: the alert rules file decodes strictly, Prometheus loads it
+// (the path the compose file mounts it at), every rule queries series the code registers, and
+// the silent-empty alarm has its rule.
+func TestAlertRulesQueryExistingSeries(t *testing.T) {
+	var pc promConfig
+	readYAML(t, "../prometheus.yml", &pc, true)
+	if !slices.Contains(pc.RuleFiles, "/etc/prometheus/alerts.yml") {
+		t.Errorf("prometheus.yml loads %v, not /etc/prometheus/alerts.yml", pc.RuleFiles)
+	}
+	compose, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(compose), "./deploy/prometheus-alerts.yml:/etc/prometheus/alerts.yml") {
+		t.Error("docker-compose.yml does not mount deploy/prometheus-alerts.yml where prometheus.yml loads it")
+	}
+	var ar alertRules
+	readYAML(t, "../prometheus-alerts.yml", &ar, true)
+	have := sourceMetrics(t)
+	var names []string
+	for _, g := range ar.Groups {
+		for _, r := range g.Rules {
+			names = append(names, r.Alert)
+			if r.Expr == "" || r.Annotations["summary"] == "" {
+				t.Errorf("rule %q: no expression or summary", r.Alert)
+			}
+			for _, m := range metricInExpr.FindAllStringSubmatch(r.Expr, -1) {
+				if !have[m[1]] {
+					t.Errorf("rule %q: no code registers %s", r.Alert, m[1])
+				}
+			}
+		}
+	}
+	if !slices.Contains(names, "TrawlEngineDegraded") {
+		t.Errorf("no alert on a degraded engine among %v", names)
 	}
 }

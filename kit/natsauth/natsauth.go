@@ -84,6 +84,20 @@ func archive(kinds ...string) []string {
 	return out
 }
 
+// healthRead is what a stage needs to bind the engine health bucket (schemas.BucketEngineHealth)
+// and read it: the bucket's info and direct gets (kit/enginehealth polls; no consumer).
+func healthRead() []string {
+	stream := "KV_" + schemas.BucketEngineHealth
+	return []string{jsAPI("STREAM.INFO." + stream), jsAPI("DIRECT.GET." + stream + ".>")}
+}
+
+// healthWrite is what a parser needs on top: create or update the bucket, and write its keys.
+func healthWrite() []string {
+	stream := "KV_" + schemas.BucketEngineHealth
+	return append(healthRead(), jsAPI("STREAM.CREATE."+stream), jsAPI("STREAM.UPDATE."+stream),
+		"$KV."+schemas.BucketEngineHealth+".>")
+}
+
 // micro is what a nats.go micro service subscribes to for discovery ($SRV.PING and friends).
 func micro(service string) []string {
 	return []string{"$SRV.*", "$SRV.*." + service, "$SRV.*." + service + ".>"}
@@ -98,14 +112,16 @@ func Roles() []Role {
 			// async ends to the client account.
 			Publish: append([]string{schemas.SubjectSearch, schemas.SubjectScrape, schemas.SubjectPageReparse,
 				schemas.SubjectEnginesStatus, "$SRV.PING." + schemas.ServiceCache, schemas.SubjectDonePrefix + ">"},
-				archive(schemas.ArchiveAnswer, schemas.ArchiveBundle, schemas.ArchiveBatch, schemas.ArchiveWebhook)...),
+				append(archive(schemas.ArchiveAnswer, schemas.ArchiveBundle, schemas.ArchiveBatch, schemas.ArchiveWebhook),
+					healthRead()...)...),
 			Subscribe: append([]string{InboxPrefix(UserIngress) + ".>", schemas.SubjectClientSearch, schemas.SubjectClientScrape},
 				micro(schemas.ServiceIngress)...),
 		},
 		{
 			// Only the cache publishes jobs.
 			User: UserCache, Account: AccountTrawl, AllowResponses: true,
-			Publish: append([]string{schemas.SubjectFetchPrefix + ">"}, streamSetup()...),
+			// It reads engine health to leave degraded engines out of a metasearch.
+			Publish: append(append([]string{schemas.SubjectFetchPrefix + ">"}, streamSetup()...), healthRead()...),
 			Subscribe: append([]string{InboxPrefix(UserCache) + ".>", schemas.SubjectSearch, schemas.SubjectScrape,
 				schemas.SubjectResultPrefix + ">"}, micro(schemas.ServiceCache)...),
 		},
@@ -122,9 +138,10 @@ func Roles() []Role {
 		},
 		{
 			User: UserParser, Account: AccountTrawl, AllowResponses: true,
-			// It archives every page it parses.
-			Publish: append(append(append([]string{schemas.SubjectResultPrefix + ">", schemas.SubjectDeadLetterPrefix + ">"},
+			// It archives every page it parses, and keeps engine health (the silent-empty alarm).
+			Publish: append(append(append(append([]string{schemas.SubjectResultPrefix + ">", schemas.SubjectDeadLetterPrefix + ">"},
 				archive(schemas.ArchivePage)...), streamSetup()...), consume(schemas.StreamParse, schemas.ConsumerParse)...),
+				healthWrite()...),
 			Subscribe: append([]string{InboxPrefix(UserParser) + ".>", schemas.SubjectPageReparse},
 				micro(schemas.ServiceParser)...),
 		},

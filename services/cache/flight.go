@@ -264,7 +264,7 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 		select {
 		case msg := <-fl.result:
 			ent, e := outcome(msg, fl.jobID)
-			if ent != nil {
+			if ent != nil && ent.suspect == "" {
 				s.save(fl.key, fl.req.route(), ent)
 			}
 			return ent, e
@@ -379,7 +379,7 @@ func outcome(msg *nats.Msg, id string) (*entry, *schemas.Error) {
 	return &entry{
 		Created: time.Now().Truncate(time.Millisecond),
 		FetchUS: uint32(o.FetchMS * 1000), ParseUS: uint32(o.ParseMS * 1000),
-		ID: id, Body: o.Body,
+		ID: id, Body: o.Body, suspect: o.Suspect,
 	}, nil
 }
 

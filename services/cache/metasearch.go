@@ -20,7 +20,9 @@ const rrfK = 60
 
 // metasearch answers engine=a,b,c: each engine is asked in parallel through the ordinary path
 // (so each is cached and coalesced on its own), then the answers are merged. One engine failing
-// does not fail the answer; it is reported in search_metadata.engines.
+// does not fail the answer; it is reported in search_metadata.engines. An engine the
+// silent-empty alarm has marked degraded is not asked (its outcome is "degraded", with the
+// reason), unless every engine asked is degraded: then all are asked.
 //
 // Ranking: a result's score is the sum over the engines that returned it of 1/(60 + position),
 // results are ordered by score (ties: best single position, then the engines' order in the
@@ -34,8 +36,13 @@ func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, id, 
 		err    *schemas.Error
 	}
 	answers := make([]answer, len(names))
+	skip := s.degradedOf(names)
 	var wg sync.WaitGroup
 	for i, name := range names {
+		if h, ok := skip[name]; ok {
+			answers[i] = answer{state: "skipped", err: schemas.Errorf(schemas.TypeDegraded, "%s is degraded, not asked: %s", name, h.Reason)}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -94,8 +101,27 @@ func (s *Service) metasearch(ctx context.Context, r *schemas.SearchRequest, id, 
 	return schemas.ComposeResponse(meta, body), state, nil
 }
 
+// degradedOf returns the engines of names that are degraded, none when all of them are.
+func (s *Service) degradedOf(names []string) map[string]schemas.EngineHealth {
+	if s.health == nil {
+		return nil
+	}
+	out := map[string]schemas.EngineHealth{}
+	for _, n := range names {
+		if h := s.health.Get(n); h.Degraded() {
+			out[n] = h
+		}
+	}
+	if len(out) == len(names) {
+		return nil
+	}
+	return out
+}
+
 func outcomeStatus(e *schemas.Error) string {
 	switch e.Kind {
+	case schemas.TypeDegraded:
+		return schemas.EngineDegraded
 	case schemas.TypeBlocked:
 		return "blocked"
 	case schemas.TypeTimeout:
@@ -139,6 +165,7 @@ func merge(r *schemas.SearchRequest, bodies []*schemas.SearchBody, engineOf []st
 			}
 			a.res.Engines = append(a.res.Engines, engineOf[i])
 		}
+		out.Warnings = append(out.Warnings, b.Warnings...)
 		for _, ad := range b.Ads {
 			ad.Position = len(out.Ads) + 1
 			out.Ads = append(out.Ads, ad)

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/kit/enginehealth"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -63,6 +64,9 @@ type Service struct {
 
 	svc    micro.Service
 	keeper *streams.Keeper
+	// health is the engine health board (the silent-empty alarm): a metasearch leaves
+	// degraded engines out.
+	health *enginehealth.Board
 	resSub *nats.Subscription
 	stop   sync.Once
 }
@@ -153,6 +157,10 @@ func (s *Service) Start(ctx context.Context) error {
 		s.log.Warn("cache: flushing subscriptions", "err", err)
 	}
 	s.keeper.Start()
+	s.health = enginehealth.New(js, s.streams, enginehealth.Options{Engines: s.engines.Names(), Log: s.log})
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	s.health.Start(hctx)
+	cancel()
 	s.log.Info("cache stage started", "ttl", s.cfg.TTL, "engine_ttls", s.cfg.EngineTTLs.String(),
 		"stale_while_revalidate", s.cfg.StaleWhileRevalidate, "stale_if_error", s.cfg.StaleIfError,
 		"coordinated", s.rs != nil)
@@ -173,6 +181,9 @@ func (s *Service) Stop() {
 	s.stop.Do(func() {
 		if s.keeper != nil {
 			s.keeper.Stop()
+		}
+		if s.health != nil {
+			s.health.Stop()
 		}
 		if s.svc != nil {
 			s.svc.Stop()
@@ -257,7 +268,7 @@ func (s *Service) search(req asyncReq) {
 	}
 	meta := ent.metadata(answerID(req.hdr), r.Engine, state, reqID, time.Now(), msSince(start))
 	var freshUntil int64
-	if state != stateStale {
+	if state != stateStale && ent.suspect == "" {
 		freshUntil = ent.Created.Add(s.cfg.ttl(r.Engine)).UnixMilli()
 	}
 	s.finishReply(req, r.Engine, state, schemas.ComposeResponse(meta, ent.Body), nil, reqID, start, freshUntil)

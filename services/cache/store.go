@@ -26,6 +26,9 @@ type entry struct {
 	ParseUS uint32
 	ID      string
 	Body    []byte
+	// suspect is set (never stored) on a fresh outcome the silent-empty alarm doubts
+	// (schemas.HeaderSuspect): it answers the requests waiting on it, and is not kept.
+	suspect string
 }
 
 const entryMagic = 't'<<8 | '1'

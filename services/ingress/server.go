@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/enginehealth"
 	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
@@ -20,6 +21,7 @@ import (
 	"github.com/trawl-dev/trawl/services/ingress/webhook"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -90,6 +92,8 @@ type Server struct {
 	lastReq  atomic.Int64
 
 	health engineHealth
+	// board is the engine health the parsers share (the silent-empty alarm).
+	board *enginehealth.Board
 
 	archive    *archive
 	archiveTTL time.Duration
@@ -279,6 +283,14 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		s.failed <- fmt.Errorf("http listener %s: %w", ln.Addr(), err)
 	}()
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		js = nil // the board says it is per process
+	}
+	s.board = enginehealth.New(js, schemas.StreamLimits{}, enginehealth.Options{Engines: s.engines.Names(), Log: s.log})
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	s.board.Start(hctx)
+	cancel()
 	s.log.Info("ingress listening", "addr", ln.Addr().String())
 	return nil
 }
@@ -318,6 +330,9 @@ func (s *Server) Stop() {
 		s.drainAsync(s.cfg.Deadlines.Max)
 		if s.svc != nil {
 			s.svc.Stop()
+		}
+		if s.board != nil {
+			s.board.Stop()
 		}
 		s.clients.Wait()
 		s.stopWebhooks(began)

@@ -43,7 +43,7 @@ func (s *Service) openArchive(ctx context.Context) error {
 // archivePage writes the page of job to the archive without waiting for it: compressed as it
 // travelled when it came compressed, else compressed here. The write is dropped (and counted)
 // when too many are in flight.
-func (s *Service) archivePage(page *schemas.PageMsg, html []byte) {
+func (s *Service) archivePage(page *schemas.PageMsg, html []byte, suspect string) {
 	if s.js == nil || !schemas.ValidID(page.Job.ID) {
 		return
 	}
@@ -65,6 +65,9 @@ func (s *Service) archivePage(page *schemas.PageMsg, html []byte) {
 	}
 	if page.FinalURL != "" {
 		h[schemas.HeaderFinalURL] = []string{page.FinalURL}
+	}
+	if suspect != "" {
+		h[schemas.HeaderSuspect] = []string{suspect}
 	}
 	if page.HTTPStatus != 0 {
 		h[schemas.HeaderHTTPStatus] = []string{strconv.Itoa(page.HTTPStatus)}

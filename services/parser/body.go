@@ -8,8 +8,9 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// Body turns a parsed page into the stored part of a search response.
-func Body(r *schemas.SearchRequest, serp *schemas.SERP) ([]byte, error) {
+// Body turns a parsed page into the stored part of a search response, with the caveats the
+// silent-empty alarm put on it.
+func Body(r *schemas.SearchRequest, serp *schemas.SERP, warnings ...schemas.Warning) ([]byte, error) {
 	b := schemas.SearchBody{
 		SearchParameters: *r,
 		AnswerBox:        serp.AnswerBox,
@@ -20,6 +21,7 @@ func Body(r *schemas.SearchRequest, serp *schemas.SERP) ([]byte, error) {
 		OrganicResults:   serp.OrganicResults,
 		RelatedSearches:  serp.RelatedSearches,
 		Pagination:       schemas.Pagination{Current: r.Page},
+		Warnings:         warnings,
 	}
 	// Freshness controls describe one request, not the stored answer.
 	b.SearchParameters.MaxAge, b.SearchParameters.NoCache, b.SearchParameters.TimeoutMS = nil, false, 0

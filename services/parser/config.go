@@ -8,6 +8,8 @@ import (
 	"flag"
 	"runtime"
 	"time"
+
+	"github.com/trawl-dev/trawl/schemas"
 )
 
 // Config is the parse stage's configuration.
@@ -18,6 +20,14 @@ type Config struct {
 	MaxAckPending int
 	AckWait       time.Duration
 	MaxDeliver    int
+
+	// The silent-empty alarm (health.go): SuspectRun suspect pages in a row make an engine
+	// degraded (0: off); Collapse is the share of its baseline below which a page's yield is
+	// suspect; DegradedAnswer is what a suspect page is answered with while its engine is
+	// degraded (schemas.DegradedWarn or schemas.DegradedFail).
+	SuspectRun     int
+	Collapse       float64
+	DegradedAnswer string
 }
 
 // RegisterFlags adds the parse stage's flags.
@@ -26,6 +36,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxAckPending, "parse-max-ack-pending", 4096, "unacked pages across all parsers (the consumer's MaxAckPending)")
 	fs.DurationVar(&c.AckWait, "parse-ack-wait", 30*time.Second, "time a parser holds a page before it is redelivered")
 	fs.IntVar(&c.MaxDeliver, "parse-max-deliver", 3, "deliveries of a page before it is given up")
+	fs.IntVar(&c.SuspectRun, "health-suspect-run", 5, "suspect pages in a row (no results without the no-results marker, or a yield collapsed against the engine's baseline) that make an engine degraded; as many healthy pages in a row clear it (0: alarm off)")
+	fs.Float64Var(&c.Collapse, "health-collapse", 0.5, "a page is suspect when its organic count (on a page that says more follow) or its share of results with title, URL and snippet falls below this fraction of the engine's baseline")
+	fs.StringVar(&c.DegradedAnswer, "degraded-answer", schemas.DegradedWarn, "what a suspect page is answered with while its engine is degraded: warn (the page, with a warning) or fail (502 degraded)")
 }
 
 // Validate checks the configuration before anything connects.
@@ -39,6 +52,12 @@ func (c *Config) Validate() error {
 		return errors.New("parse-ack-wait must be at least 1s")
 	case c.MaxDeliver < 1:
 		return errors.New("parse-max-deliver must be at least 1")
+	case c.SuspectRun < 0 || c.SuspectRun > 1000:
+		return errors.New("health-suspect-run must be 0 (off) to 1000")
+	case !(c.Collapse > 0 && c.Collapse < 1):
+		return errors.New("health-collapse must be above 0 and below 1")
+	case c.DegradedAnswer != schemas.DegradedWarn && c.DegradedAnswer != schemas.DegradedFail:
+		return errors.New("degraded-answer must be warn or fail")
 	}
 	return nil
 }

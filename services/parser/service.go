@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/buffers"
+	"github.com/trawl-dev/trawl/kit/enginehealth"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/kit/work"
@@ -44,6 +47,7 @@ type Service struct {
 	duration *prometheus.HistogramVec
 
 	archived *prometheus.CounterVec
+	health   *health
 	js       jetstream.JetStream
 	archive  jetstream.Stream
 	keeper   *streams.Keeper
@@ -70,11 +74,11 @@ func New(cfg Config, d Deps) (*Service, error) {
 		d.Metrics = prometheus.NewRegistry()
 	}
 	f := promauto.With(d.Metrics)
-	return &Service{
+	s := &Service{
 		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log,
 		pages: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_parser_pages_total",
-			Help: "Pages parsed, by engine and outcome (ok, no_results, blocked, unrecognised_page, malformed).",
+			Help: "Pages parsed, by engine and outcome (ok, no_results, suspect, degraded, blocked, unrecognised_page, malformed).",
 		}, []string{"engine", "outcome"}),
 		duration: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "trawl_parser_parse_duration_seconds",
@@ -85,7 +89,9 @@ func New(cfg Config, d Deps) (*Service, error) {
 			Name: "trawl_parser_archived_pages_total",
 			Help: "Pages sent to the archive (written), refused by it (failed) or not sent because too many writes were in flight (dropped).",
 		}, []string{"outcome"}),
-	}, nil
+		health: newHealth(cfg, f),
+	}
+	return s, nil
 }
 
 // Start ensures the streams and the durable consumer, then consumes.
@@ -100,6 +106,11 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("parser: %w", err)
 	}
+	host, _ := os.Hostname()
+	s.health.board = enginehealth.New(js, s.streams, enginehealth.Options{Create: true,
+		Name: host + "/" + strconv.Itoa(os.Getpid()), Engines: s.engines.Names(), Log: s.log, OnChange: s.health.onChange})
+	s.health.board.Start(ctx)
+	s.health.shared.Set(boolGauge(s.health.board.Shared()))
 	if s.streams.Archive.Disabled {
 		s.log.Info("archive off (--archive=false): pages are not kept")
 	} else if err := s.openArchive(ctx); err != nil {
@@ -122,7 +133,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.handle, s.log)
 	s.keeper.Start()
-	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency)
+	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency, "engine_health", s.health.board.String())
 	return nil
 }
 
@@ -147,6 +158,9 @@ func (s *Service) Stop() {
 		s.work.Wait()
 		if s.svc != nil {
 			s.svc.Stop()
+		}
+		if s.health.board != nil {
+			s.health.board.Stop()
 		}
 	})
 }
@@ -187,8 +201,10 @@ func (s *Service) handle(msg jetstream.Msg) {
 		html = dec
 	}
 	// Archived once the outcome is out (deferred: the answer never waits on the archive),
-	// before the page's buffer goes back to its pool (defers run last in, first out).
-	defer s.archivePage(&page, html)
+	// before the page's buffer goes back to its pool (defers run last in, first out); a
+	// suspect page is archived with its reason.
+	var suspect string
+	defer func() { s.archivePage(&page, html, suspect) }()
 	start := time.Now()
 	if job.Scrape != nil {
 		s.convert(msg, &page, html, start)
@@ -205,20 +221,45 @@ func (s *Service) handle(msg jetstream.Msg) {
 		s.pages.WithLabelValues(engine, e.Kind).Inc()
 		s.log.Warn("page not parsed", "engine", engine, "job", job.ID, "kind", e.Kind, "err", e.Detail)
 		e.PageID = job.ID
+		if e.Kind == schemas.TypeUnrecognised {
+			// No results and no no-results marker: the loudest kind of suspect page.
+			suspect = schemas.SuspectUnrecognised + ": " + e.Detail
+			s.record(engine, enginehealth.Verdict{Suspect: true, Rule: schemas.SuspectUnrecognised, Reason: e.Detail, PageID: job.ID})
+		}
 		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
 		return
 	}
-	body, err := Body(&job.Request, serp)
+	var warnings []schemas.Warning
+	if v, judged := s.health.judge.page(engine, &job.Request, serp); judged {
+		v.PageID = job.ID
+		rec := s.record(engine, v)
+		if v.Suspect {
+			suspect = v.Rule + ": " + v.Reason
+			if rec.Degraded() && s.health.answer == schemas.DegradedFail {
+				s.pages.WithLabelValues(engine, "degraded").Inc()
+				e := schemas.Errorf(schemas.TypeDegraded, "%s is degraded (%d suspect pages in a row) and this page is suspect too: %s", engine, rec.Run, v.Reason)
+				e.Engine, e.PageID = engine, job.ID
+				s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
+				return
+			}
+			warnings = append(warnings, warning(engine, v, rec))
+		}
+	}
+	body, err := Body(&job.Request, serp, warnings...)
 	if err != nil {
 		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: schemas.AsError(err)})
 		return
 	}
 	outcome := "ok"
-	if len(serp.OrganicResults) == 0 {
+	switch {
+	case suspect != "":
+		outcome = "suspect"
+	case len(serp.OrganicResults) == 0:
 		outcome = "no_results"
 	}
 	s.pages.WithLabelValues(engine, outcome).Inc()
-	s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Body: body, FetchMS: page.FetchMS, ParseMS: float64(parseDur.Microseconds()) / 1000})
+	s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Body: body, Suspect: suspect,
+		FetchMS: page.FetchMS, ParseMS: float64(parseDur.Microseconds()) / 1000})
 }
 
 // pageBuffers hold decompressed pages while they are parsed: one per page in flight.
