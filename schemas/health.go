@@ -83,6 +83,10 @@ func EngineHealthBucket(l StreamLimits) jetstream.KeyValueConfig {
 // Degraded-answer policies (--degraded-answer): what a client gets for a suspect page while its
 // engine is degraded.
 const (
+	// DegradedEmpty, the default, answers 502 degraded for a suspect page with no results and
+	// the page with a warning for one that still has some: a degraded engine never serves a run
+	// of empty 200s, and results that only lost their snippets still reach the client.
+	DegradedEmpty = "empty"
 	// DegradedWarn answers the page, with a warning (SearchBody.Warnings).
 	DegradedWarn = "warn"
 	// DegradedFail answers 502 degraded instead.

@@ -38,7 +38,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxDeliver, "parse-max-deliver", 3, "deliveries of a page before it is given up")
 	fs.IntVar(&c.SuspectRun, "health-suspect-run", 5, "suspect pages in a row (no results without the no-results marker, or a yield collapsed against the engine's baseline) that make an engine degraded; as many healthy pages in a row clear it (0: alarm off)")
 	fs.Float64Var(&c.Collapse, "health-collapse", 0.5, "a page is suspect when its organic count (on a page that says more follow) or its share of results with title, URL and snippet falls below this fraction of the engine's baseline")
-	fs.StringVar(&c.DegradedAnswer, "degraded-answer", schemas.DegradedWarn, "what a suspect page is answered with while its engine is degraded: warn (the page, with a warning) or fail (502 degraded)")
+	fs.StringVar(&c.DegradedAnswer, "degraded-answer", schemas.DegradedEmpty, "what a suspect page is answered with while its engine is degraded: empty (502 degraded for a page with no results, the page with a warning otherwise), warn (the page, with a warning) or fail (502 degraded)")
 }
 
 // Validate checks the configuration before anything connects.
@@ -56,8 +56,8 @@ func (c *Config) Validate() error {
 		return errors.New("health-suspect-run must be 0 (off) to 1000")
 	case !(c.Collapse > 0 && c.Collapse < 1):
 		return errors.New("health-collapse must be above 0 and below 1")
-	case c.DegradedAnswer != schemas.DegradedWarn && c.DegradedAnswer != schemas.DegradedFail:
-		return errors.New("degraded-answer must be warn or fail")
+	case c.DegradedAnswer != schemas.DegradedEmpty && c.DegradedAnswer != schemas.DegradedWarn && c.DegradedAnswer != schemas.DegradedFail:
+		return errors.New("degraded-answer must be empty, warn or fail")
 	}
 	return nil
 }

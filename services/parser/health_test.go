@@ -201,3 +201,23 @@ func TestSilentEmptyAlarmAcrossParsers(t *testing.T) {
 		}, "parser %d sees duckduckgo recovered", i)
 	}
 }
+
+// The default policy fails a degraded engine's empty suspect pages and warns on the others.
+func TestDegradedAnswerPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		policy  string
+		results int
+		fail    bool
+	}{
+		{schemas.DegradedEmpty, 0, true}, {schemas.DegradedEmpty, 7, false},
+		{schemas.DegradedWarn, 0, false}, {schemas.DegradedWarn, 7, false},
+		{schemas.DegradedFail, 0, true}, {schemas.DegradedFail, 7, true},
+	} {
+		if got := failsDegraded(tc.policy, tc.results); got != tc.fail {
+			t.Errorf("%s with %d results: fails %v, want %v", tc.policy, tc.results, got, tc.fail)
+		}
+	}
+	if DefaultConfig().DegradedAnswer != schemas.DegradedEmpty {
+		t.Errorf("default --degraded-answer %q, want %q", DefaultConfig().DegradedAnswer, schemas.DegradedEmpty)
+	}
+}

@@ -235,7 +235,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		rec := s.record(engine, v)
 		if v.Suspect {
 			suspect = v.Rule + ": " + v.Reason
-			if rec.Degraded() && s.health.answer == schemas.DegradedFail {
+			if rec.Degraded() && failsDegraded(s.health.answer, len(serp.OrganicResults)) {
 				s.pages.WithLabelValues(engine, "degraded").Inc()
 				e := schemas.Errorf(schemas.TypeDegraded, "%s is degraded (%d suspect pages in a row) and this page is suspect too: %s", engine, rec.Run, v.Reason)
 				e.Engine, e.PageID = engine, job.ID
@@ -260,6 +260,12 @@ func (s *Service) handle(msg jetstream.Msg) {
 	s.pages.WithLabelValues(engine, outcome).Inc()
 	s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Body: body, Suspect: suspect,
 		FetchMS: page.FetchMS, ParseMS: float64(parseDur.Microseconds()) / 1000})
+}
+
+// failsDegraded reports whether --degraded-answer answers a suspect page of a degraded engine,
+// holding results organic results, with 502 degraded rather than the page and a warning.
+func failsDegraded(policy string, results int) bool {
+	return policy == schemas.DegradedFail || policy == schemas.DegradedEmpty && results == 0
 }
 
 // pageBuffers hold decompressed pages while they are parsed: one per page in flight.
