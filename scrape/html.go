@@ -36,6 +36,7 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 		return nil
 	}
 	content := selectContent(doc, base, r.WantsMainContent(), include, exclude)
+	unlinkHeadings(content, page)
 	if r.Wants(schemas.FormatHTML) {
 		out.HTML = renderInner(content)
 	}
@@ -47,6 +48,46 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 		out.Markdown = markdown(content, base)
 	}
 	return nil
+}
+
+// unlinkHeadings unwraps a heading's only link when it points into the page itself: the
+// back-links to the table of contents documentation generators (docutils, Sphinx) wrap every
+// heading in, which would make each markdown heading a link to "#id4".
+func unlinkHeadings(content *html.Node, page *url.URL) {
+	if page == nil {
+		return
+	}
+	here := *page
+	here.Fragment, here.RawFragment = "", ""
+	prefix := here.String() + "#"
+	walk(content, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || len(n.Data) != 2 || n.Data[0] != 'h' || n.Data[1] < '1' || n.Data[1] > '6' {
+			return true
+		}
+		var only *html.Node
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
+			case c.Type == html.ElementNode && c.Data == "a" && only == nil:
+				only = c
+			default:
+				return false
+			}
+		}
+		if only == nil {
+			return false
+		}
+		if href, _ := attr(only, "href"); strings.HasPrefix(href, prefix) {
+			for c := only.FirstChild; c != nil; {
+				next := c.NextSibling
+				only.RemoveChild(c)
+				n.InsertBefore(c, only)
+				c = next
+			}
+			n.RemoveChild(only)
+		}
+		return false
+	})
 }
 
 // baseURL is the page URL, or the document's <base href> resolved against it.
