@@ -209,12 +209,12 @@ func closest(n *html.Node, tags ...string) *html.Node {
 
 // isPermalink: the "¶" or "#" anchor documentation generators put beside each heading, and
 // images inlined as data: URIs (tracking pixels, lazy-loading placeholders, icons), which would
-// paste kilobytes of base64 into the markdown.
+// paste kilobytes of base64 into the markdown, or left on the author's disk (file:).
 func isPermalink(n *html.Node) bool {
 	switch n.Data {
 	case "img":
 		src, _ := attr(n, "src")
-		return isScheme(src, "data")
+		return isScheme(src, "data") || isScheme(src, "file") // file: is the author's own disk
 	case "a":
 		href, _ := attr(n, "href")
 		if !strings.Contains(href, "#") {

@@ -378,3 +378,32 @@ func TestConvertConcurrently(t *testing.T) {
 		t.Errorf("%s converted differently in parallel", u)
 	}
 }
+
+// TestMarkdownOfRealMarkup covers what real pages do that the simulator's do not: lazy-loaded
+// images, images on the author's disk, adjacent lists, headings linking into the page.
+func TestMarkdownOfRealMarkup(t *testing.T) {
+	para := "<p>" + strings.Repeat("The river rose all night and the town watched it from the bridge. ", 6) + "</p>"
+	page := `<html><head><title>Flood</title></head><body><article><h1>Flood</h1>` + para +
+		`<p><img src="/img/lazyload-placeholder.png" data-lazy-src="/photos/bridge.jpg" alt="The bridge"></p>` +
+		`<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="photos/river.jpg" alt="The river"></p>` +
+		`<p><img src="/photos/town.jpg" data-src="/photos/town-large.jpg" alt="The town"></p>` +
+		`<p><img src="file:///C:/Users/me/spacer.gif" alt="spacer"></p>` +
+		`<ul><li>first list</li></ul><ul><li>second list</li></ul>` +
+		`<h2><a href="#toc">Aftermath</a></h2>` + para +
+		"<pre><code>&lt;!--THE END--&gt;\n</code></pre></article></body></html>"
+	out := convert(t, scrape.Page{Body: []byte(page), URL: "https://news.test/2024/flood.html", ContentType: "text/html"}, defaultRequest())
+	for _, want := range []string{
+		"![The bridge](https://news.test/photos/bridge.jpg)",
+		"![The river](https://news.test/2024/photos/river.jpg)",
+		"![The town](https://news.test/photos/town.jpg)", // a real src stays
+		"## Aftermath\n",
+		"```\n<!--THE END-->\n```", // a page's own text, in code, is kept
+	} {
+		if !strings.Contains(out.Markdown, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out.Markdown)
+		}
+	}
+	if strings.Count(out.Markdown, "<!--THE END-->") != 1 || strings.Contains(out.Markdown, "file:") || strings.Contains(out.Markdown, "placeholder") {
+		t.Errorf("markdown keeps the converter's list ends, a file: image or a placeholder:\n%s", out.Markdown)
+	}
+}

@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -19,6 +20,7 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 	}
 	doc := parseBounded(src, xhtml)
 	base := baseURL(doc, page)
+	unlazyImages(doc)
 	absolutize(doc, base, page)
 
 	// Links, metadata and extract read the whole page, before any of it is dropped.
@@ -119,6 +121,58 @@ func baseURL(doc *html.Node, page *url.URL) *url.URL {
 		return page
 	}
 	return u
+}
+
+// lazySrc are the attributes lazy-loading scripts keep an image's real source in, most used
+// first (WordPress plugins, lazysizes, Jetpack, jQuery lazyload); lazySrcset the same for srcset.
+var (
+	lazySrc    = []string{"data-src", "data-lazy-src", "data-original", "data-lazy", "data-url", "data-hi-res-src", "data-normal"}
+	lazySrcset = []string{"data-srcset", "data-lazy-srcset"}
+	// rxPlaceholder: the image a lazy loader shows until its script runs.
+	rxPlaceholder = regexp.MustCompile(`(?i)placeholder|blank\.(gif|png)|spacer\.gif|pixel\.(gif|png)|transparent\.(gif|png)|lazy|loading|grey\.gif|1x1`)
+)
+
+// unlazyImages puts the real source back on images a lazy-loading script would have swapped
+// in: without the script the page shows its placeholder (a grey square, a data: pixel) and the
+// markdown would too. The source moves when the image has none, a data: one, or one that names
+// itself a placeholder.
+func unlazyImages(doc *html.Node) {
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || (n.Data != "img" && n.Data != "source") {
+			return true
+		}
+		src, _ := attr(n, "src")
+		src = strings.TrimSpace(src)
+		if src != "" && !isScheme(src, "data") && !rxPlaceholder.MatchString(src) {
+			return false
+		}
+		if real := firstAttr(n, lazySrc); real != "" && !isScheme(real, "data") {
+			setAttr(n, "src", real)
+		}
+		if set := firstAttr(n, lazySrcset); set != "" {
+			setAttr(n, "srcset", set)
+		}
+		return false
+	})
+}
+
+func firstAttr(n *html.Node, keys []string) string {
+	for _, k := range keys {
+		if v, ok := attr(n, k); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func setAttr(n *html.Node, key, val string) {
+	for i := range n.Attr {
+		if n.Attr[i].Key == key && n.Attr[i].Namespace == "" {
+			n.Attr[i].Val = val
+			return
+		}
+	}
+	n.Attr = append(n.Attr, html.Attribute{Key: key, Val: val})
 }
 
 // urlAttrs are the attributes holding one URL, by element.
