@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/scrape"
 )
 
 // The parameters of a scrape. In a GET query, formats is comma-separated, the selector lists
@@ -107,7 +109,7 @@ func DecodeScrapeBody(body []byte) (*schemas.ScrapeRequest, []schemas.FieldError
 	}
 	var r schemas.ScrapeRequest
 	if err := strictJSON(body, &r); err != nil {
-		return nil, []schemas.FieldError{scrapeBodyError(err)}
+		return nil, []schemas.FieldError{scrapeBodyError(err, body)}
 	}
 	if r.TimeoutMS == 0 && bytes.Contains(body, []byte(`"timeout_ms"`)) {
 		return &r, []schemas.FieldError{FieldError("timeout_ms", "must be at least 1")}
@@ -129,15 +131,49 @@ func strictJSON(b []byte, v any) error {
 }
 
 // scrapeBodyError names the member a decoding error is about, where encoding/json says.
-func scrapeBodyError(err error) schemas.FieldError {
+// encoding/json leaves the extract field's name out of the path ("extract.required", or
+// just "kind" for an unknown member), so inExtract finds which field it was.
+func scrapeBodyError(err error, body []byte) schemas.FieldError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return FieldError(te.Field, "must be "+jsonKind(te.Type.Kind().String()))
+		field := te.Field
+		if member, ok := strings.CutPrefix(field, "extract."); ok {
+			field = inExtract(body, member, field)
+		}
+		return FieldError(field, "must be "+jsonKind(te.Type.Kind().String()))
 	}
 	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return FieldError(strings.Trim(msg, `"`), "unknown field")
+		member := strings.Trim(msg, `"`)
+		var top map[string]json.RawMessage
+		if json.Unmarshal(body, &top) == nil && top[member] == nil {
+			// Not a member of the request: of one of its extract fields.
+			return FieldError(inExtract(body, member, "extract"), "unknown field; an extract field has selector, attr, type and required")
+		}
+		return FieldError(member, "unknown field")
 	}
 	return bodyError(truncated(err))
+}
+
+// inExtract is "extract.<name>.<member>" for the first extract field (by name) that has
+// member, or fallback.
+func inExtract(body []byte, member, fallback string) string {
+	var req struct {
+		Extract map[string]map[string]json.RawMessage `json:"extract"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return fallback
+	}
+	names := make([]string, 0, len(req.Extract))
+	for name := range req.Extract {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, ok := req.Extract[name][member]; ok {
+			return "extract." + name + "." + member
+		}
+	}
+	return fallback
 }
 
 func jsonKind(k string) string {
@@ -158,7 +194,8 @@ func jsonKind(k string) string {
 	return "of the right type"
 }
 
-// ValidateScrape runs both checks: form errors first, then value errors.
+// ValidateScrape runs every check: form errors first, then value errors, then the CSS
+// selectors the converter would refuse (so a bad selector costs no fetch).
 func ValidateScrape(r *schemas.ScrapeRequest, form []schemas.FieldError, maxTimeoutMS int) []schemas.FieldError {
 	errs := form
 	bad := map[string]bool{}
@@ -166,6 +203,14 @@ func ValidateScrape(r *schemas.ScrapeRequest, form []schemas.FieldError, maxTime
 		bad[e.Field] = true
 	}
 	for _, e := range r.Validate(maxTimeoutMS) {
+		if !bad[e.Field] {
+			errs = append(errs, e)
+		}
+	}
+	for _, e := range errs {
+		bad[e.Field] = true
+	}
+	for _, e := range scrape.CheckSelectors(r) {
 		if !bad[e.Field] {
 			errs = append(errs, e)
 		}
