@@ -380,7 +380,8 @@ func chromeMatch(n *html.Node) chromeKind {
 			return chromeByName
 		}
 	}
-	if blockTags[n.Data] && isAside(id, class) && !isHeadedSection(n, id) {
+	label, _ := attr(n, "aria-label")
+	if blockTags[n.Data] && (isAside(id, class) || strings.EqualFold(label, "breadcrumb") || strings.EqualFold(label, "breadcrumbs")) && !isHeadedSection(n, id) {
 		return chromeByTag // a comment thread may well outweigh the article
 	}
 	role, _ := attr(n, "role")
@@ -415,13 +416,14 @@ var blockTags = map[string]bool{
 // rxAside matches the id and class tokens of what sits inside an article without being it:
 // share and follow bars (AddToAny, ShareThis, Jetpack's sharedaddy), related and recommended
 // stories (Jetpack, YARPP, "more stories", "you may also like"), comment sections (WordPress,
-// Disqus) and newsletter sign-ups.
+// Disqus), newsletter sign-ups, and breadcrumbs (which sites put inside <article> too).
 var rxAside = regexp.MustCompile(`(?i)^(` +
 	`(social[-_]?)?(share|sharing)([-_].+)?|.+[-_](share|sharing)|social[-_]?(links|icons|buttons|bar|media|follow)|sharedaddy|addtoany|a2a[-_]kit|sharethis.*|shareaholic.*|follow[-_]us` +
 	`|related|(.+[-_])?related[-_]?(posts?|articles?|stories|content|links|news|items|reads|videos)|jp-relatedposts|yarpp-related.*|crp_related` +
 	`|(more|other|top|popular|recommended|trending)[-_](stories|articles|posts|news|reads|headlines)|recommended|recommendations|you[-_]?may[-_]?(also[-_]?)?like|also[-_]?read|most[-_]?(popular|read|viewed)` +
 	`|comments|comments?[-_](area|list|section|wrapper|container|block)|commentlist|disqus[-_]thread|respond|comment[-_]respond` +
 	`|newsletter([-_].+)?|.+[-_]newsletter|subscribe[-_](box|form|widget)` +
+	`|(.+[-_])?breadcrumbs?|breadcrumbs?[-_](trail|list|nav|wrapper|container)` +
 	`)$`)
 
 // isHeadedSection: an element whose id is the slug of the heading it starts with is a section

@@ -39,6 +39,7 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 	}
 	content := selectContent(doc, base, r.WantsMainContent(), include, exclude)
 	unlinkHeadings(content, page)
+	joinSplitLinks(content)
 	if r.Wants(schemas.FormatHTML) {
 		out.HTML = renderInner(content)
 	}
@@ -87,6 +88,32 @@ func unlinkHeadings(content *html.Node, page *url.URL) {
 				c = next
 			}
 			n.RemoveChild(only)
+		}
+		return false
+	})
+}
+
+// joinSplitLinks makes one link of adjacent links to the same place: editors split a link
+// where a word's formatting changed ("[Arte](u)[mis m](u)[oon program](u)" on Space.com),
+// which the markdown would show as three links in a row.
+func joinSplitLinks(content *html.Node) {
+	walk(content, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || n.Data != "a" {
+			return true
+		}
+		href, ok := attr(n, "href")
+		if !ok {
+			return false
+		}
+		for next := n.NextSibling; next != nil && next.Type == html.ElementNode && next.Data == "a"; next = n.NextSibling {
+			if h, _ := attr(next, "href"); h != href {
+				break
+			}
+			for c := next.FirstChild; c != nil; c = next.FirstChild {
+				next.RemoveChild(c)
+				n.AppendChild(c)
+			}
+			n.Parent.RemoveChild(next)
 		}
 		return false
 	})
