@@ -400,7 +400,7 @@ func TestMarkdownOfRealMarkup(t *testing.T) {
 		"![The town](https://news.test/photos/town.jpg)", // a real src stays
 		"## Aftermath\n",
 		"[Arte**mis** program](https://news.test/artemis)", // one link, however the editor split it
-		"```\n<!--THE END-->\n```", // a page's own text, in code, is kept
+		"```\n<!--THE END-->\n```",                         // a page's own text, in code, is kept
 	} {
 		if !strings.Contains(out.Markdown, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out.Markdown)
