@@ -294,6 +294,29 @@ func TestScrapeRefusesInternalTargets(t *testing.T) {
 
 func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
+// TestScrapeRedirectLoop: a chain of more redirects than the policy follows is the page's
+// fault, 502 upstream, and no 200 of whatever page the chain would have reached.
+func TestScrapeRedirectLoop(t *testing.T) {
+	e := start(t, nil, nil)
+	chain := []string{e.sim.URL() + "/pages/article"} // chain[i] redirects i times
+	for range 6 {
+		chain = append(chain, e.sim.URL()+"/pages/redirect?to="+url.QueryEscape(chain[len(chain)-1]))
+	}
+	rp := e.get(t, "/v1/scrape?url="+url.QueryEscape(chain[6]))
+	p := decodeProblem(t, rp)
+	if rp.status != 502 || p.Kind != schemas.TypeUpstream || !strings.Contains(p.Detail, "more than 5 redirects") {
+		t.Fatalf("status %d kind %q detail %q, want 502 upstream after 5 redirects", rp.status, p.Kind, p.Detail)
+	}
+	// Six redirects answered, the sixth not followed: the same on any route, so tried once
+	// (it was tried on every route, twelve times, when it counted as a transport failure).
+	if n := e.sim.RequestsFor("/pages/redirect"); n != 6 {
+		t.Errorf("the simulator saw %d redirect requests, want 6 (one attempt)", n)
+	}
+	if rp = e.get(t, "/v1/scrape?url="+url.QueryEscape(chain[5])); rp.status != 200 {
+		t.Errorf("a chain of 5 redirects: status %d: %s", rp.status, rp.body)
+	}
+}
+
 // TestScrapeRedirectToPrivate: an allowed page that redirects inside the network is refused at
 // the redirect, before any connection to the private address.
 func TestScrapeRedirectToPrivate(t *testing.T) {
