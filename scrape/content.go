@@ -29,6 +29,7 @@ func selectContent(doc *html.Node, base *url.URL, mainContent bool, include, exc
 	// <meta> and <link> in the body (schema.org microdata) stay until readability has run: they
 	// show nothing, but readability's scoring counts them, and without them it took the author
 	// box for the article on a WordPress blog whose paragraphs sit among microdata.
+	unshare(doc)
 	removeAll(doc, func(n *html.Node) bool {
 		return (neverShown(n) && n.Data != "meta" && n.Data != "link") || isPermalink(n)
 	})
@@ -230,6 +231,37 @@ func isPermalink(n *html.Node) bool {
 	return false
 }
 
+// rxShareURL matches the endpoints that post a page somewhere (Facebook's sharer, Twitter's and
+// X's intents, WhatsApp, Telegram, LinkedIn, Pinterest, Reddit, Tumblr, e-mail with a subject):
+// a link to one is a share button, whatever its class says, never part of the article.
+var rxShareURL = regexp.MustCompile(`(?i)^(whatsapp://send|fb-messenger://share|https?://(www\.|m\.|api\.)?(facebook\.com/(sharer|share\.php|dialog/(share|feed|send))|(twitter|x)\.com/(intent/(tweet|post)|share)|wa\.me/\?|api\.whatsapp\.com/send|t\.me/share|telegram\.me/share|linkedin\.com/(sharearticle|shareArticle|share|cws/share)|pinterest\.[a-z.]+/pin/create|reddit\.com/submit|tumblr\.com/(share|widgets/share)|getpocket\.com/(save|edit)|news\.ycombinator\.com/submitlink|vk\.com/share\.php|plus\.google\.com/share)|mailto:\?)`)
+
+// unshare drops the share buttons (links to rxShareURL) and unwraps the share links that
+// carry content: an article's image wrapped in "Pin it", a sentence made a "Click to Tweet".
+func unshare(doc *html.Node) {
+	var links []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && n.Data == "a" {
+			if href, _ := attr(n, "href"); rxShareURL.MatchString(strings.TrimSpace(href)) {
+				links = append(links, n)
+			}
+			return false
+		}
+		return true
+	})
+	for _, a := range links {
+		if findFirst(a, "img") == nil && len(textContent(a)) <= 40 {
+			a.Parent.RemoveChild(a)
+			continue
+		}
+		for c := a.FirstChild; c != nil; c = a.FirstChild {
+			a.RemoveChild(c)
+			a.Parent.InsertBefore(c, a)
+		}
+		a.Parent.RemoveChild(a)
+	}
+}
+
 var neverShownTags = map[string]bool{
 	"script": true, "style": true, "noscript": true, "template": true, "iframe": true, "frame": true,
 	"frameset": true, "object": true, "embed": true, "canvas": true, "svg": true, "link": true,
@@ -422,7 +454,7 @@ var rxAside = regexp.MustCompile(`(?i)^(` +
 	`|related|(.+[-_])?related[-_]?(posts?|articles?|stories|content|links|news|items|reads|videos)|jp-relatedposts|yarpp-related.*|crp_related` +
 	`|(more|other|top|popular|recommended|trending)[-_](stories|articles|posts|news|reads|headlines)|recommended|recommendations|you[-_]?may[-_]?(also[-_]?)?like|also[-_]?read|most[-_]?(popular|read|viewed)` +
 	`|comments|comments?[-_](area|list|section|wrapper|container|block)|commentlist|disqus[-_]thread|respond|comment[-_]respond` +
-	`|newsletter([-_].+)?|.+[-_]newsletter|subscribe[-_](box|form|widget)` +
+	`|newsletter([-_].+)?|.+[-_]newsletter|subscribe[-_](box|form|widget)|(email[-_]?)?opt[-_]?in[a-z]*` +
 	`|(.+[-_])?breadcrumbs?|breadcrumbs?[-_](trail|list|nav|wrapper|container)` +
 	`)$`)
 

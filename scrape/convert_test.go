@@ -381,11 +381,14 @@ func TestConvertConcurrently(t *testing.T) {
 
 // TestMarkdownOfRealMarkup covers what real pages do that the simulator's do not: lazy-loaded
 // images, images on the author's disk, adjacent lists, headings linking into the page, links
-// split in pieces, breadcrumbs inside the article.
+// split in pieces, breadcrumbs, share buttons and sign-up boxes inside the article.
 func TestMarkdownOfRealMarkup(t *testing.T) {
 	para := "<p>" + strings.Repeat("The river rose all night and the town watched it from the bridge. ", 6) + "</p>"
 	page := `<html><head><title>Flood</title></head><body><article><nav class="breadcrumb"><ol><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ol></nav><h1>Flood</h1>` + para +
 		`<p>The <a href="/artemis">Arte</a><a href="/artemis"><b>mis</b> program</a> went on.</p>` +
+		`<div class="post-actions"><a href="https://www.facebook.com/sharer/sharer.php?u=x">Facebook</a> <a href="https://twitter.com/intent/tweet?url=x">Tweet</a> <a href="whatsapp://send?text=x">WhatsApp</a></div>` +
+		`<p><a href="https://www.pinterest.com/pin/create/button/?url=x"><img src="/photos/pinned.jpg" alt="Pinned"></a></p>` +
+		`<div id="EmailOptin"><p>SIGN UP FOR OUR NEWSLETTER</p></div>` +
 		`<p><img src="/img/lazyload-placeholder.png" data-lazy-src="/photos/bridge.jpg" alt="The bridge"></p>` +
 		`<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="photos/river.jpg" alt="The river"></p>` +
 		`<p><img src="/photos/town.jpg" data-src="/photos/town-large.jpg" alt="The town"></p>` +
@@ -400,6 +403,7 @@ func TestMarkdownOfRealMarkup(t *testing.T) {
 		"![The town](https://news.test/photos/town.jpg)", // a real src stays
 		"## Aftermath\n",
 		"[Arte**mis** program](https://news.test/artemis)", // one link, however the editor split it
+		"![Pinned](https://news.test/photos/pinned.jpg)",   // an image keeps its place, not its "Pin it" link
 		"```\n<!--THE END-->\n```",                         // a page's own text, in code, is kept
 	} {
 		if !strings.Contains(out.Markdown, want) {
@@ -408,5 +412,10 @@ func TestMarkdownOfRealMarkup(t *testing.T) {
 	}
 	if strings.Count(out.Markdown, "<!--THE END-->") != 1 || strings.Contains(out.Markdown, "file:") || strings.Contains(out.Markdown, "placeholder") || strings.Contains(out.Markdown, "[Home]") {
 		t.Errorf("markdown keeps the converter's list ends, a file: image, a placeholder or the breadcrumbs:\n%s", out.Markdown)
+	}
+	for _, chrome := range []string{"Facebook", "Tweet", "WhatsApp", "pinterest", "NEWSLETTER"} {
+		if strings.Contains(out.Markdown, chrome) {
+			t.Errorf("markdown keeps the share bar or sign-up box (%q):\n%s", chrome, out.Markdown)
+		}
 	}
 }
