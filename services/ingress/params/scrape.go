@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,10 +113,73 @@ func DecodeScrapeBody(body []byte) (*schemas.ScrapeRequest, []schemas.FieldError
 	if err := strictJSON(body, &r); err != nil {
 		return nil, []schemas.FieldError{scrapeBodyError(err, body)}
 	}
+	if errs := exactMembers(body); len(errs) > 0 {
+		return nil, errs
+	}
 	if r.TimeoutMS == 0 && bytes.Contains(body, []byte(`"timeout_ms"`)) {
 		return &r, []schemas.FieldError{FieldError("timeout_ms", "must be at least 1")}
 	}
 	return &r, nil
+}
+
+// scrapeMembers and extractMembers are the member names a scrape body may use, exactly.
+var (
+	scrapeMembers  = jsonNames(reflect.TypeFor[schemas.ScrapeRequest]())
+	extractMembers = jsonNames(reflect.TypeFor[schemas.ExtractField]())
+)
+
+func jsonNames(t reflect.Type) map[string]bool {
+	names := map[string]bool{}
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	return names
+}
+
+// exactMembers holds a decoded body to what a query string is held to: encoding/json matches
+// member names without regard to case ("URL" is url) and keeps the last of a repeated member,
+// where GET refuses an unknown or repeated parameter. The same request must not mean one thing
+// over GET and another over POST or NATS.
+func exactMembers(body []byte) []schemas.FieldError {
+	var errs []schemas.FieldError
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil // strictJSON has judged it
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		name, _ := t.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil
+		}
+		switch {
+		case !scrapeMembers[name]:
+			errs = append(errs, FieldError(name, "unknown field (member names are lower case: "+strings.ToLower(name)+"?)"))
+		case seen[name]:
+			errs = append(errs, FieldError(name, "given more than once"))
+		case name == "extract":
+			var fields map[string]map[string]json.RawMessage
+			if json.Unmarshal(value, &fields) != nil {
+				continue
+			}
+			for _, field := range slices.Sorted(maps.Keys(fields)) {
+				for member := range fields[field] {
+					if !extractMembers[member] {
+						errs = append(errs, FieldError("extract."+field+"."+member, "unknown field; an extract field has selector, attr, type and required"))
+					}
+				}
+			}
+		}
+		seen[name] = true
+	}
+	return errs
 }
 
 // strictJSON decodes exactly one JSON value into v, refusing unknown members.

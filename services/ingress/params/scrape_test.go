@@ -159,3 +159,22 @@ func TestScrapeBodyErrorPaths(t *testing.T) {
 		t.Errorf("GET: errors %+v, want include_selectors and extract.p.selector", errs)
 	}
 }
+
+// TestScrapeBodyExactMembers: a body is held to what a query is: member names as documented,
+// each once.
+func TestScrapeBodyExactMembers(t *testing.T) {
+	for _, c := range []struct{ body, field string }{
+		{`{"URL":"https://example.com/"}`, "URL"},
+		{`{"url":"https://example.com/","Formats":["text"]}`, "Formats"},
+		{`{"url":"https://example.com/","url":"http://127.0.0.1/"}`, "url"},
+		{`{"url":"https://example.com/","extract":{"t":{"Selector":"h1"}}}`, "extract.t.Selector"},
+	} {
+		r, errs := DecodeScrapeBody([]byte(c.body))
+		if r != nil || len(errs) != 1 || errs[0].Field != c.field {
+			t.Errorf("%s: request %v, errors %+v, want one on %q", c.body, r, errs, c.field)
+		}
+	}
+	if r, errs := DecodeScrapeBody([]byte(`{"url":"https://example.com/","extract":{"t":{"selector":"h1","attr":"href","type":"string","required":true}},"formats":["links"]}`)); r == nil || errs != nil {
+		t.Errorf("a valid body: %+v", errs)
+	}
+}
