@@ -419,3 +419,22 @@ func TestMarkdownOfRealMarkup(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguageSources: the page's language from <html lang>, XHTML's xml:lang, the
+// Content-Language meta, og:locale, and JSON-LD's inLanguage, in that order.
+func TestLanguageSources(t *testing.T) {
+	body := "<body><p>Text.</p></body></html>"
+	for page, want := range map[string]string{
+		`<html lang="en-us"><head></head>`:                                                                         "en-us",
+		`<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en"><head></head>`:                                   "en",
+		`<html><head><meta http-equiv="content-language" content="fr"></head>`:                                     "fr",
+		`<html><head><meta property="og:locale" content="pt_BR"></head>`:                                           "pt-BR",
+		`<html><head><script type="application/ld+json">{"@type":"NewsArticle","inLanguage":"de"}</script></head>`: "de",
+		`<html lang="es" xml:lang="en"><head><meta property="og:locale" content="it_IT"></head>`:                   "es",
+	} {
+		out := convert(t, scrape.Page{Body: []byte(page + body), URL: "https://example.test/", ContentType: "text/html"}, defaultRequest())
+		if out.Metadata.Language != want {
+			t.Errorf("%s: language %q, want %q", page, out.Metadata.Language, want)
+		}
+	}
+}
