@@ -392,6 +392,8 @@ func TestMarkdownOfRealMarkup(t *testing.T) {
 		`<p><img src="/img/lazyload-placeholder.png" data-lazy-src="/photos/bridge.jpg" alt="The bridge"></p>` +
 		`<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="photos/river.jpg" alt="The river"></p>` +
 		`<p><img src="/photos/town.jpg" data-src="/photos/town-large.jpg" alt="The town"></p>` +
+		`<picture><source srcset="/photos/dam-640.webp 640w, /photos/dam-1280.webp 1280w" type="image/webp"><img alt="The dam"></picture>` +
+		`<p><img srcset="/photos/crowd.jpg 1x, /photos/crowd@2x.jpg 2x" alt="The crowd"></p>` +
 		`<p><img src="file:///C:/Users/me/spacer.gif" alt="spacer"></p>` +
 		`<ul><li>first list</li></ul><ul><li>second list</li></ul>` +
 		`<h2><a href="#toc">Aftermath</a></h2>` + para +
@@ -400,7 +402,9 @@ func TestMarkdownOfRealMarkup(t *testing.T) {
 	for _, want := range []string{
 		"![The bridge](https://news.test/photos/bridge.jpg)",
 		"![The river](https://news.test/2024/photos/river.jpg)",
-		"![The town](https://news.test/photos/town.jpg)", // a real src stays
+		"![The town](https://news.test/photos/town.jpg)",     // a real src stays
+		"![The dam](https://news.test/photos/dam-1280.webp)", // from its <picture>'s source, the widest
+		"![The crowd](https://news.test/photos/crowd@2x.jpg)",
 		"## Aftermath\n",
 		"[Arte**mis** program](https://news.test/artemis)", // one link, however the editor split it
 		"![Pinned](https://news.test/photos/pinned.jpg)",   // an image keeps its place, not its "Pin it" link

@@ -3,6 +3,7 @@ package scrape
 import (
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -179,8 +180,46 @@ func unlazyImages(doc *html.Node) {
 		if set := firstAttr(n, lazySrcset); set != "" {
 			setAttr(n, "srcset", set)
 		}
+		if src, _ := attr(n, "src"); n.Data == "img" && (strings.TrimSpace(src) == "" || isScheme(src, "data")) {
+			// Only a srcset (on the image, or on its <picture>'s sources): markdown has room
+			// for one source, the largest.
+			set, _ := attr(n, "srcset")
+			if set == "" && n.Parent != nil && n.Parent.Data == "picture" {
+				for c := n.Parent.FirstChild; c != nil && set == ""; c = c.NextSibling {
+					if c.Type == html.ElementNode && c.Data == "source" {
+						set = firstAttr(c, append([]string{"srcset"}, lazySrcset...))
+					}
+				}
+			}
+			if best := largestCandidate(set); best != "" {
+				setAttr(n, "src", best)
+			}
+		}
 		return false
 	})
+}
+
+// largestCandidate is the URL of the widest (or densest) image in a srcset, or the last one
+// when they give no sizes.
+func largestCandidate(srcset string) string {
+	best, bestSize := "", -1.0
+	for cand := range strings.SplitSeq(srcset, ",") {
+		f := strings.Fields(cand)
+		if len(f) == 0 || isScheme(f[0], "data") {
+			continue
+		}
+		size := 0.0
+		if len(f) > 1 {
+			d := f[1]
+			if n, err := strconv.ParseFloat(d[:len(d)-1], 64); err == nil && (strings.HasSuffix(d, "w") || strings.HasSuffix(d, "x")) {
+				size = n
+			}
+		}
+		if size >= bestSize {
+			best, bestSize = f[0], size
+		}
+	}
+	return best
 }
 
 func firstAttr(n *html.Node, keys []string) string {
