@@ -445,12 +445,15 @@ var blockTags = map[string]bool{
 	"form": true, "table": true, "dl": true,
 }
 
-// rxAside matches the id and class tokens of what sits inside an article without being it:
+// rxAside matches the id and class tokens of what sits inside an article without being it
+// (each token whole, and "share" only with the words sharing bars go by, since a share is also
+// a stock's: "share-price" stays):
 // share and follow bars (AddToAny, ShareThis, Jetpack's sharedaddy), related and recommended
 // stories (Jetpack, YARPP, "more stories", "you may also like"), comment sections (WordPress,
 // Disqus), newsletter sign-ups, and breadcrumbs (which sites put inside <article> too).
 var rxAside = regexp.MustCompile(`(?i)^(` +
-	`(social[-_]?)?(share|sharing)([-_].+)?|.+[-_](share|sharing)|social[-_]?(links|icons|buttons|bar|media|follow)|sharedaddy|addtoany|a2a[-_]kit|sharethis.*|shareaholic.*|follow[-_]us` +
+	`((social|post|article|entry|story|page|content|sticky|floating|inline|top|bottom|sd)[-_]?)?(share|sharing)([-_]?(bar|buttons?|btns?|links?|icons?|tools?|box|container|wrapper|widget|this|list|menu|panel|block|area|module|enabled|top|bottom|horizontal|vertical|inline))*` +
+	`|social[-_]?(links|icons|buttons|bar|media|follow)|sharedaddy|addtoany|a2a[-_]kit|sharethis.*|shareaholic.*|follow[-_]us` +
 	`|related|(.+[-_])?related[-_]?(posts?|articles?|stories|content|links|news|items|reads|videos)|jp-relatedposts|yarpp-related.*|crp_related` +
 	`|(more|other|top|popular|recommended|trending)[-_](stories|articles|posts|news|reads|headlines)|recommended|recommendations|you[-_]?may[-_]?(also[-_]?)?like|also[-_]?read|most[-_]?(popular|read|viewed)` +
 	`|comments|comments?[-_](area|list|section|wrapper|container|block)|commentlist|disqus[-_]thread|respond|comment[-_]respond` +

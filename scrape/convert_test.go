@@ -452,6 +452,7 @@ func TestChromeAroundTheArticle(t *testing.T) {
 		`<div class="ad-slot"><p>Buy our sponsor's shoes today.</p></div>` +
 		`<article><h1>Quake</h1>` + sentence("The quake struck before dawn and the valley woke to sirens.") +
 		`<div class="section" id="sharing-the-aid"><h2>Sharing the aid</h2>` + sentence("Aid arrived by road on the third day, shared among villages.") + `</div>` +
+		`<div class="share-bar"><p>Share this story</p></div>` +
 		`</article>` +
 		`<div id="comments" class="comments-area"><ol>` + strings.Repeat(`<li>`+sentence("I was there and I can tell you it was worse than they say.")+`</li>`, 6) + `</ol></div>` +
 		`</div></body></html>`
@@ -461,7 +462,7 @@ func TestChromeAroundTheArticle(t *testing.T) {
 			t.Errorf("markdown lost %q:\n%s", want, out.Markdown)
 		}
 	}
-	for _, chrome := range []string{"sponsor", "I was there", "[Home]"} {
+	for _, chrome := range []string{"sponsor", "I was there", "[Home]", "Share this story"} {
 		if strings.Contains(out.Markdown, chrome) {
 			t.Errorf("markdown keeps %q:\n%s", chrome, out.Markdown)
 		}
