@@ -78,14 +78,22 @@ type ExtractField struct {
 }
 
 // TargetError refuses, before anything is fetched, a URL whose scheme trawl never fetches
-// (file, gopher, ftp, data…): 400 forbidden_target, as for an address inside the network.
-// The fetcher checks the address itself, at dial time.
+// (file, gopher, ftp, data…) or that carries credentials: 400 forbidden_target, as for an
+// address inside the network. Credentials are a target's matter, not a field's form: they are
+// the userinfo trick (http://trusted.example@127.0.0.1/ goes to 127.0.0.1), and a scrape has
+// no business sending a password to a site. The fetcher checks the address itself, at dial
+// time.
 func (r *ScrapeRequest) TargetError() *Error {
 	u, err := url.Parse(r.URL)
-	if err != nil || u.Scheme == "http" || u.Scheme == "https" {
+	switch {
+	case err != nil:
 		return nil
+	case u.Scheme != "http" && u.Scheme != "https":
+		return Errorf(TypeForbiddenTarget, "scheme %q: a scrape fetches http and https URLs only", u.Scheme)
+	case u.User != nil:
+		return Errorf(TypeForbiddenTarget, "URL with credentials (user info before the host): a scrape sends none, and the host is what follows the @")
 	}
-	return Errorf(TypeForbiddenTarget, "scheme %q: a scrape fetches http and https URLs only", u.Scheme)
+	return nil
 }
 
 // WantsMainContent reports the main_content switch with its default.
@@ -112,8 +120,7 @@ func (r *ScrapeRequest) Validate(maxTimeoutMS int) []FieldError {
 		// Refused as a target, not as a malformed field: see TargetError.
 	case u.Host == "" || u.Hostname() == "":
 		add("url", "must name a host")
-	case u.User != nil:
-		add("url", "must not carry credentials")
+		// Credentials are refused as a target: see TargetError.
 	}
 	seen := map[string]bool{}
 	for _, f := range r.Formats {

@@ -50,3 +50,36 @@ func TestScrapeCacheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestScrapeTargetError: schemes other than http(s) and credentials are refused as targets
+// (forbidden_target), not as malformed fields, and Validate leaves them to TargetError.
+func TestScrapeTargetError(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		want bool
+	}{
+		{"http://example.com/", false},
+		{"https://example.com:8443/a?b=c", false},
+		{"file:///etc/passwd", true},
+		{"gopher://example.com:70/_x", true},
+		{"ftp://example.com/", true},
+		{"data:text/html,<b>x</b>", true},
+		{"javascript:alert(1)", true},
+		{"http://trusted.example@127.0.0.1/", true},
+		{"http://127.0.0.1:80@evil.example/", true},
+		{"http://user:pw@example.com/", true},
+	} {
+		r := &ScrapeRequest{URL: tc.url}
+		e := r.TargetError()
+		if got := e != nil; got != tc.want {
+			t.Errorf("%s: TargetError %v, want refused %v", tc.url, e, tc.want)
+			continue
+		}
+		if e != nil && (e.Kind != TypeForbiddenTarget || e.Status != 400) {
+			t.Errorf("%s: %s %d, want forbidden_target 400", tc.url, e.Kind, e.Status)
+		}
+		if tc.want && len(r.Validate(0)) > 0 {
+			t.Errorf("%s: Validate refuses it as a field: %v", tc.url, r.Validate(0))
+		}
+	}
+}

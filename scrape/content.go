@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"github.com/andybalholm/cascadia"
@@ -25,7 +26,13 @@ import (
 // main_content false the whole <body> is kept.
 func selectContent(doc *html.Node, base *url.URL, mainContent bool, include, exclude []cascadia.SelectorGroup) *html.Node {
 	title := docTitle(doc) // before <head> goes
-	removeAll(doc, func(n *html.Node) bool { return neverShown(n) || isPermalink(n) })
+	// <meta> and <link> in the body (schema.org microdata) stay until readability has run: they
+	// show nothing, but readability's scoring counts them, and without them it took the author
+	// box for the article on a WordPress blog whose paragraphs sit among microdata.
+	unshare(doc)
+	removeAll(doc, func(n *html.Node) bool {
+		return (neverShown(n) && n.Data != "meta" && n.Data != "link") || isPermalink(n)
+	})
 	for _, sel := range exclude {
 		removeAll(doc, sel.Match)
 	}
@@ -50,7 +57,7 @@ func selectContent(doc *html.Node, base *url.URL, mainContent bool, include, exc
 			return true
 		})
 	case mainContent:
-		removeAll(doc, isChrome)
+		removeAll(doc, chromeFilter(doc))
 		if content = readable(doc, base); content != nil {
 			restoreHeading(content, heading)
 		}
@@ -61,6 +68,7 @@ func selectContent(doc *html.Node, base *url.URL, mainContent bool, include, exc
 			content = doc
 		}
 	}
+	removeAll(content, neverShown)
 	cleanAttrs(content)
 	return content
 }
@@ -202,12 +210,12 @@ func closest(n *html.Node, tags ...string) *html.Node {
 
 // isPermalink: the "¶" or "#" anchor documentation generators put beside each heading, and
 // images inlined as data: URIs (tracking pixels, lazy-loading placeholders, icons), which would
-// paste kilobytes of base64 into the markdown.
+// paste kilobytes of base64 into the markdown, or left on the author's disk (file:).
 func isPermalink(n *html.Node) bool {
 	switch n.Data {
 	case "img":
 		src, _ := attr(n, "src")
-		return isScheme(src, "data")
+		return isScheme(src, "data") || isScheme(src, "file") // file: is the author's own disk
 	case "a":
 		href, _ := attr(n, "href")
 		if !strings.Contains(href, "#") {
@@ -221,6 +229,37 @@ func isPermalink(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// rxShareURL matches the endpoints that post a page somewhere (Facebook's sharer, Twitter's and
+// X's intents, WhatsApp, Telegram, LinkedIn, Pinterest, Reddit, Tumblr, e-mail with a subject):
+// a link to one is a share button, whatever its class says, never part of the article.
+var rxShareURL = regexp.MustCompile(`(?i)^(whatsapp://send|fb-messenger://share|https?://(www\.|m\.|api\.)?(facebook\.com/(sharer|share\.php|dialog/(share|feed|send))|(twitter|x)\.com/(intent/(tweet|post)|share)|wa\.me/\?|api\.whatsapp\.com/send|t\.me/share|telegram\.me/share|linkedin\.com/(sharearticle|shareArticle|share|cws/share)|pinterest\.[a-z.]+/pin/create|reddit\.com/submit|tumblr\.com/(share|widgets/share)|getpocket\.com/(save|edit)|news\.ycombinator\.com/submitlink|vk\.com/share\.php|plus\.google\.com/share)|mailto:\?)`)
+
+// unshare drops the share buttons (links to rxShareURL) and unwraps the share links that
+// carry content: an article's image wrapped in "Pin it", a sentence made a "Click to Tweet".
+func unshare(doc *html.Node) {
+	var links []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && n.Data == "a" {
+			if href, _ := attr(n, "href"); rxShareURL.MatchString(strings.TrimSpace(href)) {
+				links = append(links, n)
+			}
+			return false
+		}
+		return true
+	})
+	for _, a := range links {
+		if findFirst(a, "img") == nil && len(textContent(a)) <= 40 {
+			a.Parent.RemoveChild(a)
+			continue
+		}
+		for c := a.FirstChild; c != nil; c = a.FirstChild {
+			a.RemoveChild(c)
+			a.Parent.InsertBefore(c, a)
+		}
+		a.Parent.RemoveChild(a)
+	}
 }
 
 var neverShownTags = map[string]bool{
@@ -259,40 +298,206 @@ var (
 	rxAd = regexp.MustCompile(`(?i)^(ads?|adverts?|advertisement|advertising|adsbygoogle|adslot|sponsored|promoted|taboola|outbrain|dfp|gpt-ad.*|google-ad.*|(ads?|advert)[-_].+|.+[-_](ads?|advert|advertisement))$`)
 )
 
-// isChrome: page furniture that is not the main content. Navigation, site headers and footers
-// and sidebars count only outside <article> and <main>: an article's own <header> holds its
-// title and byline, and its <footer> its notes.
-func isChrome(n *html.Node) bool {
+// chromeFilter is the test selectContent drops page furniture with: isChrome, except for an
+// element that holds the page's main content. Sites wrap the whole page in elements whose names
+// only serve their scripts and styles (<div id="ad-portal"> around Libération's page,
+// <div class="ad_body"> around PanARMENIAN's), and a name is a weaker hint than the content
+// under it: an element matched by its id or class is kept when it holds <main>, role=main or
+// the articleBody, or more than half the page's text. An element matched by its tag or role
+// (<nav>, <footer>, role=banner), or by a name that says what it holds (comments, related
+// stories), was put there on purpose and is kept only around <main>, role=main or the
+// articleBody: a blog post's comments often outweigh it.
+func chromeFilter(doc *html.Node) func(*html.Node) bool {
+	var stats map[*html.Node]subtree // made on first need: one pass, so nested candidates cost nothing more
+	return func(n *html.Node) bool {
+		m := chromeMatch(n)
+		if m == notChrome {
+			return false
+		}
+		if stats == nil {
+			stats = subtrees(doc)
+		}
+		st := stats[n]
+		if st.main {
+			return false
+		}
+		return m == chromeByTag || 2*st.text <= stats[doc].text
+	}
+}
+
+type chromeKind int
+
+const (
+	notChrome chromeKind = iota
+	chromeByTag
+	chromeByName
+)
+
+// subtree is what chromeFilter needs to know of an element's descendants: the bytes of their
+// text that are not white space, and whether a <main>, role=main or itemprop=articleBody is
+// among them.
+type subtree struct {
+	text int
+	main bool
+}
+
+// subtrees sums every node's subtree in one pass: nodes in document order, then folded into
+// their parents from the last, so each child is complete before its parent takes it.
+func subtrees(doc *html.Node) map[*html.Node]subtree {
+	var order []*html.Node
+	walk(doc, func(c *html.Node) bool {
+		if c.Type == html.ElementNode || c.Type == html.DocumentNode || c.Type == html.TextNode {
+			order = append(order, c)
+		}
+		return true
+	})
+	stats := make(map[*html.Node]subtree, len(order))
+	for i := len(order) - 1; i >= 0; i-- {
+		c := order[i]
+		st := stats[c]
+		if c.Type == html.TextNode {
+			st.text = len(c.Data) - spaces(c.Data)
+		}
+		stats[c] = st
+		if p := c.Parent; p != nil {
+			ps := stats[p]
+			ps.text += st.text
+			ps.main = ps.main || st.main || isMainLandmark(c)
+			stats[p] = ps
+		}
+	}
+	return stats
+}
+
+func isMainLandmark(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	r, _ := attr(n, "role")
+	ip, _ := attr(n, "itemprop")
+	return n.Data == "main" || strings.EqualFold(r, "main") || strings.EqualFold(ip, "articleBody")
+}
+
+func spaces(s string) int {
+	count := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\n', '\t', '\r', '\f':
+			count++
+		}
+	}
+	return count
+}
+
+// isChrome: page furniture that is not the main content, however it is matched.
+func isChrome(n *html.Node) bool { return chromeMatch(n) != notChrome }
+
+// chromeMatch: page furniture that is not the main content, and how it was recognised.
+// Navigation, site headers and footers and sidebars count only outside <article> and <main>:
+// an article's own <header> holds its title and byline, and its <footer> its notes. Ads,
+// consent banners and what sits inside an article without being it (share bars, related
+// stories, comments, newsletter boxes) count anywhere.
+func chromeMatch(n *html.Node) chromeKind {
 	switch n.Data {
 	case "html", "body", "main", "article":
-		return false
+		return notChrome
 	}
 	id, _ := attr(n, "id")
 	class, _ := attr(n, "class")
 	if rxConsent.MatchString(id) || rxConsent.MatchString(class) || isAd(id, class) {
-		return true
+		return chromeByName
 	}
 	for _, a := range n.Attr {
 		if a.Key == "data-ad" || strings.HasPrefix(a.Key, "data-ad-") || a.Key == "data-google-query-id" {
-			return true
+			return chromeByName
 		}
 	}
+	label, _ := attr(n, "aria-label")
+	if blockTags[n.Data] && (isAside(id, class) || strings.EqualFold(label, "breadcrumb") || strings.EqualFold(label, "breadcrumbs")) && !isHeadedSection(n, id) {
+		return chromeByTag // a comment thread may well outweigh the article
+	}
 	role, _ := attr(n, "role")
-	if !chromeTags[n.Data] && !chromeRoles[strings.ToLower(strings.TrimSpace(role))] && !isChromeName(id, class) {
-		return false
+	byTag := chromeTags[n.Data] || chromeRoles[strings.ToLower(strings.TrimSpace(role))]
+	if !byTag && !isChromeName(id, class) {
+		return notChrome
 	}
 	if n.Data == "header" && findFirst(n, "h1") != nil {
-		return false // the page's title lives here
+		return notChrome // the page's title lives here
 	}
 	for p := n.Parent; p != nil; p = p.Parent {
 		if p.Data == "article" || p.Data == "main" {
-			return false
+			return notChrome
 		}
 		if r, _ := attr(p, "role"); r == "main" {
-			return false
+			return notChrome
 		}
 	}
-	return true
+	if byTag {
+		return chromeByTag
+	}
+	return chromeByName
+}
+
+// blockTags are the containers isAside looks at: an inline <span class="comment"> is a
+// syntax highlighter's, not a comment section.
+var blockTags = map[string]bool{
+	"div": true, "section": true, "aside": true, "ul": true, "ol": true, "footer": true, "nav": true,
+	"form": true, "table": true, "dl": true,
+}
+
+// rxAside matches the id and class tokens of what sits inside an article without being it
+// (each token whole, and "share" only with the words sharing bars go by, since a share is also
+// a stock's: "share-price" stays):
+// share and follow bars (AddToAny, ShareThis, Jetpack's sharedaddy), related and recommended
+// stories (Jetpack, YARPP, "more stories", "you may also like"), comment sections (WordPress,
+// Disqus), newsletter sign-ups, and breadcrumbs (which sites put inside <article> too).
+var rxAside = regexp.MustCompile(`(?i)^(` +
+	`((social|post|article|entry|story|page|content|sticky|floating|inline|top|bottom|sd)[-_]?)?(share|sharing)([-_]?(bar|buttons?|btns?|links?|icons?|tools?|box|container|wrapper|widget|this|list|menu|panel|block|area|module|enabled|top|bottom|horizontal|vertical|inline))*` +
+	`|social[-_]?(links|icons|buttons|bar|media|follow)|sharedaddy|addtoany|a2a[-_]kit|sharethis.*|shareaholic.*|follow[-_]us` +
+	`|related|(.+[-_])?related[-_]?(posts?|articles?|stories|content|links|news|items|reads|videos)|jp-relatedposts|yarpp-related.*|crp_related` +
+	`|(more|other|top|popular|recommended|trending)[-_](stories|articles|posts|news|reads|headlines)|recommended|recommendations|you[-_]?may[-_]?(also[-_]?)?like|also[-_]?read|most[-_]?(popular|read|viewed)` +
+	`|comments|comments?[-_](area|list|section|wrapper|container|block)|commentlist|disqus[-_]thread|respond|comment[-_]respond` +
+	`|newsletter([-_].+)?|.+[-_]newsletter|subscribe[-_](box|form|widget)|(email[-_]?)?opt[-_]?in[a-z]*` +
+	`|(.+[-_])?breadcrumbs?|breadcrumbs?[-_](trail|list|nav|wrapper|container)` +
+	`)$`)
+
+// isHeadedSection: an element whose id is the slug of the heading it starts with is a section
+// of a document ("Sharing with a single developer", "Comments" in a language reference), as
+// documentation generators write them, not a sharing bar or a comment thread.
+func isHeadedSection(n *html.Node, id string) bool {
+	if id == "" {
+		return false
+	}
+	first := n.FirstChild
+	for first != nil && first.Type != html.ElementNode {
+		first = first.NextSibling
+	}
+	if first == nil || len(first.Data) != 2 || first.Data[0] != 'h' || first.Data[1] < '1' || first.Data[1] > '6' {
+		return false
+	}
+	return strings.Contains(letters(textContent(first)), letters(id))
+}
+
+// letters is s lower-cased with everything but letters and digits left out.
+func letters(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
+}
+
+func isAside(id, class string) bool {
+	if id != "" && rxAside.MatchString(id) {
+		return true
+	}
+	for _, c := range strings.Fields(class) {
+		if rxAside.MatchString(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // chromeNames are the ids and classes sites give their furniture when they do not use the

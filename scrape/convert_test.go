@@ -378,3 +378,93 @@ func TestConvertConcurrently(t *testing.T) {
 		t.Errorf("%s converted differently in parallel", u)
 	}
 }
+
+// TestMarkdownOfRealMarkup covers what real pages do that the simulator's do not: lazy-loaded
+// images, images on the author's disk, adjacent lists, headings linking into the page, links
+// split in pieces, breadcrumbs, share buttons and sign-up boxes inside the article.
+func TestMarkdownOfRealMarkup(t *testing.T) {
+	para := "<p>" + strings.Repeat("The river rose all night and the town watched it from the bridge. ", 6) + "</p>"
+	page := `<html><head><title>Flood</title></head><body><article><nav class="breadcrumb"><ol><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ol></nav><h1>Flood</h1>` + para +
+		`<p>The <a href="/artemis">Arte</a><a href="/artemis"><b>mis</b> program</a> went on.</p>` +
+		`<div class="post-actions"><a href="https://www.facebook.com/sharer/sharer.php?u=x">Facebook</a> <a href="https://twitter.com/intent/tweet?url=x">Tweet</a> <a href="whatsapp://send?text=x">WhatsApp</a></div>` +
+		`<p><a href="https://www.pinterest.com/pin/create/button/?url=x"><img src="/photos/pinned.jpg" alt="Pinned"></a></p>` +
+		`<div id="EmailOptin"><p>SIGN UP FOR OUR NEWSLETTER</p></div>` +
+		`<p><img src="/img/lazyload-placeholder.png" data-lazy-src="/photos/bridge.jpg" alt="The bridge"></p>` +
+		`<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="photos/river.jpg" alt="The river"></p>` +
+		`<p><img src="/photos/town.jpg" data-src="/photos/town-large.jpg" alt="The town"></p>` +
+		`<picture><source srcset="/photos/dam-640.webp 640w, /photos/dam-1280.webp 1280w" type="image/webp"><img alt="The dam"></picture>` +
+		`<p><img srcset="/photos/crowd.jpg 1x, /photos/crowd@2x.jpg 2x" alt="The crowd"></p>` +
+		`<p><img src="file:///C:/Users/me/spacer.gif" alt="spacer"></p>` +
+		`<ul><li>first list</li></ul><ul><li>second list</li></ul>` +
+		`<h2><a href="#toc">Aftermath</a></h2>` + para +
+		"<pre><code>&lt;!--THE END--&gt;\n</code></pre></article></body></html>"
+	out := convert(t, scrape.Page{Body: []byte(page), URL: "https://news.test/2024/flood.html", ContentType: "text/html"}, defaultRequest())
+	for _, want := range []string{
+		"![The bridge](https://news.test/photos/bridge.jpg)",
+		"![The river](https://news.test/2024/photos/river.jpg)",
+		"![The town](https://news.test/photos/town.jpg)",     // a real src stays
+		"![The dam](https://news.test/photos/dam-1280.webp)", // from its <picture>'s source, the widest
+		"![The crowd](https://news.test/photos/crowd@2x.jpg)",
+		"## Aftermath\n",
+		"[Arte**mis** program](https://news.test/artemis)", // one link, however the editor split it
+		"![Pinned](https://news.test/photos/pinned.jpg)",   // an image keeps its place, not its "Pin it" link
+		"```\n<!--THE END-->\n```",                         // a page's own text, in code, is kept
+	} {
+		if !strings.Contains(out.Markdown, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out.Markdown)
+		}
+	}
+	if strings.Count(out.Markdown, "<!--THE END-->") != 1 || strings.Contains(out.Markdown, "file:") || strings.Contains(out.Markdown, "placeholder") || strings.Contains(out.Markdown, "[Home]") {
+		t.Errorf("markdown keeps the converter's list ends, a file: image, a placeholder or the breadcrumbs:\n%s", out.Markdown)
+	}
+	for _, chrome := range []string{"Facebook", "Tweet", "WhatsApp", "pinterest", "NEWSLETTER"} {
+		if strings.Contains(out.Markdown, chrome) {
+			t.Errorf("markdown keeps the share bar or sign-up box (%q):\n%s", chrome, out.Markdown)
+		}
+	}
+}
+
+// TestLanguageSources: the page's language from <html lang>, XHTML's xml:lang, the
+// Content-Language meta, og:locale, and JSON-LD's inLanguage, in that order.
+func TestLanguageSources(t *testing.T) {
+	body := "<body><p>Text.</p></body></html>"
+	for page, want := range map[string]string{
+		`<html lang="en-us"><head></head>`:                                                                         "en-us",
+		`<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en"><head></head>`:                                   "en",
+		`<html><head><meta http-equiv="content-language" content="fr"></head>`:                                     "fr",
+		`<html><head><meta property="og:locale" content="pt_BR"></head>`:                                           "pt-BR",
+		`<html><head><script type="application/ld+json">{"@type":"NewsArticle","inLanguage":"de"}</script></head>`: "de",
+		`<html lang="es" xml:lang="en"><head><meta property="og:locale" content="it_IT"></head>`:                   "es",
+	} {
+		out := convert(t, scrape.Page{Body: []byte(page + body), URL: "https://example.test/", ContentType: "text/html"}, defaultRequest())
+		if out.Metadata.Language != want {
+			t.Errorf("%s: language %q, want %q", page, out.Metadata.Language, want)
+		}
+	}
+}
+
+// TestChromeAroundTheArticle: names are weaker than content. A wrapper named for an ad script
+// that holds the page stays; a real ad slot, and a comment thread longer than the article,
+// go; a section whose id is its heading's slug is a section, not a share bar.
+func TestChromeAroundTheArticle(t *testing.T) {
+	sentence := func(s string) string { return "<p>" + strings.Repeat(s+" ", 8) + "</p>" }
+	page := `<html><body><div id="ad-portal"><nav><a href="/">Home</a> <a href="/world">World</a></nav>` +
+		`<div class="ad-slot"><p>Buy our sponsor's shoes today.</p></div>` +
+		`<article><h1>Quake</h1>` + sentence("The quake struck before dawn and the valley woke to sirens.") +
+		`<div class="section" id="sharing-the-aid"><h2>Sharing the aid</h2>` + sentence("Aid arrived by road on the third day, shared among villages.") + `</div>` +
+		`<div class="share-bar"><p>Share this story</p></div>` +
+		`</article>` +
+		`<div id="comments" class="comments-area"><ol>` + strings.Repeat(`<li>`+sentence("I was there and I can tell you it was worse than they say.")+`</li>`, 6) + `</ol></div>` +
+		`</div></body></html>`
+	out := convert(t, scrape.Page{Body: []byte(page), URL: "https://news.test/quake", ContentType: "text/html"}, defaultRequest())
+	for _, want := range []string{"# Quake", "The quake struck before dawn", "## Sharing the aid", "Aid arrived by road"} {
+		if !strings.Contains(out.Markdown, want) {
+			t.Errorf("markdown lost %q:\n%s", want, out.Markdown)
+		}
+	}
+	for _, chrome := range []string{"sponsor", "I was there", "[Home]", "Share this story"} {
+		if strings.Contains(out.Markdown, chrome) {
+			t.Errorf("markdown keeps %q:\n%s", chrome, out.Markdown)
+		}
+	}
+}

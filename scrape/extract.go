@@ -36,6 +36,25 @@ func compileSelector(s string) (sel cascadia.SelectorGroup, err error) {
 	return cascadia.ParseGroup(s)
 }
 
+// CheckSelectors reports every CSS selector in r (include_selectors, exclude_selectors, the
+// extract fields') that Convert would refuse, so that the request is refused before the page
+// is fetched rather than after: same errors, no fetch spent on a request that cannot succeed.
+func CheckSelectors(r *schemas.ScrapeRequest) []schemas.FieldError {
+	_, errs := compileSelectors("include_selectors", r.IncludeSelectors)
+	_, exc := compileSelectors("exclude_selectors", r.ExcludeSelectors)
+	errs = append(errs, exc...)
+	for _, name := range slices.Sorted(maps.Keys(r.Extract)) {
+		f := r.Extract[name]
+		if strings.TrimSpace(f.Selector) == "" {
+			continue // Validate says it is required
+		}
+		if _, err := compileSelector(f.Selector); err != nil {
+			errs = append(errs, schemas.FieldError{Field: "extract." + name + ".selector", Message: "invalid CSS selector " + strconv.Quote(f.Selector) + ": " + err.Error()})
+		}
+	}
+	return errs
+}
+
 // compileSelectors compiles include or exclude selectors, naming each one that fails.
 func compileSelectors(field string, list []string) ([]cascadia.SelectorGroup, []schemas.FieldError) {
 	var out []cascadia.SelectorGroup

@@ -2,6 +2,8 @@ package scrape
 
 import (
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -19,6 +21,7 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 	}
 	doc := parseBounded(src, xhtml)
 	base := baseURL(doc, page)
+	unlazyImages(doc)
 	absolutize(doc, base, page)
 
 	// Links, metadata and extract read the whole page, before any of it is dropped.
@@ -36,6 +39,8 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 		return nil
 	}
 	content := selectContent(doc, base, r.WantsMainContent(), include, exclude)
+	unlinkHeadings(content, page)
+	joinSplitLinks(content)
 	if r.Wants(schemas.FormatHTML) {
 		out.HTML = renderInner(content)
 	}
@@ -47,6 +52,72 @@ func convertHTML(out *schemas.ScrapeBody, src []byte, page *url.URL, r *schemas.
 		out.Markdown = markdown(content, base)
 	}
 	return nil
+}
+
+// unlinkHeadings unwraps a heading's only link when it points into the page itself: the
+// back-links to the table of contents documentation generators (docutils, Sphinx) wrap every
+// heading in, which would make each markdown heading a link to "#id4".
+func unlinkHeadings(content *html.Node, page *url.URL) {
+	if page == nil {
+		return
+	}
+	here := *page
+	here.Fragment, here.RawFragment = "", ""
+	prefix := here.String() + "#"
+	walk(content, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || len(n.Data) != 2 || n.Data[0] != 'h' || n.Data[1] < '1' || n.Data[1] > '6' {
+			return true
+		}
+		var only *html.Node
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
+			case c.Type == html.ElementNode && c.Data == "a" && only == nil:
+				only = c
+			default:
+				return false
+			}
+		}
+		if only == nil {
+			return false
+		}
+		if href, _ := attr(only, "href"); strings.HasPrefix(href, prefix) {
+			for c := only.FirstChild; c != nil; {
+				next := c.NextSibling
+				only.RemoveChild(c)
+				n.InsertBefore(c, only)
+				c = next
+			}
+			n.RemoveChild(only)
+		}
+		return false
+	})
+}
+
+// joinSplitLinks makes one link of adjacent links to the same place: editors split a link
+// where a word's formatting changed ("[Arte](u)[mis m](u)[oon program](u)" on Space.com),
+// which the markdown would show as three links in a row.
+func joinSplitLinks(content *html.Node) {
+	walk(content, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || n.Data != "a" {
+			return true
+		}
+		href, ok := attr(n, "href")
+		if !ok {
+			return false
+		}
+		for next := n.NextSibling; next != nil && next.Type == html.ElementNode && next.Data == "a"; next = n.NextSibling {
+			if h, _ := attr(next, "href"); h != href {
+				break
+			}
+			for c := next.FirstChild; c != nil; c = next.FirstChild {
+				next.RemoveChild(c)
+				n.AppendChild(c)
+			}
+			n.Parent.RemoveChild(next)
+		}
+		return false
+	})
 }
 
 // baseURL is the page URL, or the document's <base href> resolved against it.
@@ -78,6 +149,96 @@ func baseURL(doc *html.Node, page *url.URL) *url.URL {
 		return page
 	}
 	return u
+}
+
+// lazySrc are the attributes lazy-loading scripts keep an image's real source in, most used
+// first (WordPress plugins, lazysizes, Jetpack, jQuery lazyload); lazySrcset the same for srcset.
+var (
+	lazySrc    = []string{"data-src", "data-lazy-src", "data-original", "data-lazy", "data-url", "data-hi-res-src", "data-normal"}
+	lazySrcset = []string{"data-srcset", "data-lazy-srcset"}
+	// rxPlaceholder: the image a lazy loader shows until its script runs.
+	rxPlaceholder = regexp.MustCompile(`(?i)placeholder|blank\.(gif|png)|spacer\.gif|pixel\.(gif|png)|transparent\.(gif|png)|lazy|loading|grey\.gif|1x1`)
+)
+
+// unlazyImages puts the real source back on images a lazy-loading script would have swapped
+// in: without the script the page shows its placeholder (a grey square, a data: pixel) and the
+// markdown would too. The source moves when the image has none, a data: one, or one that names
+// itself a placeholder.
+func unlazyImages(doc *html.Node) {
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || (n.Data != "img" && n.Data != "source") {
+			return true
+		}
+		src, _ := attr(n, "src")
+		src = strings.TrimSpace(src)
+		if src != "" && !isScheme(src, "data") && !rxPlaceholder.MatchString(src) {
+			return false
+		}
+		if real := firstAttr(n, lazySrc); real != "" && !isScheme(real, "data") {
+			setAttr(n, "src", real)
+		}
+		if set := firstAttr(n, lazySrcset); set != "" {
+			setAttr(n, "srcset", set)
+		}
+		if src, _ := attr(n, "src"); n.Data == "img" && (strings.TrimSpace(src) == "" || isScheme(src, "data")) {
+			// Only a srcset (on the image, or on its <picture>'s sources): markdown has room
+			// for one source, the largest.
+			set, _ := attr(n, "srcset")
+			if set == "" && n.Parent != nil && n.Parent.Data == "picture" {
+				for c := n.Parent.FirstChild; c != nil && set == ""; c = c.NextSibling {
+					if c.Type == html.ElementNode && c.Data == "source" {
+						set = firstAttr(c, append([]string{"srcset"}, lazySrcset...))
+					}
+				}
+			}
+			if best := largestCandidate(set); best != "" {
+				setAttr(n, "src", best)
+			}
+		}
+		return false
+	})
+}
+
+// largestCandidate is the URL of the widest (or densest) image in a srcset, or the last one
+// when they give no sizes.
+func largestCandidate(srcset string) string {
+	best, bestSize := "", -1.0
+	for cand := range strings.SplitSeq(srcset, ",") {
+		f := strings.Fields(cand)
+		if len(f) == 0 || isScheme(f[0], "data") {
+			continue
+		}
+		size := 0.0
+		if len(f) > 1 {
+			d := f[1]
+			if n, err := strconv.ParseFloat(d[:len(d)-1], 64); err == nil && (strings.HasSuffix(d, "w") || strings.HasSuffix(d, "x")) {
+				size = n
+			}
+		}
+		if size >= bestSize {
+			best, bestSize = f[0], size
+		}
+	}
+	return best
+}
+
+func firstAttr(n *html.Node, keys []string) string {
+	for _, k := range keys {
+		if v, ok := attr(n, k); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func setAttr(n *html.Node, key, val string) {
+	for i := range n.Attr {
+		if n.Attr[i].Key == key && n.Attr[i].Namespace == "" {
+			n.Attr[i].Val = val
+			return
+		}
+	}
+	n.Attr = append(n.Attr, html.Attribute{Key: key, Val: val})
 }
 
 // urlAttrs are the attributes holding one URL, by element.

@@ -45,5 +45,38 @@ func markdown(n *html.Node, base *url.URL) string {
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(rxBlankLines.ReplaceAllString(string(out), "\n\n"))
+	return strings.TrimSpace(rxBlankLines.ReplaceAllString(dropListEnds(string(out)), "\n\n"))
+}
+
+// listEnd is the comment the converter puts after a list followed by another block that
+// markdown could read as part of it. For a reader (and a RAG pipeline) it is noise in the text,
+// and the worst that goes without it is two adjacent lists rendered as one.
+const listEnd = "<!--THE END-->"
+
+// dropListEnds removes the converter's listEnd lines, outside code fences.
+func dropListEnds(md string) string {
+	if !strings.Contains(md, listEnd) {
+		return md
+	}
+	lines := strings.Split(md, "\n")
+	kept := lines[:0]
+	fence := ""
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case fence != "":
+			if strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+				fence = ""
+			}
+		case strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~"):
+			fence = t[:3]
+			for len(fence) < len(t) && t[len(fence)] == t[0] {
+				fence += t[:1]
+			}
+		case t == listEnd:
+			continue
+		}
+		kept = append(kept, l)
+	}
+	return strings.Join(kept, "\n")
 }

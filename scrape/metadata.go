@@ -32,8 +32,12 @@ func metadata(doc *html.Node, base *url.URL) *schemas.PageMetadata {
 		case "svg", "math":
 			return false // their <title> elements are captions, not the page's
 		case "html":
-			if v, ok := attr(n, "lang"); ok && m.Language == "" {
-				m.Language = strings.TrimSpace(v)
+			// xml:lang is XHTML's (and Drupal's, served as text/html): the parser keeps it
+			// as an attribute of that name.
+			for _, key := range []string{"lang", "xml:lang"} {
+				if v, _ := attr(n, key); m.Language == "" && strings.TrimSpace(v) != "" {
+					m.Language = strings.TrimSpace(v)
+				}
 			}
 		case "title":
 			if title == "" {
@@ -96,7 +100,7 @@ func metadata(doc *html.Node, base *url.URL) *schemas.PageMetadata {
 	m.Title = first(og("og:title"), title, tw("twitter:title"), ld.headline)
 	m.Description = first(named["description"], og("og:description"), tw("twitter:description"), ld.description)
 	if m.Language == "" {
-		m.Language = first(named["content-language"], strings.ReplaceAll(og("og:locale"), "_", "-"))
+		m.Language = first(named["content-language"], strings.ReplaceAll(og("og:locale"), "_", "-"), ld.language)
 	}
 	if canonical != "" {
 		m.Canonical = resolve(base, canonical)
@@ -170,7 +174,7 @@ func jsonLD(n *html.Node) json.RawMessage {
 
 // ldInfo is what the metadata fields take from JSON-LD.
 type ldInfo struct {
-	headline, description, author, published, publisher, image string
+	headline, description, author, published, publisher, image, language string
 }
 
 // ldFacts reads the metadata fields from the JSON-LD blocks, from the first object that is an
@@ -210,6 +214,7 @@ func ldFacts(blocks []json.RawMessage) ldInfo {
 		published:   get("datePublished", ldString),
 		publisher:   get("publisher", ldName),
 		image:       get("image", ldURL),
+		language:    get("inLanguage", ldString),
 	}
 }
 

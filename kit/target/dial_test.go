@@ -66,6 +66,8 @@ func TestTransportRefusesLoopback(t *testing.T) {
 		// localhost through /etc/hosts, and a name an attacker's DNS points at loopback.
 		{"http://" + s4.hostPort("localhost") + "/", "localhost resolves to loopback address"},
 		{"http://" + s4.hostPort("rebind.test") + "/", "rebind.test resolves to loopback address 127.0.0.1"},
+		// A name whose only answer is an AAAA record in IPv4-mapped form: dialled as IPv4.
+		{"http://" + s4.hostPort("mapped.test") + "/", "mapped.test resolves to loopback address 127.0.0.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {
@@ -298,6 +300,8 @@ func TestCheckHost(t *testing.T) {
 	for host, want := range map[string]string{
 		"rebind.test":        "rebind.test resolves to loopback address 127.0.0.1",
 		"mixed.test":         "mixed.test resolves to private address 10.0.0.1",
+		"mapped.test":        "mapped.test resolves to loopback address 127.0.0.1",
+		"six.test":           "six.test resolves to loopback address ::1",
 		"localhost":          "localhost resolves to loopback address 127.0.0.1",
 		"169.254.169.254":    "link-local address 169.254.169.254",
 		"[::1]":              "loopback address ::1",

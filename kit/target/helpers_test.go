@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -234,18 +235,23 @@ func (s *dnsServer) answer(q []byte) []byte {
 		return nil
 	}
 	qtype := binary.BigEndian.Uint16(q[i+1:])
-	var ips [][4]byte
+	var ips []netip.Addr
 	rcode := byte(0)
 	switch {
 	case first == "nx":
 		rcode = 3
+	case first == "mapped" || first == "six":
+		// AAAA only: an IPv4-mapped loopback, or ::1.
+		if qtype == 28 {
+			ips = []netip.Addr{netip.MustParseAddr(map[string]string{"mapped": "::ffff:127.0.0.1", "six": "::1"}[first])}
+		}
 	case qtype != 1: // only A records
 	case first == "pub":
-		ips = [][4]byte{{8, 8, 8, 8}}
+		ips = []netip.Addr{netip.MustParseAddr("8.8.8.8")}
 	case first == "mixed":
-		ips = [][4]byte{{8, 8, 8, 8}, {10, 0, 0, 1}}
+		ips = []netip.Addr{netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("10.0.0.1")}
 	default:
-		ips = [][4]byte{{127, 0, 0, 1}}
+		ips = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	}
 	out := make([]byte, 12, 512)
 	copy(out, q[:2])
@@ -255,8 +261,15 @@ func (s *dnsServer) answer(q []byte) []byte {
 	binary.BigEndian.PutUint16(out[6:], uint16(len(ips)))
 	out = append(out, q[12:end]...)
 	for _, ip := range ips {
-		out = append(out, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4)
-		out = append(out, ip[:]...)
+		if ip.Is4() {
+			b := ip.As4()
+			out = append(out, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4)
+			out = append(out, b[:]...)
+		} else {
+			b := ip.As16() // kept as sent: a mapped address stays in its IPv6 form
+			out = append(out, 0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 0, 0, 16)
+			out = append(out, b[:]...)
+		}
 	}
 	return out
 }

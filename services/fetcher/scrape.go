@@ -87,6 +87,13 @@ func (s *Service) scrapeAttempt(jobCtx context.Context, rt *route, u *url.URL, t
 		if e, ok := target.AsForbidden(err); ok {
 			return final(e)
 		}
+		var e *schemas.Error
+		if errors.As(err, &e) {
+			// The policy's verdict on a redirect chain (more than MaxRedirects hops, 5): the
+			// page's doing, the same through every route, so not retried and no breaker's.
+			e.Engine = name
+			return final(e)
+		}
 		return s.transportFailure(jobCtx, ctx, rt, name, err, time.Since(start))
 	}
 	defer resp.Body.Close()

@@ -14,6 +14,7 @@ import (
 	"github.com/trawl-dev/trawl/services/ingress/dialect/searxng"
 	"github.com/trawl-dev/trawl/services/ingress/dialect/serpapi"
 	"github.com/trawl-dev/trawl/services/ingress/mcp"
+	"github.com/trawl-dev/trawl/services/ingress/params"
 )
 
 // Route labels of the dialects (metrics.go), after the native ones.
@@ -157,7 +158,7 @@ func (b backend) call(ctx context.Context, a dialect.Auth, search *schemas.Searc
 		}
 		return s.newCall(schemas.KindSearch, search, nil, t, reqID, start), h, s.checkWebhookOf(t, search.WebhookURL)
 	}
-	if errs := scrape.Validate(s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+	if errs := params.ValidateScrape(scrape, nil, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
 		return nil, h, schemas.ValidationError(errs)
 	}
 	if e := scrape.TargetError(); e != nil {

@@ -15,6 +15,7 @@ require (
 	github.com/trawl-dev/trawl/engines v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/kit v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/schemas v0.0.0-00010101000000-000000000000
+	github.com/trawl-dev/trawl/scrape v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/cache v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/fetcher v0.0.0-00010101000000-000000000000
 	github.com/trawl-dev/trawl/services/parser v0.0.0-00010101000000-000000000000
@@ -60,7 +61,6 @@ require (
 	github.com/segmentio/asm v1.1.3 // indirect
 	github.com/segmentio/encoding v0.5.4 // indirect
 	github.com/sony/gobreaker/v2 v2.4.0 // indirect
-	github.com/trawl-dev/trawl/scrape v0.0.0-00010101000000-000000000000 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/yosida95/uritemplate/v3 v3.0.2 // indirect
 	go.uber.org/atomic v1.12.0 // indirect

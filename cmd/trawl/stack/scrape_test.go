@@ -228,8 +228,30 @@ func TestScrapeRefusesInternalTargets(t *testing.T) {
 	e := start(t, func(c *stack.Config) { c.Fetcher.ScrapeAllow = "" }, nil)
 	lo := listen(t, "127.0.0.1:0")
 	_, port, _ := net.SplitHostPort(lo.Addr().String())
+	lo2 := listen(t, "127.0.0.2:0") // all of 127/8 is loopback, not only .1
+	_, port2, _ := net.SplitHostPort(lo2.Addr().String())
 	targets := []string{
 		"http://127.0.0.1:" + port + "/",
+		"http://127.0.0.2:" + port2 + "/",
+		"http://0x7f.0.0.1:" + port + "/",
+		"http://0177.0.0.1:" + port + "/",
+		"http://0x7f000001:" + port + "/",
+		"http://127.0.0.1.:" + port + "/",
+		"http://[::ffff:7f00:1]:" + port + "/",
+		"http://[::ffff:127.0.0.2]:" + port2 + "/",
+		"http://[::127.0.0.1]:" + port + "/",
+		"http://[64:ff9b::7f00:1]:" + port + "/",
+		"http://[2002:7f00:1::1]:" + port + "/",
+		"http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", // Teredo
+		"http://evil.example@127.0.0.1:" + port + "/",
+		"http://127.0.0.1:" + port + "@evil.example/",
+		"http://[::]:" + port + "/",
+		"http://100.64.0.1/",
+		"http://224.0.0.1/",
+		"http://255.255.255.255/",
+		"http://[ff02::1]/",
+		"data:text/html,<h1>hi</h1>",
+		"javascript:alert(1)",
 		"http://localhost:" + port + "/",
 		"http://[::ffff:127.0.0.1]:" + port + "/",
 		"http://0.0.0.0:" + port + "/",
@@ -258,8 +280,40 @@ func TestScrapeRefusesInternalTargets(t *testing.T) {
 			t.Errorf("%s: kind %q, want forbidden_target", target, p.Kind)
 		}
 	}
-	if n := lo.connections(t); n != 0 {
+	// The same over POST: one decoder, one guard.
+	for _, target := range []string{"http://127.0.0.1:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/", "http://2130706433:" + port + "/"} {
+		rp := e.post(t, "/v1/scrape", `{"url": `+strconvQuote(target)+`}`)
+		if p := decodeProblem(t, rp); rp.status != 400 || p.Kind != schemas.TypeForbiddenTarget {
+			t.Errorf("POST %s: status %d kind %q", target, rp.status, p.Kind)
+		}
+	}
+	if n := lo.connections(t) + lo2.connections(t); n != 0 {
 		t.Errorf("%d connections reached a refused target", n)
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// TestScrapeRedirectLoop: a chain of more redirects than the policy follows is the page's
+// fault, 502 upstream, and no 200 of whatever page the chain would have reached.
+func TestScrapeRedirectLoop(t *testing.T) {
+	e := start(t, nil, nil)
+	chain := []string{e.sim.URL() + "/pages/article"} // chain[i] redirects i times
+	for range 6 {
+		chain = append(chain, e.sim.URL()+"/pages/redirect?to="+url.QueryEscape(chain[len(chain)-1]))
+	}
+	rp := e.get(t, "/v1/scrape?url="+url.QueryEscape(chain[6]))
+	p := decodeProblem(t, rp)
+	if rp.status != 502 || p.Kind != schemas.TypeUpstream || !strings.Contains(p.Detail, "more than 5 redirects") {
+		t.Fatalf("status %d kind %q detail %q, want 502 upstream after 5 redirects", rp.status, p.Kind, p.Detail)
+	}
+	// Six redirects answered, the sixth not followed: the same on any route, so tried once
+	// (it was tried on every route, twelve times, when it counted as a transport failure).
+	if n := e.sim.RequestsFor("/pages/redirect"); n != 6 {
+		t.Errorf("the simulator saw %d redirect requests, want 6 (one attempt)", n)
+	}
+	if rp = e.get(t, "/v1/scrape?url="+url.QueryEscape(chain[5])); rp.status != 200 {
+		t.Errorf("a chain of 5 redirects: status %d: %s", rp.status, rp.body)
 	}
 }
 

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -12,6 +15,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/scrape"
 )
 
 // The parameters of a scrape. In a GET query, formats is comma-separated, the selector lists
@@ -107,12 +111,75 @@ func DecodeScrapeBody(body []byte) (*schemas.ScrapeRequest, []schemas.FieldError
 	}
 	var r schemas.ScrapeRequest
 	if err := strictJSON(body, &r); err != nil {
-		return nil, []schemas.FieldError{scrapeBodyError(err)}
+		return nil, []schemas.FieldError{scrapeBodyError(err, body)}
+	}
+	if errs := exactMembers(body); len(errs) > 0 {
+		return nil, errs
 	}
 	if r.TimeoutMS == 0 && bytes.Contains(body, []byte(`"timeout_ms"`)) {
 		return &r, []schemas.FieldError{FieldError("timeout_ms", "must be at least 1")}
 	}
 	return &r, nil
+}
+
+// scrapeMembers and extractMembers are the member names a scrape body may use, exactly.
+var (
+	scrapeMembers  = jsonNames(reflect.TypeFor[schemas.ScrapeRequest]())
+	extractMembers = jsonNames(reflect.TypeFor[schemas.ExtractField]())
+)
+
+func jsonNames(t reflect.Type) map[string]bool {
+	names := map[string]bool{}
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	return names
+}
+
+// exactMembers holds a decoded body to what a query string is held to: encoding/json matches
+// member names without regard to case ("URL" is url) and keeps the last of a repeated member,
+// where GET refuses an unknown or repeated parameter. The same request must not mean one thing
+// over GET and another over POST or NATS.
+func exactMembers(body []byte) []schemas.FieldError {
+	var errs []schemas.FieldError
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil // strictJSON has judged it
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		name, _ := t.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil
+		}
+		switch {
+		case !scrapeMembers[name]:
+			errs = append(errs, FieldError(name, "unknown field (member names are lower case: "+strings.ToLower(name)+"?)"))
+		case seen[name]:
+			errs = append(errs, FieldError(name, "given more than once"))
+		case name == "extract":
+			var fields map[string]map[string]json.RawMessage
+			if json.Unmarshal(value, &fields) != nil {
+				continue
+			}
+			for _, field := range slices.Sorted(maps.Keys(fields)) {
+				for member := range fields[field] {
+					if !extractMembers[member] {
+						errs = append(errs, FieldError("extract."+field+"."+member, "unknown field; an extract field has selector, attr, type and required"))
+					}
+				}
+			}
+		}
+		seen[name] = true
+	}
+	return errs
 }
 
 // strictJSON decodes exactly one JSON value into v, refusing unknown members.
@@ -129,15 +196,49 @@ func strictJSON(b []byte, v any) error {
 }
 
 // scrapeBodyError names the member a decoding error is about, where encoding/json says.
-func scrapeBodyError(err error) schemas.FieldError {
+// encoding/json leaves the extract field's name out of the path ("extract.required", or
+// just "kind" for an unknown member), so inExtract finds which field it was.
+func scrapeBodyError(err error, body []byte) schemas.FieldError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return FieldError(te.Field, "must be "+jsonKind(te.Type.Kind().String()))
+		field := te.Field
+		if member, ok := strings.CutPrefix(field, "extract."); ok {
+			field = inExtract(body, member, field)
+		}
+		return FieldError(field, "must be "+jsonKind(te.Type.Kind().String()))
 	}
 	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return FieldError(strings.Trim(msg, `"`), "unknown field")
+		member := strings.Trim(msg, `"`)
+		var top map[string]json.RawMessage
+		if json.Unmarshal(body, &top) == nil && top[member] == nil {
+			// Not a member of the request: of one of its extract fields.
+			return FieldError(inExtract(body, member, "extract"), "unknown field; an extract field has selector, attr, type and required")
+		}
+		return FieldError(member, "unknown field")
 	}
 	return bodyError(truncated(err))
+}
+
+// inExtract is "extract.<name>.<member>" for the first extract field (by name) that has
+// member, or fallback.
+func inExtract(body []byte, member, fallback string) string {
+	var req struct {
+		Extract map[string]map[string]json.RawMessage `json:"extract"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return fallback
+	}
+	names := make([]string, 0, len(req.Extract))
+	for name := range req.Extract {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, ok := req.Extract[name][member]; ok {
+			return "extract." + name + "." + member
+		}
+	}
+	return fallback
 }
 
 func jsonKind(k string) string {
@@ -158,7 +259,8 @@ func jsonKind(k string) string {
 	return "of the right type"
 }
 
-// ValidateScrape runs both checks: form errors first, then value errors.
+// ValidateScrape runs every check: form errors first, then value errors, then the CSS
+// selectors the converter would refuse (so a bad selector costs no fetch).
 func ValidateScrape(r *schemas.ScrapeRequest, form []schemas.FieldError, maxTimeoutMS int) []schemas.FieldError {
 	errs := form
 	bad := map[string]bool{}
@@ -166,6 +268,14 @@ func ValidateScrape(r *schemas.ScrapeRequest, form []schemas.FieldError, maxTime
 		bad[e.Field] = true
 	}
 	for _, e := range r.Validate(maxTimeoutMS) {
+		if !bad[e.Field] {
+			errs = append(errs, e)
+		}
+	}
+	for _, e := range errs {
+		bad[e.Field] = true
+	}
+	for _, e := range scrape.CheckSelectors(r) {
 		if !bad[e.Field] {
 			errs = append(errs, e)
 		}

@@ -130,3 +130,51 @@ func FuzzParseScrapeQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestScrapeBodyErrorPaths: an error inside an extract field names the field, and a selector
+// the converter cannot run is refused with the request, before anything is fetched.
+func TestScrapeBodyErrorPaths(t *testing.T) {
+	for _, c := range []struct{ body, field string }{
+		{`{"url":"https://example.com/","extract":{"t":{"selector":"h1","kind":"x"}}}`, "extract.t.kind"},
+		{`{"url":"https://example.com/","extract":{"a":{"selector":"h1"},"t":{"selector":"h1","required":"yes"}}}`, "extract.t.required"},
+		{`{"url":"https://example.com/","extract":{"t":{"selector":"h1","type":5}}}`, "extract.t.type"},
+		{`{"url":"https://example.com/","extract":{"t":"h1"}}`, "extract"},
+		{`{"url":"https://example.com/","color":"red"}`, "color"},
+		{`{"url":"https://example.com/","include_selectors":["main["]}`, "include_selectors"},
+		{`{"url":"https://example.com/","exclude_selectors":["div:has(p:has(a))"]}`, "exclude_selectors"},
+		{`{"url":"https://example.com/","extract":{"price":{"selector":"..p","type":"number"}}}`, "extract.price.selector"},
+	} {
+		r, errs := DecodeScrapeBody([]byte(c.body))
+		if r != nil {
+			errs = ValidateScrape(r, errs, 60000)
+		}
+		if len(errs) != 1 || errs[0].Field != c.field || errs[0].Message == "" {
+			t.Errorf("%s: errors %+v, want one on %q", c.body, errs, c.field)
+		}
+	}
+	var args fasthttp.Args
+	args.Parse(`url=https://example.com/&include_selectors=main[&extract={"p":{"selector":"..p"}}`)
+	r, form := ParseScrapeQuery(&args)
+	if errs := ValidateScrape(r, form, 60000); len(errs) != 2 || errs[0].Field != "include_selectors" || errs[1].Field != "extract.p.selector" {
+		t.Errorf("GET: errors %+v, want include_selectors and extract.p.selector", errs)
+	}
+}
+
+// TestScrapeBodyExactMembers: a body is held to what a query is: member names as documented,
+// each once.
+func TestScrapeBodyExactMembers(t *testing.T) {
+	for _, c := range []struct{ body, field string }{
+		{`{"URL":"https://example.com/"}`, "URL"},
+		{`{"url":"https://example.com/","Formats":["text"]}`, "Formats"},
+		{`{"url":"https://example.com/","url":"http://127.0.0.1/"}`, "url"},
+		{`{"url":"https://example.com/","extract":{"t":{"Selector":"h1"}}}`, "extract.t.Selector"},
+	} {
+		r, errs := DecodeScrapeBody([]byte(c.body))
+		if r != nil || len(errs) != 1 || errs[0].Field != c.field {
+			t.Errorf("%s: request %v, errors %+v, want one on %q", c.body, r, errs, c.field)
+		}
+	}
+	if r, errs := DecodeScrapeBody([]byte(`{"url":"https://example.com/","extract":{"t":{"selector":"h1","attr":"href","type":"string","required":true}},"formats":["links"]}`)); r == nil || errs != nil {
+		t.Errorf("a valid body: %+v", errs)
+	}
+}
