@@ -72,3 +72,4 @@ func FuzzParseBrave(f *testing.F)      { fuzzParse(f, Brave{}) }
 func FuzzParseWikipedia(f *testing.F)  { fuzzParse(f, Wikipedia{}) }
 func FuzzParseQwant(f *testing.F)      { fuzzParse(f, Qwant{}) }
 func FuzzParseMojeek(f *testing.F)     { fuzzParse(f, Mojeek{}) }
+func FuzzParseStartpage(f *testing.F)  { fuzzParse(f, Startpage{}) }
