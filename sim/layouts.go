@@ -37,7 +37,7 @@ type engine struct {
 }
 
 // engines lists every simulated engine, in name order.
-var engines = []*engine{baidu, bing, brave, duckduckgo, ecosia, google, mojeek, qwant, wikipedia, yahoo, yandex}
+var engines = []*engine{baidu, bing, brave, duckduckgo, ecosia, google, mojeek, qwant, startpage, wikipedia, yahoo, yandex}
 
 func engineNamed(name string) *engine {
 	for _, e := range engines {
