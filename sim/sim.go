@@ -308,7 +308,12 @@ func (s *Server) serve(e *engine) http.HandlerFunc {
 		}
 		offset, size := e.window(r.Form, cfg.PerPage)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, e.page(q, offset, size, clampSize(cfg.PerPage)*max(cfg.Pages, 1)))
+		total := clampSize(cfg.PerPage) * max(cfg.Pages, 1)
+		if v, ok := e.verticals[strings.TrimPrefix(r.URL.Path, "/"+e.name)]; ok {
+			io.WriteString(w, e.verticalPage(v, q, offset, size, total))
+			return
+		}
+		io.WriteString(w, e.page(q, offset, size, total))
 	}
 }
 
