@@ -14,5 +14,6 @@ func All() []Engine {
 		Wikipedia{},
 		Qwant{},
 		Mojeek{},
+		Startpage{},
 	}
 }

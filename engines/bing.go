@@ -30,7 +30,18 @@ func (Bing) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
 	q := url.Values{}
 	q.Set("q", r.Q)
 	per := 10
-	if r.Num > 0 {
+	path := "/search"
+	switch r.Type {
+	case schemas.VerticalNews:
+		path = "/news/infinitescrollajax"
+		q.Set("InfiniteScroll", "1")
+	case schemas.VerticalImages:
+		path = "/images/async"
+		q.Set("async", "1")
+		per = bingImagesPage
+		q.Set("count", strconv.Itoa(per))
+	}
+	if r.Num > 0 && r.Type != schemas.VerticalImages {
 		per = r.Num
 		q.Set("count", strconv.Itoa(r.Num))
 	}
@@ -60,7 +71,7 @@ func (Bing) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
 		q.Set("adlt", "moderate")
 	}
 	h := browserHeaders(acceptLanguage(r.HL, r.GL))
-	return &Request{Method: "GET", URL: joinURL(base, "/search", q), Header: h}, nil
+	return &Request{Method: "GET", URL: joinURL(base, path, q), Header: h}, nil
 }
 
 // bingAdTarget decodes an ad click (/aclick?…&u=<base64 of the escaped target>) so an ad's URL
@@ -92,6 +103,12 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 	if doc.FindMatcher(bingSelBCaptcha).Length() > 0 ||
 		containsAny(page, "/turing/captcha/", "/challenge/verify?", "captcha.turing") {
 		return nil, Blocked(g.Name(), "CAPTCHA (turing challenge) page")
+	}
+	switch r.Type {
+	case schemas.VerticalNews:
+		return g.parseNews(doc, page)
+	case schemas.VerticalImages:
+		return g.parseImages(doc, page)
 	}
 	results := doc.FindMatcher(bingSelBResults)
 	b := newBuilder()

@@ -28,10 +28,14 @@ func addSeeds(f *testing.F, engine string) {
 
 // fuzzParse checks the parser's contract on arbitrary input: no panic, typed errors only,
 // and on success organic results a client can use, numbered 1..n.
-func fuzzParse(f *testing.F, e Engine) {
+func fuzzParse(f *testing.F, e Engine) { fuzzParseVertical(f, e, "") }
+
+// fuzzParseVertical is fuzzParse for one vertical's pages (news, images): its results must be
+// as usable as organic ones, numbered 1..n.
+func fuzzParseVertical(f *testing.F, e Engine, vertical string) {
 	addSeeds(f, e.Name())
 	f.Fuzz(func(t *testing.T, page []byte) {
-		serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1})
+		serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1, Type: vertical})
 		if err != nil {
 			var se *schemas.Error
 			if !errors.As(err, &se) || (se.Kind != schemas.TypeBlocked && se.Kind != schemas.TypeUnrecognised) {
@@ -53,6 +57,16 @@ func fuzzParse(f *testing.F, e Engine) {
 				t.Fatalf("organic[%d] URL %q is not absolute http(s)", i, r.URL)
 			}
 		}
+		for i, n := range serp.NewsResults {
+			if n.Position != i+1 || n.Title == "" || !isHTTPURL(n.URL) {
+				t.Fatalf("bad news result %d: %+v", i, n)
+			}
+		}
+		for i, im := range serp.ImagesResults {
+			if im.Position != i+1 || im.Title == "" || !isHTTPURL(im.URL) || !isHTTPURL(im.Original) {
+				t.Fatalf("bad image result %d: %+v", i, im)
+			}
+		}
 		for i, a := range serp.Ads {
 			if a.Position != i+1 || a.Title == "" || !isHTTPURL(a.URL) {
 				t.Fatalf("bad ad %d: %+v", i, a)
@@ -72,3 +86,6 @@ func FuzzParseBrave(f *testing.F)      { fuzzParse(f, Brave{}) }
 func FuzzParseWikipedia(f *testing.F)  { fuzzParse(f, Wikipedia{}) }
 func FuzzParseQwant(f *testing.F)      { fuzzParse(f, Qwant{}) }
 func FuzzParseMojeek(f *testing.F)     { fuzzParse(f, Mojeek{}) }
+func FuzzParseStartpage(f *testing.F)  { fuzzParse(f, Startpage{}) }
+func FuzzParseBingNews(f *testing.F)   { fuzzParseVertical(f, Bing{}, schemas.VerticalNews) }
+func FuzzParseBingImages(f *testing.F) { fuzzParseVertical(f, Bing{}, schemas.VerticalImages) }

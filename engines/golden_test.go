@@ -63,9 +63,21 @@ func pageCase(path string) string {
 	return strings.TrimSuffix(strings.TrimSuffix(path, ".gz"), ".html")
 }
 
-func parseGolden(t *testing.T, e Engine, page []byte) []byte {
+// pageVertical is the vertical a testdata page answers, by its name: news_* and images_*
+// pages are those verticals' answers, the rest web pages.
+func pageVertical(path string) string {
+	base := filepath.Base(path)
+	for _, v := range []string{schemas.VerticalNews, schemas.VerticalImages} {
+		if strings.HasPrefix(base, v+"_") {
+			return v
+		}
+	}
+	return ""
+}
+
+func parseGolden(t *testing.T, e Engine, page []byte, vertical string) []byte {
 	t.Helper()
-	serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1})
+	serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1, Type: vertical})
 	var g goldenResult
 	if err != nil {
 		var se *schemas.Error
@@ -93,7 +105,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := parseGolden(t, e, page)
+				got := parseGolden(t, e, page, pageVertical(p))
 				golden := pageCase(p) + ".golden.json"
 				if *update {
 					if err := os.WriteFile(golden, got, 0o644); err != nil {

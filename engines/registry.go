@@ -96,11 +96,50 @@ func (r *Registry) Names() []string {
 // Base returns the base URL requests to the engine go to.
 func (r *Registry) Base(name string) *url.URL { return r.bases[name] }
 
+// Verticaler is an engine with verticals beyond web results (type=news, type=images): its
+// Request and Parse answer each vertical it lists. An engine that is not one has web only.
+type Verticaler interface {
+	Verticals() []string
+}
+
+// Verticals lists the engine's verticals, web first.
+func Verticals(e Engine) []string {
+	out := []string{schemas.VerticalWeb}
+	if v, ok := e.(Verticaler); ok {
+		for _, x := range v.Verticals() {
+			if x != schemas.VerticalWeb {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// Supports reports whether the named engine answers the vertical ("" is web).
+func (r *Registry) Supports(name, vertical string) bool {
+	e, ok := r.engines[name]
+	if !ok {
+		return false
+	}
+	if vertical == "" {
+		vertical = schemas.VerticalWeb
+	}
+	for _, v := range Verticals(e) {
+		if v == vertical {
+			return true
+		}
+	}
+	return false
+}
+
 // Request builds the upstream request for a normalised single-engine request.
 func (r *Registry) Request(req *schemas.SearchRequest) (*Request, error) {
 	e, ok := r.engines[req.Engine]
 	if !ok {
 		return nil, schemas.Errorf(schemas.TypeValidation, "unknown engine %q", req.Engine)
+	}
+	if !r.Supports(req.Engine, req.Type) {
+		return nil, schemas.Errorf(schemas.TypeValidation, "engine %q has no %s vertical", req.Engine, req.Type)
 	}
 	base := *r.bases[req.Engine]
 	return e.Request(&base, req)
@@ -120,6 +159,12 @@ func (r *Registry) Parse(name string, page []byte, req *schemas.SearchRequest) (
 	if off := Offset(e, req); off > 0 {
 		for i := range serp.OrganicResults {
 			serp.OrganicResults[i].Position += off
+		}
+		for i := range serp.NewsResults {
+			serp.NewsResults[i].Position += off
+		}
+		for i := range serp.ImagesResults {
+			serp.ImagesResults[i].Position += off
 		}
 	}
 	return serp, nil

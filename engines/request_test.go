@@ -71,6 +71,16 @@ func TestRequest(t *testing.T) {
 			"/search", map[string]string{"q": "go", "s": "", "safe": "1"}},
 		{"mojeek/page3-off-en-gb", Mojeek{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 50, Safe: schemas.SafeOff, HL: "en-gb"},
 			"/search", map[string]string{"s": "21", "safe": "0", "lb": "en", "arc": "gb"}},
+		{"bing/news-page2", Bing{}, schemas.SearchRequest{Q: "go", Page: 2, Type: schemas.VerticalNews},
+			"/news/infinitescrollajax", map[string]string{"q": "go", "first": "11", "InfiniteScroll": "1"}},
+		{"bing/images-page2", Bing{}, schemas.SearchRequest{Q: "go", Page: 2, Num: 10, Type: schemas.VerticalImages},
+			"/images/async", map[string]string{"q": "go", "first": "36", "count": "35", "async": "1"}},
+		{"startpage/page1", Startpage{}, schemas.SearchRequest{Q: "go", Page: 1},
+			"/sp/search", map[string]string{"query": "go", "cat": "web", "page": "", "qadf": "moderate", "language": ""}},
+		{"startpage/page3-strict-de", Startpage{}, schemas.SearchRequest{Q: "go", Page: 3, Num: 50, Safe: schemas.SafeStrict, HL: "de", GL: "at"},
+			"/sp/search", map[string]string{"page": "3", "qadf": "heavy", "language": "deutsch", "lui": "deutsch"}},
+		{"startpage/off", Startpage{}, schemas.SearchRequest{Q: "go", Page: 1, Safe: schemas.SafeOff},
+			"/sp/search", map[string]string{"qadf": "none"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

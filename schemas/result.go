@@ -15,6 +15,11 @@ type SERP struct {
 	KnowledgeGraph   *KnowledgeGraph   `json:"knowledge_graph,omitempty"`
 	RelatedQuestions []RelatedQuestion `json:"related_questions,omitempty"`
 	TopStories       []TopStory        `json:"top_stories,omitempty"`
+	// NewsResults and ImagesResults are the results of a news or images search (type=news,
+	// type=images), in the engine's order, numbered like organic results; such a page has no
+	// organic results.
+	NewsResults   []NewsResult  `json:"news_results,omitempty"`
+	ImagesResults []ImageResult `json:"images_results,omitempty"`
 	// TotalResults is the engine's own estimate, where the page states it.
 	TotalResults int64 `json:"total_results,omitempty"`
 	// HasNext reports whether the page links to a next page.
@@ -104,6 +109,33 @@ type TopStory struct {
 	Date   string `json:"date,omitempty"`
 }
 
+// NewsResult is one article of a news search. Position is 1-based and continues across pages.
+type NewsResult struct {
+	Position int    `json:"position"`
+	Title    string `json:"title"`
+	URL      string `json:"url"`
+	// Source is the publisher as the engine names it.
+	Source string `json:"source,omitempty"`
+	// Date is as the engine prints it ("3 hours ago", "Jan 5, 2025").
+	Date      string `json:"date,omitempty"`
+	Snippet   string `json:"snippet,omitempty"`
+	Thumbnail string `json:"thumbnail,omitempty"`
+}
+
+// ImageResult is one image of an images search. URL is the page the image is on, Original the
+// image itself; Width and Height are the original's, where the engine states them.
+type ImageResult struct {
+	Position  int    `json:"position"`
+	Title     string `json:"title"`
+	URL       string `json:"url"`
+	Original  string `json:"original"`
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
+	Thumbnail string `json:"thumbnail,omitempty"`
+	// Source is the site the image is on, as the engine names it.
+	Source string `json:"source,omitempty"`
+}
+
 // SearchMetadata describes how one answer was produced. The cache writes it fresh for every
 // reply, in front of the stored body, so a hit never re-encodes the results.
 type SearchMetadata struct {
@@ -166,6 +198,8 @@ type SearchBody struct {
 	Ads               []Ad               `json:"ads,omitempty"`
 	TopStories        []TopStory         `json:"top_stories,omitempty"`
 	OrganicResults    []OrganicResult    `json:"organic_results"`
+	NewsResults       []NewsResult       `json:"news_results,omitempty"`
+	ImagesResults     []ImageResult      `json:"images_results,omitempty"`
 	RelatedQuestions  []RelatedQuestion  `json:"related_questions,omitempty"`
 	RelatedSearches   []RelatedSearch    `json:"related_searches,omitempty"`
 	Pagination        Pagination         `json:"pagination"`

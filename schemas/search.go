@@ -21,6 +21,15 @@ const (
 	MaxEngines = 12
 )
 
+// Verticals: what kind of results a search asks for. Web is the default; a web request is
+// written with Type empty (Normalize maps "web" to it), so web answers and cache keys are the
+// ones they were before verticals existed.
+const (
+	VerticalWeb    = "web"
+	VerticalNews   = "news"
+	VerticalImages = "images"
+)
+
 // Safe-search levels.
 const (
 	SafeOff      = "off"
@@ -39,6 +48,10 @@ type SearchRequest struct {
 	HL   string `json:"hl,omitempty"`
 	GL   string `json:"gl,omitempty"`
 	Safe string `json:"safe,omitempty"`
+	// Type is the vertical: web (the default, written empty once normalised), news or images.
+	// News answers fill news_results, images answers images_results, and not every engine has
+	// every vertical (ValidateVertical).
+	Type string `json:"type,omitempty"`
 	// MaxAge, when set, accepts only cached entries younger than this many seconds (0: never
 	// from cache, but the fresh answer is stored).
 	MaxAge *int `json:"max_age,omitempty"`
@@ -112,11 +125,35 @@ func (r *SearchRequest) Validate(known func(string) bool, maxTimeoutMS int) []Fi
 	default:
 		add("safe", "must be off, moderate or strict")
 	}
+	switch r.Type {
+	case "", VerticalWeb, VerticalNews, VerticalImages:
+	default:
+		add("type", "must be web, news or images")
+	}
 	if r.MaxAge != nil && *r.MaxAge < 0 {
 		add("max_age", "must be zero or more seconds")
 	}
 	if r.TimeoutMS < 0 || (maxTimeoutMS > 0 && r.TimeoutMS > maxTimeoutMS) {
 		add("timeout_ms", "must be between 1 and "+strconv.Itoa(maxTimeoutMS))
+	}
+	return errs
+}
+
+// ValidateVertical reports each engine of r that has no r.Type vertical (nil when all do, or
+// when r asks for web results, which every engine has). supports answers for one engine.
+func (r *SearchRequest) ValidateVertical(supports func(engine, vertical string) bool) []FieldError {
+	if supports == nil || r.Type == "" || r.Type == VerticalWeb {
+		return nil
+	}
+	var errs []FieldError
+	for _, n := range strings.Split(r.Engine, ",") {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" {
+			n = DefaultEngine
+		}
+		if !supports(n, r.Type) {
+			errs = append(errs, FieldError{Field: "type", Message: "engine " + strconv.Quote(n) + " has no " + r.Type + " vertical"})
+		}
 	}
 	return errs
 }
@@ -138,6 +175,9 @@ func (r *SearchRequest) Normalize() {
 	if r.Safe == "" {
 		r.Safe = SafeModerate
 	}
+	if r.Type == VerticalWeb {
+		r.Type = ""
+	}
 	r.HL = strings.ToLower(strings.ReplaceAll(r.HL, "_", "-"))
 	r.GL = strings.ToLower(r.GL)
 	r.Q = strings.Join(strings.Fields(r.Q), " ")
@@ -156,16 +196,23 @@ func (r *SearchRequest) Engines() []string { return strings.Split(r.Engine, ",")
 //     in gl; the per-request controls max_age, no_cache and timeout_ms, which say how to use
 //     the cache, not what to fetch.
 //   - Different, so never one entry: engine, page, num (0, the engine's default, is its own
-//     value), hl, gl (set or not), safe, and any other difference in q (words, punctuation,
-//     quotes, operators).
+//     value), hl, gl (set or not), safe, type (web written out or left out is one value), and
+//     any other difference in q (words, punctuation, quotes, operators).
 //
 // Fields are joined with NUL separators, which only q, the last field, can contain, so no two
 // field values run into each other. The key is a 128-bit hex digest: safe as a NATS subject token and a Redis
-// key of fixed length. The "search/v1" prefix changes if these rules ever change.
+// key of fixed length. The "search/v1" prefix changes if these rules ever change; a vertical
+// other than web is part of the prefix ("search/v1/news"), so a web key is what it was before
+// verticals and no q can make one vertical's key another's.
 func (r *SearchRequest) CacheKey() string {
 	var b strings.Builder
 	b.Grow(len(r.Q) + 64)
-	b.WriteString("search/v1\x00")
+	b.WriteString("search/v1")
+	if r.Type != "" && r.Type != VerticalWeb {
+		b.WriteByte('/')
+		b.WriteString(r.Type)
+	}
+	b.WriteByte(0)
 	b.WriteString(r.Engine)
 	b.WriteByte(0)
 	b.WriteString(strconv.Itoa(r.Page))

@@ -13,10 +13,14 @@ import (
 // searches (li.b_ans > .b_rs) and the pager (li.b_pag). Result links go through Bing's click
 // tracker, /ck/a?…&u=a1<base64url of the target>; ads through /aclick?…&u=<base64>.
 var bing = &engine{
-	name:    "bing",
-	paths:   []string{"/search"},
-	query:   "q",
-	salt:    2,
+	name:  "bing",
+	paths: []string{"/search", "/news/infinitescrollajax", "/images/async"},
+	query: "q",
+	salt:  2,
+	verticals: map[string]vertical{
+		"/news/infinitescrollajax": {results: bingNews, empty: func(string) string { return "" }},
+		"/images/async":            {results: bingImages, empty: bingImagesEmpty},
+	},
 	window:  offsetWindow("first", "count", 1),
 	results: bingResults,
 	empty:   bingEmpty,
@@ -124,3 +128,47 @@ const bingCaptcha = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <div id="b_content"><main><div class="captcha"><div class="captcha_header">One last step</div>
 <div class="captcha_text">Please solve the challenge below to continue.</div>
 <div id="b_captcha" class="b_captcha"><iframe id="turingCaptcha" src="/turing/captcha/challenge?q=sim" title="Verification"></iframe></div></div></main></div></body></html>`
+
+// bingNews is the news scroll page (/news/infinitescrollajax): div.news-card.newsitem cards,
+// the article in the card's url, data-title and data-author, a.title, div.snippet, the age
+// as div.source's span aria-label. Past the end it answers an empty body.
+func bingNews(p *serp) string {
+	var b strings.Builder
+	for i, r := range p.results {
+		u := esc(r.URL)
+		fmt.Fprintf(&b, `<div class="news-card newsitem cardcommon" url="%s" data-url="%s" data-title="%s" data-author="%s News">`+
+			`<div class="caption"><div class="t_s"><div class="t_t"><a target="_blank" class="title" href="%s">%s</a>`+
+			`<div class="snippet">The %s story about %s, article %d of this simulated engine.</div></div>`+
+			`<div class="source set_top"><a class="biglink" href="https://%s/">%s News</a><span tabindex="0" aria-label="%d hours ago">%dh</span></div></div></div>`+
+			`<div class="image right"><a class="imagelink" href="%s"><img src="/th?id=OVFT.sim%d&amp;pid=News" alt=""></a></div></div>`+"\n",
+			u, u, esc(r.Title), host(r), u, esc(r.Title), p.word(r), p.eq(), r.Rank, host(r), host(r), i+1, i+1, u, r.Rank)
+	}
+	return b.String()
+}
+
+// bingImages is the images grid page (/images/async): ul.dgControl_list rows of li, each an
+// a.iusc whose m attribute is JSON (purl the page, murl the image, turl the thumbnail, t the
+// title), the size in div.img_info span.nowrap and the site in div.lnkw a; data-nextUrl while
+// there are more.
+func bingImages(p *serp) string {
+	var b strings.Builder
+	next := ""
+	if p.hasNext() {
+		next = fmt.Sprintf(` data-nextUrl="/images/async?q=%s&amp;first=%d&amp;count=%d&amp;mmasync=1"`, url.QueryEscape(p.q), p.offset+p.size+1, p.size)
+	}
+	fmt.Fprintf(&b, `<div class="dg_b" role="main"><div id="mmComponent_images_1" class="dgControl hover"%s><ul data-row=0 class="dgControl_list ">`, next)
+	for i, r := range p.results {
+		m := fmt.Sprintf(`{"cid":"sim%d","purl":"%s","murl":"%s","turl":"https://tse1.mm.bing.net/th?id=OIP.sim%d","t":"%s"}`,
+			r.Rank, r.URL, imageOf(r), r.Rank, r.Title)
+		fmt.Fprintf(&b, `<li data-idx=%d><div class="iuscp varh"><div class="imgpt"><a class="iusc" m="%s" href="/images/search?view=detailV2&amp;ccid=sim%d">`+
+			`<div class="img_cont hoff"><img class="mimg" src="https://tse1.mm.bing.net/th?id=OIP.sim%d" alt="Image result"></div></a>`+
+			`<div class="img_info hon"><span class="nowrap">%d x %d &#183; jpeg</span><div class="lnkw"><a href="%s">%s</a></div></div></div></div></li>`,
+			i+1, esc(m), r.Rank, r.Rank, imageWidth(r), imageHeight(r), esc(r.URL), host(r))
+	}
+	b.WriteString(`</ul></div></div>`)
+	return b.String()
+}
+
+func bingImagesEmpty(q string) string {
+	return `<div class="dg_b" role="main"><div class="dg_nr">There are no results for ` + esc(q) + `</div></div>`
+}

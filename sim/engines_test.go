@@ -45,6 +45,9 @@ var layouts = map[string]layout{
 	"qwant": {ads: 1, total: true},
 	// Mojeek shows no ads, answer or related searches; pages of 10, whatever num asks.
 	"mojeek": {total: true},
+	// Startpage's ads are script-filled slots and it shows no count or related searches here;
+	// pages of 10, whatever num asks.
+	"startpage": {},
 }
 
 // startSim runs the simulator on a free loopback port with no latency, and a registry of

@@ -34,10 +34,34 @@ type engine struct {
 	captcha string
 	// title is the page title the engine gives a query, also used on the unknown layout.
 	title func(q string) string
+	// verticals are the engine's news and images pages, by the path they are asked on.
+	verticals map[string]vertical
 }
 
+// vertical renders one vertical's pages (a path of the engine's other than its web search).
+type vertical struct {
+	results func(p *serp) string
+	empty   func(q string) string
+}
+
+// verticalPage is page for a vertical: the same ranking, drawn as the vertical's results.
+func (e *engine) verticalPage(v vertical, q string, offset, size, total int) string {
+	switch {
+	case special(q) == "newlayout":
+		return newLayoutPage(e.title(q), q)
+	case special(q) == "noresults" || offset >= total:
+		return v.empty(q)
+	}
+	return v.results(&serp{q: q, offset: offset, size: size, total: total, seed: querySeed(q), results: e.slice(q, offset, size, total)})
+}
+
+// imageOf is the image a result's page shows in the images vertical, and its size.
+func imageOf(r Result) string  { return strings.SplitN(r.URL, "?", 2)[0] + "/picture.jpg" }
+func imageWidth(r Result) int  { return 640 + 32*(r.Rank%10) }
+func imageHeight(r Result) int { return 480 + 24*(r.Rank%10) }
+
 // engines lists every simulated engine, in name order.
-var engines = []*engine{baidu, bing, brave, duckduckgo, ecosia, google, mojeek, qwant, wikipedia, yahoo, yandex}
+var engines = []*engine{baidu, bing, brave, duckduckgo, ecosia, google, mojeek, qwant, startpage, wikipedia, yahoo, yandex}
 
 func engineNamed(name string) *engine {
 	for _, e := range engines {
@@ -79,6 +103,17 @@ func Organic(engineName, q string, page, perPage, pages int) []Result {
 	}
 	size := e.size(perPage)
 	return e.slice(q, (page-1)*size, size, perPage*pages)
+}
+
+// Ranked is results offset+1 .. offset+size of the engine's ranking of q, when the whole
+// ranking holds total (Config.PerPage × Config.Pages): what a vertical's page of that window
+// draws (Bing's images pages hold 35, not PerPage).
+func Ranked(engineName, q string, offset, size, total int) []Result {
+	e := engineNamed(engineName)
+	if e == nil || special(q) != "" {
+		return nil
+	}
+	return e.slice(q, offset, size, total)
 }
 
 // PageSize is the number of results a page of the engine holds when the simulator's PerPage

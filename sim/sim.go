@@ -329,6 +329,10 @@ func (s *Server) serve(e *engine) http.HandlerFunc {
 		offset, size := e.window(r.Form, cfg.PerPage)
 		total := clampSize(cfg.PerPage) * max(cfg.Pages, 1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if v, ok := e.verticals[strings.TrimPrefix(r.URL.Path, "/"+e.name)]; ok {
+			io.WriteString(w, e.verticalPage(v, q, offset, size, total))
+			return
+		}
 		if cfg.Drift != "" && n >= cfg.DriftFrom && special(q) == "" {
 			s.count(&s.faults, "drift_"+cfg.Drift)
 			io.WriteString(w, e.drifted(cfg.Drift, q, offset, size, total))

@@ -190,6 +190,15 @@ func merge(r *schemas.SearchRequest, bodies []*schemas.SearchBody, engineOf []st
 		if len(out.TopStories) == 0 {
 			out.TopStories = b.TopStories
 		}
+		// A vertical's results follow one another, engine by engine in the order asked.
+		for _, n := range b.NewsResults {
+			n.Position = len(out.NewsResults) + 1
+			out.NewsResults = append(out.NewsResults, n)
+		}
+		for _, im := range b.ImagesResults {
+			im.Position = len(out.ImagesResults) + 1
+			out.ImagesResults = append(out.ImagesResults, im)
+		}
 		if b.Pagination.Next > 0 {
 			out.Pagination.Next = b.Pagination.Next
 		}

@@ -200,7 +200,7 @@ func (s *Server) batchCall(kind string, raw []byte, t *tenant, reqID string, sta
 	} else {
 		r, f := params.DecodeBody(raw)
 		if r != nil {
-			f = params.Validate(r, f, s.engines.Known, s.cfg.Deadlines.MaxMS())
+			f = params.Validate(r, f, s.engines.Known, s.engines.Supports, s.cfg.Deadlines.MaxMS())
 			r.Async = true
 			cl = s.newCall(kind, r, nil, t, reqID, start)
 		}

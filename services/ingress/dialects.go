@@ -153,7 +153,11 @@ func (b backend) call(ctx context.Context, a dialect.Auth, search *schemas.Searc
 		return nil, h, e
 	}
 	if search != nil {
-		if errs := search.Validate(s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+		errs := search.Validate(s.engines.Known, s.cfg.Deadlines.MaxMS())
+		if len(errs) == 0 {
+			errs = search.ValidateVertical(s.engines.Supports)
+		}
+		if len(errs) > 0 {
 			return nil, h, schemas.ValidationError(errs)
 		}
 		return s.newCall(schemas.KindSearch, search, nil, t, reqID, start), h, s.checkWebhookOf(t, search.WebhookURL)

@@ -24,7 +24,7 @@ func (s *Server) clientSearch(req clientReq) {
 		if r == nil {
 			return nil, false, schemas.ValidationError(form)
 		}
-		if errs := params.Validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+		if errs := params.Validate(r, form, s.engines.Known, s.engines.Supports, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
 			return nil, false, schemas.ValidationError(errs)
 		}
 		return s.newCall(schemas.KindSearch, r, nil, t, reqID, start), r.Async, nil

@@ -583,7 +583,7 @@ func (s *Server) search(c *fasthttp.RequestCtx, reqID string, start time.Time) {
 			return
 		}
 	}
-	if errs := params.Validate(r, form, s.engines.Known, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
+	if errs := params.Validate(r, form, s.engines.Known, s.engines.Supports, s.cfg.Deadlines.MaxMS()); len(errs) > 0 {
 		s.problem(c, schemas.ValidationError(errs), reqID)
 		return
 	}

@@ -19,6 +19,8 @@ func Body(r *schemas.SearchRequest, serp *schemas.SERP, warnings ...schemas.Warn
 		RelatedQuestions: serp.RelatedQuestions,
 		Ads:              serp.Ads,
 		OrganicResults:   serp.OrganicResults,
+		NewsResults:      serp.NewsResults,
+		ImagesResults:    serp.ImagesResults,
 		RelatedSearches:  serp.RelatedSearches,
 		Pagination:       schemas.Pagination{Current: r.Page},
 		Warnings:         warnings,

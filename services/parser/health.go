@@ -90,6 +90,8 @@ var fieldNames = []string{"snippet", "date", "displayed_url", "sitelinks"}
 func (j *judge) page(engine string, r *schemas.SearchRequest, serp *schemas.SERP) (v enginehealth.Verdict, judged bool) {
 	n := len(serp.OrganicResults)
 	switch {
+	case r != nil && r.Type != "" && r.Type != schemas.VerticalWeb:
+		return v, false // news and images: the baselines are the web pages'
 	case n == 0 && serp.NoResults:
 		return v, false // the engine's no-results notice was there: a genuine zero
 	case n == 0:

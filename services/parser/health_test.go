@@ -66,6 +66,10 @@ func TestJudgeRules(t *testing.T) {
 	if v, judged := j.page("google", r, none); judged || v.Suspect {
 		t.Errorf("a genuine no-results page was judged: %+v", v)
 	}
+	news := &schemas.SearchRequest{Engine: "bing", Q: "golang", Page: 1, Type: schemas.VerticalNews}
+	if v, judged := j.page("bing", news, &schemas.SERP{NewsResults: []schemas.NewsResult{{Title: "t", URL: "https://example.com/"}}}); judged || v.Suspect {
+		t.Errorf("a news page (no organic results by nature) was judged: %+v", v)
+	}
 	soft := parsed(t, "mojeek", sim.DriftedPage("mojeek", sim.DriftSoftBlock, "golang", 1, 10, 5), r)
 	if v, _ := j.page("mojeek", r, soft); !v.Suspect || v.Rule != schemas.SuspectEmpty {
 		t.Errorf("a soft block (results page without results): %+v", v)

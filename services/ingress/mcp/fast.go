@@ -56,6 +56,7 @@ type searchArgs struct {
 	Safe    string  `json:"safe"`
 	MaxAge  *int    `json:"max_age"`
 	NoCache bool    `json:"no_cache"`
+	Type    string  `json:"type"`
 }
 
 // readCall decodes body as a search call this path serves, or reports false. A body with a
@@ -79,7 +80,7 @@ func readCall(body []byte) (id json.RawMessage, in SearchInput, ok bool) {
 		return nil, in, false
 	}
 	return m.ID, SearchInput{Q: *a.Q, Engine: a.Engine, Page: a.Page, Num: a.Num, HL: a.HL, GL: a.GL,
-		Safe: a.Safe, MaxAge: a.MaxAge, NoCache: a.NoCache}, true
+		Safe: a.Safe, MaxAge: a.MaxAge, NoCache: a.NoCache, Type: a.Type}, true
 }
 
 // serve answers c if it is a call this path serves, and reports whether it did.
@@ -232,5 +233,5 @@ func oneOf(s string, list []string) bool {
 // searchRequest is the native request of a search call.
 func searchRequest(in SearchInput) schemas.SearchRequest {
 	return schemas.SearchRequest{Q: in.Q, Engine: in.Engine, Page: in.Page, Num: in.Num, HL: in.HL, GL: in.GL,
-		Safe: in.Safe, MaxAge: in.MaxAge, NoCache: in.NoCache}
+		Safe: in.Safe, MaxAge: in.MaxAge, NoCache: in.NoCache, Type: in.Type}
 }

@@ -69,7 +69,7 @@ func TestFastSearchEqualsSDK(t *testing.T) {
 	}{
 		{"int id", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{"q":"golang"}}}`, std, true},
 		{"string id", `{"jsonrpc":"2.0","id":"call-7","method":"tools/call","params":{"name":"search","arguments":{"q":"golang"}}}`, std, true},
-		{"every argument", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search","arguments":{"q":"golang","engine":"bing","page":2,"num":20,"hl":"en","gl":"us","safe":"off","max_age":60,"no_cache":true}}}`, std, true},
+		{"every argument", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search","arguments":{"q":"golang","engine":"bing","page":2,"num":20,"hl":"en","gl":"us","safe":"off","max_age":60,"no_cache":true,"type":"news"}}}`, std, true},
 		{"max_age null", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search","arguments":{"q":"golang","max_age":null}}}`, std, false},
 		{"q holding null", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search","arguments":{"q":"null pointer"}}}`, std, false},
 		{"arguments null", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search","arguments":null}}`, std, false},

@@ -32,6 +32,7 @@ type SearchInput struct {
 	Safe    string `json:"safe,omitempty" jsonschema:"off, moderate (default) or strict"`
 	MaxAge  *int   `json:"max_age,omitempty" jsonschema:"accept a cached answer only if younger than this many seconds"`
 	NoCache bool   `json:"no_cache,omitempty" jsonschema:"always fetch afresh"`
+	Type    string `json:"type,omitempty" jsonschema:"web (default), news or images, for the engines that have them"`
 }
 
 // ScrapeInput is the scrape tool's input.
@@ -153,6 +154,11 @@ func renderResults(o Output) string {
 		fmt.Fprintf(&b, "\nAnswer: %v %v\n", str(a["answer"]), str(a["snippet"]))
 	}
 	rs, _ := o["organic_results"].([]any)
+	for _, vertical := range []string{"news_results", "images_results"} {
+		if vs, _ := o[vertical].([]any); len(vs) > 0 {
+			rs = vs // a news or images search: their results, read the same way
+		}
+	}
 	if len(rs) == 0 {
 		b.WriteString("\nNo results.\n")
 	}

@@ -32,9 +32,10 @@ const (
 	pTimeoutMS
 	pAsync
 	pWebhookURL
+	pType
 )
 
-var paramNames = [...]string{"q", "engine", "page", "num", "hl", "gl", "safe", "max_age", "no_cache", "timeout_ms", "async", "webhook_url"}
+var paramNames = [...]string{"q", "engine", "page", "num", "hl", "gl", "safe", "max_age", "no_cache", "timeout_ms", "async", "webhook_url", "type"}
 
 var (
 	pageRange = "must be between 1 and " + strconv.Itoa(schemas.MaxPage)
@@ -127,6 +128,8 @@ func setParam(r *schemas.SearchRequest, i int, raw []byte, js json.RawMessage) s
 		return str(&r.GL)
 	case pSafe:
 		return str(&r.Safe)
+	case pType:
+		return str(&r.Type)
 	case pPage:
 		return integer(&r.Page, pageRange)
 	case pNum:
@@ -264,9 +267,15 @@ func bodyError(err error) schemas.FieldError {
 }
 
 // Validate runs both checks: form errors first, then value errors of the fields that parsed.
-func Validate(r *schemas.SearchRequest, form []schemas.FieldError, known func(string) bool, maxTimeoutMS int) []schemas.FieldError {
+// supports (nil: not checked) reports whether an engine has a vertical, so type=news on an
+// engine without news is a validation error naming the engine.
+func Validate(r *schemas.SearchRequest, form []schemas.FieldError, known func(string) bool, supports func(engine, vertical string) bool, maxTimeoutMS int) []schemas.FieldError {
 	errs := form
-	for _, e := range r.Validate(known, maxTimeoutMS) {
+	verr := r.Validate(known, maxTimeoutMS)
+	if len(verr) == 0 {
+		verr = r.ValidateVertical(supports)
+	}
+	for _, e := range verr {
 		dup := false
 		for _, f := range form {
 			dup = dup || f.Field == e.Field

@@ -29,7 +29,7 @@ func FuzzParseQuery(f *testing.F) {
 		if r == nil {
 			t.Fatal("nil request")
 		}
-		errs := Validate(r, form, known, 60000)
+		errs := Validate(r, form, known, nil, 60000)
 		for _, e := range errs {
 			if e.Message == "" {
 				t.Fatalf("error without field or message: %+v", e)

@@ -78,7 +78,7 @@ func Native(t testing.TB, name string) []byte {
 }
 
 // Searches are the native search answers in testdata/native.
-var Searches = []string{"google", "bing", "rich", "empty", "metasearch", "metasearch-blocked"}
+var Searches = []string{"google", "bing", "rich", "empty", "metasearch", "metasearch-blocked", "news", "images"}
 
 // Args is a query string as a dialect's parameter reader (the first value of a name wins).
 func Args(query string) func(string) (string, bool) {

@@ -132,6 +132,16 @@ func ParseRequest(get func(string) (string, bool)) (*Request, *schemas.Error) {
 		}
 	}
 	r.Native.HL, r.Native.GL = hl, gl
+	// Google's tbm picks the vertical: nws news (news_results), isch images (images_results).
+	switch tbm, _ := get("tbm"); tbm {
+	case "":
+	case "nws":
+		r.Native.Type = schemas.VerticalNews
+	case "isch":
+		r.Native.Type = schemas.VerticalImages
+	default:
+		return nil, fail(schemas.TypeValidation, "Unsupported `tbm` parameter: trawl answers nws and isch.")
+	}
 	if s, ok := get("safe"); ok {
 		switch strings.ToLower(s) {
 		case "active", "strict", "1", "on", "high":
@@ -283,6 +293,8 @@ type Body struct {
 	RelatedQuestions  []Question        `json:"related_questions,omitempty"`
 	KnowledgeGraph    *KnowledgeGraph   `json:"knowledge_graph,omitempty"`
 	TopStories        []Story           `json:"top_stories,omitempty"`
+	NewsResults       []News            `json:"news_results,omitempty"`
+	ImagesResults     []Image           `json:"images_results,omitempty"`
 	Pagination        *Pagination       `json:"serpapi_pagination,omitempty"`
 }
 
@@ -306,6 +318,29 @@ type Story struct {
 	Link   string `json:"link"`
 	Source string `json:"source,omitempty"`
 	Date   string `json:"date,omitempty"`
+}
+
+// News is one of SerpApi's news_results (tbm=nws).
+type News struct {
+	Position  int    `json:"position"`
+	Link      string `json:"link"`
+	Title     string `json:"title"`
+	Source    string `json:"source,omitempty"`
+	Date      string `json:"date,omitempty"`
+	Snippet   string `json:"snippet,omitempty"`
+	Thumbnail string `json:"thumbnail,omitempty"`
+}
+
+// Image is one of SerpApi's images_results (tbm=isch).
+type Image struct {
+	Position       int    `json:"position"`
+	Thumbnail      string `json:"thumbnail,omitempty"`
+	Source         string `json:"source,omitempty"`
+	Title          string `json:"title"`
+	Link           string `json:"link"`
+	Original       string `json:"original"`
+	OriginalWidth  int    `json:"original_width,omitempty"`
+	OriginalHeight int    `json:"original_height,omitempty"`
 }
 
 // Metadata is SerpApi's search_metadata.
@@ -419,8 +454,16 @@ func convert(n *schemas.SearchResponse, base string) *Response {
 	if n.SearchInformation != nil {
 		r.SearchInformation.TotalResults = n.SearchInformation.TotalResults
 	}
-	if len(n.OrganicResults) == 0 {
+	if len(n.OrganicResults) == 0 && len(n.NewsResults) == 0 && len(n.ImagesResults) == 0 {
 		r.SearchInformation.OrganicResultsState = "Fully empty"
+	}
+	for _, x := range n.NewsResults {
+		r.NewsResults = append(r.NewsResults, News{Position: x.Position, Link: x.URL, Title: x.Title,
+			Source: x.Source, Date: x.Date, Snippet: x.Snippet, Thumbnail: x.Thumbnail})
+	}
+	for _, x := range n.ImagesResults {
+		r.ImagesResults = append(r.ImagesResults, Image{Position: x.Position, Thumbnail: x.Thumbnail, Source: x.Source,
+			Title: x.Title, Link: x.URL, Original: x.Original, OriginalWidth: x.Width, OriginalHeight: x.Height})
 	}
 	if a := n.AnswerBox; a != nil {
 		r.AnswerBox = &AnswerBox{Type: a.Type, Title: a.Title, Answer: a.Answer, Snippet: a.Snippet, Link: a.URL}
@@ -506,6 +549,7 @@ func Parameters(r *schemas.SearchRequest) map[string]string {
 	}
 	set("hl", r.HL)
 	set("gl", r.GL)
+	set("tbm", map[string]string{schemas.VerticalNews: "nws", schemas.VerticalImages: "isch"}[r.Type])
 	if r.Safe != "" {
 		set("safe", map[string]string{schemas.SafeStrict: "active", schemas.SafeOff: "off", schemas.SafeModerate: "moderate"}[r.Safe])
 	}

@@ -39,6 +39,9 @@ func TestRenderNothingFound(t *testing.T) {
 
 // requests are SerpApi searches as its clients send them.
 var requests = []string{
+	"engine=google&q=coffee&tbm=nws&start=10",
+	"engine=google&q=coffee&tbm=isch",
+	"engine=google&q=coffee&tbm=vid",
 	"engine=google&q=coffee",
 	"q=coffee", // LangChain's tool sends no engine: SerpApi's default is google
 	"engine=google&q=coffee&start=20&num=20&hl=en&gl=us&safe=active&no_cache=true",
