@@ -141,3 +141,60 @@ func (e *env) goBench() *goBench {
 	fmt.Println(txt)
 	return &goBench{Command: "go " + strings.Join(args, " "), Output: txt}
 }
+
+// runtimeFigures are the Go runtime counters of an all-in-one's /metrics that say where a
+// request's CPU goes besides the work itself: memory allocated and the garbage collector's share.
+type runtimeFigures struct {
+	allocBytes, mallocs, gcCPU, totalCPU float64
+}
+
+// readRuntime reads the counters from the ops listener's /metrics; ok is false when it could not.
+func readRuntime(ops string) (f runtimeFigures, ok bool) {
+	if ops == "" {
+		return f, false
+	}
+	resp, err := httpc.Get("http://" + ops + "/metrics")
+	if err != nil {
+		return f, false
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		return f, false
+	}
+	seen := 0
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, val, found := strings.Cut(line, " ")
+		if !found {
+			continue
+		}
+		dst := map[string]*float64{
+			"go_memstats_alloc_bytes_total":             &f.allocBytes,
+			"go_memstats_mallocs_total":                 &f.mallocs,
+			"go_cpu_classes_gc_total_cpu_seconds_total": &f.gcCPU,
+			"go_cpu_classes_total_cpu_seconds_total":    &f.totalCPU,
+		}[name]
+		if dst == nil {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+			*dst = v
+			seen++
+		}
+	}
+	return f, seen == 4
+}
+
+// perRequest turns two readings around a run of n requests into the row's figures: kB and
+// allocations per request and the GC's share of the process's CPU (runtime/metrics' own
+// estimate, updated at each GC).
+func (rr *rowResult) setRuntime(before, after runtimeFigures, n int64) {
+	if n <= 0 {
+		return
+	}
+	rr.AllocKBPerReq = round((after.allocBytes-before.allocBytes)/1024/float64(n), 1)
+	rr.AllocsPerReq = round((after.mallocs-before.mallocs)/float64(n), 0)
+	if cpu := after.totalCPU - before.totalCPU; cpu > 0 {
+		rr.GCSharePct = round(100*(after.gcCPU-before.gcCPU)/cpu, 1)
+	}
+}

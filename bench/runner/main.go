@@ -235,8 +235,12 @@ func (e *env) runRow(r row) *rowResult {
 			return rr
 		}
 	}
-	if e.s.Warmup > 0 {
-		if _, err := e.load(append(base, "--duration", e.s.Warmup.String(), "--progress", "0"), "", nil); err != nil {
+	warmup := e.s.Warmup
+	if r.warmup > 0 {
+		warmup = r.warmup
+	}
+	if warmup > 0 {
+		if _, err := e.load(append(base, "--duration", warmup.String(), "--progress", "0"), "", nil); err != nil {
 			rr.Err = "warm-up: " + err.Error()
 			return rr
 		}
@@ -253,6 +257,7 @@ func (e *env) runRow(r row) *rowResult {
 		cpu       time.Duration
 		byProc    map[string]time.Duration
 		redisCmds int64
+		rt        [2]runtimeFigures
 	}
 	var runs []run
 	for i := range e.s.Repeat {
@@ -261,12 +266,20 @@ func (e *env) runRow(r row) *rowResult {
 			out = filepath.Join(e.runDir, fmt.Sprintf("%s.%d.json", r.id, i+1))
 		}
 		cpu0, redis0, by0 := cpuOf(rig.procs), redisCommands(e.redis), cpuByProc(rig.procs)
-		raw, err := e.load(append(base, "--duration", e.s.Duration.String(), "--name", r.id, "--out", out), out, os.Stdout)
+		rt0, rtOK := readRuntime(rig.ops)
+		dur := e.s.Duration
+		if r.duration > 0 {
+			dur = r.duration
+		}
+		raw, err := e.load(append(base, "--duration", dur.String(), "--name", r.id, "--out", out), out, os.Stdout)
 		if err != nil {
 			rr.Err = err.Error()
 			return rr
 		}
 		ru := run{raw: raw, cpu: cpuOf(rig.procs) - cpu0, byProc: cpuByProc(rig.procs), redisCmds: -1}
+		if rt1, ok := readRuntime(rig.ops); ok && rtOK {
+			ru.rt = [2]runtimeFigures{rt0, rt1}
+		}
 		for name, d := range by0 {
 			ru.byProc[name] -= d
 		}
@@ -293,6 +306,9 @@ func (e *env) runRow(r row) *rowResult {
 		}
 		if med.redisCmds > 0 {
 			rr.RedisCmdsPerReq = round(float64(med.redisCmds)/float64(n), 2)
+		}
+		if med.rt[1].mallocs > 0 {
+			rr.setRuntime(med.rt[0], med.rt[1], n)
 		}
 	}
 	rr.Profiles = <-profDone

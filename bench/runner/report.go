@@ -41,6 +41,11 @@ type rowResult struct {
 	// CPUPerReqUS is the CPU the row's server processes spent per measured request.
 	CPUPerReqUS       float64            `json:"server_cpu_us_per_req,omitempty"`
 	CPUPerReqUSByProc map[string]float64 `json:"server_cpu_us_per_req_by_process,omitempty"`
+	// AllocKBPerReq, AllocsPerReq and GCSharePct are the Go runtime's figures of an all-in-one
+	// over the median run (its /metrics before and after).
+	AllocKBPerReq float64 `json:"alloc_kb_per_req,omitempty"`
+	AllocsPerReq  float64 `json:"allocs_per_req,omitempty"`
+	GCSharePct    float64 `json:"gc_cpu_share_pct,omitempty"`
 	// RunsReqPerSec are every measured run's ok req/s; the figures above are the median run's.
 	RunsReqPerSec   []float64     `json:"runs_req_per_s,omitempty"`
 	RedisCmdsPerReq float64       `json:"redis_cmds_per_req,omitempty"`
@@ -211,6 +216,10 @@ func (r *results) markdown() []byte {
 				parts = append(parts, fmt.Sprintf("%s %s", k, fmtNum(rr.CPUPerReqUSByProc[k])))
 			}
 			b.WriteString("; server CPU µs/req by process: " + strings.Join(parts, ", "))
+		}
+		if rr.AllocsPerReq > 0 {
+			fmt.Fprintf(&b, "; %s kB and %s allocations per request, GC %s%% of the server's CPU",
+				fmtNum(rr.AllocKBPerReq), fmtNum(rr.AllocsPerReq), fmtNum(rr.GCSharePct))
 		}
 		if len(rr.RunsReqPerSec) > 1 {
 			fmt.Fprintf(&b, "; req/s of each run: %v", rr.RunsReqPerSec)

@@ -22,6 +22,9 @@ type row struct {
 	// wrk: also load the row with wrk (hot key, closed loop) when BENCH_WRK is set.
 	wrk    bool
 	checks []check
+	// duration and warmup, when set, replace BENCH_DURATION and BENCH_WARMUP: the sustained
+	// rows measure a minute once the caches are full.
+	duration, warmup time.Duration
 }
 
 // rig is a row's running processes.
@@ -82,7 +85,15 @@ func rows(e *env) []row {
 			checks: []check{noErrors()}},
 		{id: "miss-aio", title: "trawl serve, miss (distinct keys), sim", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.serve() },
-			checks: []check{rps("plain-handler", 0.75), rps("miss-aio-noarchive", 0.95), noErrors()}},
+			checks: []check{rps("plain-handler", 0.9), rps("miss-aio-noarchive", 0.95), noErrors()}},
+		// Sustained (issue 21): a minute each, after 20 s that fill the caches, one after the other.
+		{id: "plain-handler-60s", title: "plain Go: fasthttp + goquery per request, no cache, sim; 60 s after a 20 s warm-up", load: miss,
+			duration: time.Minute, warmup: 20 * time.Second,
+			setup: func(e *env) (*rig, error) { return e.plain() }},
+		{id: "miss-aio-60s", title: "trawl serve, miss (distinct keys), sim; 60 s after a 20 s warm-up (caches full)", load: miss,
+			duration: time.Minute, warmup: 20 * time.Second,
+			setup:  func(e *env) (*rig, error) { return e.serve() },
+			checks: []check{rps("plain-handler-60s", 0.9), noErrors()}},
 		{id: "miss-aio-open200", title: "trawl serve, miss, open loop 200 req/s",
 			load:   append([]string{"--mode", "open", "--rate", "200", "--concurrency", "512"}, miss...),
 			setup:  func(e *env) (*rig, error) { return e.serve() },
