@@ -293,9 +293,15 @@ func ddgJSShell(doc *goquery.Document, page []byte) bool {
 // ranked list.
 func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
 	if zci := doc.FindMatcher(ddgSelZciWrapperZci).First(); zci.Length() > 0 {
-		ab := &schemas.AnswerBox{Type: "instant_answer", Title: text(doc.FindMatcher(ddgSelZciHeading).First()),
-			Snippet: ddgAbstract(doc.FindMatcher(ddgSelZciResult).First())}
-		if href, ok := ddgTarget(doc.FindMatcher(ddgSelZciHeadingA).First().AttrOr("href", "")); ok {
+		// Its heading and abstract are read inside its wrapper: three more walks of the whole
+		// page were a twentieth of a miss's CPU.
+		scope := zci.Closest(".zci-wrapper")
+		if scope.Length() == 0 {
+			scope = doc.Selection
+		}
+		ab := &schemas.AnswerBox{Type: "instant_answer", Title: text(scope.FindMatcher(ddgSelZciHeading).First()),
+			Snippet: ddgAbstract(scope.FindMatcher(ddgSelZciResult).First())}
+		if href, ok := ddgTarget(scope.FindMatcher(ddgSelZciHeadingA).First().AttrOr("href", "")); ok {
 			ab.URL = href
 		}
 		if ab.Title != "" || ab.Snippet != "" {
