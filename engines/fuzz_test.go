@@ -89,3 +89,7 @@ func FuzzParseMojeek(f *testing.F)     { fuzzParse(f, Mojeek{}) }
 func FuzzParseStartpage(f *testing.F)  { fuzzParse(f, Startpage{}) }
 func FuzzParseBingNews(f *testing.F)   { fuzzParseVertical(f, Bing{}, schemas.VerticalNews) }
 func FuzzParseBingImages(f *testing.F) { fuzzParseVertical(f, Bing{}, schemas.VerticalImages) }
+func FuzzParseGoogleNews(f *testing.F) { fuzzParseVertical(f, Google{}, schemas.VerticalNews) }
+func FuzzParseGoogleImages(f *testing.F) {
+	fuzzParseVertical(f, Google{}, schemas.VerticalImages)
+}

@@ -35,11 +35,20 @@ func (Google) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 	q := url.Values{}
 	q.Set("q", r.Q)
 	per := 10
-	if r.Num > 0 {
+	switch r.Type {
+	case schemas.VerticalNews:
+		q.Set("tbm", "nws")
+	case schemas.VerticalImages:
+		// The grid's JSON: ijn is the 0-based page of 100, num and start do not apply.
+		q.Set("tbm", "isch")
+		q.Set("asearch", "isch")
+		q.Set("async", "_fmt:json,p:1,ijn:"+strconv.Itoa(max(r.Page, 1)-1))
+	}
+	if r.Num > 0 && r.Type != schemas.VerticalImages {
 		per = r.Num
 		q.Set("num", strconv.Itoa(r.Num))
 	}
-	if r.Page > 1 {
+	if r.Page > 1 && r.Type != schemas.VerticalImages {
 		q.Set("start", strconv.Itoa((r.Page-1)*per))
 	}
 	if r.HL != "" {
@@ -76,6 +85,12 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	if why := googleBlock(doc, page); why != "" {
 		return nil, Blocked(g.Name(), why)
+	}
+	switch r.Type {
+	case schemas.VerticalNews:
+		return g.parseNews(doc, page)
+	case schemas.VerticalImages:
+		return g.parseImages(page)
 	}
 	const base = "https://www.google.com/"
 	root := doc.FindMatcher(googleSelRso).First()

@@ -107,6 +107,10 @@ func (qw Qwant) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		if containsAny(page, "captcha", "Captcha", "Too Many Requests") {
 			return nil, Blocked(qw.Name(), "captcha page")
 		}
+		if containsAny(page, "not yet available in your country", "pas encore disponible dans votre pays") {
+			// Qwant's region wall ("Service unavailable"), served for the API's URL too.
+			return nil, Blocked(qw.Name(), "not available in this region")
+		}
 		return nil, Unrecognised(qw.Name(), "not an API reply")
 	}
 	var rep qwantReply

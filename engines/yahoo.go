@@ -74,10 +74,13 @@ func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, erro
 		if !ok {
 			return
 		}
+		if a.ParentsMatcher(yahooSelModule).Length() > 0 {
+			return // a "People also ask" answer's source: read with its question below
+		}
 		item := yahooItem(a)
 		c := goquery.NewDocumentFromNode(item).Selection
 		title := yahooTitle(a)
-		display := firstText(c, yahooSelDisplayURL)
+		display := yahooDisplayURL(c)
 		snippet := ""
 		if sn := c.FindMatcher(yahooSelSnippet).First(); sn.Length() > 0 {
 			snippet = snippetText(sn)
@@ -112,6 +115,7 @@ func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, erro
 		}
 		b.organic(c)
 	}
+	yahooQuestions(b, root, base)
 	doc.FindMatcher(yahooSelRelated).Each(func(_ int, a *goquery.Selection) {
 		href, _ := absURL(base, a.AttrOr("href", ""))
 		q := queryParam(href, "p")
@@ -150,6 +154,10 @@ func yahooItem(a *goquery.Selection) *html.Node {
 // yahooTitle is the link's title: its aria-label on the current layout, whose link also
 // holds the URL line; else its text.
 func yahooTitle(a *goquery.Selection) string {
+	if h := a.Find("h3"); h.Length() > 0 {
+		// The current layout's link wraps its URL line and, after it, the h3 title.
+		return text(h.First())
+	}
 	if l := clean(a.AttrOr("aria-label", "")); l != "" {
 		return l
 	}
@@ -160,6 +168,33 @@ func yahooTitle(a *goquery.Selection) string {
 		}
 	}
 	return text(a)
+}
+
+// yahooQuestions reads the "People also ask" module: each question, its answer's text and the
+// page the answer comes from. Its source links are never organic results.
+func yahooQuestions(b *builder, root *goquery.Selection, base string) {
+	root.FindMatcher(yahooSelModule).Find(".itm").Each(func(_ int, it *goquery.Selection) {
+		q := text(it.FindMatcher(yahooSelQuestion).First())
+		if q == "" {
+			return
+		}
+		rq := schemas.RelatedQuestion{Question: q}
+		if sn := it.FindMatcher(yahooSelAnswer).First(); sn.Length() > 0 {
+			rq.Snippet = snippetText(sn)
+		}
+		if a := it.FindMatcher(yahooSelTitleLink).First(); a.Length() > 0 {
+			if href, ok := yahooTarget(base, a.AttrOr("href", "")); ok && !isYahooHost(href) {
+				rq.Title, rq.URL = text(a), href
+			}
+		}
+		b.serp.RelatedQuestions = append(b.serp.RelatedQuestions, rq)
+	})
+}
+
+// yahooDisplayURL is the result's URL line. Since about 2024 the line opens with the site's
+// name on a line of its own (a display:block span, "d-b"), which is not part of the URL.
+func yahooDisplayURL(c *goquery.Selection) string {
+	return ownText(c.FindMatcher(yahooSelDisplayURL).First(), yahooSelSiteName)
 }
 
 func yahooAdBlock(a *goquery.Selection) string {
@@ -216,12 +251,18 @@ func yahooNoResults(doc *goquery.Document, page []byte) bool {
 }
 
 var (
-	yahooSelWeb         = cascadia.MustCompile("#web, #main, #results")
-	yahooSelBody        = cascadia.MustCompile("body")
-	yahooSelTitleLink   = cascadia.MustCompile("h3 a[href], a.yschttl[href]")
+	yahooSelWeb  = cascadia.MustCompile("#web, #main, #results")
+	yahooSelBody = cascadia.MustCompile("body")
+	// Titles: h3 > a until about 2023, a > h3 (the link wraps the URL line and the h3) since.
+	yahooSelTitleLink = cascadia.MustCompile("h3 a[href], a.yschttl[href], a[href]:has(h3)")
+	// yahooSelModule is the "People also ask" module (Bing's related Q&A, "bingrelqa").
+	yahooSelModule      = cascadia.MustCompile("[class*=relqa]")
+	yahooSelQuestion    = cascadia.MustCompile(".ttl-l, .ttl")
+	yahooSelAnswer      = cascadia.MustCompile(".compTextList, .exp .compText")
 	yahooSelDisplayURL  = cascadia.MustCompile("span.url, .compTitle span, cite, .compTitle div > span")
 	yahooSelSnippet     = cascadia.MustCompile(".compText, div.abstr, .abstr, p.lh-16")
 	yahooSelAds         = cascadia.MustCompile("[class*=Ads], [id*=Ads], [class*=ads-], .ads")
+	yahooSelSiteName    = cascadia.MustCompile("span.d-b")
 	yahooSelSpan        = cascadia.MustCompile("span")
 	yahooSelRelated     = cascadia.MustCompile("#satat a[href], [class*=AlsoTry] a[href], .compList.AlsoTry a[href]")
 	yahooSelCount       = cascadia.MustCompile("#pg > span, .compPagination > span, .compPagination span")

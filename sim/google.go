@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -12,11 +13,17 @@ import (
 // for" in #botstuff and the #pnnext link. Desktop result links point at the target itself;
 // the /url?url= redirect rides along in the ping attribute.
 var google = &engine{
-	name:    "google",
-	paths:   []string{"/search"},
-	query:   "q",
-	salt:    1,
-	window:  offsetWindow("start", "num", 0),
+	name:   "google",
+	paths:  []string{"/search"},
+	query:  "q",
+	salt:   1,
+	window: offsetWindow("start", "num", 0),
+	// News (tbm=nws) and images (the grid's JSON, tbm=isch) are asked on /search too.
+	verticalKey: func(f url.Values) string { return f.Get("tbm") },
+	verticals: map[string]vertical{
+		"nws":  {results: googleNews, empty: googleNewsEmpty},
+		"isch": {results: googleImages, empty: func(string) string { return googleImagesGuard + `{"ischj":{"metadata":[]}}` }, window: googleImagesWindow},
+	},
 	results: googleResults,
 	empty:   googleEmpty,
 	captcha: googleCaptcha,
@@ -162,3 +169,84 @@ const googleCaptcha = `<html><head><meta http-equiv="content-type" content="text
 <div><b>About this page</b><br><br>Our systems have detected unusual traffic from your computer network. This page checks to see if it&#39;s really you sending the requests, and not a robot. <a href="#" onclick="document.getElementById('infoDiv').style.display='block';">Why did this happen?</a><br><br>
 <div id="infoDiv" style="display:none">This page appears when Google automatically detects requests coming from your computer network which appear to be in violation of the <a href="//www.google.com/policies/terms/">Terms of Service</a>. The block will expire shortly after those requests stop.</div><br>
 <div>IP address: 127.0.0.1<br>Time: 2026-01-01T00:00:00Z<br>URL: https://www.google.com/search<br></div></div></div></body></html>`
+
+// googleNews is the news page (tbm=nws): #rso of div.SoaBEf cards, a.WlydOe wrapping the
+// publisher (.MgUUmf), the div[role=heading] headline, the summary (.GI74Re) and the age
+// (.OSrXXb); #pnnext while there are more.
+func googleNews(p *serp) string {
+	var b strings.Builder
+	eq := p.eq()
+	b.WriteString(googleHead(eq))
+	b.WriteString(`<div id="search"><div id="rso">`)
+	for _, r := range p.results {
+		fmt.Fprintf(&b, `<div data-hveid="CA%dQAA"><div class="SoaBEf"><div><a class="WlydOe" href="%s" jsname="YKoRaf"><div class="iRPxbe">`+
+			`<div class="MgUUmf NUnG9d"><span>%s News</span></div>`+
+			`<div class="n0jPhd ynAwRc MBeuO nDgy9d" role="heading" aria-level="3">%s</div>`+
+			`<div class="GI74Re nDgy9d">The %s story about <b>%s</b>, article %d of this simulated engine.</div>`+
+			`<div class="OSrXXb rbYSKb LfVVr"><span>%d hours ago</span></div></div>`+
+			`<div class="gpjNTe"><div class="uhHOwf BYbUcd"><img id="dimg_%d" src="https://encrypted-tbn0.gstatic.com/images?q=tbn:sim%d" alt=""></div></div></a></div></div></div>`,
+			r.Rank, esc(r.URL), host(r), esc(r.Title), p.word(r), eq, r.Rank, r.Rank%23+1, r.Rank, r.Rank)
+	}
+	b.WriteString(`</div></div>`)
+	if p.hasNext() {
+		fmt.Fprintf(&b, `<div role="navigation"><a id="pnnext" href="/search?q=%s&amp;tbm=nws&amp;start=%d"><span>Next</span></a></div>`, url.QueryEscape(p.q), p.offset+p.size)
+	}
+	b.WriteString(`</div></div></body></html>`)
+	return b.String()
+}
+
+func googleNewsEmpty(q string) string {
+	eq := esc(q)
+	return googleHead(eq) + `<div id="search"><div id="topstuff"><div class="card-section"><p>Your search - <b>` + eq +
+		`</b> - did not match any news results.</p></div></div><div id="rso"></div></div></div></div></body></html>`
+}
+
+// googleImagesGuard opens every answer of the images grid's JSON endpoint.
+const googleImagesGuard = ")]}'\n"
+
+// googleImagesWindow reads the grid's page (async=...,ijn:N, 0-based) of 100.
+func googleImagesWindow(f url.Values, _ int) (int, int) {
+	const per = 100
+	for _, part := range strings.Split(f.Get("async"), ",") {
+		if n, ok := strings.CutPrefix(part, "ijn:"); ok {
+			return max(0, atoi(n, 0)) * per, per
+		}
+	}
+	return 0, per
+}
+
+// googleImages is the images grid's JSON (tbm=isch&asearch=isch&async=_fmt:json,...):
+// ischj.metadata, one item per image with its page, title, site, original and thumbnail.
+func googleImages(p *serp) string {
+	type item struct {
+		Result struct {
+			ReferrerURL string `json:"referrer_url"`
+			PageTitle   string `json:"page_title"`
+			SiteTitle   string `json:"site_title"`
+		} `json:"result"`
+		OriginalImage struct {
+			URL    string `json:"url"`
+			Width  int    `json:"width"`
+			Height int    `json:"height"`
+		} `json:"original_image"`
+		Thumbnail struct {
+			URL string `json:"url"`
+		} `json:"thumbnail"`
+	}
+	items := make([]item, 0, len(p.results))
+	for _, r := range p.results {
+		var it item
+		it.Result.ReferrerURL, it.Result.PageTitle, it.Result.SiteTitle = r.URL, r.Title, host(r)
+		it.OriginalImage.URL, it.OriginalImage.Width, it.OriginalImage.Height = imageOf(r), imageWidth(r), imageHeight(r)
+		it.Thumbnail.URL = fmt.Sprintf("https://encrypted-tbn0.gstatic.com/images?q=tbn:sim%d", r.Rank)
+		items = append(items, it)
+	}
+	var reply struct {
+		Ischj struct {
+			Metadata []item `json:"metadata"`
+		} `json:"ischj"`
+	}
+	reply.Ischj.Metadata = items
+	b, _ := json.Marshal(reply)
+	return googleImagesGuard + string(b)
+}

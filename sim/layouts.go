@@ -34,14 +34,20 @@ type engine struct {
 	captcha string
 	// title is the page title the engine gives a query, also used on the unknown layout.
 	title func(q string) string
-	// verticals are the engine's news and images pages, by the path they are asked on.
+	// verticals are the engine's news and images pages, by the path they are asked on, or by
+	// what verticalKey makes of the request when the engine asks for them on its web path.
 	verticals map[string]vertical
+	// verticalKey, when set, names the vertical of a request on the engine's own paths
+	// (Google's tbm=nws), "" for web.
+	verticalKey func(f url.Values) string
 }
 
 // vertical renders one vertical's pages (a path of the engine's other than its web search).
 type vertical struct {
 	results func(p *serp) string
 	empty   func(q string) string
+	// window, when set, replaces the engine's for this vertical (Google's images pages of 100).
+	window func(f url.Values, perPage int) (offset, size int)
 }
 
 // verticalPage is page for a vertical: the same ranking, drawn as the vertical's results.

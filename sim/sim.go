@@ -329,7 +329,14 @@ func (s *Server) serve(e *engine) http.HandlerFunc {
 		offset, size := e.window(r.Form, cfg.PerPage)
 		total := clampSize(cfg.PerPage) * max(cfg.Pages, 1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if v, ok := e.verticals[strings.TrimPrefix(r.URL.Path, "/"+e.name)]; ok {
+		key := strings.TrimPrefix(r.URL.Path, "/"+e.name)
+		if e.verticalKey != nil {
+			key = e.verticalKey(r.Form)
+		}
+		if v, ok := e.verticals[key]; ok {
+			if v.window != nil {
+				offset, size = v.window(r.Form, cfg.PerPage)
+			}
 			io.WriteString(w, e.verticalPage(v, q, offset, size, total))
 			return
 		}

@@ -7,7 +7,7 @@ import (
 	"github.com/trawl-dev/trawl/sim"
 )
 
-// TestVerticalPages holds Bing's news and images parsers to the simulator's ranking, page by
+// TestVerticalPages holds Bing's and Google's news and images parsers to the simulator's ranking, page by
 // page, as TestEnginesParseTheirSimulatedPages does for web pages: the demo's type=news and
 // type=images answer offline.
 func TestVerticalPages(t *testing.T) {
@@ -15,18 +15,21 @@ func TestVerticalPages(t *testing.T) {
 	const q = "golang generics"
 	total := cfg.PerPage * cfg.Pages
 	for _, tc := range []struct {
-		vertical string
-		per      int
-	}{{schemas.VerticalNews, cfg.PerPage}, {schemas.VerticalImages, 35}} {
-		t.Run(tc.vertical, func(t *testing.T) {
+		engine, vertical string
+		per              int
+	}{
+		{"bing", schemas.VerticalNews, cfg.PerPage}, {"bing", schemas.VerticalImages, 35},
+		{"google", schemas.VerticalNews, cfg.PerPage}, {"google", schemas.VerticalImages, 100},
+	} {
+		t.Run(tc.engine+"/"+tc.vertical, func(t *testing.T) {
 			pages := (total + tc.per - 1) / tc.per
 			for page := 1; page <= pages; page++ {
-				req := &schemas.SearchRequest{Engine: "bing", Q: q, Page: page, Type: tc.vertical}
+				req := &schemas.SearchRequest{Engine: tc.engine, Q: q, Page: page, Type: tc.vertical}
 				serp, err := searchReq(t, reg, req, nil)
 				if err != nil {
 					t.Fatalf("page %d: %v", page, err)
 				}
-				want := sim.Ranked("bing", q, (page-1)*tc.per, tc.per, total)
+				want := sim.Ranked(tc.engine, q, (page-1)*tc.per, tc.per, total)
 				var titles, urls []string
 				for i, n := range serp.NewsResults {
 					titles, urls = append(titles, n.Title), append(urls, n.URL)
@@ -49,11 +52,11 @@ func TestVerticalPages(t *testing.T) {
 					}
 				}
 			}
-			serp, err := searchReq(t, reg, &schemas.SearchRequest{Engine: "bing", Q: "golang noresults", Page: 1, Type: tc.vertical}, nil)
+			serp, err := searchReq(t, reg, &schemas.SearchRequest{Engine: tc.engine, Q: "golang noresults", Page: 1, Type: tc.vertical}, nil)
 			if err != nil || len(serp.NewsResults)+len(serp.ImagesResults) != 0 {
 				t.Errorf("noresults: %+v, %v", serp, err)
 			}
-			if _, err := searchReq(t, reg, &schemas.SearchRequest{Engine: "bing", Q: "golang newlayout", Page: 1, Type: tc.vertical}, nil); !isKind(err, schemas.TypeUnrecognised) {
+			if _, err := searchReq(t, reg, &schemas.SearchRequest{Engine: tc.engine, Q: "golang newlayout", Page: 1, Type: tc.vertical}, nil); !isKind(err, schemas.TypeUnrecognised) {
 				t.Errorf("newlayout: want %s, got %v", schemas.TypeUnrecognised, err)
 			}
 		})
