@@ -55,9 +55,12 @@ type fleet struct {
 	pending map[string]schemas.RouteHealth // route → evidence not yet written
 	kick    chan struct{}
 
-	stop chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	// ctx ends at close, cutting short a bind or a read of a bucket that does not answer.
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
 }
 
 type breakerRec struct {
@@ -78,6 +81,7 @@ func newFleet(js jetstream.JetStream, limits schemas.StreamLimits, name string, 
 		openFor: cfg.BreakerOpenFor, leaseFor: cfg.AttemptTimeout + 2*time.Second,
 		routeRev: map[string]uint64{}, recs: map[string]breakerRec{},
 		pending: map[string]schemas.RouteHealth{}, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	f.ctx, f.cancel = context.WithCancel(context.Background())
 	p.evidence = f.noteRoute
 	b.fleet = f
 	m.healthShared.Set(0)
@@ -95,7 +99,10 @@ func (f *fleet) start(ctx context.Context) {
 }
 
 func (f *fleet) close() {
-	f.once.Do(func() { close(f.stop) })
+	f.once.Do(func() {
+		f.cancel()
+		close(f.stop)
+	})
 	f.wg.Wait()
 }
 
@@ -136,6 +143,9 @@ func (f *fleet) bind(ctx context.Context) {
 
 // perProcess notes that health is this process's only, once per stretch.
 func (f *fleet) perProcess(err error) {
+	if f.ctx.Err() != nil {
+		return // closing: a read cut short says nothing about the bucket
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.kv = nil
@@ -158,7 +168,7 @@ func (f *fleet) run() {
 			return
 		case <-tick.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(f.ctx, 2*time.Second)
 		if kv := f.bucket(); kv == nil {
 			f.bind(ctx)
 		} else if err := f.poll(ctx, kv); err != nil {
@@ -174,7 +184,7 @@ func missing(err error) bool {
 
 func conflict(err error) bool {
 	var apiErr *jetstream.APIError
-	return errors.Is(err, jetstream.ErrKeyExists) ||
+	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) ||
 		(errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence)
 }
 
@@ -488,7 +498,7 @@ func (f *fleet) writer() {
 			continue // per process: the evidence stays here
 		}
 		for _, ev := range batch {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			ctx, cancel := context.WithTimeout(f.ctx, 2*time.Second)
 			if err := f.writeRoute(ctx, kv, ev); err != nil {
 				f.log.Debug("fetch health: writing a route record failed", "proxy", ev.Route, "err", err)
 			}

@@ -103,7 +103,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		bgCtx: bgCtx, bgCancel: bgCancel,
 	}
 	// The name tells the fleet's records apart by writer: unique even across a NATS cluster.
-	name := d.NC.Opts.Name + "#" + nuid.Next()[:10]
+	name := d.NC.Opts.Name + "#" + nuid.Next()
 	s.fleet = newFleet(nil, d.Streams, name, cfg, d.Engines.Names(), s.pool, s.breakers, m, d.Log.With("component", "fetch-health"))
 	return s, nil
 }
