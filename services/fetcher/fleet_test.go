@@ -351,3 +351,82 @@ func TestFleetHealthPermissionsAndPerProcessFallback(t *testing.T) {
 		})
 	}
 }
+
+// restUntil is when the named route's rest for host ends in the fetcher's pool (zero: none).
+func restUntil(svc *Service, route, host string) time.Time {
+	svc.pool.mu.Lock()
+	defer svc.pool.mu.Unlock()
+	for _, r := range svc.pool.routes {
+		if r.name == route {
+			return r.rest[host]
+		}
+	}
+	return time.Time{}
+}
+
+// fetchOn runs one search on svc alone, outside the work queue.
+func fetchOn(t *testing.T, svc *Service, q string) *schemas.Error {
+	t.Helper()
+	r := schemas.SearchRequest{Q: q, Engine: "duckduckgo"}
+	r.Normalize()
+	_, _, e := svc.fetch(t.Context(), &schemas.FetchJob{ID: q, Request: r, Deadline: time.Now().Add(10 * time.Second).UnixMilli()})
+	return e
+}
+
+// A Retry-After the engine gives one fetcher through a proxy rests that proxy for the engine's
+// host on the other fetcher too, within a second: its searches go through the other proxy.
+func TestFleetSharesRetryAfter(t *testing.T) {
+	var calls sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Lock()
+		n++
+		first := n == 1
+		calls.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		w.Write(sim.ResultsPage(r.FormValue("q"), 1, 10, 5))
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ps, err := sim.StartProxies([]string{sim.ProxyOK, sim.ProxyOK}, sim.ProxyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ps.Close)
+	h := newHarness(t)
+	cfg := testConfig()
+	cfg.Proxies = strings.Join(ps.URLs(), ",")
+	a, _, _ := h.start(cfg, "duckduckgo="+srv.URL)
+	b, _, _ := h.start(cfg, "duckduckgo="+srv.URL)
+
+	if e := fetchOn(t, a, "slow down"); e != nil {
+		t.Fatalf("a: %v", e)
+	}
+	rested := -1
+	for i, p := range ps {
+		if !restUntil(a, p.URL(), host).IsZero() {
+			rested = i
+		}
+	}
+	if rested < 0 {
+		t.Fatal("no proxy rests on the fetcher that got the Retry-After")
+	}
+	want := restUntil(a, ps[rested].URL(), host)
+	seen := time.Now()
+	testkit.Eventually(t, time.Second, func() bool { return restUntil(b, ps[rested].URL(), host).Equal(want) },
+		"the other fetcher does not rest the proxy the engine asked to wait")
+	t.Logf("the other fetcher rests the proxy %s after", time.Since(seen).Round(time.Millisecond))
+	before := ps[rested].Requests()
+	for i := range 10 {
+		if e := fetchOn(t, b, "then "+strconv.Itoa(i)); e != nil {
+			t.Fatalf("b: %v", e)
+		}
+	}
+	if got := ps[rested].Requests() - before; got != 0 {
+		t.Errorf("the other fetcher sent %d searches through the resting proxy", got)
+	}
+}
