@@ -227,6 +227,9 @@ func (f *fleet) poll(ctx context.Context, kv jetstream.KeyValue) error {
 // closes this fetcher's too, if it opened before the probe.
 func (f *fleet) refreshBreaker(ctx context.Context, kv jetstream.KeyValue, engine string) error {
 	e, err := kv.Get(ctx, schemas.BreakerHealthKey(engine))
+	if errors.Is(err, jetstream.ErrInvalidKey) {
+		return nil // a name no key can hold: that engine's breaker stays this process's
+	}
 	if missing(err) {
 		f.mu.Lock()
 		delete(f.recs, engine)

@@ -430,3 +430,22 @@ func TestFleetSharesRetryAfter(t *testing.T) {
 		t.Errorf("the other fetcher sent %d searches through the resting proxy", got)
 	}
 }
+
+// Route evidence merges: the later time wins, rests already over are dropped, and evidence
+// that adds nothing writes nothing.
+func TestMergeRoute(t *testing.T) {
+	now := time.Unix(1000, 0)
+	at := func(s int) time.Time { return now.Add(time.Duration(s) * time.Second) }
+	cur := schemas.RouteHealth{Route: "p", EvictedUntil: at(10), Rest: map[string]time.Time{"a": at(5), "old": at(-1)}}
+	next, changed := mergeRoute(cur, schemas.RouteHealth{Route: "p", EvictedUntil: at(5), Rest: map[string]time.Time{"a": at(3)}}, now)
+	if changed || next.EvictedUntil != at(10) || next.Rest["a"] != at(5) {
+		t.Errorf("older evidence: %+v changed=%v", next, changed)
+	}
+	if _, ok := next.Rest["old"]; ok {
+		t.Error("a rest already over was kept")
+	}
+	next, changed = mergeRoute(cur, schemas.RouteHealth{Route: "p", EvictedUntil: at(20), Rest: map[string]time.Time{"b": at(7)}}, now)
+	if !changed || next.EvictedUntil != at(20) || next.Rest["a"] != at(5) || next.Rest["b"] != at(7) {
+		t.Errorf("newer evidence: %+v changed=%v", next, changed)
+	}
+}
