@@ -219,8 +219,24 @@ func (f *fleet) poll(ctx context.Context, kv jetstream.KeyValue) error {
 		if err := f.refreshBreaker(ctx, kv, engine); err != nil {
 			return err
 		}
+		f.gauge(engine)
 	}
 	return nil
+}
+
+// gauge sets trawl_fetcher_breaker_state to what this fetcher applies: its own breaker's
+// state, or the fleet's when that is open (or probed by another fetcher) and this one's is not.
+func (f *fleet) gauge(engine string) {
+	g := stateGauge(f.br.get(engine).load().State())
+	if h, ok := f.breaker(engine); ok && h.By != f.name && time.Now().Before(h.Until) {
+		switch h.State {
+		case schemas.BreakerOpen:
+			g = max(g, stateGauge(gobreaker.StateOpen))
+		case schemas.BreakerHalfOpen:
+			g = max(g, stateGauge(gobreaker.StateHalfOpen))
+		}
+	}
+	f.br.m.breakerState.WithLabelValues(engine).Set(g)
 }
 
 // refreshBreaker reads the engine's breaker record. A probe that closed the breaker elsewhere

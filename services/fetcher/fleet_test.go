@@ -249,6 +249,8 @@ func TestFleetLateFetcherStartsFromTheFleetsView(t *testing.T) {
 	if st := engineStatus(b.Status(), "duckduckgo"); st.Breaker != schemas.BreakerOpen || st.RetryAfterMS <= 0 {
 		t.Errorf("the late fetcher's breaker: %+v, want open from its start", st)
 	}
+	testkit.Eventually(t, time.Second, func() bool { return testutil.ToFloat64(b.m.breakerState.WithLabelValues("duckduckgo")) == 2 },
+		"the late fetcher's trawl_fetcher_breaker_state is not 2 (open) while the fleet's breaker is")
 	// The late fetcher's first job is refused by the fleet's breaker: nothing reaches the engine.
 	before, bannedBefore := s.Requests(), ps[1].Requests()
 	r := schemas.SearchRequest{Q: "late", Engine: "duckduckgo"}

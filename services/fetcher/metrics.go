@@ -55,7 +55,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		breakerState: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "trawl_fetcher_breaker_state",
-			Help: "Circuit breaker state per engine: 0 closed, 1 half-open, 2 open.",
+			Help: "Circuit breaker state per engine as this fetcher applies it (its own, or the fleet's while that is open): 0 closed, 1 half-open, 2 open.",
 		}, []string{"engine"}),
 		budgetDenied: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_fetcher_retry_budget_exhausted_total",
