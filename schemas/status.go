@@ -8,8 +8,10 @@ const (
 )
 
 // EnginesStatus answers SubjectEnginesStatus: one fetcher's view of the engines it fetches from
-// and the proxies it fetches through. Each fetcher keeps its own breakers, so with several
-// fetchers the answer is that of whichever one took the request.
+// and the proxies it fetches through. Fetchers share evictions and breakers through
+// BucketFetchHealth (an engine open on one is open on all, within a second), but each keeps
+// its own counts and health scores: with several fetchers the answer is that of whichever one
+// took the request.
 type EnginesStatus struct {
 	// Fetcher names the fetcher that answered (its NATS client name and id).
 	Fetcher string         `json:"fetcher"`

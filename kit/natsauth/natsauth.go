@@ -98,6 +98,14 @@ func healthWrite() []string {
 		"$KV."+schemas.BucketEngineHealth+".>")
 }
 
+// fetchHealth is what a fetcher needs for the fleet's fetch health (schemas.BucketFetchHealth):
+// create or update the bucket, read its keys by direct get (no consumer) and write them.
+func fetchHealth() []string {
+	stream := "KV_" + schemas.BucketFetchHealth
+	return []string{jsAPI("STREAM.INFO." + stream), jsAPI("STREAM.CREATE." + stream), jsAPI("STREAM.UPDATE." + stream),
+		jsAPI("DIRECT.GET." + stream + ".>"), "$KV." + schemas.BucketFetchHealth + ".>"}
+}
+
 // micro is what a nats.go micro service subscribes to for discovery ($SRV.PING and friends).
 func micro(service string) []string {
 	return []string{"$SRV.*", "$SRV.*." + service, "$SRV.*." + service + ".>"}
@@ -127,12 +135,13 @@ func Roles() []Role {
 		},
 		{
 			// The fetcher hands pages, and a job's typed failure (blocked, timed out, out of
-			// deliveries), to the parse stream; it removes a dead-lettered job from its stream.
+			// deliveries), to the parse stream; it removes a dead-lettered job from its stream. It
+			// shares proxy and breaker health with the other fetchers.
 			User: UserFetcher, Account: AccountTrawl, AllowResponses: true,
-			Publish: append(append([]string{schemas.SubjectParsePrefix + ">", schemas.SubjectDeadLetterPrefix + ">",
+			Publish: append(append(append([]string{schemas.SubjectParsePrefix + ">", schemas.SubjectDeadLetterPrefix + ">",
 				jsAPI("STREAM.MSG.DELETE." + schemas.StreamFetch),
 				jsAPI("STREAM.MSG.GET." + schemas.StreamFetch)}, streamSetup()...),
-				consume(schemas.StreamFetch, schemas.ConsumerFetch)...),
+				consume(schemas.StreamFetch, schemas.ConsumerFetch)...), fetchHealth()...),
 			Subscribe: append([]string{InboxPrefix(UserFetcher) + ".>", schemas.SubjectEnginesStatus,
 				schemas.SubjectFetchMaxDeliveries}, micro(schemas.ServiceFetcher)...),
 		},

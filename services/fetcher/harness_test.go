@@ -3,6 +3,7 @@ package fetcher
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strconv"
 	"sync"
 	"testing"
@@ -30,6 +31,11 @@ type harness struct {
 
 	mu   sync.Mutex
 	seen map[string]*nats.Msg // key → first page or failure
+
+	// fetcherOpts and log are the fetchers' connection options and logger (tests of
+	// permissions and of what the log says).
+	fetcherOpts []nats.Option
+	log         *slog.Logger
 }
 
 // testConfig is the default configuration with waits shrunk for tests.
@@ -49,8 +55,14 @@ func testStreams() schemas.StreamLimits {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, ns: testkit.StartNATS(t), out: make(chan *nats.Msg, 4096), seen: map[string]*nats.Msg{}}
-	h.nc = testkit.Connect(t, h.ns)
+	return newHarnessOn(t, testkit.StartNATS(t))
+}
+
+// newHarnessOn is newHarness on a server of the test's, connecting with opts.
+func newHarnessOn(t *testing.T, ns *server.Server, opts ...nats.Option) *harness {
+	t.Helper()
+	h := &harness{t: t, ns: ns, out: make(chan *nats.Msg, 4096), seen: map[string]*nats.Msg{}}
+	h.nc = testkit.Connect(t, h.ns, opts...)
 	var err error
 	if h.js, err = jetstream.New(h.nc); err != nil {
 		t.Fatal(err)
@@ -69,13 +81,13 @@ func newHarness(t *testing.T) *harness {
 // start runs a fetcher on its own connection. engineURLs is the engine-urls setting.
 func (h *harness) start(cfg Config, engineURLs string) (*Service, *nats.Conn, *prometheus.Registry) {
 	h.t.Helper()
-	nc := testkit.Connect(h.t, h.ns)
+	nc := testkit.Connect(h.t, h.ns, h.fetcherOpts...)
 	reg := prometheus.NewRegistry()
 	eng := engines.Default()
 	if err := eng.SetBaseURLs(engineURLs); err != nil {
 		h.t.Fatalf("engine urls: %v", err)
 	}
-	svc, err := New(cfg, Deps{NC: nc, Engines: eng, Streams: testStreams(), Metrics: reg})
+	svc, err := New(cfg, Deps{NC: nc, Engines: eng, Streams: testStreams(), Metrics: reg, Log: h.log})
 	if err != nil {
 		h.t.Fatalf("fetcher: %v", err)
 	}

@@ -22,6 +22,10 @@ type metrics struct {
 	proxyState     *prometheus.GaugeVec
 	proxyEvictions *prometheus.CounterVec
 	proxyProbes    *prometheus.CounterVec
+
+	healthShared prometheus.Gauge
+	fleetApplied *prometheus.CounterVec
+	probeLeases  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -51,7 +55,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		breakerState: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "trawl_fetcher_breaker_state",
-			Help: "Circuit breaker state per engine: 0 closed, 1 half-open, 2 open.",
+			Help: "Circuit breaker state per engine as this fetcher applies it (its own, or the fleet's while that is open): 0 closed, 1 half-open, 2 open.",
 		}, []string{"engine"}),
 		budgetDenied: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_fetcher_retry_budget_exhausted_total",
@@ -86,5 +90,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "trawl_fetcher_proxy_probes_total",
 			Help: "Probes of evicted proxies, by result (pass, fail).",
 		}, []string{"proxy", "result"}),
+		healthShared: f.NewGauge(prometheus.GaugeOpts{
+			Name: "trawl_fetcher_health_shared",
+			Help: "1 while proxy and breaker health is shared with the other fetchers through JetStream KV, 0 while it is this process's alone.",
+		}),
+		fleetApplied: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_fetcher_fleet_evidence_total",
+			Help: "Evidence from other fetchers applied here, by kind (route_rest, route_evicted, breaker_open, breaker_closed).",
+		}, []string{"kind"}),
+		probeLeases: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "trawl_fetcher_breaker_probe_leases_total",
+			Help: "Half-open probes of an engine: leases this fetcher won (it probes for the fleet), and attempts refused because another fetcher held the probe (waited).",
+		}, []string{"engine", "result"}),
 	}
 }

@@ -193,6 +193,9 @@ type pool struct {
 	routes []*route
 	// wake is closed (and replaced) whenever a slot frees or a route's state changes.
 	wake chan struct{}
+	// evidence, when set, hears what this pool learns about a proxy (an eviction, a host's
+	// Retry-After) for the other fetchers. It is called under mu and must not block.
+	evidence func(schemas.RouteHealth)
 }
 
 func newPool(cfg poolConfig, proxies []*url.URL, override http.RoundTripper, m *metrics) *pool {
@@ -414,7 +417,12 @@ func (p *pool) release(r *route, host, engine string, o outcome, latency, retryA
 	defer p.mu.Unlock()
 	r.inFlight--
 	if retryAfter > 0 {
-		r.rest[host] = p.now().Add(min(retryAfter, maxRest))
+		until := p.now().Add(min(retryAfter, maxRest))
+		r.rest[host] = until
+		if p.evidence != nil && r.proxy != nil && engine != schemas.ScrapeRoute {
+			// A scraped host's rest stays here: too many hosts, and no engine's ban.
+			p.evidence(schemas.RouteHealth{Route: r.name, Rest: map[string]time.Time{host: until}})
+		}
 	}
 	p.m.proxyAttempts.WithLabelValues(r.name, o.String()).Inc()
 	if o == outOK || o == outRoute {
@@ -475,12 +483,65 @@ func (p *pool) evictLocked(r *route) {
 	cd = min(cd, p.cfg.MaxCooldown)
 	r.state = routeEvicted
 	r.until = p.now().Add(cd)
+	if p.evidence != nil && r.proxy != nil {
+		// The direct route is this machine's address: another fetcher's is not the same one.
+		p.evidence(schemas.RouteHealth{Route: r.name, EvictedUntil: r.until})
+	}
 	p.m.proxyState.WithLabelValues(r.name).Set(1)
 	p.m.proxyEvictions.WithLabelValues(r.name).Inc()
 	if r.tr != nil {
 		// Connections through a bad proxy are not worth keeping for its return.
 		r.tr.CloseIdleConnections()
 	}
+}
+
+// applyFleet applies another fetcher's evidence about the named route: its rests per host,
+// and its eviction (the route is evicted here until the same time, without counting as an
+// eviction of this pool's own). It returns what was new: rests and an eviction.
+func (p *pool) applyFleet(h schemas.RouteHealth) (rests int, evicted bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	for _, r := range p.routes {
+		if r.proxy == nil || r.name != h.Route {
+			continue
+		}
+		for host, until := range h.Rest {
+			if until.After(now) && until.After(r.rest[host]) {
+				r.rest[host] = until
+				rests++
+			}
+		}
+		if h.EvictedUntil.After(now) {
+			switch r.state {
+			case routeActive:
+				r.state, r.until, evicted = routeEvicted, h.EvictedUntil, true
+				p.m.proxyState.WithLabelValues(r.name).Set(1)
+				if r.tr != nil {
+					r.tr.CloseIdleConnections()
+				}
+			case routeEvicted:
+				if h.EvictedUntil.After(r.until) {
+					r.until = h.EvictedUntil
+				}
+			}
+		}
+		if rests > 0 || evicted {
+			p.broadcastLocked()
+		}
+	}
+	return rests, evicted
+}
+
+// proxyNames lists the proxy routes (not the direct one).
+func (p *pool) proxyNames() []string {
+	var out []string
+	for _, r := range p.routes {
+		if r.proxy != nil {
+			out = append(out, r.name)
+		}
+	}
+	return out
 }
 
 // dueProbes marks the evicted routes whose cool-down is over as probing and returns them.

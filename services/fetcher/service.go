@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
+	"github.com/nats-io/nuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/engines"
@@ -48,7 +49,9 @@ type Service struct {
 	pool     *pool
 	budget   *retryBudget
 	breakers *breakers
-	polite   *politeness
+	// fleet shares proxy and breaker health with the other fetchers.
+	fleet  *fleet
+	polite *politeness
 	// policy guards scrapes' targets; hostBreakers are their breakers, one per host; and
 	// scrapeClients their clients, one per route (*route → *http.Client).
 	policy        *target.Policy
@@ -89,7 +92,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	m := newMetrics(d.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	bgCtx, bgCancel := context.WithCancel(context.Background())
-	return &Service{
+	s := &Service{
 		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log, m: m,
 		pool:     newPool(poolConfig{MaxConns: cfg.ProxyMaxConns, Cooldown: cfg.ProxyCooldown, MaxCooldown: cfg.ProxyMaxCooldown}, proxies, d.Transport, m),
 		budget:   newRetryBudget(cfg.RetryRatio, cfg.RetryBurst),
@@ -98,7 +101,11 @@ func New(cfg Config, d Deps) (*Service, error) {
 		policy:   policy, hostBreakers: newHostBreakers(cfg, m),
 		ctx: ctx, cancel: cancel,
 		bgCtx: bgCtx, bgCancel: bgCancel,
-	}, nil
+	}
+	// The name tells the fleet's records apart by writer: unique even across a NATS cluster.
+	name := d.NC.Opts.Name + "#" + nuid.Next()
+	s.fleet = newFleet(nil, d.Streams, name, cfg, d.Engines.Names(), s.pool, s.breakers, m, d.Log.With("component", "fetch-health"))
+	return s, nil
 }
 
 // Start ensures the streams and the durable consumer, registers the micro service (with the
@@ -135,6 +142,9 @@ func (s *Service) Start(ctx context.Context) (err error) {
 	if err := s.watchDeadLetters(); err != nil {
 		return fmt.Errorf("fetcher: dead-letter watch: %w", err)
 	}
+	// Before the first job: a fetcher starting late starts from the fleet's view.
+	s.fleet.js = js
+	s.fleet.start(ctx)
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
@@ -143,7 +153,7 @@ func (s *Service) Start(ctx context.Context) (err error) {
 	// Each fetcher pulls no more jobs than it has free slots: its in-flight bound.
 	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.onJob, s.log)
 	s.keeper.Start()
-	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency, "routes", len(s.pool.routes))
+	s.log.Info("fetch stage started", "concurrency", s.cfg.Concurrency, "routes", len(s.pool.routes), "health", s.fleet.String())
 	return nil
 }
 
@@ -179,6 +189,7 @@ func (s *Service) Stop() {
 		s.cancel()
 		s.bgCancel()
 		s.bg.Wait()
+		s.fleet.close()
 		if s.svc != nil {
 			s.svc.Stop()
 		}
