@@ -295,7 +295,9 @@ func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
 	if zci := doc.FindMatcher(ddgSelZciWrapperZci).First(); zci.Length() > 0 {
 		// Its heading and abstract are read inside its wrapper: three more walks of the whole
 		// page were a twentieth of a miss's CPU.
-		scope := zci.Closest(".zci-wrapper")
+		// The html endpoint's (the one served to phones without JavaScript) is
+		// #zero_click_wrapper with an #zero_click_heading.
+		scope := zci.Closest(".zci-wrapper, #zero_click_wrapper")
 		if scope.Length() == 0 {
 			scope = doc.Selection
 		}
@@ -368,7 +370,7 @@ var (
 	ddgSelA                                    = cascadia.MustCompile("a, img")
 	ddgSelDivResults                           = cascadia.MustCompile("div.results, #links, [data-testid=mainline]")
 	ddgSelZciWrapperZci                        = cascadia.MustCompile(".zci-wrapper .zci, .zci__body, #zero_click_abstract")
-	ddgSelZciHeading                           = cascadia.MustCompile(".zci__heading")
+	ddgSelZciHeading                           = cascadia.MustCompile(".zci__heading, #zero_click_heading")
 	ddgSelZciResult                            = cascadia.MustCompile(".zci__result, #zero_click_abstract")
 	ddgSelZciHeadingA                          = cascadia.MustCompile(".zci__heading a, .zci__more-at a, #zero_click_abstract a")
 	ddgSelDataTestidDuckassistAnswerContent    = cascadia.MustCompile("[data-testid=duckassist-answer-content]")
