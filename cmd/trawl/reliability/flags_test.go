@@ -110,7 +110,8 @@ func TestEveryFlagTakesEffect(t *testing.T) {
 	base := effectOf(t, f)
 	// String flags have no other value to derive.
 	strs := map[string]string{"log-level": "debug", "log-format": "text", "sim-proxies": "ok",
-		"proxy-probe-query": "other", "cache-ttl-engines": "duckduckgo=1m"}
+		"proxy-probe-query": "other", "cache-ttl-engines": "duckduckgo=1m",
+		"degraded-answer": "fail", "sim-drift": "snippets"}
 	fs.VisitAll(func(fl *flag.Flag) {
 		t.Run(fl.Name, func(t *testing.T) {
 			v, ok := strs[fl.Name]
