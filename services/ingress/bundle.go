@@ -51,6 +51,10 @@ type bundler struct {
 	curAt   time.Time
 	pending map[string][]byte // bundle id → framed answers not yet written
 	size    int
+	// last is the largest bundle the previous flush wrote: a new bundle starts with room for
+	// about as much, since growing one by doubling from nothing was most of what a hit
+	// allocated (66% of the bytes in the hit row's allocation profile).
+	last int
 	kick    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -106,6 +110,9 @@ func (a *archive) bundle(id string, facts *[len(bundleFields)]string, data []byt
 		b.pending = map[string][]byte{}
 	}
 	buf := b.pending[id[:bundleIDLen]]
+	if buf == nil {
+		buf = make([]byte, 0, min(max(b.last+b.last/4, 4<<10), bundleMaxBytes))
+	}
 	n := len(buf)
 	buf = append(buf, id...)
 	buf = append(buf, 0)
@@ -166,7 +173,10 @@ func (a *archive) flush() {
 		return
 	}
 	pending := b.pending
-	b.pending, b.size = nil, 0
+	b.pending, b.size, b.last = nil, 0, 0
+	for _, data := range pending {
+		b.last = max(b.last, len(data))
+	}
 	b.mu.Unlock()
 	for id, data := range pending {
 		a.put(&nats.Msg{Subject: schemas.ArchiveSubject(schemas.ArchiveBundle, id), Data: data})
