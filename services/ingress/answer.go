@@ -32,6 +32,9 @@ type call struct {
 	deadline    time.Time
 	webhook     string
 	batch       string
+	// parts: the caller (a dialect) takes a near hit in parts, answer.meta and answer.tail,
+	// and the JSON is composed only where it is needed (the archive's bundle, a memo miss).
+	parts bool
 }
 
 // answer is what a call came to: body (the JSON answered) or err.
@@ -44,9 +47,18 @@ type answer struct {
 	near           bool
 	done           time.Time
 	// meta and tail are a near hit's body taken apart (nil otherwise), for a dialect that
-	// rewrites the metadata: it is spared decoding what was just encoded.
+	// rewrites the metadata: it is spared decoding what was just encoded. For a call that
+	// asked for parts (call.parts) body is nil until native composes it.
 	meta *schemas.SearchMetadata
 	tail []byte
+}
+
+// native is the answer's JSON, composed from its parts if it was handed over in parts.
+func (a *answer) native() []byte {
+	if a.body == nil && a.meta != nil {
+		a.body = schemas.AppendResponse(make([]byte, 0, len(a.tail)+512), a.meta, a.tail)
+	}
+	return a.body
 }
 
 // newCall builds the call of a validated request. The fields a client sets for the ingress
@@ -97,10 +109,10 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 			s.nearHits.Inc()
 			now := time.Now()
 			meta := e.metaFor(cl.id, cl.reqID, cl.start, now)
-			if dst == nil { // a dialect's call: one allocation, not a doubling for each piece
-				dst = make([]byte, 0, len(e.tail)+512)
+			ans = answer{cache: "hit", timings: e.timings, near: true, done: now, meta: &meta, tail: e.tail}
+			if !cl.parts {
+				ans.body = schemas.AppendResponse(dst, &meta, e.tail)
 			}
-			ans = answer{body: schemas.AppendResponse(dst, &meta, e.tail), cache: "hit", timings: e.timings, near: true, done: now, meta: &meta, tail: e.tail}
 			s.keep(cl, &ans)
 			s.countAnswer(cl, &ans)
 			return ans
@@ -144,7 +156,13 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 // keep archives an answer without waiting: the JSON as answered, or the problem wrapped in a
 // status document; in a bundle when its id says so (bundle.go).
 func (s *Server) keep(cl *call, ans *answer) {
-	status, pageID, doc := schemas.StatusSuccess, "", ans.body
+	facts := [len(bundleFields)]string{cl.kind, schemas.StatusSuccess, cl.t.nameOrEmpty(), unixMS(cl.start), unixMS(ans.done), "", cl.batch}
+	if ans.err == nil && ans.body == nil && ans.meta != nil && bundled(cl.id) {
+		// A dialect's near hit, in parts: composed straight into its bundle.
+		s.archive.bundleParts(cl.id, &facts, ans.meta, ans.tail)
+		return
+	}
+	status, pageID, doc := schemas.StatusSuccess, "", ans.native()
 	if ans.err != nil {
 		status, pageID, doc = schemas.StatusError, ans.err.PageID, statusDoc(cl, schemas.StatusError, ans.err, ans.done)
 	}
@@ -157,7 +175,7 @@ func (s *Server) keep(cl *call, ans *answer) {
 		cancel()
 		return
 	}
-	facts := [len(bundleFields)]string{cl.kind, status, cl.t.nameOrEmpty(), unixMS(cl.start), unixMS(ans.done), pageID, cl.batch}
+	facts[1], facts[5] = status, pageID
 	s.archive.bundle(cl.id, &facts, doc)
 }
 

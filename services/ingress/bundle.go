@@ -104,6 +104,11 @@ func (a *archive) bundle(id string, facts *[len(bundleFields)]string, data []byt
 	if a == nil {
 		return
 	}
+	a.add(id, facts, func(buf []byte) []byte { return append(buf, data...) })
+}
+
+// add frames an answer into its bundle, its document appended by doc.
+func (a *archive) add(id string, facts *[len(bundleFields)]string, doc func([]byte) []byte) {
 	b := &a.bundles
 	b.mu.Lock()
 	if b.pending == nil {
@@ -120,8 +125,10 @@ func (a *archive) bundle(id string, facts *[len(bundleFields)]string, data []byt
 		buf = append(buf, f...)
 		buf = append(buf, 0)
 	}
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(data)))
-	buf = append(buf, data...)
+	lenAt := len(buf)
+	buf = binary.BigEndian.AppendUint32(buf, 0)
+	buf = doc(buf)
+	binary.BigEndian.PutUint32(buf[lenAt:], uint32(len(buf)-lenAt-4))
 	b.pending[id[:bundleIDLen]] = buf
 	b.size += len(buf) - n
 	full := b.size >= bundleMaxBytes
@@ -132,6 +139,15 @@ func (a *archive) bundle(id string, facts *[len(bundleFields)]string, data []byt
 		default:
 		}
 	}
+}
+
+// bundleParts is bundle for a document in parts, composed in the bundle itself: a dialect's
+// near hit needs no JSON of its own.
+func (a *archive) bundleParts(id string, facts *[len(bundleFields)]string, meta *schemas.SearchMetadata, tail []byte) {
+	if a == nil {
+		return
+	}
+	a.add(id, facts, func(buf []byte) []byte { return schemas.AppendResponse(buf, meta, tail) })
 }
 
 // startBundler runs the flusher until stopBundler.

@@ -124,7 +124,7 @@ func (b backend) failed(e *schemas.Error, reqID, what string) *schemas.Error {
 
 func (b backend) Search(ctx context.Context, a dialect.Auth, r *schemas.SearchRequest) ([]byte, *schemas.Error) {
 	ans, e := b.ask(ctx, a, r, nil)
-	return ans.body, e
+	return ans.native(), e
 }
 
 // SearchSplit hands a near hit over in the parts it was made from; anything else is split.
@@ -134,14 +134,14 @@ func (b backend) SearchSplit(ctx context.Context, a dialect.Auth, r *schemas.Sea
 		return nil, e
 	}
 	if ans.meta != nil {
-		return dialect.SplitAnswer(*ans.meta, ans.tail, ans.body), nil
+		return dialect.SplitAnswer(*ans.meta, ans.tail, ans.body), nil // body nil: composed if asked
 	}
 	return dialect.NewAnswer(ans.body), nil
 }
 
 func (b backend) Scrape(ctx context.Context, a dialect.Auth, r *schemas.ScrapeRequest) ([]byte, *schemas.Error) {
 	ans, e := b.ask(ctx, a, nil, r)
-	return ans.body, e
+	return ans.native(), e
 }
 
 // call admits and validates a dialect's search or scrape into the call /v1/search or
@@ -182,6 +182,7 @@ func (b backend) ask(ctx context.Context, a dialect.Auth, search *schemas.Search
 		}
 		return answer{}, e
 	}
+	cl.parts = search != nil
 	ans := s.ask(cl, nil)
 	if ans.err != nil {
 		return answer{}, b.failed(ans.err, cl.reqID, "dialect "+cl.kind)
@@ -192,6 +193,7 @@ func (b backend) ask(ctx context.Context, a dialect.Auth, search *schemas.Search
 		h.SetBytesV("Server-Timing", appendServerTiming(tb[:0], time.Since(cl.start), ans.round, ans.timings))
 	}
 	if cl.webhook != "" {
+		ans.native()
 		s.afterAnswer(cl, &ans, false)
 	}
 	return ans, nil

@@ -135,6 +135,20 @@ func TestArchive(t *testing.T) {
 		t.Errorf("archived hit differs:\n%s\nanswered:\n%s", got.body, hit.body)
 	}
 
+	// A hit through a dialect (its JSON composed straight into the archive's bundle) is
+	// archived as the native answer it was made from, under the id the dialect gave it.
+	sp := e.get(t, "/search.json?engine=duckduckgo&q=archive+golang")
+	var spm struct {
+		SearchMetadata struct{ ID string } `json:"search_metadata"`
+	}
+	if sp.status != 200 || json.Unmarshal(sp.body, &spm) != nil || spm.SearchMetadata.ID == "" {
+		t.Fatalf("serpapi hit: %d %s", sp.status, sp.body)
+	}
+	if ga := decodeResponse(t, e.archived(t, "/v1/searches/"+spm.SearchMetadata.ID, nil).body); ga.SearchMetadata.ID != spm.SearchMetadata.ID || ga.SearchMetadata.Cache != "hit" ||
+		len(ga.OrganicResults) != len(r.OrganicResults) || ga.OrganicResults[0].URL != r.OrganicResults[0].URL {
+		t.Errorf("the dialect's hit archived as %+v", ga.SearchMetadata)
+	}
+
 	// A scrape: the same, and its page under the type it was fetched with.
 	sc := e.get(t, "/v1/scrape?url="+url.QueryEscape(e.sim.URL()+"/pages/article"))
 	if sc.status != 200 {

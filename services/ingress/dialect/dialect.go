@@ -175,9 +175,12 @@ func NewAnswer(native []byte) *Answer {
 }
 
 // SplitAnswer is an answer already in parts: native is meta and rest composed
-// (schemas.AppendResponse).
+// (schemas.AppendResponse), or nil to compose it only if Native is asked for.
 func SplitAnswer(meta schemas.SearchMetadata, rest, native []byte) *Answer {
 	if len(rest) <= 1 { // "}": nothing after the metadata, as NewAnswer has it
+		if native == nil {
+			native = schemas.AppendResponse(nil, &meta, rest)
+		}
 		rest = nil
 	}
 	return &Answer{Meta: meta, Rest: rest, native: native}
