@@ -55,9 +55,9 @@ type bundler struct {
 	// about as much, since growing one by doubling from nothing was most of what a hit
 	// allocated (66% of the bytes in the hit row's allocation profile).
 	last int
-	kick    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
 }
 
 // newBundledID is a fresh id for an answer archived in the current bundle.
