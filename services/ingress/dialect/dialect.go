@@ -165,6 +165,14 @@ func (a *Answer) Native() []byte {
 	return a.native
 }
 
+// AppendNative appends the whole answer to dst, composing it there if it is in parts.
+func (a *Answer) AppendNative(dst []byte) []byte {
+	if a.native != nil || a.Rest == nil {
+		return append(dst, a.Native()...)
+	}
+	return schemas.AppendResponse(dst, &a.Meta, a.Rest)
+}
+
 // NewAnswer takes a native answer apart.
 func NewAnswer(native []byte) *Answer {
 	a := &Answer{native: native}

@@ -100,29 +100,28 @@ func (f *fastSearch) serve(c *fasthttp.RequestCtx) bool {
 	}
 	r := searchRequest(in)
 	ans, e := dialect.Search(c, f.b, dialect.HeaderAuth(c), &r)
-	var text []byte // the text as a JSON string, quotes included
-	var structured []byte
-	if e != nil {
-		text, _ = json.Marshal(errorText(e))
-	} else {
-		var err error
-		if text, err = f.text(ans); err != nil {
-			return false // the SDK answers what cannot be read, as it would have
-		}
-		structured = ans.Native()
-	}
-	// The SDK's answer, member for member: {"jsonrpc","id","result":{content,structuredContent|isError}}.
+	// The SDK's answer, member for member: {"jsonrpc","id","result":{content,structuredContent|isError}},
+	// written in the response's own buffer.
 	buf := c.Response.SwapBody(nil)[:0]
 	buf = append(buf, `{"jsonrpc":"2.0","id":`...)
 	buf = append(buf, id...)
 	buf = append(buf, `,"result":{"content":[{"type":"text","text":`...)
-	buf = append(buf, text...)
+	if e != nil {
+		t, _ := json.Marshal(errorText(e))
+		buf = append(buf, t...)
+	} else {
+		var err error
+		if buf, err = f.appendText(buf, ans); err != nil {
+			c.Response.SwapBody(buf)
+			return false // the SDK answers what cannot be read, as it would have
+		}
+	}
 	buf = append(buf, "}]"...)
 	if e != nil {
 		buf = append(buf, `,"structuredContent":{},"isError":true`...) // the SDK's empty Output
 	} else {
 		buf = append(buf, `,"structuredContent":`...)
-		buf = append(buf, structured...)
+		buf = ans.AppendNative(buf)
 	}
 	buf = append(buf, "}}"...)
 	c.Response.SwapBody(buf)
@@ -131,15 +130,16 @@ func (f *fastSearch) serve(c *fasthttp.RequestCtx) bool {
 	return true
 }
 
-// text is the search tool's text for ans as a JSON string: its body's rendering, kept in the
-// memo already escaped (encoding it was a fifth of the call), then its id.
-func (f *fastSearch) text(ans *dialect.Answer) ([]byte, error) {
+// appendText appends the search tool's text for ans as a JSON string: its body's rendering,
+// kept in the memo already escaped (encoding it was a fifth of the call), then its id.
+func (f *fastSearch) appendText(buf []byte, ans *dialect.Answer) ([]byte, error) {
 	if ans.Rest == nil {
 		var o Output
 		if err := json.Unmarshal(ans.Native(), &o); err != nil {
-			return nil, err
+			return buf, err
 		}
-		return json.Marshal(renderSearch(o))
+		t, err := json.Marshal(renderSearch(o))
+		return append(buf, t...), err
 	}
 	const key = "mcp-search"
 	body, ok := f.memo.Get(key, ans.Rest)
@@ -147,20 +147,25 @@ func (f *fastSearch) text(ans *dialect.Answer) ([]byte, error) {
 		// Rest is the answer's members after search_metadata: "{" + Rest[1:] is them alone.
 		var o Output
 		if err := json.Unmarshal(append([]byte{'{'}, ans.Rest[1:]...), &o); err != nil {
-			return nil, err
+			return buf, err
 		}
 		q, err := json.Marshal(renderResults(o))
 		if err != nil {
-			return nil, err
+			return buf, err
 		}
 		body = q[:len(q)-1] // without its closing quote: the id line follows
 		f.memo.Set(key, ans.Rest, body)
 	}
-	// A JSON string's escaping is per character, so the two parts escape apart.
-	idq, _ := json.Marshal(idLine(ans.Meta.ID))
-	out := make([]byte, 0, len(body)+len(idq))
-	out = append(out, body...)
-	return append(out, idq[1:]...), nil
+	// A JSON string's escaping is per character, so the two parts escape apart; the id line
+	// is plain ASCII (ids are letters and digits).
+	buf = append(buf, body...)
+	if !schemas.ValidID(ans.Meta.ID) { // none, or not plain: escaped as any text
+		idq, _ := json.Marshal(idLine(ans.Meta.ID))
+		return append(buf, idq[1:]...), nil
+	}
+	buf = append(buf, `\n(search id `...)
+	buf = append(buf, ans.Meta.ID...)
+	return append(buf, `)\n"`...), nil
 }
 
 // plainID is a JSON-RPC id this path echoes byte for byte as the SDK would re-encode it: a
