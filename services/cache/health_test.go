@@ -22,6 +22,7 @@ func TestSuspectOutcomeNotStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	const q = "thin page"
+	prevID := ""
 	answerJob := func(n int, suspect string) {
 		t.Helper()
 		stream, err := js.Stream(t.Context(), schemas.StreamFetch)
@@ -35,8 +36,10 @@ func TestSuspectOutcomeNotStored(t *testing.T) {
 				return false
 			}
 			job, err = schemas.DecodeFetchJob(last.Data)
-			return err == nil && c.metric("trawl_cache_jobs_published_total") == float64(n)
+			// The counter may move before the stream holds the job: wait for a job of this round.
+			return err == nil && job.ID != prevID && c.metric("trawl_cache_jobs_published_total") == float64(n)
 		}, "job %d published", n)
+		prevID = job.ID
 		o := &schemas.Outcome{Key: keyOf(t, query(q)), JobID: job.ID, Suspect: suspect,
 			Body: []byte(`{"search_parameters":{"q":"thin page"},"organic_results":[{"position":1,"title":"t","url":"https://example.com/"}],"pagination":{"current":1}}`)}
 		if err := schemas.PublishOutcome(rg.client, o); err != nil {

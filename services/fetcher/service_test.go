@@ -330,7 +330,9 @@ func TestPolitenessInterval(t *testing.T) {
 		t.Errorf("5 requests within %s, want at least 4 intervals of 100ms", span)
 	}
 	for i := 1; i < len(arrivals); i++ {
-		if gap := arrivals[i].Sub(arrivals[i-1]); gap < 50*time.Millisecond {
+		// A request delayed by the scheduler shortens the gap after it (48 ms once under -race
+		// in the full suite); the span above holds the interval itself.
+		if gap := arrivals[i].Sub(arrivals[i-1]); gap < 25*time.Millisecond {
 			t.Errorf("requests %d and %d only %s apart", i-1, i, gap)
 		}
 	}
