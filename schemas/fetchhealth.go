@@ -14,6 +14,8 @@ import (
 //   - route.<id> (RouteHealthKey): a proxy route's evidence, RouteHealth: until when it is
 //     evicted, and until when each engine host asked it (Retry-After) to stay away. Writers
 //     merge with a compare-and-set (the later time wins), so no fetcher's evidence is lost.
+//     It also holds each fetcher's own current score of the route (Scores), fresh for
+//     RouteScoreFresh, which the others combine with theirs when they pick and evict routes.
 //   - breaker.<engine> (BreakerHealthKey): the engine's breaker as the fleet sees it,
 //     BreakerHealth: open until a time, probing (one fetcher holds the half-open probe, taken
 //     with a compare-and-set on the key's revision: the fleet's lease), or closed.
@@ -36,10 +38,26 @@ type RouteHealth struct {
 	EvictedUntil time.Time `json:"evicted_until,omitzero"`
 	// Rest maps an engine host to when its Retry-After through this route ends.
 	Rest map[string]time.Time `json:"rest,omitempty"`
+	// Scores maps a fetcher's name to its own current score of the route. A fetcher rewrites
+	// its entry while its attempts move the score (at most every 500 ms); an entry older than
+	// RouteScoreFresh is ignored, and dropped by the next write.
+	Scores map[string]RouteScore `json:"scores,omitempty"`
 	// Updated is when the record was last written, and by which fetcher.
 	Updated time.Time `json:"updated"`
 	By      string    `json:"by,omitempty"`
 }
+
+// RouteScore is one fetcher's score of a route: its health (an EWMA of its attempts'
+// outcomes, 1 healthy, 0 failing), how many outcomes it has scored, and when it wrote it.
+type RouteScore struct {
+	Health float64   `json:"health"`
+	Seen   int       `json:"seen"`
+	At     time.Time `json:"at"`
+}
+
+// RouteScoreFresh is how long a fetcher's score of a route counts for the others: a score its
+// writer stopped refreshing is no longer backed by its attempts.
+const RouteScoreFresh = 5 * time.Second
 
 // BreakerHealth is one engine's breaker in BucketFetchHealth.
 type BreakerHealth struct {

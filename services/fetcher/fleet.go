@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -16,8 +17,8 @@ import (
 )
 
 // fleet is the health every fetcher shares, in the JetStream KV bucket
-// schemas.BucketFetchHealth: what one fetcher learns about a proxy (an eviction and its
-// cool-down, an engine's Retry-After through it) and about an engine (its breaker opened, its
+// schemas.BucketFetchHealth: what one fetcher learns about a proxy (its score, an eviction and
+// its cool-down, an engine's Retry-After through it) and about an engine (its breaker opened, its
 // probe passed) steers every other within PollEvery.
 //
 // Writes go out as they happen (a route's evidence merged by compare-and-set; the breaker's
@@ -55,6 +56,9 @@ type fleet struct {
 	pending map[string]schemas.RouteHealth // route → evidence not yet written
 	kick    chan struct{}
 
+	skick   chan struct{}           // a proxy's score moved
+	written map[string]writtenScore // route → this fetcher's score last shared; scorer's alone
+
 	// ctx ends at close, cutting short a bind or a read of a bucket that does not answer.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -62,6 +66,24 @@ type fleet struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 }
+
+// writtenScore is this fetcher's score of a route as last shared.
+type writtenScore struct {
+	health float64
+	scored uint64
+	at     time.Time
+}
+
+// A fetcher shares its score of a route once per PollEvery at most, when attempts moved it:
+// by scoreStep at least, or at all when the score shared is scoreRefresh old (so that a route
+// in use keeps a fresh score in the fleet, and one no longer tried lets it go stale). The
+// first move after a quiet spell goes out at once, so the others see it within a PollEvery.
+// The scorer looks at the scores at most once per scorePass, however busy the pool.
+const (
+	scoreStep    = 0.02
+	scoreRefresh = schemas.RouteScoreFresh / 2
+	scorePass    = 50 * time.Millisecond
+)
 
 type breakerRec struct {
 	h   schemas.BreakerHealth
@@ -80,9 +102,16 @@ func newFleet(js jetstream.JetStream, limits schemas.StreamLimits, name string, 
 	f := &fleet{js: js, limits: limits, name: name, log: log, m: m, pool: p, br: b, engines: engines,
 		openFor: cfg.BreakerOpenFor, leaseFor: cfg.AttemptTimeout + 2*time.Second,
 		routeRev: map[string]uint64{}, recs: map[string]breakerRec{},
-		pending: map[string]schemas.RouteHealth{}, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+		pending: map[string]schemas.RouteHealth{}, kick: make(chan struct{}, 1), stop: make(chan struct{}),
+		skick: make(chan struct{}, 1), written: map[string]writtenScore{}}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	p.evidence = f.noteRoute
+	p.moved = func() {
+		select {
+		case f.skick <- struct{}{}:
+		default:
+		}
+	}
 	b.fleet = f
 	m.healthShared.Set(0)
 	return f
@@ -93,9 +122,10 @@ func newFleet(js jetstream.JetStream, limits schemas.StreamLimits, name string, 
 // the bucket, health is per process.
 func (f *fleet) start(ctx context.Context) {
 	f.bind(ctx)
-	f.wg.Add(2)
+	f.wg.Add(3)
 	go f.run()
 	go f.writer()
+	go f.scorer()
 }
 
 func (f *fleet) close() {
@@ -206,9 +236,12 @@ func (f *fleet) poll(ctx context.Context, kv jetstream.KeyValue) error {
 		if seen || json.Unmarshal(e.Value(), &h) != nil || h.Route != name {
 			continue
 		}
-		rests, evicted := f.pool.applyFleet(h)
+		rests, scores, evicted := f.pool.applyFleet(h, f.name)
 		if rests > 0 {
 			f.m.fleetApplied.WithLabelValues("route_rest").Add(float64(rests))
+		}
+		if scores > 0 {
+			f.m.fleetApplied.WithLabelValues("route_score").Add(float64(scores))
 		}
 		if evicted {
 			f.m.fleetApplied.WithLabelValues("route_evicted").Inc()
@@ -463,7 +496,60 @@ func (f *fleet) writeBreaker(engine, state string, until time.Time) {
 	}
 }
 
-// noteRoute queues the pool's evidence about a route; it is called under the pool's lock.
+// scorer shares this fetcher's scores as attempts move them.
+func (f *fleet) scorer() {
+	defer f.wg.Done()
+	var held <-chan time.Time
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-f.skick:
+		case <-held:
+		}
+		held = nil
+		if f.bucket() == nil {
+			continue // per process: the scores stay here
+		}
+		if wait := f.shareScores(time.Now()); wait > 0 {
+			held = time.After(wait)
+		}
+		select {
+		case <-f.stop:
+			return
+		case <-time.After(scorePass):
+		}
+	}
+}
+
+// shareScores queues for the writer this fetcher's scores of its proxies that attempts moved
+// since they were last shared (see scoreStep). It returns how long until a score held back by
+// the once-per-PollEvery limit may go (0: none held back).
+func (f *fleet) shareScores(now time.Time) time.Duration {
+	var wait time.Duration
+	for _, s := range f.pool.ownScores() {
+		last, ok := f.written[s.route]
+		if s.scored == last.scored {
+			continue // no attempt scored since: nothing new to say
+		}
+		since := now.Sub(last.at)
+		if ok && since < PollEvery {
+			if d := PollEvery - since; wait == 0 || d < wait {
+				wait = d
+			}
+			continue
+		}
+		if ok && math.Abs(s.health-last.health) < scoreStep && since < scoreRefresh {
+			continue
+		}
+		f.written[s.route] = writtenScore{health: s.health, scored: s.scored, at: now}
+		f.noteRoute(schemas.RouteHealth{Route: s.route,
+			Scores: map[string]schemas.RouteScore{f.name: {Health: s.health, Seen: s.seen, At: now}}})
+	}
+	return wait
+}
+
+// noteRoute queues the pool's evidence about a route; the pool calls it under its lock.
 func (f *fleet) noteRoute(h schemas.RouteHealth) {
 	f.pmu.Lock()
 	cur := f.pending[h.Route]
@@ -476,8 +562,8 @@ func (f *fleet) noteRoute(h schemas.RouteHealth) {
 	}
 }
 
-// mergeRoute adds evidence ev to record cur (the later time wins; rests over by now are
-// dropped) and reports whether ev added anything.
+// mergeRoute adds evidence ev to record cur (the later time wins; rests over by now, and
+// scores no longer fresh at now, are dropped) and reports whether ev added anything.
 func mergeRoute(cur, ev schemas.RouteHealth, now time.Time) (schemas.RouteHealth, bool) {
 	next := cur
 	next.Route = ev.Route
@@ -494,6 +580,24 @@ func mergeRoute(cur, ev schemas.RouteHealth, now time.Time) (schemas.RouteHealth
 	for host, until := range ev.Rest {
 		if until.After(next.Rest[host]) {
 			next.Rest[host], changed = until, true
+		}
+	}
+	next.Scores = nil
+	keep := func(name string, s schemas.RouteScore) {
+		if next.Scores == nil {
+			next.Scores = map[string]schemas.RouteScore{}
+		}
+		next.Scores[name] = s
+	}
+	for name, s := range cur.Scores {
+		if now.Sub(s.At) < schemas.RouteScoreFresh {
+			keep(name, s)
+		}
+	}
+	for name, s := range ev.Scores {
+		if now.Sub(s.At) < schemas.RouteScoreFresh && s.At.After(next.Scores[name].At) {
+			keep(name, s)
+			changed = true
 		}
 	}
 	return next, changed

@@ -2,7 +2,9 @@ package fetcher
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -449,5 +451,149 @@ func TestMergeRoute(t *testing.T) {
 	next, changed = mergeRoute(cur, schemas.RouteHealth{Route: "p", EvictedUntil: at(20), Rest: map[string]time.Time{"b": at(7)}}, now)
 	if !changed || next.EvictedUntil != at(20) || next.Rest["a"] != at(5) || next.Rest["b"] != at(7) {
 		t.Errorf("newer evidence: %+v changed=%v", next, changed)
+	}
+}
+
+// failOn scores n route failures of the named proxy on svc's pool, as attempts through it
+// would.
+func failOn(t *testing.T, svc *Service, name string, n int) {
+	t.Helper()
+	for range n {
+		svc.pool.mu.Lock()
+		var r *route
+		for _, x := range svc.pool.routes {
+			if x.name == name {
+				r = x
+			}
+		}
+		if r == nil {
+			svc.pool.mu.Unlock()
+			t.Fatalf("no route %s", name)
+		}
+		r.inFlight++
+		svc.pool.mu.Unlock()
+		svc.pool.release(r, "duckduckgo.test", "duckduckgo", outRoute, 0, 0)
+	}
+}
+
+// fleetHealth is the named route's health as svc's pool ranks it: its own score combined with
+// the fleet's fresh ones.
+func fleetHealth(svc *Service, name string) float64 {
+	svc.pool.mu.Lock()
+	defer svc.pool.mu.Unlock()
+	for _, r := range svc.pool.routes {
+		if r.name == name {
+			h, _ := svc.pool.healthLocked(r, svc.pool.now())
+			return h
+		}
+	}
+	return -1
+}
+
+// Two fetchers on one NATS: failures one fetcher saw through a proxy, too few to evict it, rank
+// that proxy worse on the other fetcher within a second, though it never tried the proxy: its
+// searches go through the other proxy.
+func TestFleetSharesRouteScores(t *testing.T) {
+	h := newHarness(t)
+	s := quickSim(t, nil)
+	ps, err := sim.StartProxies([]string{sim.ProxyOK, sim.ProxyOK}, sim.ProxyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ps.Close)
+	cfg := testConfig()
+	cfg.Proxies = strings.Join(ps.URLs(), ",")
+	a, _, _ := h.start(cfg, "duckduckgo="+s.URL())
+	b, _, _ := h.start(cfg, "duckduckgo="+s.URL())
+	weak, good := ps[0].URL(), ps[1].URL()
+
+	failOn(t, a, weak, 2)
+	seen := time.Now()
+	if st, hl := proxyState(a, weak), fleetHealth(a, weak); st != "active" || hl < evictBelow {
+		t.Fatalf("the first fetcher's proxy is %s at health %.2f; want active, above the eviction threshold", st, hl)
+	}
+	testkit.Eventually(t, time.Second, func() bool { return fleetHealth(b, weak) < 0.6 },
+		"the other fetcher does not rank worse the proxy the first saw fail")
+	t.Logf("the other fetcher scores the proxy %.2f, %s after the first saw it fail (its own: %.2f)",
+		fleetHealth(b, weak), time.Since(seen).Round(time.Millisecond), fleetHealth(a, weak))
+	if st := proxyState(b, weak); st != "active" {
+		t.Errorf("the other fetcher's proxy is %s; want active (ranked worse, not evicted)", st)
+	}
+	if n := testutil.ToFloat64(b.m.fleetApplied.WithLabelValues("route_score")); n < 1 {
+		t.Errorf("trawl_fetcher_fleet_evidence_total{kind=route_score} = %v, want >= 1", n)
+	}
+	before := ps[0].Requests()
+	for i := range 10 {
+		if e := fetchOn(t, b, "scored "+strconv.Itoa(i)); e != nil {
+			t.Fatalf("b: %v", e)
+		}
+	}
+	if n := ps[0].Requests() - before; n != 0 {
+		t.Errorf("the other fetcher sent %d of 10 searches through the proxy ranked worse", n)
+	}
+	if hl := fleetHealth(b, good); hl < 0.99 {
+		t.Errorf("the other fetcher scores the good proxy %.2f; want about 1", hl)
+	}
+}
+
+// Scores in the fleet's record older than schemas.RouteScoreFresh are ignored: a fetcher that
+// went quiet (or died) steers nobody with what it saw long ago.
+func TestFleetIgnoresStaleRouteScores(t *testing.T) {
+	h := newHarness(t)
+	ps, err := sim.StartProxies([]string{sim.ProxyOK, sim.ProxyOK}, sim.ProxyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ps.Close)
+	cfg := testConfig()
+	cfg.Proxies = strings.Join(ps.URLs(), ",")
+	b, _, _ := h.start(cfg, "duckduckgo=http://127.0.0.1:1")
+	kv := b.fleet.bucket()
+	if kv == nil {
+		t.Fatal("health is not shared")
+	}
+	name := ps[0].URL()
+	now := time.Now()
+	rec := schemas.RouteHealth{Route: name, Updated: now, By: "ghosts", Scores: map[string]schemas.RouteScore{
+		"fresh": {Health: 0.6, Seen: 10, At: now},
+		"stale": {Health: 0, Seen: 10, At: now.Add(-schemas.RouteScoreFresh - time.Second)},
+	}}
+	val, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(t.Context(), schemas.RouteHealthKey(name), val); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, time.Second, func() bool { return fleetHealth(b, name) < 1 },
+		"the fetcher did not read the fleet's scores")
+	if hl := fleetHealth(b, name); math.Abs(hl-0.6) > 1e-9 {
+		t.Errorf("the fetcher scores the proxy %.3f; want 0.6 (the fresh score alone; 0.3 counts the stale one)", hl)
+	}
+	// The fresh score goes stale in its turn, unrefreshed: the proxy is as good as new again.
+	b.pool.mu.Lock()
+	b.pool.now = func() time.Time { return time.Now().Add(schemas.RouteScoreFresh) }
+	b.pool.mu.Unlock()
+	if hl := fleetHealth(b, name); hl != 1 {
+		t.Errorf("with every score stale the fetcher scores the proxy %.3f; want 1 (its own)", hl)
+	}
+}
+
+// Scores merge per fetcher: the later one wins, and scores no longer fresh are dropped.
+func TestMergeRouteScores(t *testing.T) {
+	now := time.Unix(1000, 0)
+	at := func(s float64) time.Time { return now.Add(time.Duration(s * float64(time.Second))) }
+	cur := schemas.RouteHealth{Route: "p", Scores: map[string]schemas.RouteScore{
+		"a": {Health: 0.5, Seen: 3, At: at(-1)}, "old": {Health: 0.1, Seen: 9, At: at(-10)}}}
+	next, changed := mergeRoute(cur, schemas.RouteHealth{Route: "p", Scores: map[string]schemas.RouteScore{"a": {Health: 0.9, At: at(-2)}}}, now)
+	if changed || next.Scores["a"].Health != 0.5 {
+		t.Errorf("an older score: %+v changed=%v", next.Scores, changed)
+	}
+	if _, ok := next.Scores["old"]; ok {
+		t.Error("a stale score was kept")
+	}
+	next, changed = mergeRoute(cur, schemas.RouteHealth{Route: "p", Scores: map[string]schemas.RouteScore{"b": {Health: 0.2, Seen: 2, At: at(0)}}}, now)
+	if !changed || next.Scores["a"].Health != 0.5 || next.Scores["b"].Health != 0.2 {
+		t.Errorf("another fetcher's score: %+v changed=%v", next.Scores, changed)
 	}
 }

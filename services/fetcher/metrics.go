@@ -96,7 +96,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		fleetApplied: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_fetcher_fleet_evidence_total",
-			Help: "Evidence from other fetchers applied here, by kind (route_rest, route_evicted, breaker_open, breaker_closed).",
+			Help: "Evidence from other fetchers applied here, by kind (route_rest, route_score, route_evicted, breaker_open, breaker_closed).",
 		}, []string{"kind"}),
 		probeLeases: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_fetcher_breaker_probe_leases_total",

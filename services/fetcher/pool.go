@@ -93,6 +93,9 @@ type route struct {
 	until      time.Time     // end of the current cool-down
 	rest       map[string]time.Time
 	lastEngine string
+	scored     uint64 // scored outcomes ever: tells the fleet whether the score moved
+	// fleet holds the other fetchers' scores of this proxy, by fetcher name, as last read.
+	fleet map[string]schemas.RouteScore
 }
 
 // parseProxies reads the proxy list; an empty list is the direct connection alone.
@@ -196,6 +199,9 @@ type pool struct {
 	// evidence, when set, hears what this pool learns about a proxy (an eviction, a host's
 	// Retry-After) for the other fetchers. It is called under mu and must not block.
 	evidence func(schemas.RouteHealth)
+	// moved, when set, hears that a proxy's score moved (for the fleet to share it, later and
+	// at its own pace). It is called under mu and must not block.
+	moved func()
 }
 
 func newPool(cfg poolConfig, proxies []*url.URL, override http.RoundTripper, m *metrics) *pool {
@@ -387,7 +393,8 @@ func (p *pool) costLocked(r *route, host string, now time.Time, mean time.Durati
 		// route is not preferred for its speed.
 		lat = mean
 	}
-	h := max(r.health, 0.05)
+	fh, _ := p.healthLocked(r, now)
+	h := max(fh, 0.05)
 	c := (lat.Seconds() + 0.001) * float64(r.inFlight+1) / h
 	if now.Before(r.rest[host]) {
 		c *= restPenalty
@@ -427,6 +434,10 @@ func (p *pool) release(r *route, host, engine string, o outcome, latency, retryA
 	p.m.proxyAttempts.WithLabelValues(r.name, o.String()).Inc()
 	if o == outOK || o == outRoute {
 		r.seen++
+		r.scored++
+		if p.moved != nil && r.proxy != nil {
+			p.moved()
+		}
 	}
 	switch o {
 	case outOK:
@@ -453,15 +464,48 @@ func (p *pool) release(r *route, host, engine string, o outcome, latency, retryA
 	p.broadcastLocked()
 }
 
+// scoreWeightCap bounds the weight of one fetcher's score in the fleet's: an EWMA at
+// healthAlpha has forgotten what came more than about ten outcomes ago.
+const scoreWeightCap = 10
+
+// healthLocked is the route's health as the fleet sees it, and how many outcomes back it:
+// this fetcher's own score combined with the other fetchers' fresh ones.
+//
+// The combination is a mean weighted by how many outcomes each fetcher scored (capped), not
+// the worst score: a fetcher that tried the route once or twice counts little, and one
+// fetcher whose own path to a proxy is bad cannot alone rank it down for a fleet that finds
+// it fine (a route bad for everyone is evicted anyway, and evictions are shared). A fetcher
+// that has not tried the route yet takes the fleet's score as it is.
+func (p *pool) healthLocked(r *route, now time.Time) (float64, int) {
+	w := float64(min(r.seen, scoreWeightCap))
+	sum, seen := w*r.health, r.seen
+	for _, s := range r.fleet {
+		if now.Sub(s.At) >= schemas.RouteScoreFresh || s.Seen <= 0 {
+			continue
+		}
+		sw := float64(min(s.Seen, scoreWeightCap))
+		sum += sw * min(max(s.Health, 0), 1)
+		w += sw
+		seen += s.Seen
+	}
+	if w == 0 {
+		return r.health, seen
+	}
+	return sum / w, seen
+}
+
 func (p *pool) shouldEvictLocked(r *route) bool {
-	if r.health >= evictBelow || r.seen < minSeen {
+	now := p.now()
+	health, seen := p.healthLocked(r, now)
+	if health >= evictBelow || seen < minSeen {
 		return false
 	}
 	var sum float64
 	n := 0
 	for _, o := range p.routes {
 		if o != r && o.state == routeActive {
-			sum += o.health
+			h, _ := p.healthLocked(o, now)
+			sum += h
 			n++
 		}
 	}
@@ -471,7 +515,7 @@ func (p *pool) shouldEvictLocked(r *route) bool {
 	// The others must be doing well themselves: when every route fails (the engine blocks all
 	// of them), the healths drift apart by chance alone, and that is no reason to evict one.
 	others := sum / float64(n)
-	return others >= evictBelow+evictMargin && r.health < others-evictMargin
+	return others >= evictBelow+evictMargin && health < others-evictMargin
 }
 
 func (p *pool) evictLocked(r *route) {
@@ -495,10 +539,11 @@ func (p *pool) evictLocked(r *route) {
 	}
 }
 
-// applyFleet applies another fetcher's evidence about the named route: its rests per host,
-// and its eviction (the route is evicted here until the same time, without counting as an
-// eviction of this pool's own). It returns what was new: rests and an eviction.
-func (p *pool) applyFleet(h schemas.RouteHealth) (rests int, evicted bool) {
+// applyFleet applies the other fetchers' evidence about the named route: its rests per host,
+// its eviction (the route is evicted here until the same time, without counting as an
+// eviction of this pool's own), and the other fetchers' scores (self names this fetcher,
+// whose own entry is left out). It returns what was new: rests, scores and an eviction.
+func (p *pool) applyFleet(h schemas.RouteHealth, self string) (rests, scores int, evicted bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -512,6 +557,17 @@ func (p *pool) applyFleet(h schemas.RouteHealth) (rests int, evicted bool) {
 				rests++
 			}
 		}
+		fleet := make(map[string]schemas.RouteScore, len(h.Scores))
+		for name, s := range h.Scores {
+			if name == self || now.Sub(s.At) >= schemas.RouteScoreFresh {
+				continue
+			}
+			fleet[name] = s
+			if s.At.After(r.fleet[name].At) {
+				scores++
+			}
+		}
+		r.fleet = fleet
 		if h.EvictedUntil.After(now) {
 			switch r.state {
 			case routeActive:
@@ -526,11 +582,33 @@ func (p *pool) applyFleet(h schemas.RouteHealth) (rests int, evicted bool) {
 				}
 			}
 		}
-		if rests > 0 || evicted {
+		if rests > 0 || scores > 0 || evicted {
 			p.broadcastLocked()
 		}
 	}
-	return rests, evicted
+	return rests, scores, evicted
+}
+
+// ownScore is this fetcher's own score of a proxy route.
+type ownScore struct {
+	route  string
+	health float64
+	seen   int
+	scored uint64
+}
+
+// ownScores lists this fetcher's own scores of its proxy routes (not the direct one: another
+// fetcher's direct connection is another address).
+func (p *pool) ownScores() []ownScore {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]ownScore, 0, len(p.routes))
+	for _, r := range p.routes {
+		if r.proxy != nil {
+			out = append(out, ownScore{route: r.name, health: r.health, seen: r.seen, scored: r.scored})
+		}
+	}
+	return out
 }
 
 // proxyNames lists the proxy routes (not the direct one).
@@ -573,6 +651,10 @@ func (p *pool) probed(r *route, pass bool) {
 	r.health = readmitHealth
 	r.good = 0
 	r.seen = minSeen // on probation: judged again from its next failure
+	r.scored++
+	if p.moved != nil && r.proxy != nil {
+		p.moved()
+	}
 	p.m.proxyState.WithLabelValues(r.name).Set(0)
 	p.m.proxyHealth.WithLabelValues(r.name).Set(r.health)
 	p.broadcastLocked()
