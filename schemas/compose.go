@@ -2,7 +2,8 @@ package schemas
 
 import (
 	"bytes"
-	"encoding/json"
+
+	json "github.com/go-json-experiment/json/v1"
 )
 
 // responsePrefix opens every composed response. search_metadata is always the first member,

@@ -1,9 +1,10 @@
 package schemas
 
 import (
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
+
+	json "github.com/go-json-experiment/json/v1"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
