@@ -171,7 +171,7 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 		b.relatedSearch(q, u)
 	}
 	if p.answer {
-		b.serp.AnswerBox = ddgAnswer(doc)
+		b.serp.AnswerBox = ddgAnswer(doc, p.zci)
 	}
 	return ddgFinish(d.Name(), doc, page, b, p.hasNext)
 }
@@ -290,9 +290,11 @@ func ddgJSShell(doc *goquery.Document, page []byte) bool {
 }
 
 // ddgAnswer reads the instant answer (zero-click info) or the AI answer; both sit outside the
-// ranked list.
-func ddgAnswer(doc *goquery.Document) *schemas.AnswerBox {
-	if zci := doc.FindMatcher(ddgSelZciWrapperZci).First(); zci.Length() > 0 {
+// ranked list. zci is the first ddgSelZciWrapperZci element, which the document walk found:
+// the selector's walk of the whole page was a twentieth of the parse.
+func ddgAnswer(doc *goquery.Document, zci *html.Node) *schemas.AnswerBox {
+	if zci != nil {
+		zci := doc.FindNodes(zci)
 		// Its heading and abstract are read inside its wrapper: three more walks of the whole
 		// page were a twentieth of a miss's CPU.
 		// The html endpoint's (the one served to phones without JavaScript) is

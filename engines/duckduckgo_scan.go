@@ -50,6 +50,7 @@ const (
 	clsAnomalyMask
 	clsZci
 	clsZciBody
+	clsZciWrapper
 	clsResultLink
 	tidResult // data-testid=result
 	tidAd
@@ -82,7 +83,7 @@ var ddgClassMarks = map[string]ddgMarks{
 	"related-searches__link": clsRelatedSearchesLink, "related-searches": clsRelatedSearches,
 	"nav-link": clsNavLink, "navbutton": clsNavbutton, "result--more__btn": clsResultMoreBtn,
 	"anomaly-modal__title": clsAnomalyTitle, "anomaly-modal__modal": clsAnomalyModal,
-	"anomaly-modal__mask": clsAnomalyMask, "zci": clsZci, "zci__body": clsZciBody, "result-link": clsResultLink,
+	"anomaly-modal__mask": clsAnomalyMask, "zci": clsZci, "zci__body": clsZciBody, "zci-wrapper": clsZciWrapper, "result-link": clsResultLink,
 }
 
 var ddgTestIDMarks = map[string]ddgMarks{
@@ -175,6 +176,7 @@ const (
 	inFormInNavLink                    // form with a .nav-link above it
 	inResultsAds                       // .results--ads
 	parentExtrasURL                    // the parent (not any ancestor) is .result__extras__url
+	inZciWrapper                       // .zci-wrapper
 )
 
 // ddgHits are the reader's selectors an element matches.
@@ -200,6 +202,7 @@ const (
 	hitBadge                           // ddgSelBadgeAd
 	hitExtrasSpan                      // ddgSelResultExtrasUrlSpan
 	hitSitelink                        // ddgSelUlLiA
+	hitZci                             // ddgSelZciWrapperZci
 )
 
 // ddgElement reads element n, whose ancestors' context is ctx: the selectors it matches and
@@ -274,6 +277,9 @@ func ddgElement(n *html.Node, ctx ddgCtx) (ddgHits, ddgCtx, ddgMarks) {
 	if m.any(clsZci | clsZciBody | idZeroClick | tidDuckassist | tidAbout) {
 		h |= hitAnswer
 	}
+	if m.any(clsZciBody|idZeroClick) || m.any(clsZci) && ctx&inZciWrapper != 0 {
+		h |= hitZci
+	}
 	if m.any(clsResultURL) {
 		h |= hitResultURL
 	}
@@ -328,6 +334,9 @@ func ddgElement(n *html.Node, ctx ddgCtx) (ddgHits, ddgCtx, ddgMarks) {
 	if m.any(clsResultExtrasURL) {
 		child |= parentExtrasURL
 	}
+	if m.any(clsZciWrapper) {
+		child |= inZciWrapper
+	}
 	return h, child, m
 }
 
@@ -348,7 +357,8 @@ func ddgLastElementChild(n *html.Node) bool {
 type ddgPage struct {
 	challenge bool
 	lite      bool
-	answer    bool // ddgAnswer may find something
+	answer    bool       // ddgAnswer may find something
+	zci       *html.Node // the first ddgSelZciWrapperZci element, ddgAnswer's first query
 	hasNext   bool
 	blocks    []ddgBlock // ddgBlocks outside another block, their parts read
 	layout    []ddgBlock // ddgLayoutBlocks, all of them, parts not read
@@ -389,6 +399,9 @@ func (p *ddgPage) walk(n *html.Node, ctx ddgCtx, cur *ddgBlock) {
 		p.challenge = p.challenge || h&hitChallenge != 0
 		p.lite = p.lite || h&hitLiteLink != 0
 		p.answer = p.answer || h&hitAnswer != 0
+		if h&hitZci != 0 && p.zci == nil {
+			p.zci = c
+		}
 		if h&hitMore != 0 || h&hitNavSubmit != 0 && ddgNextButton(c) {
 			p.hasNext = true
 		}

@@ -34,6 +34,7 @@ var ddgHitSelectors = []struct {
 	{"badge", hitBadge, ddgSelBadgeAd},
 	{"extras span", hitExtrasSpan, ddgSelResultExtrasUrlSpan},
 	{"sitelink", hitSitelink, ddgSelUlLiA},
+	{"zero-click", hitZci, ddgSelZciWrapperZci},
 }
 
 // ddgAnswerSelectors are ddgAnswer's top-level queries: hitAnswer must cover them.
@@ -63,6 +64,8 @@ const ddgHitsPage = `<!DOCTYPE html><html><body class="nav-link results--ads">
 <div class="result__url result__a snippet url">v</div><div class="webresult web-result"></div>
 <svg><a class="result__a">svg</a><span><span>s</span></span></svg>
 <div class="result web-result"><a class="result__a" href="https://f.example/">F</a></div>
+<div class="zci">not in a wrapper</div><div class="x zci-wrapper"><section><div class="zci	big">in one</div></section></div>
+<p id="zero_click_abstract">abstract</p><span class="zci__body">body</span>
 </body></html>`
 
 // TestDDGHitsMatchSelectors holds ddgElement to the cascadia selectors it replaces, element
