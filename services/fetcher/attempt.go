@@ -42,6 +42,9 @@ type result struct {
 // elsewhere, never cached, never an empty success); only results or a genuine no-results page
 // are a success. jobCtx is the job's context: when it ends first, the attempt says nothing.
 func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req *engines.Request, sreq *schemas.SearchRequest, timeout time.Duration) result {
+	if rt.fast != nil {
+		return s.fastAttempt(jobCtx, rt, engine, req, sreq, timeout)
+	}
 	ctx, cancel := context.WithTimeout(jobCtx, timeout)
 	defer cancel()
 	var body io.Reader
@@ -56,29 +59,34 @@ func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req 
 	start := time.Now()
 	resp, err := rt.client.Do(hreq)
 	if err != nil {
-		return s.transportFailure(jobCtx, ctx, rt, engine, err, time.Since(start))
+		return s.transportFailure(jobCtx, errors.Is(ctx.Err(), context.DeadlineExceeded), rt, engine, err, time.Since(start))
 	}
 	defer resp.Body.Close()
 	b, err := readBody(resp, s.cfg.MaxBodyBytes+1)
 	lat := time.Since(start)
 	if err != nil {
-		return s.transportFailure(jobCtx, ctx, rt, engine, fmt.Errorf("reading body: %w", err), lat)
+		return s.transportFailure(jobCtx, errors.Is(ctx.Err(), context.DeadlineExceeded), rt, engine, fmt.Errorf("reading body: %w", err), lat)
 	}
-	res := result{latency: lat, label: strconv.Itoa(resp.StatusCode)}
+	return s.answer(engine, resp.StatusCode, resp.Header.Get("Retry-After"), b, sreq, lat)
+}
+
+// answer judges an upstream response of status with body b.
+func (s *Service) answer(engine string, status int, retryAfterHeader string, b []byte, sreq *schemas.SearchRequest, lat time.Duration) result {
+	res := result{latency: lat, label: strconv.Itoa(status)}
 	switch {
 	case int64(len(b)) > s.cfg.MaxBodyBytes:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, fmt.Sprintf("page larger than %d bytes", s.cfg.MaxBodyBytes)), outFinal, errExcluded
-	case resp.StatusCode == http.StatusOK:
+	case status == http.StatusOK:
 		return s.judge(engine, b, sreq, res)
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+	case status == http.StatusTooManyRequests || status >= 500:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "upstream status "+res.label), outUpstream, errEngine
-		res.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
+		res.retryAfter = retryAfter(retryAfterHeader)
 		if res.retryAfter > 0 {
 			res.err.RetryAfterMS = res.retryAfter.Milliseconds()
 		}
-	case resp.StatusCode == http.StatusProxyAuthRequired:
+	case status == http.StatusProxyAuthRequired:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "proxy refused: authentication required"), outRoute, errExcluded
-	case resp.StatusCode == http.StatusForbidden:
+	case status == http.StatusForbidden:
 		// Engines answer a banned address 403 as often as with a CAPTCHA page.
 		res.err, res.outcome, res.breaker = blockedErr(engine, "upstream status 403"), outRoute, errEngine
 	default:
@@ -115,7 +123,7 @@ func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, re
 }
 
 // transportFailure judges an attempt that got no complete answer.
-func (s *Service) transportFailure(jobCtx, ctx context.Context, rt *route, engine string, err error, lat time.Duration) result {
+func (s *Service) transportFailure(jobCtx context.Context, timedOut bool, rt *route, engine string, err error, lat time.Duration) result {
 	res := result{latency: lat, outcome: outRoute, label: "error"}
 	switch {
 	case jobCtx.Err() != nil:
@@ -124,7 +132,7 @@ func (s *Service) transportFailure(jobCtx, ctx context.Context, rt *route, engin
 		res.err = schemas.NewError(schemas.TypeTimeout, "the engine did not answer within the request's deadline")
 		res.err.Engine = engine
 		return res
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case timedOut:
 		// A hang: the engine's or the proxy's, there is no telling; both are charged.
 		res.label, res.breaker = "timeout", errEngine
 		res.err = upstreamErr(engine, fmt.Sprintf("no answer within the attempt timeout (%s)", lat.Round(time.Millisecond)))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/valyala/fasthttp"
 )
 
 // Health scoring. A route's health is an EWMA of its attempts' outcomes (1 success, 0 a failure
@@ -81,6 +82,8 @@ type route struct {
 	proxy  *url.URL
 	client *http.Client
 	tr     *http.Transport
+	// fast, on the direct route, fetches engine pages (fastclient.go); nil elsewhere.
+	fast *fasthttp.Client
 
 	// Guarded by pool.mu.
 	state      routeState
@@ -181,9 +184,11 @@ func limitRedirects(_ *http.Request, via []*http.Request) error {
 var errRouteWait = errors.New("no route free before the deadline")
 
 type poolConfig struct {
-	MaxConns    int
-	Cooldown    time.Duration
-	MaxCooldown time.Duration
+	// MaxBodyBytes bounds a page on the direct route's fast client.
+	MaxBodyBytes int64
+	MaxConns     int
+	Cooldown     time.Duration
+	MaxCooldown  time.Duration
 }
 
 // pool chooses a route for each attempt and keeps the routes' scores.
@@ -212,6 +217,9 @@ func newPool(cfg poolConfig, proxies []*url.URL, override http.RoundTripper, m *
 		if u == nil && override != nil {
 			rt = override
 		} else {
+			if u == nil {
+				r.fast = newFastClient(cfg.MaxBodyBytes)
+			}
 			r.tr = newTransport(u)
 			rt = r.tr
 		}

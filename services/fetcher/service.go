@@ -94,7 +94,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	bgCtx, bgCancel := context.WithCancel(context.Background())
 	s := &Service{
 		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log, m: m,
-		pool:     newPool(poolConfig{MaxConns: cfg.ProxyMaxConns, Cooldown: cfg.ProxyCooldown, MaxCooldown: cfg.ProxyMaxCooldown}, proxies, d.Transport, m),
+		pool:     newPool(poolConfig{MaxBodyBytes: cfg.MaxBodyBytes, MaxConns: cfg.ProxyMaxConns, Cooldown: cfg.ProxyCooldown, MaxCooldown: cfg.ProxyMaxCooldown}, proxies, d.Transport, m),
 		budget:   newRetryBudget(cfg.RetryRatio, cfg.RetryBurst),
 		breakers: newBreakers(cfg, m),
 		polite:   newPoliteness(cfg.HostMaxConns, cfg.HostMinInterval),

@@ -1,0 +1,152 @@
+package fetcher
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/valyala/fasthttp"
+)
+
+// The direct route fetches engine pages with fasthttp's client. On the miss path net/http's
+// client (its per-connection read and write goroutines, the Request and Response it builds,
+// the body's pipe) was about an eighth of trawl's CPU, fasthttp's costs a fraction of that
+// (scripts/bench, miss-aio). Proxied routes stay on net/http: its proxy handling (requests in
+// absolute form, a 407 as an answer) is what the route scores read. Scrapes stay there too,
+// behind their SSRF guard (scrape.go).
+
+// maxRedirects is net/http's client's limit, which the engines' fetches always had.
+const maxRedirects = 5
+
+// fastHeaderBytes bounds an upstream's response headers (fasthttp's default is 4 KiB, which
+// an engine's cookies can pass).
+const fastHeaderBytes = 64 << 10
+
+func newFastClient(maxBody int64) *fasthttp.Client {
+	return &fasthttp.Client{
+		NoDefaultUserAgentHeader: true, // the engine's own headers name the browser
+		DisablePathNormalizing:   true, // the URL goes out as the engine built it
+		MaxConnsPerHost:          1024,
+		MaxConnWaitTimeout:       5 * time.Second,
+		MaxIdleConnDuration:      90 * time.Second,
+		ReadBufferSize:           fastHeaderBytes,
+		MaxResponseBodySize:      int(min(maxBody+1, 1<<31-1)),
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			return fastDialer.DialTimeout(addr, min(timeout, 5*time.Second))
+		},
+	}
+}
+
+var fastDialer = &fasthttp.TCPDialer{DNSCacheDuration: time.Minute}
+
+// fastAttempt is attempt on the direct route.
+func (s *Service) fastAttempt(jobCtx context.Context, rt *route, engine string, req *engines.Request, sreq *schemas.SearchRequest, timeout time.Duration) result {
+	deadline := time.Now().Add(timeout)
+	if d, ok := jobCtx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	hreq, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(hreq)
+	defer fasthttp.ReleaseResponse(resp)
+	hreq.SetRequestURI(req.URL)
+	hreq.Header.SetMethod(req.Method)
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			hreq.Header.Add(k, v)
+		}
+	}
+	// What net/http's transport asks for by itself, and decodes (below, bounded).
+	if len(hreq.Header.Peek("Accept-Encoding")) == 0 {
+		hreq.Header.Set("Accept-Encoding", "gzip")
+	}
+	if req.Body != nil {
+		hreq.SetBody(req.Body)
+	}
+	start := time.Now()
+	err := fastDo(rt.fast, hreq, resp, deadline)
+	if err != nil {
+		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+			return s.answer(engine, resp.StatusCode(), "", make([]byte, s.cfg.MaxBodyBytes+1), sreq, time.Since(start))
+		}
+		timedOut := errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || !time.Now().Before(deadline)
+		return s.transportFailure(jobCtx, timedOut, rt, engine, err, time.Since(start))
+	}
+	b, err := fastBody(resp, s.cfg.MaxBodyBytes+1)
+	lat := time.Since(start)
+	if err != nil {
+		return s.transportFailure(jobCtx, false, rt, engine, fmt.Errorf("reading body: %w", err), lat)
+	}
+	return s.answer(engine, resp.StatusCode(), string(resp.Header.Peek("Retry-After")), b, sreq, lat)
+}
+
+// fastDo sends hreq, following redirects as net/http's client does: up to maxRedirects, a
+// 301, 302 or 303 after a POST turning into a GET.
+func fastDo(c *fasthttp.Client, hreq *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
+	for hops := 0; ; hops++ {
+		if err := c.DoDeadline(hreq, resp, deadline); err != nil {
+			return err
+		}
+		status := resp.StatusCode()
+		loc := resp.Header.Peek("Location")
+		if !fasthttp.StatusCodeIsRedirect(status) || len(loc) == 0 {
+			return nil
+		}
+		if hops >= maxRedirects {
+			return fmt.Errorf("more than %d redirects", maxRedirects)
+		}
+		next := fasthttp.AcquireURI()
+		hreq.URI().CopyTo(next)
+		next.UpdateBytes(loc)
+		hreq.SetURI(next)
+		fasthttp.ReleaseURI(next)
+		if status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect && !hreq.Header.IsGet() && !hreq.Header.IsHead() {
+			hreq.Header.SetMethod(http.MethodGet)
+			hreq.ResetBody()
+			hreq.Header.Del("Content-Type")
+		}
+		resp.Reset()
+	}
+}
+
+// fastBody returns a copy of the response's page, gunzipped within limit bytes: a small
+// compressed body may not blow up in memory.
+func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
+	body := resp.Body()
+	if !bytes.EqualFold(resp.Header.ContentEncoding(), []byte("gzip")) {
+		return bytes.Clone(body), nil
+	}
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(body))
+	} else {
+		err = zr.Reset(bytes.NewReader(body))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer gzipReaders.Put(zr)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(zr, limit)); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+var gzipReaders sync.Pool
