@@ -37,39 +37,81 @@ type result struct {
 	label      string // for trawl_fetcher_attempts_total
 }
 
-// attempt sends one request through rt and judges the answer. A 200 page is read by the
+// upstream is what one attempt sends for an engine's job: req, or, for an engine that needs a
+// first page (engines.Preluder), prelude and then the request the engine builds from its
+// answer.
+type upstream struct {
+	prelude *engines.Request
+	req     *engines.Request
+}
+
+// attempt sends the job's request through rt and judges the answer. A 200 page is read by the
 // engine's own parser: a CAPTCHA, consent or anomaly page is a failure of the route (retried
 // elsewhere, never cached, never an empty success); only results or a genuine no-results page
-// are a success. jobCtx is the job's context: when it ends first, the attempt says nothing.
-func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req *engines.Request, sreq *schemas.SearchRequest, timeout time.Duration) result {
+// are a success. With a prelude, both requests go through rt within the one attempt and its
+// timeout, and the prelude's answer is judged the same way: its status first, then the
+// engine's reading of it (a block page, or no token, fails the attempt). jobCtx is the job's
+// context: when it ends first, the attempt says nothing.
+func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, up upstream, sreq *schemas.SearchRequest, timeout time.Duration) result {
 	ctx, cancel := context.WithTimeout(jobCtx, timeout)
 	defer cancel()
+	start := time.Now()
+	req := up.req
+	if up.prelude != nil {
+		b, res, ok := s.send(jobCtx, ctx, rt, engine, up.prelude, start)
+		if !ok {
+			return res
+		}
+		next, err := s.engines.Follow(sreq, b)
+		if err != nil {
+			e := schemas.AsError(err)
+			if e.Kind != schemas.TypeBlocked && e.Kind != schemas.TypeUnrecognised {
+				// Not what the page said but what the engine could not do: no route does better.
+				e.Engine = engine
+				res.err, res.outcome, res.breaker, res.label = e, outFinal, errExcluded, "error"
+				return res
+			}
+			// The prelude's page is not kept for the parser: it is not the page Parse reads.
+			return s.misjudged(engine, e, nil, res)
+		}
+		req = next
+	}
+	b, res, ok := s.send(jobCtx, ctx, rt, engine, req, start)
+	if !ok {
+		return res
+	}
+	return s.judge(engine, b, sreq, res)
+}
+
+// send makes one request through rt. ok is true for a 200 answer within the size cap, whose
+// body is b and whose result is still to be judged; otherwise res is the attempt's failure.
+// Latency counts from start, so an attempt's two requests are timed as one.
+func (s *Service) send(jobCtx, ctx context.Context, rt *route, engine string, req *engines.Request, start time.Time) (b []byte, res result, ok bool) {
 	var body io.Reader
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
 	if err != nil {
-		return result{err: upstreamErr(engine, err.Error()), outcome: outFinal, breaker: errExcluded, label: "error"}
+		return nil, result{err: upstreamErr(engine, err.Error()), outcome: outFinal, breaker: errExcluded, label: "error"}, false
 	}
 	hreq.Header = req.Header.Clone()
-	start := time.Now()
 	resp, err := rt.client.Do(hreq)
 	if err != nil {
-		return s.transportFailure(jobCtx, ctx, rt, engine, err, time.Since(start))
+		return nil, s.transportFailure(jobCtx, ctx, rt, engine, err, time.Since(start)), false
 	}
 	defer resp.Body.Close()
-	b, err := readBody(resp, s.cfg.MaxBodyBytes+1)
+	b, err = readBody(resp, s.cfg.MaxBodyBytes+1)
 	lat := time.Since(start)
 	if err != nil {
-		return s.transportFailure(jobCtx, ctx, rt, engine, fmt.Errorf("reading body: %w", err), lat)
+		return nil, s.transportFailure(jobCtx, ctx, rt, engine, fmt.Errorf("reading body: %w", err), lat), false
 	}
-	res := result{latency: lat, label: strconv.Itoa(resp.StatusCode)}
+	res = result{latency: lat, label: strconv.Itoa(resp.StatusCode)}
 	switch {
 	case int64(len(b)) > s.cfg.MaxBodyBytes:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, fmt.Sprintf("page larger than %d bytes", s.cfg.MaxBodyBytes)), outFinal, errExcluded
 	case resp.StatusCode == http.StatusOK:
-		return s.judge(engine, b, sreq, res)
+		return b, res, true
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "upstream status "+res.label), outUpstream, errEngine
 		res.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
@@ -79,12 +121,13 @@ func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req 
 	case resp.StatusCode == http.StatusProxyAuthRequired:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "proxy refused: authentication required"), outRoute, errExcluded
 	case resp.StatusCode == http.StatusForbidden:
-		// Engines answer a banned address 403 as often as with a CAPTCHA page.
+		// Engines answer a banned address 403 as often as with a CAPTCHA page (and
+		// DuckDuckGo's JSON endpoints answer a token they did not hand out so).
 		res.err, res.outcome, res.breaker = blockedErr(engine, "upstream status 403"), outRoute, errEngine
 	default:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "upstream status "+res.label), outFinal, errExcluded
 	}
-	return res
+	return nil, res, false
 }
 
 // judge classifies a 200 page with the engine's classifier, which answers as its parser
@@ -96,6 +139,13 @@ func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, re
 		res.page, res.outcome, res.label = &page{Status: http.StatusOK, Body: b}, outOK, "ok"
 		return res
 	}
+	return s.misjudged(engine, perr, b, res)
+}
+
+// misjudged is the failure of an attempt whose 200 page the engine did not accept: perr is
+// what it said. b, the page, is kept for the parser when it is one the parser could not
+// read, nil when there is nothing to keep.
+func (s *Service) misjudged(engine string, perr error, b []byte, res result) result {
 	e := schemas.AsError(perr)
 	e.Engine = engine
 	res.err, res.outcome = e, outRoute
@@ -109,7 +159,9 @@ func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, re
 		res.label, res.breaker = "unrecognised", errExcluded
 		// Kept: if no route does better, the page goes to the parser after all, which reports
 		// it and keeps it for inspection (a layout change must be seen, not retried away).
-		res.page = &page{Status: http.StatusOK, Body: b}
+		if b != nil {
+			res.page = &page{Status: http.StatusOK, Body: b}
+		}
 	}
 	return res
 }
