@@ -106,7 +106,7 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 	}
 	switch r.Type {
 	case schemas.VerticalNews:
-		return g.parseNews(doc, page)
+		return g.parseNews(doc, page, r)
 	case schemas.VerticalImages:
 		return g.parseImages(doc, page)
 	}

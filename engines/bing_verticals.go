@@ -36,7 +36,7 @@ func (Bing) Offset(r *schemas.SearchRequest) int {
 	return (r.Page - 1) * PageSize(r)
 }
 
-func (g Bing) parseNews(doc *goquery.Document, page []byte) (*schemas.SERP, error) {
+func (g Bing) parseNews(doc *goquery.Document, page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	const base = "https://www.bing.com/"
 	serp := &schemas.SERP{OrganicResults: []schemas.OrganicResult{}}
 	doc.FindMatcher(bingSelNewsCard).Each(func(_ int, c *goquery.Selection) {
@@ -73,8 +73,10 @@ func (g Bing) parseNews(doc *goquery.Document, page []byte) (*schemas.SERP, erro
 		serp.NewsResults = append(serp.NewsResults, n)
 	})
 	if len(serp.NewsResults) > 0 {
-		// The scroll endpoint answers past the end with an empty body; a full page may have more.
-		serp.HasNext = true
+		// The scroll endpoint carries no pager: it answers past the end with an empty body,
+		// and its last page with fewer cards than asked for. So only a full page (count, 10
+		// unless num says otherwise) may have more.
+		serp.HasNext = len(serp.NewsResults) >= PageSize(r)
 		return serp, nil
 	}
 	if len(strings.TrimSpace(string(page))) == 0 || containsAny(page, "There are no results for", "No results found for", "no-results") {

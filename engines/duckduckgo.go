@@ -40,7 +40,12 @@ func ddgRegion(gl, hl string) string {
 // Request follows what the html endpoint's own "Next" form sends: s is the result offset (the
 // first page holds 10 results, each later one 15, as searxng pages it), dc the 1-based index
 // of the first result; kp is safe search (1 strict, -1 moderate, -2 off).
+//
+// News and images are asked in two requests, by Prelude and Follow; Request refuses them.
 func (DuckDuckGo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
+	if ddgVerticalPath(r.Type) != "" {
+		return nil, schemas.Errorf(schemas.TypeInternal, "duckduckgo: a %s search is asked through its prelude (Registry.Prelude, Registry.Follow)", r.Type)
+	}
 	q := url.Values{}
 	q.Set("q", r.Q)
 	if r.Page > 1 {
@@ -62,8 +67,14 @@ func (DuckDuckGo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, er
 	return &Request{Method: "GET", URL: joinURL(base, "/html/", q), Header: h}, nil
 }
 
-// Offset is the number of results before r's page: the endpoint's own paging, 10 then 15.
-func (DuckDuckGo) Offset(r *schemas.SearchRequest) int { return DDGOffset(r.Page) }
+// Offset is the number of results before r's page: the html endpoint's own paging, 10 then
+// 15; the verticals' endpoints page by 100.
+func (DuckDuckGo) Offset(r *schemas.SearchRequest) int {
+	if ddgVerticalPath(r.Type) != "" {
+		return (r.Page - 1) * ddgVerticalPage
+	}
+	return DDGOffset(r.Page)
+}
 
 // DDGOffset is the html endpoint's result offset of a page (page 1: 0).
 func DDGOffset(page int) int {
@@ -136,6 +147,9 @@ var ddgLayoutBlocks = cascadia.MustCompile("li[data-layout=organic], li[data-lay
 var ddgDateRe = regexp.MustCompile(`^(\d{1,2} \w{3,9},? \d{4}|\w{3,9} \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}(T[\d:]+)?|\d+ (second|minute|hour|day|week|month|year)s? ago)$`)
 
 func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
+	if ddgVerticalPath(r.Type) != "" {
+		return d.parseVertical(page, r.Type)
+	}
 	doc, err := parseDoc(d.Name(), page)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ var _ Classifier = DuckDuckGo{}
 // nearly every miss, from its bytes; anything else (a challenge, lite, the older layouts,
 // no-results, an ads-only page, markup the byte check cannot vouch for) goes through Parse.
 func (d DuckDuckGo) Classify(page []byte, r *schemas.SearchRequest) error {
-	if ddgSurelyResults(page) {
+	if ddgVerticalPath(r.Type) == "" && ddgSurelyResults(page) {
 		return nil
 	}
 	_, err := d.Parse(page, r)

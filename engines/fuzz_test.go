@@ -90,6 +90,12 @@ func FuzzParseStartpage(f *testing.F)  { fuzzParse(f, Startpage{}) }
 func FuzzParseBingNews(f *testing.F)   { fuzzParseVertical(f, Bing{}, schemas.VerticalNews) }
 func FuzzParseBingImages(f *testing.F) { fuzzParseVertical(f, Bing{}, schemas.VerticalImages) }
 func FuzzParseGoogleNews(f *testing.F) { fuzzParseVertical(f, Google{}, schemas.VerticalNews) }
+func FuzzParseDuckDuckGoNews(f *testing.F) {
+	fuzzParseVertical(f, DuckDuckGo{}, schemas.VerticalNews)
+}
+func FuzzParseDuckDuckGoImages(f *testing.F) {
+	fuzzParseVertical(f, DuckDuckGo{}, schemas.VerticalImages)
+}
 func FuzzParseGoogleImages(f *testing.F) {
 	fuzzParseVertical(f, Google{}, schemas.VerticalImages)
 }

@@ -138,7 +138,7 @@ func (qw Qwant) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		n = len(list)
 		for _, it := range rep.Data.Result.Ads {
-			b.ad(schemas.Ad{Block: "top", Title: qwantText(it.Title), URL: it.URL, DisplayedURL: qwantSource(it), Snippet: qwantText(it.Desc)})
+			b.ad(schemas.Ad{Block: "top", Title: markupText(it.Title), URL: it.URL, DisplayedURL: qwantSource(it), Snippet: markupText(it.Desc)})
 		}
 	case len(items) > 0 && items[0] == '{':
 		var groups struct {
@@ -156,7 +156,7 @@ func (qw Qwant) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 				n += len(blk.Items)
 			case "ads":
 				for _, it := range blk.Items {
-					b.ad(schemas.Ad{Block: "top", Title: qwantText(it.Title), URL: it.URL, DisplayedURL: qwantSource(it), Snippet: qwantText(it.Desc)})
+					b.ad(schemas.Ad{Block: "top", Title: markupText(it.Title), URL: it.URL, DisplayedURL: qwantSource(it), Snippet: markupText(it.Desc)})
 				}
 			}
 		}
@@ -174,19 +174,11 @@ func (qw Qwant) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 }
 
 func qwantOrganic(b *builder, it qwantItem) {
-	b.organic(schemas.OrganicResult{Title: qwantText(it.Title), URL: it.URL, DisplayedURL: qwantSource(it), Snippet: qwantText(it.Desc)})
+	b.organic(schemas.OrganicResult{Title: markupText(it.Title), URL: it.URL, DisplayedURL: qwantSource(it), Snippet: markupText(it.Desc)})
 }
 
 // qwantSource is the item's displayed host, without a scheme.
 func qwantSource(it qwantItem) string {
 	s := strings.TrimPrefix(strings.TrimPrefix(it.Source, "https://"), "http://")
 	return strings.TrimSuffix(s, "/")
-}
-
-// qwantText drops the API's <b> highlights and decodes its entities ("&amp;").
-func qwantText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
-		return clean(s)
-	}
-	return wikiSnippetText(s)
 }

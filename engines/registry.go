@@ -132,17 +132,14 @@ func (r *Registry) Supports(name, vertical string) bool {
 	return false
 }
 
-// Request builds the upstream request for a normalised single-engine request.
+// Request builds the upstream request for a normalised single-engine request. A request with
+// a Prelude is built by Follow instead.
 func (r *Registry) Request(req *schemas.SearchRequest) (*Request, error) {
-	e, ok := r.engines[req.Engine]
-	if !ok {
-		return nil, schemas.Errorf(schemas.TypeValidation, "unknown engine %q", req.Engine)
+	e, base, err := r.resolve(req)
+	if err != nil {
+		return nil, err
 	}
-	if !r.Supports(req.Engine, req.Type) {
-		return nil, schemas.Errorf(schemas.TypeValidation, "engine %q has no %s vertical", req.Engine, req.Type)
-	}
-	base := *r.bases[req.Engine]
-	return e.Request(&base, req)
+	return e.Request(base, req)
 }
 
 // Parse parses a page with the named engine. Organic positions continue across pages, as

@@ -162,3 +162,12 @@ func appendBlockText(b *strings.Builder, n *html.Node, skip func(*html.Node) boo
 }
 
 var blockElement = map[string]bool{"div": true, "p": true, "li": true, "ul": true, "ol": true, "td": true, "th": true, "tr": true, "table": true, "h1": true, "h2": true, "h3": true, "h4": true, "section": true, "article": true}
+
+// markupText reads a JSON API's text field that may carry markup: it drops the highlights
+// (<b>) and decodes the entities ("&amp;") that Qwant's and DuckDuckGo's replies hold.
+func markupText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return clean(s)
+	}
+	return wikiSnippetText(s)
+}

@@ -24,6 +24,7 @@ func TestJSONSchemasMatchTypes(t *testing.T) {
 		"scrape_request":  &ScrapeRequest{},
 		"scrape_response": &ScrapeResponse{},
 		"account":         &Account{},
+		"engine_list":     &EngineList{},
 	} {
 		r := &jsonschema.Reflector{AllowAdditionalProperties: false, ExpandedStruct: true}
 		s := r.Reflect(v)

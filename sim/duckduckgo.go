@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -9,10 +10,19 @@ import (
 )
 
 // duckduckgo is html.duckduckgo.com/html/, the JavaScript-free endpoint the engine asks.
+//
+// Its news and images are duckduckgo.com's: the search page (/) carries the vqd token the JSON
+// endpoints (/news.js, /i.js) want with the same query, and they answer 403 without it.
 var duckduckgo = &engine{
-	name:  "duckduckgo",
-	paths: []string{"/html/", "/html"},
+	name: "duckduckgo",
+	// "/{$}" is the search page alone, not every path below it.
+	paths: []string{"/html/", "/html", "/{$}", "/news.js", "/i.js"},
 	query: "q",
+	verticals: map[string]vertical{
+		"/":        {results: func(p *serp) string { return ddgTokenPage(p.q) }, empty: ddgTokenPage},
+		"/news.js": {results: ddgNews, empty: ddgVerticalEmpty, window: ddgVerticalWindow, refuse: ddgWrongToken},
+		"/i.js":    {results: ddgImages, empty: ddgVerticalEmpty, window: ddgVerticalWindow, refuse: ddgWrongToken},
+	},
 	// Salt 0 keeps the hosts ResultsPage served before the other engines came.
 	salt: 0,
 	window: func(f url.Values, perPage int) (int, int) {
@@ -118,3 +128,91 @@ const ddgCaptcha = `<!DOCTYPE html><html><head><title>DuckDuckGo</title></head><
 <form id="challenge-form" action="//duckduckgo.com/anomaly.js?sv=html&amp;cc=sre" method="POST"><input type="hidden" name="challenge" value="sim" />
 <div class="anomaly-modal__images"><div class="anomaly-modal__image"><img src="/assets/anomaly/images/challenge/1.jpg" /></div></div>
 <button class="anomaly-modal__submit" type="submit">Submit</button></form></div></div></body></html>`
+
+// ddgVQD is the token the simulated search page hands out for q: the same for every request
+// of q, different for another query, so a token taken from the wrong page is refused.
+func ddgVQD(q string) string { return "4-" + strconv.FormatUint(querySeed(q), 10) }
+
+// ddgTokenPage is duckduckgo.com's search page as a client without JavaScript gets it: the
+// shell whose inline script carries vqd="…".
+func ddgTokenPage(q string) string {
+	return `<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>` + esc(q) + ` at DuckDuckGo</title>` +
+		`<script type="text/javascript">DDG.page = new DDG.Pages.SERP({showSearchTerm: true});vqd="` + ddgVQD(q) + `";` +
+		`DDG.deep.initialize('/d.js?q=` + url.QueryEscape(q) + `&t=D&l=wt-wt&s=0&vqd=` + ddgVQD(q) + `');</script></head>` +
+		`<body class="body--serp"><div id="react-layout"></div></body></html>`
+}
+
+// ddgWrongToken: the JSON endpoints refuse a request whose vqd is not the query's.
+func ddgWrongToken(f url.Values) bool { return f.Get("vqd") != ddgVQD(f.Get("q")) }
+
+// ddgVerticalWindow reads the JSON endpoints' offset (s); a page holds 100.
+func ddgVerticalWindow(f url.Values, _ int) (int, int) { return max(0, atoi(f.Get("s"), 0)), 100 }
+
+func ddgVerticalEmpty(q string) string {
+	return `{"ads":null,"next":"","query":` + jsonString(q) + `,"results":[]}`
+}
+
+// ddgVerticalReply is news.js's and i.js's envelope: next is the following page's request
+// while there is one.
+func ddgVerticalReply(p *serp, path string, results any) string {
+	reply := struct {
+		Ads     any    `json:"ads"`
+		Next    string `json:"next"`
+		Query   string `json:"query"`
+		Results any    `json:"results"`
+	}{Query: p.q, Results: results}
+	if p.hasNext() {
+		reply.Next = fmt.Sprintf("%s?l=wt-wt&o=json&q=%s&s=%d&vqd=%s", path, url.QueryEscape(p.q), p.offset+p.size, ddgVQD(p.q))
+	}
+	b, _ := json.Marshal(reply)
+	return string(b)
+}
+
+// ddgNews is news.js's reply: date in Unix seconds, the age as relative_time, the excerpt
+// with <b> highlights.
+func ddgNews(p *serp) string {
+	type item struct {
+		Date         int64  `json:"date"`
+		Excerpt      string `json:"excerpt"`
+		Image        string `json:"image"`
+		RelativeTime string `json:"relative_time"`
+		Source       string `json:"source"`
+		Title        string `json:"title"`
+		URL          string `json:"url"`
+	}
+	items := make([]item, 0, len(p.results))
+	for i, r := range p.results {
+		items = append(items, item{Date: 1_735_689_600 - int64(r.Rank)*3600,
+			Excerpt:      fmt.Sprintf("The %s story about <b>%s</b>, article %d of this simulated engine.", p.word(r), esc(p.q), r.Rank),
+			Image:        imageOf(r),
+			RelativeTime: fmt.Sprintf("%d hours ago", i+1),
+			Source:       host(r) + " News", Title: r.Title, URL: r.URL})
+	}
+	return ddgVerticalReply(p, "news.js", items)
+}
+
+// ddgImages is i.js's reply: the page in url, the image in image, its size, the provider
+// (always Bing) in source.
+func ddgImages(p *serp) string {
+	type item struct {
+		Height    int    `json:"height"`
+		Image     string `json:"image"`
+		Source    string `json:"source"`
+		Thumbnail string `json:"thumbnail"`
+		Title     string `json:"title"`
+		URL       string `json:"url"`
+		Width     int    `json:"width"`
+	}
+	items := make([]item, 0, len(p.results))
+	for _, r := range p.results {
+		items = append(items, item{Height: imageHeight(r), Image: imageOf(r), Source: "Bing",
+			Thumbnail: fmt.Sprintf("https://tse1.mm.bing.net/th?id=OIP.sim%d&pid=Api", r.Rank),
+			Title:     r.Title, URL: r.URL, Width: imageWidth(r)})
+	}
+	return ddgVerticalReply(p, "i.js", items)
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -78,10 +78,30 @@ func search(t *testing.T, reg *engines.Registry, engine, q string, page int) (*s
 func searchReq(t *testing.T, reg *engines.Registry, req *schemas.SearchRequest, rt http.RoundTripper) (*schemas.SERP, error) {
 	t.Helper()
 	engine, q, page := req.Engine, req.Q, req.Page
-	up, err := reg.Request(req)
+	// An engine that needs a first page (DuckDuckGo's verticals) is asked as the fetcher asks
+	// it: the prelude, then the request built from its answer.
+	up, err := reg.Prelude(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if up != nil {
+		if up, err = reg.Follow(req, upstreamBody(t, up, rt)); err != nil {
+			return nil, err
+		}
+	} else if up, err = reg.Request(req); err != nil {
+		t.Fatal(err)
+	}
+	body := upstreamBody(t, up, rt)
+	serp, perr := reg.Parse(engine, body, req)
+	if cerr := reg.Classify(engine, body, req); !sameKind(cerr, perr) {
+		t.Errorf("%s page %d of %q: Classify says %v, Parse %v", engine, page, q, cerr, perr)
+	}
+	return serp, perr
+}
+
+// upstreamBody sends an engine's request and returns the 200 answer's body.
+func upstreamBody(t *testing.T, up *engines.Request, rt http.RoundTripper) []byte {
+	t.Helper()
 	hr, err := http.NewRequest(up.Method, up.URL, bytes.NewReader(up.Body))
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +117,7 @@ func searchReq(t *testing.T, reg *engines.Registry, req *schemas.SearchRequest, 
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s %s: status %d, %v", up.Method, up.URL, resp.StatusCode, err)
 	}
-	serp, perr := reg.Parse(engine, body, req)
-	if cerr := reg.Classify(engine, body, req); !sameKind(cerr, perr) {
-		t.Errorf("%s page %d of %q: Classify says %v, Parse %v", engine, page, q, cerr, perr)
-	}
-	return serp, perr
+	return body
 }
 
 func sameKind(a, b error) bool {

@@ -48,6 +48,9 @@ type vertical struct {
 	empty   func(q string) string
 	// window, when set, replaces the engine's for this vertical (Google's images pages of 100).
 	window func(f url.Values, perPage int) (offset, size int)
+	// refuse, when set, says a request is to be answered 403 (DuckDuckGo's JSON endpoints
+	// asked without the query's token).
+	refuse func(f url.Values) bool
 }
 
 // verticalPage is page for a vertical: the same ranking, drawn as the vertical's results.

@@ -334,6 +334,10 @@ func (s *Server) serve(e *engine) http.HandlerFunc {
 			key = e.verticalKey(r.Form)
 		}
 		if v, ok := e.verticals[key]; ok {
+			if v.refuse != nil && v.refuse(r.Form) {
+				http.Error(w, "forbidden", http.StatusForbidden)
+				return
+			}
 			if v.window != nil {
 				offset, size = v.window(r.Form, cfg.PerPage)
 			}

@@ -1,13 +1,14 @@
 package sim_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/sim"
 )
 
-// TestVerticalPages holds Bing's and Google's news and images parsers to the simulator's ranking, page by
+// TestVerticalPages holds Bing's, Google's and DuckDuckGo's news and images parsers to the simulator's ranking, page by
 // page, as TestEnginesParseTheirSimulatedPages does for web pages: the demo's type=news and
 // type=images answer offline.
 func TestVerticalPages(t *testing.T) {
@@ -20,6 +21,7 @@ func TestVerticalPages(t *testing.T) {
 	}{
 		{"bing", schemas.VerticalNews, cfg.PerPage}, {"bing", schemas.VerticalImages, 35},
 		{"google", schemas.VerticalNews, cfg.PerPage}, {"google", schemas.VerticalImages, 100},
+		{"duckduckgo", schemas.VerticalNews, 100}, {"duckduckgo", schemas.VerticalImages, 100},
 	} {
 		t.Run(tc.engine+"/"+tc.vertical, func(t *testing.T) {
 			pages := (total + tc.per - 1) / tc.per
@@ -63,5 +65,20 @@ func TestVerticalPages(t *testing.T) {
 	}
 	if _, err := reg.Request(&schemas.SearchRequest{Engine: "mojeek", Q: q, Page: 1, Type: schemas.VerticalNews}); !isKind(err, schemas.TypeValidation) {
 		t.Errorf("mojeek news: want %s, got %v", schemas.TypeValidation, err)
+	}
+}
+
+// TestDuckDuckGoVerticalToken: the simulated JSON endpoints, like DuckDuckGo's, refuse a
+// request without the query's token, so the demo's news and images prove the two steps.
+func TestDuckDuckGoVerticalToken(t *testing.T) {
+	s, _, _ := startSim(t)
+	for _, path := range []string{"/duckduckgo/news.js?o=json&q=golang", "/duckduckgo/i.js?o=json&q=golang&vqd=4-1"} {
+		if resp, _ := get(t, s.URL()+path); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", path, resp.StatusCode)
+		}
+	}
+	// The search page is served at the prefix's root alone, not for every path below it.
+	if resp, _ := get(t, s.URL()+"/duckduckgo/nothing-here?q=golang"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown path: status %d, want 404", resp.StatusCode)
 	}
 }

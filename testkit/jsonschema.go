@@ -22,7 +22,7 @@ func ValidateJSON(t testing.TB, name string, data []byte) {
 	schemaOnce.Do(func() {
 		c := jsonschema.NewCompiler()
 		compiled = map[string]*jsonschema.Schema{}
-		names := []string{"search_request", "search_response", "problem", "fetch_job", "scrape_request", "scrape_response", "account"}
+		names := []string{"search_request", "search_response", "problem", "fetch_job", "scrape_request", "scrape_response", "account", "engine_list"}
 		for _, n := range names {
 			b, err := schemas.JSONSchemas.ReadFile("jsonschema/" + n + ".json")
 			if err != nil {

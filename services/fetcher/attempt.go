@@ -37,62 +37,106 @@ type result struct {
 	label      string // for trawl_fetcher_attempts_total
 }
 
-// attempt sends one request through rt and judges the answer. A 200 page is read by the
+// upstream is what one attempt sends for an engine's job: req, or, for an engine that needs a
+// first page (engines.Preluder), prelude and then the request the engine builds from its
+// answer.
+type upstream struct {
+	prelude *engines.Request
+	req     *engines.Request
+}
+
+// attempt sends the job's request through rt and judges the answer. A 200 page is read by the
 // engine's own parser: a CAPTCHA, consent or anomaly page is a failure of the route (retried
 // elsewhere, never cached, never an empty success); only results or a genuine no-results page
-// are a success. jobCtx is the job's context: when it ends first, the attempt says nothing.
-func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, req *engines.Request, sreq *schemas.SearchRequest, timeout time.Duration) result {
-	if rt.fast != nil {
-		return s.fastAttempt(jobCtx, rt, engine, req, sreq, timeout)
-	}
+// are a success. With a prelude, both requests go through rt within the one attempt and its
+// timeout, and the prelude's answer is judged the same way: its status first, then the
+// engine's reading of it (a block page, or no token, fails the attempt). jobCtx is the job's
+// context: when it ends first, the attempt says nothing.
+func (s *Service) attempt(jobCtx context.Context, rt *route, engine string, up upstream, sreq *schemas.SearchRequest, timeout time.Duration) result {
 	ctx, cancel := context.WithTimeout(jobCtx, timeout)
 	defer cancel()
+	start := time.Now()
+	req := up.req
+	if up.prelude != nil {
+		b, res, ok := s.send(jobCtx, ctx, rt, engine, up.prelude, start)
+		if !ok {
+			return res
+		}
+		next, err := s.engines.Follow(sreq, b)
+		if err != nil {
+			e := schemas.AsError(err)
+			if e.Kind != schemas.TypeBlocked && e.Kind != schemas.TypeUnrecognised {
+				// Not what the page said but what the engine could not do: no route does better.
+				e.Engine = engine
+				res.err, res.outcome, res.breaker, res.label = e, outFinal, errExcluded, "error"
+				return res
+			}
+			// The prelude's page is not kept for the parser: it is not the page Parse reads.
+			return s.misjudged(engine, e, nil, res)
+		}
+		req = next
+	}
+	b, res, ok := s.send(jobCtx, ctx, rt, engine, req, start)
+	if !ok {
+		return res
+	}
+	return s.judge(engine, b, sreq, res)
+}
+
+// send makes one request through rt. ok is true for a 200 answer within the size cap, whose
+// body is b and whose result is still to be judged; otherwise res is the attempt's failure.
+// Latency counts from start, so an attempt's two requests are timed as one.
+func (s *Service) send(jobCtx, ctx context.Context, rt *route, engine string, req *engines.Request, start time.Time) (b []byte, res result, ok bool) {
+	if rt.fast != nil {
+		return s.fastSend(jobCtx, ctx, rt, engine, req, start)
+	}
 	var body io.Reader
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
 	if err != nil {
-		return result{err: upstreamErr(engine, err.Error()), outcome: outFinal, breaker: errExcluded, label: "error"}
+		return nil, result{err: upstreamErr(engine, err.Error()), outcome: outFinal, breaker: errExcluded, label: "error"}, false
 	}
 	hreq.Header = req.Header.Clone()
-	start := time.Now()
 	resp, err := rt.client.Do(hreq)
 	if err != nil {
-		return s.transportFailure(jobCtx, errors.Is(ctx.Err(), context.DeadlineExceeded), rt, engine, err, time.Since(start))
+		return nil, s.transportFailure(jobCtx, ctx, rt, engine, err, time.Since(start)), false
 	}
 	defer resp.Body.Close()
-	b, err := readBody(resp, s.cfg.MaxBodyBytes+1)
+	b, err = readBody(resp, s.cfg.MaxBodyBytes+1)
 	lat := time.Since(start)
 	if err != nil {
-		return s.transportFailure(jobCtx, errors.Is(ctx.Err(), context.DeadlineExceeded), rt, engine, fmt.Errorf("reading body: %w", err), lat)
+		return nil, s.transportFailure(jobCtx, ctx, rt, engine, fmt.Errorf("reading body: %w", err), lat), false
 	}
-	return s.answer(engine, resp.StatusCode, resp.Header.Get("Retry-After"), b, sreq, lat)
+	return s.status(engine, resp.StatusCode, resp.Header.Get("Retry-After"), b, lat)
 }
 
-// answer judges an upstream response of status with body b.
-func (s *Service) answer(engine string, status int, retryAfterHeader string, b []byte, sreq *schemas.SearchRequest, lat time.Duration) result {
-	res := result{latency: lat, label: strconv.Itoa(status)}
+// status judges an answer by its status and size: ok is true for a 200 page within the cap,
+// b, still to be judged; otherwise res is the attempt's failure.
+func (s *Service) status(engine string, code int, retryAfterHeader string, b []byte, lat time.Duration) ([]byte, result, bool) {
+	res := result{latency: lat, label: strconv.Itoa(code)}
 	switch {
 	case int64(len(b)) > s.cfg.MaxBodyBytes:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, fmt.Sprintf("page larger than %d bytes", s.cfg.MaxBodyBytes)), outFinal, errExcluded
-	case status == http.StatusOK:
-		return s.judge(engine, b, sreq, res)
-	case status == http.StatusTooManyRequests || status >= 500:
+	case code == http.StatusOK:
+		return b, res, true
+	case code == http.StatusTooManyRequests || code >= 500:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "upstream status "+res.label), outUpstream, errEngine
 		res.retryAfter = retryAfter(retryAfterHeader)
 		if res.retryAfter > 0 {
 			res.err.RetryAfterMS = res.retryAfter.Milliseconds()
 		}
-	case status == http.StatusProxyAuthRequired:
+	case code == http.StatusProxyAuthRequired:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "proxy refused: authentication required"), outRoute, errExcluded
-	case status == http.StatusForbidden:
-		// Engines answer a banned address 403 as often as with a CAPTCHA page.
+	case code == http.StatusForbidden:
+		// Engines answer a banned address 403 as often as with a CAPTCHA page (and
+		// DuckDuckGo's JSON endpoints answer a token they did not hand out so).
 		res.err, res.outcome, res.breaker = blockedErr(engine, "upstream status 403"), outRoute, errEngine
 	default:
 		res.err, res.outcome, res.breaker = upstreamErr(engine, "upstream status "+res.label), outFinal, errExcluded
 	}
-	return res
+	return nil, res, false
 }
 
 // judge classifies a 200 page with the engine's classifier, which answers as its parser
@@ -104,6 +148,13 @@ func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, re
 		res.page, res.outcome, res.label = &page{Status: http.StatusOK, Body: b}, outOK, "ok"
 		return res
 	}
+	return s.misjudged(engine, perr, b, res)
+}
+
+// misjudged is the failure of an attempt whose 200 page the engine did not accept: perr is
+// what it said. b, the page, is kept for the parser when it is one the parser could not
+// read, nil when there is nothing to keep.
+func (s *Service) misjudged(engine string, perr error, b []byte, res result) result {
 	e := schemas.AsError(perr)
 	e.Engine = engine
 	res.err, res.outcome = e, outRoute
@@ -117,13 +168,15 @@ func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, re
 		res.label, res.breaker = "unrecognised", errExcluded
 		// Kept: if no route does better, the page goes to the parser after all, which reports
 		// it and keeps it for inspection (a layout change must be seen, not retried away).
-		res.page = &page{Status: http.StatusOK, Body: b}
+		if b != nil {
+			res.page = &page{Status: http.StatusOK, Body: b}
+		}
 	}
 	return res
 }
 
 // transportFailure judges an attempt that got no complete answer.
-func (s *Service) transportFailure(jobCtx context.Context, timedOut bool, rt *route, engine string, err error, lat time.Duration) result {
+func (s *Service) transportFailure(jobCtx, ctx context.Context, rt *route, engine string, err error, lat time.Duration) result {
 	res := result{latency: lat, outcome: outRoute, label: "error"}
 	switch {
 	case jobCtx.Err() != nil:
@@ -132,7 +185,7 @@ func (s *Service) transportFailure(jobCtx context.Context, timedOut bool, rt *ro
 		res.err = schemas.NewError(schemas.TypeTimeout, "the engine did not answer within the request's deadline")
 		res.err.Engine = engine
 		return res
-	case timedOut:
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		// A hang: the engine's or the proxy's, there is no telling; both are charged.
 		res.label, res.breaker = "timeout", errEngine
 		res.err = upstreamErr(engine, fmt.Sprintf("no answer within the attempt timeout (%s)", lat.Round(time.Millisecond)))

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/engines"
-	"github.com/trawl-dev/trawl/schemas"
 	"github.com/valyala/fasthttp"
 )
 
@@ -48,11 +47,12 @@ func newFastClient(maxBody int64) *fasthttp.Client {
 
 var fastDialer = &fasthttp.TCPDialer{DNSCacheDuration: time.Minute}
 
-// fastAttempt is attempt on the direct route.
-func (s *Service) fastAttempt(jobCtx context.Context, rt *route, engine string, req *engines.Request, sreq *schemas.SearchRequest, timeout time.Duration) result {
-	deadline := time.Now().Add(timeout)
-	if d, ok := jobCtx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+// fastSend is send on the direct route. The attempt's deadline (ctx's) is the client's; a
+// cancelled job without one runs to the attempt's timeout.
+func (s *Service) fastSend(jobCtx, ctx context.Context, rt *route, engine string, req *engines.Request, start time.Time) ([]byte, result, bool) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = start.Add(time.Minute)
 	}
 	hreq, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(hreq)
@@ -71,21 +71,23 @@ func (s *Service) fastAttempt(jobCtx context.Context, rt *route, engine string, 
 	if req.Body != nil {
 		hreq.SetBody(req.Body)
 	}
-	start := time.Now()
-	err := fastDo(rt.fast, hreq, resp, deadline)
-	if err != nil {
+	if err := fastDo(rt.fast, hreq, resp, deadline); err != nil {
 		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-			return s.answer(engine, resp.StatusCode(), "", make([]byte, s.cfg.MaxBodyBytes+1), sreq, time.Since(start))
+			return s.status(engine, resp.StatusCode(), "", make([]byte, s.cfg.MaxBodyBytes+1), time.Since(start))
 		}
-		timedOut := errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || !time.Now().Before(deadline)
-		return s.transportFailure(jobCtx, timedOut, rt, engine, err, time.Since(start))
+		if errors.Is(err, fasthttp.ErrTimeout) && time.Until(deadline) < 100*time.Millisecond {
+			// fasthttp's timer and ctx's end together: transportFailure reads the timeout
+			// from ctx, microseconds away at most.
+			<-ctx.Done()
+		}
+		return nil, s.transportFailure(jobCtx, ctx, rt, engine, err, time.Since(start)), false
 	}
 	b, err := fastBody(resp, s.cfg.MaxBodyBytes+1)
 	lat := time.Since(start)
 	if err != nil {
-		return s.transportFailure(jobCtx, false, rt, engine, fmt.Errorf("reading body: %w", err), lat)
+		return nil, s.transportFailure(jobCtx, ctx, rt, engine, fmt.Errorf("reading body: %w", err), lat), false
 	}
-	return s.answer(engine, resp.StatusCode(), string(resp.Header.Peek("Retry-After")), b, sreq, lat)
+	return s.status(engine, resp.StatusCode(), string(resp.Header.Peek("Retry-After")), b, lat)
 }
 
 // fastDo sends hreq, following redirects as net/http's client does: up to maxRedirects, a

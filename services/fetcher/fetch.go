@@ -33,19 +33,34 @@ func (s *Service) fetch(ctx context.Context, job *schemas.FetchJob) (*page, int,
 		}
 	} else {
 		engine := job.Request.Engine
-		req, err := s.engines.Request(&job.Request)
+		up, err := s.upstream(&job.Request)
 		if err != nil {
 			return nil, 0, schemas.AsError(err)
 		}
 		p = plan{name: engine, breaker: engine, breakers: s.breakers}
-		if u, err := url.Parse(req.URL); err == nil {
+		first := up.req
+		if up.prelude != nil {
+			first = up.prelude
+		}
+		if u, err := url.Parse(first.URL); err == nil {
 			p.host = u.Host
 		}
 		p.attempt = func(ctx context.Context, rt *route, timeout time.Duration) result {
-			return s.attempt(ctx, rt, engine, req, &job.Request, timeout)
+			return s.attempt(ctx, rt, engine, up, &job.Request, timeout)
 		}
 	}
 	return s.run(ctx, job, p)
+}
+
+// upstream is what an attempt at r sends: the engine's prelude when it needs one (the
+// request proper is then built from the prelude's answer, in each attempt), else its request.
+func (s *Service) upstream(r *schemas.SearchRequest) (upstream, error) {
+	pre, err := s.engines.Prelude(r)
+	if err != nil || pre != nil {
+		return upstream{prelude: pre}, err
+	}
+	req, err := s.engines.Request(r)
+	return upstream{req: req}, err
 }
 
 // plan is how to fetch one job: the engine's request, or a scrape's.

@@ -101,7 +101,12 @@ func (h *harness) start(cfg Config, engineURLs string) (*Service, *nats.Conn, *p
 // publish queues a fetch job for q on engine with the given time to its deadline.
 func (h *harness) publish(engine, q string, timeout time.Duration) *schemas.FetchJob {
 	h.t.Helper()
-	r := schemas.SearchRequest{Q: q, Engine: engine}
+	return h.publishReq(schemas.SearchRequest{Q: q, Engine: engine}, timeout)
+}
+
+// publishReq queues a fetch job for r (normalised here).
+func (h *harness) publishReq(r schemas.SearchRequest, timeout time.Duration) *schemas.FetchJob {
+	h.t.Helper()
 	r.Normalize()
 	job := &schemas.FetchJob{ID: nuid.Next(), Key: r.CacheKey(), Request: r,
 		Deadline: time.Now().Add(timeout).UnixMilli(), Created: time.Now().UTC()}

@@ -94,7 +94,7 @@ func (s *Service) scrapeAttempt(jobCtx context.Context, rt *route, u *url.URL, t
 			e.Engine = name
 			return final(e)
 		}
-		return s.transportFailure(jobCtx, errors.Is(ctx.Err(), context.DeadlineExceeded), rt, name, err, time.Since(start))
+		return s.transportFailure(jobCtx, ctx, rt, name, err, time.Since(start))
 	}
 	defer resp.Body.Close()
 	ct := resp.Header.Get("Content-Type")
@@ -109,7 +109,7 @@ func (s *Service) scrapeAttempt(jobCtx context.Context, rt *route, u *url.URL, t
 		if errors.As(err, &e) && e.Kind != schemas.TypeUpstream {
 			return final(e)
 		}
-		return s.transportFailure(jobCtx, errors.Is(ctx.Err(), context.DeadlineExceeded), rt, name, fmt.Errorf("reading body: %w", err), lat)
+		return s.transportFailure(jobCtx, ctx, rt, name, fmt.Errorf("reading body: %w", err), lat)
 	}
 	res := result{latency: lat, label: strconv.Itoa(resp.StatusCode)}
 	if why, ok := scrape.Challenge(resp.StatusCode, resp.Header, b); ok {

@@ -353,10 +353,10 @@ func (s *Service) probe(ctx context.Context, rt *route) bool {
 	}
 	r := schemas.SearchRequest{Q: s.cfg.ProbeQuery, Engine: engine}
 	r.Normalize()
-	req, err := s.engines.Request(&r)
+	up, err := s.upstream(&r)
 	if err != nil {
 		return true // nothing to probe with: let live traffic judge
 	}
-	res := s.attempt(ctx, rt, engine, req, &r, s.cfg.AttemptTimeout)
+	res := s.attempt(ctx, rt, engine, up, &r, s.cfg.AttemptTimeout)
 	return res.outcome == outOK || res.outcome == outUpstream
 }

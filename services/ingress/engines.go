@@ -7,29 +7,9 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/schemas"
 )
-
-// engineInfo is one engine as GET /v1/engines shows it: what it is, its health as a fetcher's
-// circuit breaker sees it ("unknown" when no fetcher answered), and the silent-empty alarm's
-// status as the parsers share it.
-type engineInfo struct {
-	Name    string `json:"name"`
-	BaseURL string `json:"base_url"`
-	// Breaker is closed, half_open, open or unknown; Healthy is true only when closed and the
-	// engine is not degraded.
-	Breaker      string `json:"breaker"`
-	Healthy      bool   `json:"healthy"`
-	RetryAfterMS int64  `json:"retry_after_ms,omitempty"`
-	// Status is ok or degraded (a run of suspect pages: see schemas.EngineHealth); Run is the
-	// current run of suspect pages; Rule, Reason and PageID describe the last one.
-	Status string     `json:"status"`
-	Run    int        `json:"suspect_run,omitempty"`
-	Rule   string     `json:"rule,omitempty"`
-	Reason string     `json:"reason,omitempty"`
-	PageID string     `json:"page_id,omitempty"`
-	Since  *time.Time `json:"since,omitempty"`
-}
 
 // engineHealth caches the fetchers' engines status for a second, so clients polling
 // /v1/engines cost the fetchers at most one request per second per ingress.
@@ -72,17 +52,15 @@ func (s *Server) listEngines(c *fasthttp.RequestCtx, reqID string, start time.Ti
 		return
 	}
 	status := s.enginesStatus()
-	out := struct {
-		Engines []engineInfo `json:"engines"`
-		// EngineHealth is "shared" when the alarm's status comes from the parsers' JetStream
-		// bucket, "per_process" while this ingress cannot read it (every status reads ok).
-		EngineHealth string `json:"engine_health"`
-	}{EngineHealth: "per_process"}
+	out := schemas.EngineList{EngineHealth: "per_process"}
 	if s.board.Shared() {
 		out.EngineHealth = "shared"
 	}
 	for _, n := range s.engines.Names() {
-		e := engineInfo{Name: n, BaseURL: s.engines.Base(n).String(), Breaker: "unknown"}
+		e := schemas.EngineInfo{Name: n, BaseURL: s.engines.Base(n).String(), Breaker: "unknown"}
+		if eng, ok := s.engines.Get(n); ok {
+			e.Verticals = engines.Verticals(eng)
+		}
 		if st, ok := status[n]; ok {
 			e.Breaker, e.Healthy, e.RetryAfterMS = st.Breaker, st.Breaker == schemas.BreakerClosed, st.RetryAfterMS
 		}

@@ -26,16 +26,16 @@ func TestEnginesDegraded(t *testing.T) {
 	parser.Start(t.Context())
 	t.Cleanup(parser.Stop)
 	in := startIngress(t, ns, ingressOpts{})
-	get := func() (map[string]engineInfo, string) {
+	get := func() (map[string]schemas.EngineInfo, string) {
 		resp, b := send(t, "GET", in.url+"/v1/engines", nil, nil)
 		var list struct {
-			Engines      []engineInfo
+			Engines      []schemas.EngineInfo
 			EngineHealth string `json:"engine_health"`
 		}
 		if resp.StatusCode != 200 || json.Unmarshal(b, &list) != nil {
 			t.Fatalf("engines: %d %s", resp.StatusCode, b)
 		}
-		out := map[string]engineInfo{}
+		out := map[string]schemas.EngineInfo{}
 		for _, e := range list.Engines {
 			out[e.Name] = e
 		}

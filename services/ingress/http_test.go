@@ -187,13 +187,13 @@ func TestEnginesAndProbes(t *testing.T) {
 func TestEnginesHealth(t *testing.T) {
 	ns := testkit.StartNATS(t)
 	in := startIngress(t, ns, ingressOpts{})
-	get := func() map[string]engineInfo {
+	get := func() map[string]schemas.EngineInfo {
 		resp, b := send(t, "GET", in.url+"/v1/engines", nil, nil)
-		var list struct{ Engines []engineInfo }
+		var list struct{ Engines []schemas.EngineInfo }
 		if resp.StatusCode != 200 || json.Unmarshal(b, &list) != nil {
 			t.Fatalf("engines: %d %s", resp.StatusCode, b)
 		}
-		out := map[string]engineInfo{}
+		out := map[string]schemas.EngineInfo{}
 		for _, e := range list.Engines {
 			out[e.Name] = e
 		}
@@ -216,7 +216,7 @@ func TestEnginesHealth(t *testing.T) {
 	svc.AddEndpoint("engines-status", micro.HandlerFunc(func(r micro.Request) { r.Respond(status) }),
 		micro.WithEndpointSubject(schemas.SubjectEnginesStatus))
 
-	var got map[string]engineInfo
+	var got map[string]schemas.EngineInfo
 	testkit.Eventually(t, 5*time.Second, func() bool { got = get(); return got["duckduckgo"].Breaker == "open" },
 		"the fetcher's view of the breakers")
 	if d := got["duckduckgo"]; d.Healthy || d.RetryAfterMS != 4000 {
