@@ -113,6 +113,7 @@ func fastDo(c *fasthttp.Client, hreq *fasthttp.Request, resp *fasthttp.Response,
 		if status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect && !hreq.Header.IsGet() && !hreq.Header.IsHead() {
 			hreq.Header.SetMethod(http.MethodGet)
 			hreq.ResetBody()
+			hreq.Header.SetContentLength(0)
 			hreq.Header.Del("Content-Type")
 		}
 		resp.Reset()
