@@ -107,7 +107,7 @@ func (g Bing) parseImages(doc *goquery.Document, page []byte) (*schemas.SERP, er
 		if !ok1 || !ok2 {
 			return
 		}
-		title := clean(m.Title)
+		title := clean(bingHighlight.Replace(m.Title))
 		if title == "" {
 			title = clean(text(li.FindMatcher(bingSelImageTitle).First()))
 		}
@@ -123,6 +123,9 @@ func (g Bing) parseImages(doc *goquery.Document, page []byte) (*schemas.SERP, er
 		ir.Position = len(serp.ImagesResults) + 1
 		serp.ImagesResults = append(serp.ImagesResults, ir)
 	})
+	if len(serp.ImagesResults) == 0 {
+		g.parseBasicImages(doc, serp)
+	}
 	if len(serp.ImagesResults) > 0 {
 		serp.HasNext = doc.FindMatcher(bingSelImageNext).Length() > 0 || len(serp.ImagesResults) >= bingImagesPage
 		return serp, nil
@@ -132,6 +135,34 @@ func (g Bing) parseImages(doc *goquery.Document, page []byte) (*schemas.SERP, er
 	}
 	return nil, Unrecognised(g.Name(), "no image grid and no no-results page")
 }
+
+// parseBasicImages reads the grid Bing draws for browsers it serves without script (seen
+// 2017 to 2020): no m JSON, so each div.item carries the original image as the thumbnail
+// link, the page as the a.tit link (whose text is the site), the title in div.des and
+// "480 x 360 jpeg 12kB" in div.fileInfo.
+func (g Bing) parseBasicImages(doc *goquery.Document, serp *schemas.SERP) {
+	doc.FindMatcher(bingSelBasicImageItem).Each(func(_ int, it *goquery.Selection) {
+		thumb := it.FindMatcher(bingSelBasicImageThumb).First()
+		tit := it.FindMatcher(bingSelBasicImagePage).First()
+		img, ok1 := absURL("", thumb.AttrOr("href", ""))
+		pageURL, ok2 := absURL("", tit.AttrOr("href", ""))
+		title := clean(text(it.FindMatcher(bingSelBasicImageTitle).First()))
+		if !ok1 || !ok2 || title == "" {
+			return
+		}
+		ir := schemas.ImageResult{Title: title, URL: pageURL, Original: img, Source: clean(text(tit))}
+		if th, ok := absURL("", thumb.Find("img").AttrOr("src", "")); ok {
+			ir.Thumbnail = th
+		}
+		ir.Width, ir.Height = imageSize(text(it.FindMatcher(bingSelBasicImageInfo).First()))
+		ir.Position = len(serp.ImagesResults) + 1
+		serp.ImagesResults = append(serp.ImagesResults, ir)
+	})
+}
+
+// bingHighlight drops the private-use marks (U+E000 opens, U+E001 closes) with which Bing
+// highlights the query's words in the m JSON's title; the page draws them as bold, never as text.
+var bingHighlight = strings.NewReplacer("\ue000", "", "\ue001", "")
 
 // imageSize reads "3442 x 2972 · png" (× and × too).
 func imageSize(s string) (int, int) {
@@ -166,5 +197,11 @@ var (
 	bingSelImageTitle     = cascadia.MustCompile("div.infnmpt a, .inflnk")
 	bingSelImageSite      = cascadia.MustCompile("div.lnkw a")
 	bingSelImageInfo      = cascadia.MustCompile("div.img_info span.nowrap, div.imgpt > div > span")
-	bingSelImageNext      = cascadia.MustCompile("[data-nextUrl], [data-nexturl]")
+	bingSelImageNext      = cascadia.MustCompile("[data-nextUrl], [data-nexturl], a.nav_page_next")
+
+	bingSelBasicImageItem  = cascadia.MustCompile("div.item")
+	bingSelBasicImageThumb = cascadia.MustCompile("a.thumb[href]")
+	bingSelBasicImagePage  = cascadia.MustCompile("div.meta a.tit[href]")
+	bingSelBasicImageTitle = cascadia.MustCompile("div.meta div.des")
+	bingSelBasicImageInfo  = cascadia.MustCompile("div.meta div.fileInfo")
 )

@@ -62,9 +62,15 @@ func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		strings.EqualFold(text(doc.FindMatcher(ecosiaSelTitle).First()), "Just a moment...") {
 		return nil, Blocked(e.Name(), "Cloudflare challenge page")
 	}
+	// Before Cloudflare, Ecosia's own wall: "Ecosia: IP Blocked" with an hCaptcha (seen 2020-2021).
+	if strings.Contains(text(doc.FindMatcher(ecosiaSelTitle).First()), "IP Blocked") ||
+		containsAny(page, "Our systems have detected unusual traffic from your computer network") {
+		return nil, Blocked(e.Name(), "IP blocked (captcha) page")
+	}
 	const base = "https://www.ecosia.org/"
 	b := newBuilder()
-	// The data-test-id blocks are the current Vue front end (openserp ecosia/selectors.go);
+	// The data-test-id blocks are the current Vue front end (openserp ecosia/selectors.go); in
+	// its 2021-2022 form the title link sits inside the h2 (result-title-link), not around it.
 	// div.js-result is the server-rendered layout before it, still served to some clients.
 	doc.FindMatcher(ecosiaSelDataTestIdMainlineResultWeb).Each(func(_ int, s *goquery.Selection) {
 		if s.ParentsMatcher(ecosiaSelDataTestIdMainlineResultWeb2).Length() > 0 {
@@ -152,17 +158,17 @@ var (
 	ecosiaSelTitle                                = cascadia.MustCompile("title")
 	ecosiaSelDataTestIdMainlineResultWeb          = cascadia.MustCompile("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad], article[data-test-id=organic-result], div.result.js-result")
 	ecosiaSelDataTestIdMainlineResultWeb2         = cascadia.MustCompile("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad], div.js-result")
-	ecosiaSelADataTestIdResultLinkHasDataTestIdRe = cascadia.MustCompile("a[data-test-id=result-link]:has([data-test-id=result-title]), a.result__link, a:has(h2), a.result-title")
+	ecosiaSelADataTestIdResultLinkHasDataTestIdRe = cascadia.MustCompile("a[data-test-id=result-link]:has([data-test-id=result-title]), a[data-test-id=result-title-link], a.result__link, a:has(h2), a.result-title")
 	ecosiaSelADataTestIdResultLink                = cascadia.MustCompile("a[data-test-id=result-link]")
 	ecosiaSelArticle                              = cascadia.MustCompile("article")
 	ecosiaSelDataTestIdAdLabel                    = cascadia.MustCompile("[data-test-id*=ad-label], [data-test-id=ad-result-label]")
-	ecosiaSelDataTestIdResultDeeplinksA           = cascadia.MustCompile("[data-test-id=result-deeplinks] a, .result-deeplinks a")
+	ecosiaSelDataTestIdResultDeeplinksA           = cascadia.MustCompile("[data-test-id=result-deeplinks] a, .result-deeplinks a, a[data-test-id=deep-links-link]")
 	ecosiaSelDataTestIdWebRelatedQueriesA         = cascadia.MustCompile("[data-test-id=web-related-queries] a, a[data-test-id^=related-queries-link]")
 	ecosiaSelDataTestIdEntityWrapper              = cascadia.MustCompile("[data-test-id=entity-wrapper]")
 	ecosiaSelDataTestIdEntityDescription          = cascadia.MustCompile("[data-test-id=entity-description]")
 	ecosiaSelDataTestIdEntityDescriptionMoreLink  = cascadia.MustCompile("[data-test-id=entity-description-more-link], [data-test-id=entity-links] a")
 	ecosiaSelDataTestIdNextButton                 = cascadia.MustCompile("[data-test-id=next-button], [data-test-id=pagination-control-next], a[aria-label='Next page']")
-	ecosiaSelDataTestIdWebNoResults               = cascadia.MustCompile("[data-test-id=web-no-results], [data-test-id=images-no-results], .no-results")
+	ecosiaSelDataTestIdWebNoResults               = cascadia.MustCompile("[data-test-id=web-no-results], [data-test-id=images-no-results], .no-results, div.result.empty-result")
 	ecosiaSelDataTestIdImagesResult               = cascadia.MustCompile("[data-test-id=images-result], [data-test-id=images-title]")
 	ecosiaSelDataTestIdMainline                   = cascadia.MustCompile("[data-test-id=mainline]")
 	ecosiaSelDataTestIdMainlineResultWeb3         = cascadia.MustCompile("[data-test-id=mainline-result-web], [data-test-id=mainline-result-ad]")

@@ -58,7 +58,7 @@ func (g Google) parseNews(doc *goquery.Document, page []byte) (*schemas.SERP, er
 		if !ok || seen[href] || isGoogleHost(href) {
 			return
 		}
-		title := text(a.FindMatcher(googleSelHeading).First())
+		title := text(a.FindMatcher(googleSelNewsTitle).First())
 		if title == "" {
 			return
 		}
@@ -155,12 +155,15 @@ func (g Google) parseImages(page []byte) (*schemas.SERP, error) {
 }
 
 var (
-	googleSelNewsLink    = cascadia.MustCompile("a[href]:has([role=heading])")
+	// Cards before about 2021 (div.dbsr in a g-card) had no role=heading: their title is the
+	// nDgy9d line, the publisher pDavDe or XTjFC, the summary eYN3rb or Y3v8qd, the age eNg7of.
+	googleSelNewsLink    = cascadia.MustCompile("a[href]:has([role=heading]), div.dbsr > a[href]")
+	googleSelNewsTitle   = cascadia.MustCompile("[role=heading], div.nDgy9d")
 	googleSelHeading     = cascadia.MustCompile("[role=heading]")
 	googleSelNewsOut     = cascadia.MustCompile("#tads, #tadsb, #bottomads, #botstuff, [role=navigation], #foot")
-	googleSelNewsSource  = cascadia.MustCompile(".MgUUmf, .NUnG9d, .CEMjEf")
-	googleSelNewsSnippet = cascadia.MustCompile(".GI74Re, .Y3v8qd")
-	googleSelNewsDate    = cascadia.MustCompile(".OSrXXb, .LfVVr, .ZE0LJd, .WG9SHc")
+	googleSelNewsSource  = cascadia.MustCompile(".MgUUmf, .NUnG9d, .CEMjEf, .pDavDe, .XTjFC")
+	googleSelNewsSnippet = cascadia.MustCompile(".GI74Re, .Y3v8qd, .eYN3rb")
+	googleSelNewsDate    = cascadia.MustCompile(".OSrXXb, .LfVVr, .ZE0LJd, .WG9SHc, .eNg7of")
 	googleSelNewsNext    = cascadia.MustCompile("#pnnext, a[aria-label='Next page']")
 	googleSelImg         = cascadia.MustCompile("img")
 )
