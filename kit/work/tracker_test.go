@@ -1,6 +1,8 @@
 package work
 
 import (
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -29,4 +31,35 @@ func TestTrackerWaitsAndRefuses(t *testing.T) {
 	if got := ran.Load(); got != 10 {
 		t.Fatalf("ran %d, want 10", got)
 	}
+}
+
+// goid is the calling goroutine's id, from the first line of its stack ("goroutine 7 [...").
+func goid() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	f := strings.Fields(string(buf))
+	return f[1]
+}
+
+// A goroutine that finished one piece of work takes the next (keeping the stack it grew),
+// and the waiting ones end at Close.
+func TestTrackerReusesGoroutines(t *testing.T) {
+	var tr Tracker
+	ids := map[string]int{}
+	for range 100 {
+		got := make(chan string)
+		if !tr.Go(func() { got <- goid() }) {
+			t.Fatal("refused work")
+		}
+		ids[<-got]++
+		// Let the goroutine reach its wait for more work.
+		for range 10 {
+			runtime.Gosched()
+		}
+	}
+	if len(ids) == 100 {
+		t.Fatalf("100 pieces of work ran on 100 goroutines: none was reused")
+	}
+	tr.Close()
+	<-tr.Done()
 }
