@@ -61,7 +61,7 @@ func Parse(page []byte) (doc *html.Node, ok bool) {
 	tags := bytes.Count(page, []byte{'<'})
 	b := builder{
 		z:     lexer{p: page},
-		arena: make([]byte, 0, len(page)),
+		arena: make([]byte, 0, min(len(page)/2+64, arenaChunk)),
 		// A page has at most a node per tag and a text node after each; most tags are end tags.
 		nodes: make([]html.Node, 0, min(tags+8, 256)),
 		attrs: make([]html.Attribute, 0, min(tags+8, 256)),
@@ -69,9 +69,15 @@ func Parse(page []byte) (doc *html.Node, ok bool) {
 	b.doc = b.node()
 	b.doc.Type = html.DocumentNode
 	// The Tokenizer turns CR LF into LF and NUL into U+FFFD, and the parser drops NULs: the
-	// lexer leaves both to it.
+	// lexer leaves both to it. Markup the builder declines anyway is looked for first, at a
+	// fraction of the cost of building half the tree before meeting it.
 	if bytes.IndexByte(page, '\r') >= 0 || bytes.IndexByte(page, 0) >= 0 {
 		return nil, false
+	}
+	for _, tag := range declinedEarly {
+		if bytes.Contains(page, tag) {
+			return nil, false
+		}
 	}
 	for {
 		if !b.z.next() {
@@ -99,14 +105,21 @@ func (b *builder) node() *html.Node {
 	return &b.nodes[len(b.nodes)-1]
 }
 
-// str returns s as a string in the page's arena; past its capacity (entities can decode to
-// more bytes than they take) it allocates.
+// arenaChunk bounds one arena allocation: a page declined half-way (a large Google page often
+// is) wastes at most what it had filled.
+const arenaChunk = 64 << 10
+
+// str returns s as a string in the page's arena. A full arena is followed by a new one (the
+// strings already handed out keep pointing into the old); a long string gets its own.
 func (b *builder) str(s []byte) string {
 	if len(s) == 0 {
 		return ""
 	}
 	if len(b.arena)+len(s) > cap(b.arena) {
-		return string(s)
+		if len(s) > arenaChunk/4 {
+			return string(s)
+		}
+		b.arena = make([]byte, 0, arenaChunk)
 	}
 	start := len(b.arena)
 	b.arena = append(b.arena, s...)
@@ -328,6 +341,11 @@ func (b *builder) head(tt html.TokenType) bool {
 	}
 	return false
 }
+
+// declinedEarly are the declined start tags real result pages carry, as they are usually
+// spelled.
+var declinedEarly = [][]byte{[]byte("<table"), []byte("<svg"), []byte("<math"), []byte("<template"),
+	[]byte("<select"), []byte("<textarea"), []byte("<iframe")}
 
 // void elements have no end tag and no children.
 var void = map[a.Atom]bool{
