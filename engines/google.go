@@ -90,7 +90,7 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	case schemas.VerticalNews:
 		return g.parseNews(doc, page)
 	case schemas.VerticalImages:
-		return g.parseImages(page)
+		return g.parseImages(doc, page)
 	}
 	const base = "https://www.google.com/"
 	root := doc.FindMatcher(googleSelRso).First()
@@ -143,6 +143,14 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
+	}
+	// An images page asked for as web (a link shared from the images tab, a stand-in
+	// serving the wrong page) has no ranked pages, but it is not an answer that nothing
+	// matched either: saying so would hide the mix-up behind a plausible empty list.
+	// Reading its tiles as organic results would be worse (a thumbnail's page is no ranked
+	// result), so the page is named for what it is and type=images reads it.
+	if googleImagesPageHTML(doc) {
+		return nil, Unrecognised(g.Name(), "an images results page (tbm=isch), not web results: ask type=images")
 	}
 	if googleNoResults(doc, page) {
 		b.serp.NoResults = true
