@@ -539,6 +539,20 @@ func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
 			// source link.
 			ab.Snippet = snippetText(snippetByStructure(fs, a))
 		}
+		if ab.Answer == "" && ab.Snippet == "" {
+			// A list snippet ("Boys names that mean crow: Bartram …, Beltran …") has no
+			// paragraph: its heading is the answer, its items the text.
+			var items []string
+			fs.FindMatcher(googleSelFSListItem).Each(func(_ int, li *goquery.Selection) {
+				if t := text(li); t != "" {
+					items = append(items, t)
+				}
+			})
+			if len(items) > 0 {
+				ab.Answer = text(fs.FindMatcher(googleSelFSListHead).First())
+				ab.Snippet = strings.Join(items, " ")
+			}
+		}
 		if ab.Answer != "" || ab.Snippet != "" {
 			return ab
 		}
@@ -860,6 +874,8 @@ var (
 	googleSelHgKElc                        = cascadia.MustCompile(".hgKElc")
 	googleSelDataAttridWaDescription       = cascadia.MustCompile("[data-attrid='wa:/description']")
 	googleSelLGOjhe                        = cascadia.MustCompile(".LGOjhe")
+	googleSelFSListItem                    = cascadia.MustCompile("ul.i8Z77e > li, ol.X5LH0c > li")
+	googleSelFSListHead                    = cascadia.MustCompile("[role=heading]")
 )
 
 // googleOrganic's link and title selectors, one set per layout tier.
