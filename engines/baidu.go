@@ -5,9 +5,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -55,6 +57,7 @@ func baiduOrganicOp(tpl string) bool {
 var baiduCountRe = regexp.MustCompile(`(?:相关结果约|约|about)\s*([\d,]+)\s*(?:个|results)`)
 
 func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
+	page = asUTF8(page)
 	doc, err := parseDoc(bd.Name(), page)
 	if err != nil {
 		return nil, err
@@ -107,10 +110,13 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		b.organic(schemas.OrganicResult{Title: text(a), URL: href, DisplayedURL: display, Snippet: snippet, Date: date})
 	})
+	if len(b.serp.OrganicResults) == 0 && doc.FindMatcher(baiduSelContentLeft).Length() == 0 {
+		baiduTables(b, doc, base)
+	}
 	doc.FindMatcher(baiduSelRsNewA).Each(func(_ int, a *goquery.Selection) {
 		href, _ := absURL(base, a.AttrOr("href", ""))
 		q := queryParam(href, "wd")
-		if q == "" {
+		if q == "" || !utf8.ValidString(q) { // GBK-escaped on the pages of the 2000s
 			q = a.AttrOr("title", text(a))
 		}
 		b.relatedSearch(q, href)
@@ -134,6 +140,19 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
 	}
+	// Baidu's other products answer under the same name and sometimes reach a web search
+	// (archives file them all under baidu.com): say which, so nobody reads a forum or a
+	// document library as a layout the parser missed.
+	switch {
+	case strings.HasSuffix(title, "百度贴吧") || doc.FindMatcher(baiduSelTieba).Length() > 0:
+		return nil, Unrecognised(bd.Name(), "a Baidu Tieba (forum) page, not web search results")
+	case strings.HasPrefix(title, "百度文库"):
+		return nil, Unrecognised(bd.Name(), "a Baidu Wenku (document library) page, not web search results")
+	case len(page) < 2048 && containsAny(page, "location.replace(", "http-equiv=\"refresh\""):
+		return nil, Unrecognised(bd.Name(), "a redirect stub, not a result page")
+	case containsAny(page, "您刚刚使用关键字") && doc.FindMatcher(baiduSelLegacyItem).Length() == 0:
+		return nil, Unrecognised(bd.Name(), "the search-within-results form, which lists no results")
+	}
 	if doc.FindMatcher(baiduSelNors).Length() > 0 || containsAny(page, "未找到相关结果", "没有找到与", "抱歉没有找到") {
 		b.serp.NoResults = true
 		return b.serp, nil
@@ -145,6 +164,44 @@ func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	}
 	return nil, Unrecognised(bd.Name(), "no result cards and no no-results marker")
 }
+
+// baiduTables reads the page of about 2005-2009, before #content_left: every result is a
+// table of its own whose td.f holds the title link, a br, then a small font with the
+// description, a br and the green URL line ("host/path 2K 2008-4-21"), and the cache link.
+// Sponsored links sat in a right-hand column (div.r) and in ma.baidu.com links, never in
+// a td.f.
+func baiduTables(b *builder, doc *goquery.Document, base string) {
+	doc.FindMatcher(baiduSelLegacyItem).Each(func(_ int, td *goquery.Selection) {
+		a := td.ChildrenFiltered("a[href]").First()
+		href, ok := absURL(base, a.AttrOr("href", ""))
+		if a.Length() == 0 || !ok {
+			return
+		}
+		res := schemas.OrganicResult{Title: text(a), URL: href}
+		if f := td.ChildrenMatcher(baiduSelLegacySmall).First(); f.Length() > 0 {
+			var sb strings.Builder
+			for n := f.Get(0).FirstChild; n != nil; n = n.NextSibling {
+				if n.Type == html.ElementNode && n.Data == "br" {
+					break
+				}
+				sb.WriteString(nodeText(n))
+			}
+			res.Snippet = sb.String()
+			line := strings.Fields(text(f.FindMatcher(baiduSelLegacyGreen).First()))
+			if len(line) > 0 {
+				res.DisplayedURL = line[0]
+			}
+			for _, w := range line {
+				if baiduLegacyDate.MatchString(w) {
+					res.Date = w
+				}
+			}
+		}
+		b.organic(res)
+	})
+}
+
+var baiduLegacyDate = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}$`)
 
 // baiduSnippetSel lists where a card's description sits, in order: the abstract module,
 // the classic c-abstract, the hashed content-right_ / summary-gap_ containers (matched by
@@ -183,9 +240,9 @@ var (
 	baiduSelH3A                   = cascadia.MustCompile("h3 a")
 	baiduSelEcTuiguang            = cascadia.MustCompile(".ec-tuiguang, .ec_tuiguang_link, [data-tuiguang], [data-click*=tuiguang]")
 	baiduSelSpan                  = cascadia.MustCompile("span, a")
-	baiduSelRsNewA                = cascadia.MustCompile("#rs_new a, #rs a, a[class*=rs-link]")
+	baiduSelRsNewA                = cascadia.MustCompile("#rs_new a, #rs a, a[class*=rs-link], td.f14 a")
 	baiduSelNumsText              = cascadia.MustCompile(".nums_text, .nums, [class*=hint_]")
-	baiduSelPageAHref             = cascadia.MustCompile("#page a[href]")
+	baiduSelPageAHref             = cascadia.MustCompile("#page a[href], div.p a[href]")
 	baiduSelContentLeftDivTplAi   = cascadia.MustCompile("#content_left > div[tpl*=ai_], #content_left > div[tpl*=wenda_generate]")
 	baiduSelNors                  = cascadia.MustCompile(".nors, #content_left .nors, .content_none")
 	baiduSelButtonTimeoutButton   = cascadia.MustCompile("button.timeout-button, .timeout-title")
@@ -197,4 +254,9 @@ var (
 	baiduSelDataModuleAbstract    = cascadia.MustCompile("[data-module=abstract]")
 	baiduSelCosRichText           = cascadia.MustCompile(".cos-rich-text")
 	baiduSelP                     = cascadia.MustCompile("p")
+	baiduSelContentLeft           = cascadia.MustCompile("#content_left")
+	baiduSelLegacyItem            = cascadia.MustCompile("td.f")
+	baiduSelLegacySmall           = cascadia.MustCompile("font[size='-1']")
+	baiduSelLegacyGreen           = cascadia.MustCompile("font[color='#008000']")
+	baiduSelTieba                 = cascadia.MustCompile("#thread_list, .threadlist_bright, link[href*='tieba.baidu.com']")
 )

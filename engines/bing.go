@@ -111,8 +111,16 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		return g.parseImages(doc, page)
 	}
 	results := doc.FindMatcher(bingSelBResults)
+	items := results.FindMatcher(bingSelLiBAlgo)
+	if results.Length() == 0 {
+		// 2009-2013: div#results > ul.sb_results > li, an h3 title in div.sb_tlst, the
+		// cite in div.sb_meta and the caption a bare p. Ads and answers were drawn outside
+		// that list, but for answers (li.sb_ans: images, videos) drawn into it.
+		results = doc.FindMatcher(bingSelLegacyResults)
+		items = results.FindMatcher(bingSelLegacyItem)
+	}
 	b := newBuilder()
-	results.FindMatcher(bingSelLiBAlgo).Each(func(_ int, s *goquery.Selection) {
+	items.Each(func(_ int, s *goquery.Selection) {
 		// A b_algo nested inside another block (news or video carousels) is a module item.
 		if s.ParentsMatcher(bingSelLiBAlgo2).Length() > 0 {
 			return
@@ -121,6 +129,9 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		if a.Length() == 0 {
 			a = s.FindMatcher(bingSelBTitleA).First()
 		}
+		if a.Length() == 0 {
+			a = s.FindMatcher(bingSelLegacyTitleA).First()
+		}
 		href, ok := bingTarget(base, a.AttrOr("href", ""))
 		if !ok {
 			return
@@ -128,6 +139,13 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		res := schemas.OrganicResult{Title: bingTitle(s, a), URL: href,
 			DisplayedURL: text(s.FindMatcher(bingSelCite).First())}
 		res.Snippet, res.Date = bingSnippet(s)
+		s.FindMatcher(bingSelLegacyDeepA).Each(func(_ int, l *goquery.Selection) {
+			if u, ok := bingTarget(base, l.AttrOr("href", "")); ok {
+				if sl, ok := sitelink(text(l), u, ""); ok {
+					res.Sitelinks = append(res.Sitelinks, sl)
+				}
+			}
+		})
 		s.FindMatcher(bingSelBDeepH3A).Each(func(_ int, l *goquery.Selection) {
 			u, ok := bingTarget(base, l.AttrOr("href", ""))
 			if !ok {
@@ -382,6 +400,10 @@ var (
 	bingSelLiBAlgo              = cascadia.MustCompile("li.b_algo")
 	bingSelLiBAlgo2             = cascadia.MustCompile("li.b_algo, li.b_ans, li.b_ad")
 	bingSelH2A                  = cascadia.MustCompile("h2 a")
+	bingSelLegacyResults        = cascadia.MustCompile("#results")
+	bingSelLegacyItem           = cascadia.MustCompile("ul.sb_results > li:not(.sb_ans)")
+	bingSelLegacyTitleA         = cascadia.MustCompile(".sb_tlst h3 a, h3 a")
+	bingSelLegacyDeepA          = cascadia.MustCompile("ul.sp_pss li > a")
 	bingSelBTitleA              = cascadia.MustCompile(".b_title a, .b_algoheader a")
 	bingSelCite                 = cascadia.MustCompile("cite")
 	bingSelBDeepH3A             = cascadia.MustCompile(".b_deep h3 a, .deeplink_title a, .b_vList h3 a, .b_deep li > a")
@@ -391,7 +413,7 @@ var (
 	bingSelUlLi                 = cascadia.MustCompile("ul > li")
 	bingSelH2A2                 = cascadia.MustCompile("h2 a, .b_adTitle a, a.b_adTitle")
 	bingSelBCaptionP            = cascadia.MustCompile(".b_caption p")
-	bingSelBRsA                 = cascadia.MustCompile(".b_rs a, .b_rrsr a, #brsv3 a")
+	bingSelBRsA                 = cascadia.MustCompile(".b_rs a, .b_rrsr a, #brsv3 a, li.rrrs_itm a")
 	bingSelSbCount              = cascadia.MustCompile(".sb_count")
 	bingSelASbPagN              = cascadia.MustCompile("a.sb_pagN, a[title='Next page'], .b_pag a[aria-label='Next page']")
 	bingSelLiBNo                = cascadia.MustCompile("li.b_no")
@@ -400,7 +422,7 @@ var (
 	bingSelH2                   = cascadia.MustCompile("h2")
 	bingSelBDeep                = cascadia.MustCompile(".b_deep, .b_vList, .b_tpcn, .b_attribution, .b_algoRCAggreFC")
 	bingSelBCaption             = cascadia.MustCompile(".b_caption")
-	bingSelBDeep2               = cascadia.MustCompile(".b_deep, .b_vList, .b_tpcn")
+	bingSelBDeep2               = cascadia.MustCompile(".b_deep, .b_vList, .b_tpcn, ul.sp_pss")
 	bingSelSpanNewsDt           = cascadia.MustCompile("span.news_dt")
 	bingSelBResultsLiBAnsBTop   = cascadia.MustCompile("#b_results > li.b_ans.b_top, #b_results > li.b_ans:first-child")
 	bingSelBFocusTextLarge      = cascadia.MustCompile(".b_focusTextLarge, .b_focusTextMedium, .b_focusTextSmall")

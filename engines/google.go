@@ -90,7 +90,7 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	case schemas.VerticalNews:
 		return g.parseNews(doc, page)
 	case schemas.VerticalImages:
-		return g.parseImages(page)
+		return g.parseImages(doc, page)
 	}
 	const base = "https://www.google.com/"
 	root := doc.FindMatcher(googleSelRso).First()
@@ -143,6 +143,14 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
+	}
+	// An images page asked for as web (a link shared from the images tab, a stand-in
+	// serving the wrong page) has no ranked pages, but it is not an answer that nothing
+	// matched either: saying so would hide the mix-up behind a plausible empty list.
+	// Reading its tiles as organic results would be worse (a thumbnail's page is no ranked
+	// result), so the page is named for what it is and type=images reads it.
+	if googleImagesPageHTML(doc) {
+		return nil, Unrecognised(g.Name(), "an images results page (tbm=isch), not web results: ask type=images")
 	}
 	if googleNoResults(doc, page) {
 		b.serp.NoResults = true
@@ -531,6 +539,20 @@ func googleAnswer(doc *goquery.Document, base string) *schemas.AnswerBox {
 			// source link.
 			ab.Snippet = snippetText(snippetByStructure(fs, a))
 		}
+		if ab.Answer == "" && ab.Snippet == "" {
+			// A list snippet ("Boys names that mean crow: Bartram …, Beltran …") has no
+			// paragraph: its heading is the answer, its items the text.
+			var items []string
+			fs.FindMatcher(googleSelFSListItem).Each(func(_ int, li *goquery.Selection) {
+				if t := text(li); t != "" {
+					items = append(items, t)
+				}
+			})
+			if len(items) > 0 {
+				ab.Answer = text(fs.FindMatcher(googleSelFSListHead).First())
+				ab.Snippet = strings.Join(items, " ")
+			}
+		}
 		if ab.Answer != "" || ab.Snippet != "" {
 			return ab
 		}
@@ -852,6 +874,8 @@ var (
 	googleSelHgKElc                        = cascadia.MustCompile(".hgKElc")
 	googleSelDataAttridWaDescription       = cascadia.MustCompile("[data-attrid='wa:/description']")
 	googleSelLGOjhe                        = cascadia.MustCompile(".LGOjhe")
+	googleSelFSListItem                    = cascadia.MustCompile("ul.i8Z77e > li, ol.X5LH0c > li")
+	googleSelFSListHead                    = cascadia.MustCompile("[role=heading]")
 )
 
 // googleOrganic's link and title selectors, one set per layout tier.

@@ -121,10 +121,13 @@ type googleImagesReply struct {
 	} `json:"ischj"`
 }
 
-func (g Google) parseImages(page []byte) (*schemas.SERP, error) {
+func (g Google) parseImages(doc *goquery.Document, page []byte) (*schemas.SERP, error) {
 	i := bytes.Index(page, []byte(`{"ischj":`))
 	if i < 0 {
-		return nil, Unrecognised(g.Name(), "no images grid JSON (ischj)")
+		if serp, ok := googleImagesHTML(doc); ok {
+			return serp, nil
+		}
+		return nil, Unrecognised(g.Name(), "no images grid JSON (ischj) and no images grid")
 	}
 	var rep googleImagesReply
 	if err := json.NewDecoder(bytes.NewReader(page[i:])).Decode(&rep); err != nil {

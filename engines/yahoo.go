@@ -55,6 +55,7 @@ func (Yahoo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) 
 }
 
 func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
+	page = asUTF8(page)
 	doc, err := parseDoc(y.Name(), page)
 	if err != nil {
 		return nil, err
@@ -128,6 +129,9 @@ func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, erro
 		b.serp.TotalResults = n
 	}
 	b.serp.HasNext = doc.FindMatcher(yahooSelNext).Length() > 0
+	if len(b.serp.OrganicResults) == 0 && doc.FindMatcher(yahooSelTitleLink).Length() == 0 && yahooDirectory(b, doc, base) {
+		b.serp.HasNext = yahooLegacyNext(doc)
+	}
 	if len(b.serp.OrganicResults) > 0 || yahooNoResults(doc, page) {
 		b.serp.NoResults = len(b.serp.OrganicResults) == 0
 		return b.serp, nil
@@ -212,6 +216,13 @@ func yahooTarget(base, href string) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	// Before about 2004 the redirect (srd.yahoo.com, rd.yahoo.com) carried the target
+	// unescaped after a "*" ("?" on spelling suggestions).
+	if i := strings.Index(u, "*http"); i >= 0 && strings.Contains(u[:i], "yahoo.com/") {
+		if t, ok := absURL("", u[i+1:]); ok {
+			return t, true
+		}
+	}
 	if i := strings.Index(u, "/RU="); i >= 0 && strings.Contains(u[:i], "yahoo.com") {
 		rest := u[i+len("/RU="):]
 		if j := strings.Index(rest, "/R"); j >= 0 {
@@ -224,6 +235,16 @@ func yahooTarget(base, href string) (string, bool) {
 		}
 	}
 	return u, true
+}
+
+// yahooLegacyNext reports the directory-era "Next 20 >" / "Next 11 Matches" link.
+func yahooLegacyNext(doc *goquery.Document) bool {
+	next := false
+	doc.FindMatcher(yahooSelLegacyNext).EachWithBreak(func(_ int, a *goquery.Selection) bool {
+		next = strings.HasPrefix(text(a), "Next ")
+		return !next
+	})
+	return next
 }
 
 func isYahooHost(u string) bool {
@@ -268,5 +289,6 @@ var (
 	yahooSelCount       = cascadia.MustCompile("#pg > span, .compPagination > span, .compPagination span")
 	yahooSelNext        = cascadia.MustCompile("#pg-next, a.next, .compPagination a.next")
 	yahooSelConsent     = cascadia.MustCompile("form[action*='consent.yahoo.com'], form[action*='guce.yahoo.com'], form.consent-form")
+	yahooSelLegacyNext  = cascadia.MustCompile("a[href*='b=']")
 	yahooSelZeroResults = cascadia.MustCompile(".zrp, .compNoResult, #zrp, .dd.NoResult")
 )

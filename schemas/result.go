@@ -123,7 +123,9 @@ type NewsResult struct {
 }
 
 // ImageResult is one image of an images search. URL is the page the image is on, Original the
-// image itself; Width and Height are the original's, where the engine states them.
+// image itself (empty where the page does not name it, as Google's no-JavaScript grid does
+// not: its Thumbnail is then the only picture); Width and Height are the original's, where
+// the engine states them.
 type ImageResult struct {
 	Position  int    `json:"position"`
 	Title     string `json:"title"`
