@@ -129,7 +129,7 @@ func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, erro
 		b.serp.TotalResults = n
 	}
 	b.serp.HasNext = doc.FindMatcher(yahooSelNext).Length() > 0
-	if len(b.serp.OrganicResults) == 0 && doc.FindMatcher(yahooSelTitleLink).Length() == 0 && yahooDirectory(b, doc, base) {
+	if len(b.serp.OrganicResults) == 0 && doc.FindMatcher(yahooSelTitleLink).Length() == 0 && yahooDirectoryEra(page) && yahooDirectory(b, doc, base) {
 		b.serp.HasNext = yahooLegacyNext(doc)
 	}
 	if len(b.serp.OrganicResults) > 0 || yahooNoResults(doc, page) {

@@ -20,6 +20,14 @@ import (
 // so they are read as organic results in page order. Sponsor matches are table rows
 // linking through Overture, never list items, and are read as ads.
 
+// yahooDirectoryEra reports a page of the directory era by what only those carry: a section
+// heading or the srd.yahoo.com click redirect. Any list of links would otherwise read as
+// results, which would hide a redesign of today's page (the engine-health alarm counts on
+// an unknown layout being unrecognised, not quietly read).
+func yahooDirectoryEra(page []byte) bool {
+	return containsAny(page, "Category Matches", "Site Matches", "Web Matches", "Web Pages", "Sponsor Matches", "srd.yahoo.com")
+}
+
 // yahooDirectory reads the directory-era page into b; it reports whether it found any hit.
 func yahooDirectory(b *builder, doc *goquery.Document, base string) bool {
 	found := false
