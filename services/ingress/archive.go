@@ -119,7 +119,12 @@ func (a *archive) get(ctx context.Context, kind, id string) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := st.GetLastMsgForSubject(ctx, schemas.ArchiveSubject(kind, id))
+	var m *jetstream.RawStreamMsg
+	if kind == schemas.ArchivePage {
+		m, err = schemas.ReadArchivedPage(ctx, st, id)
+	} else {
+		m, err = st.GetLastMsgForSubject(ctx, schemas.ArchiveSubject(kind, id))
+	}
 	if err != nil {
 		return nil, a.readError(err)
 	}

@@ -346,7 +346,8 @@ func archivePage(t *testing.T, ns *server.Server, id, tenant string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Subject = schemas.ArchiveSubject(schemas.ArchivePage, id)
+	m.Subject = schemas.ArchivePageSubject(id)
+	m.Header.Set(schemas.HeaderPageID, id)
 	js, _ := testkit.Connect(t, ns).JetStream()
 	if _, err := js.PublishMsg(m); err != nil {
 		t.Fatal(err)

@@ -72,7 +72,8 @@ func (s *Service) archivePage(page *schemas.PageMsg, html []byte, suspect string
 	if page.HTTPStatus != 0 {
 		h[schemas.HeaderHTTPStatus] = []string{strconv.Itoa(page.HTTPStatus)}
 	}
-	m := &nats.Msg{Subject: schemas.ArchiveSubject(schemas.ArchivePage, page.Job.ID), Header: h, Data: data}
+	h[schemas.HeaderPageID] = []string{page.Job.ID}
+	m := &nats.Msg{Subject: schemas.ArchivePageSubject(page.Job.ID), Header: h, Data: data}
 	if _, err := s.js.PublishMsgAsync(m); err != nil {
 		s.archived.WithLabelValues("failed").Inc()
 		s.log.Warn("archiving a page failed", "job", page.Job.ID, "err", err)
@@ -96,7 +97,7 @@ func (s *Service) loadPage(ctx context.Context, pr *ReparseRequest) (*schemas.Pa
 	if s.archive == nil || !schemas.ValidID(pr.PageID) {
 		return nil, nil, notFound
 	}
-	m, err := s.archive.GetLastMsgForSubject(ctx, schemas.ArchiveSubject(schemas.ArchivePage, pr.PageID))
+	m, err := schemas.ReadArchivedPage(ctx, s.archive, pr.PageID)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil, notFound
 	}

@@ -189,7 +189,7 @@ func TestSilentEmptyAlarmAcrossParsers(t *testing.T) {
 	}
 	id := fmt.Sprintf("ALARM%015d", n)
 	testkit.Eventually(t, 5*time.Second, func() bool {
-		m, err := archive.GetLastMsgForSubject(t.Context(), schemas.ArchiveSubject(schemas.ArchivePage, id))
+		m, err := schemas.ReadArchivedPage(t.Context(), archive, id)
 		return err == nil && m.Header.Get(schemas.HeaderSuspect) != ""
 	}, "the suspect page archived with its reason")
 

@@ -1,12 +1,14 @@
 package parser
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -96,13 +98,21 @@ func TestEveryPageArchived(t *testing.T) {
 	if _, err := okSub.NextMsg(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	js, _ := nc.JetStream()
+	js, _ := jetstream.New(nc)
+	st, err := js.Stream(context.Background(), schemas.StreamArchive)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for id, want := range map[string][]byte{oddID: html, okID: sim.ResultsPage("golang", 1, 10, 5)} {
-		var raw *nats.RawStreamMsg
+		var raw *jetstream.RawStreamMsg
 		testkit.Eventually(t, 5*time.Second, func() bool {
-			raw, err = js.GetLastMsg(schemas.StreamArchive, schemas.ArchiveSubject(schemas.ArchivePage, id))
+			raw, err = schemas.ReadArchivedPage(context.Background(), st, id)
 			return err == nil
 		}, "page %s archived", id)
+		// Pages share their shard's subject (the stream's subject index stays small).
+		if raw.Subject != schemas.ArchivePageSubject(id) || raw.Subject == schemas.ArchiveSubject(schemas.ArchivePage, id) {
+			t.Errorf("page %s archived on %s", id, raw.Subject)
+		}
 		pm, err := schemas.DecodePage(raw.Header, raw.Data)
 		if err != nil {
 			t.Fatal(err)
