@@ -61,7 +61,7 @@ func Parse(page []byte) (doc *html.Node, ok bool) {
 	tags := bytes.Count(page, []byte{'<'})
 	b := builder{
 		z:     lexer{p: page},
-		arena: make([]byte, 0, min(len(page)/2+64, arenaChunk)),
+		arena: make([]byte, 0, min(len(page), arenaChunk)),
 		// A page has at most a node per tag and a text node after each; most tags are end tags.
 		nodes: make([]html.Node, 0, min(tags+8, 256)),
 		attrs: make([]html.Attribute, 0, min(tags+8, 256)),
@@ -119,7 +119,8 @@ func (b *builder) str(s []byte) string {
 		if len(s) > arenaChunk/4 {
 			return string(s)
 		}
-		b.arena = make([]byte, 0, arenaChunk)
+		// What is left of the page bounds what it still decodes to (give or take an entity).
+		b.arena = make([]byte, 0, max(min(len(b.z.p)-b.z.i, arenaChunk), len(s)))
 	}
 	start := len(b.arena)
 	b.arena = append(b.arena, s...)
