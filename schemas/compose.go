@@ -3,7 +3,7 @@ package schemas
 import (
 	"bytes"
 
-	json "github.com/go-json-experiment/json/v1"
+	"encoding/json"
 )
 
 // responsePrefix opens every composed response. search_metadata is always the first member,

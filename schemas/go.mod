@@ -3,7 +3,6 @@ module github.com/trawl-dev/trawl/schemas
 go 1.26.0
 
 require (
-	github.com/go-json-experiment/json v1.27.2
 	github.com/invopop/jsonschema v0.14.0
 	github.com/klauspost/compress v1.20.0
 	github.com/nats-io/nats.go v1.55.0

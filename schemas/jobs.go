@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	json "github.com/go-json-experiment/json/v1"
+	"encoding/json"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	json "github.com/go-json-experiment/json/v1"
+	"encoding/json"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"

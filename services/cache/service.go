@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	json "github.com/go-json-experiment/json/v1"
+	"encoding/json"
 
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
