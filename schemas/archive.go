@@ -66,6 +66,10 @@ const pageWalkMax = 4096
 // subject of its own where it was archived before the shards. A page not there is
 // jetstream.ErrMsgNotFound.
 func ReadArchivedPage(ctx context.Context, st jetstream.Stream, id string) (*jetstream.RawStreamMsg, error) {
+	if !ValidID(id) {
+		// It becomes a subject token: never a wildcard, a dot or another page's shard alone.
+		return nil, jetstream.ErrMsgNotFound
+	}
 	subject := ArchivePageSubject(id)
 	for seq, n := uint64(1), 0; n < pageWalkMax; n++ {
 		m, err := st.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))

@@ -240,6 +240,12 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 		}
 		return b, nil
 	}
+	return readLimited(resp.Body, limit)
+}
+
+// readLimited reads at most limit bytes of r through a pooled buffer and returns a copy of
+// exactly their size.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 1<<20 { // an odd huge page is not kept for the next one
@@ -248,7 +254,7 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 		}
 	}()
 	buf.Reset()
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit))
+	_, err := buf.ReadFrom(io.LimitReader(r, limit))
 	return bytes.Clone(buf.Bytes()), err
 }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -138,18 +137,7 @@ func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer gzipReaders.Put(zr)
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			buf.Reset()
-			bodyBuffers.Put(buf)
-		}
-	}()
-	buf.Reset()
-	if _, err := buf.ReadFrom(io.LimitReader(zr, limit)); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(buf.Bytes()), nil
+	return readLimited(zr, limit)
 }
 
 var gzipReaders sync.Pool
