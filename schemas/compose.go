@@ -14,10 +14,9 @@ const responsePrefix = `{"search_metadata":`
 // one SearchResponse document without decoding or re-encoding the body: body must be a JSON
 // object ({"search_parameters":…}); the result is {"search_metadata":meta,…body's members}.
 func ComposeResponse(meta *SearchMetadata, body []byte) []byte {
-	m, _ := json.Marshal(meta)
-	out := make([]byte, 0, len(responsePrefix)+len(m)+len(body)+1)
+	out := make([]byte, 0, len(responsePrefix)+300+len(body)+1)
 	out = append(out, responsePrefix...)
-	out = append(out, m...)
+	out = appendMetadata(out, meta)
 	if len(body) > 2 {
 		out = append(out, ',')
 		out = append(out, body[1:]...)
@@ -53,10 +52,22 @@ func SplitResponse(resp []byte, meta *SearchMetadata) (rest []byte, ok bool) {
 // AppendResponse appends to dst the document SplitResponse took apart, with meta as its
 // search_metadata: ComposeResponse for a body that was already split off.
 func AppendResponse(dst []byte, meta *SearchMetadata, rest []byte) []byte {
-	m, _ := json.Marshal(meta)
 	dst = append(dst, responsePrefix...)
-	dst = append(dst, m...)
+	dst = appendMetadata(dst, meta)
 	return append(dst, rest...)
+}
+
+// AppendMetadata appends meta's JSON, which JoinResponse puts back in front of a rest.
+func AppendMetadata(dst []byte, meta *SearchMetadata) []byte {
+	return appendMetadata(dst, meta)
+}
+
+// JoinResponse is AppendResponse for metadata already encoded (AppendMetadata).
+func JoinResponse(meta, rest []byte) []byte {
+	out := make([]byte, 0, len(responsePrefix)+len(meta)+len(rest))
+	out = append(out, responsePrefix...)
+	out = append(out, meta...)
+	return append(out, rest...)
 }
 
 // objectEnd returns the length of the JSON object b starts with, or -1. It only matches

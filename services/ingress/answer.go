@@ -51,6 +51,9 @@ type answer struct {
 	// asked for parts (call.parts) body is nil until native composes it.
 	meta *schemas.SearchMetadata
 	tail []byte
+	// entry is the near cache's entry the answer was served from or put in (nil if none):
+	// keep archives a near hit as a reference to the answer the entry was first archived as.
+	entry *nearEntry
 }
 
 // native is the answer's JSON, composed from its parts if it was handed over in parts.
@@ -109,7 +112,7 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 			s.nearHits.Inc()
 			now := time.Now()
 			meta := e.metaFor(cl.id, cl.reqID, cl.start, now)
-			ans = answer{cache: "hit", timings: e.timings, near: true, done: now, meta: &meta, tail: e.tail}
+			ans = answer{cache: "hit", timings: e.timings, near: true, done: now, meta: &meta, tail: e.tail, entry: e}
 			if !cl.parts {
 				ans.body = schemas.AppendResponse(dst, &meta, e.tail)
 			}
@@ -141,7 +144,7 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 	default:
 		ans.body, ans.cache, ans.timings = reply.Data, reply.Header.Get(schemas.HeaderCache), reply.Header.Get(schemas.HeaderTimings)
 		if cl.nearKey != "" {
-			s.near.put(cl.nearKey, ans.cache, reply.Header.Get(schemas.HeaderFreshUntil), ans.timings, reply.Data, ans.done)
+			ans.entry = s.near.put(cl.nearKey, ans.cache, reply.Header.Get(schemas.HeaderFreshUntil), ans.timings, reply.Data, ans.done)
 		}
 	}
 	if ans.err != nil {
@@ -157,6 +160,15 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 // status document; in a bundle when its id says so (bundle.go).
 func (s *Server) keep(cl *call, ans *answer) {
 	facts := [len(bundleFields)]string{cl.kind, schemas.StatusSuccess, cl.t.nameOrEmpty(), unixMS(cl.start), unixMS(ans.done), "", cl.batch}
+	if e := ans.entry; e != nil && ans.err == nil && bundled(cl.id) && s.archive != nil {
+		// The answer's tail is the entry's: the first answer archived with it is written
+		// whole, the near hits after it as a reference to that one (bundle.go, bundleRef).
+		if ref := e.archived.Load(); ref != nil && ans.near {
+			s.archive.bundleRef(cl.id, &facts, ans.meta, *ref)
+			return
+		}
+		e.archived.CompareAndSwap(nil, &cl.id)
+	}
 	if ans.err == nil && ans.body == nil && ans.meta != nil && bundled(cl.id) {
 		// A dialect's near hit, in parts: composed straight into its bundle.
 		s.archive.bundleParts(cl.id, &facts, ans.meta, ans.tail)

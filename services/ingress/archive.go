@@ -113,7 +113,11 @@ func (a *archive) get(ctx context.Context, kind, id string) (*record, error) {
 		return nil, errArchiveOff
 	}
 	if kind == schemas.ArchiveAnswer && bundled(id) {
-		return a.getBundled(ctx, id)
+		r, err := a.getBundled(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return a.resolveRef(ctx, r)
 	}
 	st, err := a.handle(ctx)
 	if err != nil {

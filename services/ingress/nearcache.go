@@ -3,6 +3,7 @@ package ingress
 import (
 	"math"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -36,6 +37,11 @@ type nearEntry struct {
 	// timings is the answer's Trawl-Timings (fetch and parse of the stored entry).
 	timings string
 	expires time.Time
+	// archived is the bundled id of an answer this ingress archived whole with this tail: the
+	// near hits after it archive a reference to it and their own metadata (archive.bundleRef),
+	// not a copy of the tail. An entry lives a second or so, and the answer it points at was
+	// written before it, so the reference outlives its target by no more than that.
+	archived atomic.Pointer[string]
 }
 
 func newNearCache(ttl time.Duration, maxBytes int64) *nearCache {
@@ -82,30 +88,32 @@ func (n *nearCache) get(key string, r *schemas.SearchRequest, now time.Time) *ne
 	return e
 }
 
-// put keeps a successful answer of the cache service, if it may be kept.
-func (n *nearCache) put(key string, state string, freshUntil string, timings string, body []byte, now time.Time) {
+// put keeps a successful answer of the cache service, if it may be kept, and returns its
+// entry (nil when it is not kept).
+func (n *nearCache) put(key string, state string, freshUntil string, timings string, body []byte, now time.Time) *nearEntry {
 	if key == "" || (state != "hit" && state != "miss" && state != "coalesced") {
-		return
+		return nil
 	}
 	ms, err := strconv.ParseInt(freshUntil, 10, 64)
 	if err != nil {
-		return
+		return nil
 	}
 	expires := now.Add(n.ttl)
 	if fu := time.UnixMilli(ms); fu.Before(expires) {
 		expires = fu
 	}
 	if !now.Before(expires) {
-		return
+		return nil
 	}
 	e := &nearEntry{timings: timings, expires: expires}
 	var ok bool
 	// The cache service composes every answer with schemas.ComposeResponse; anything else, and
 	// a metasearch answer, is not kept.
 	if e.tail, ok = schemas.SplitResponse(body, &e.meta); !ok || e.meta.Engines != nil {
-		return
+		return nil
 	}
 	n.c.Set(key, e)
+	return e
 }
 
 // metaFor is e's search_metadata as one request's answer carries it.

@@ -50,6 +50,27 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 		t.Fatalf("near hit results differ from the stored answer")
 	}
 
+	// Archived, the near hit is a reference to the answer the entry came with, and reads back
+	// as the answer it was: the entry's results under its own metadata.
+	if r, err := p.in.archive.getBundled(t.Context(), m.ID); err != nil || len(r.Data) == 0 || r.Data[0] != refMark {
+		t.Fatalf("near hit's record: %v; want a reference, not the answer whole", err)
+	}
+	for _, id := range []string{m.ID, first.SearchMetadata.ID} {
+		resp, b := send(t, "GET", p.in.url+"/v1/searches/"+id, nil, nil)
+		var sr schemas.SearchResponse
+		if resp.StatusCode != 200 || json.Unmarshal(b, &sr) != nil {
+			t.Fatalf("GET /v1/searches/%s: status %d: %s", id, resp.StatusCode, b)
+		}
+		want := first
+		if id == m.ID {
+			want = again
+		}
+		if sr.SearchMetadata.ID != id || sr.SearchMetadata.RequestID != want.SearchMetadata.RequestID ||
+			sr.SearchMetadata.Cache != want.SearchMetadata.Cache || len(sr.OrganicResults) != len(want.OrganicResults) {
+			t.Fatalf("archived %s reads back as %+v, want the answer given (%+v)", id, sr.SearchMetadata, want.SearchMetadata)
+		}
+	}
+
 	asked := p.sim.RequestsFor("near cache")
 	tests := []struct {
 		name, query string
