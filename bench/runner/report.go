@@ -70,6 +70,9 @@ func p50AtMost(d time.Duration) check {
 }
 func noErrors() check { return check{kind: "noerrors"} }
 
+// p50Over asks for a p50 at most ms above ref's.
+func p50Over(ref string, ms float64) check { return check{"p50over", ref, ms} }
+
 // near asks for req/s within 1±tolerance of ref's: a check of sameness, not of a target.
 func near(ref string, tolerance float64) check { return check{"near", ref, tolerance} }
 
@@ -143,6 +146,12 @@ func (r *results) evaluate(all []row) {
 				if ref != nil && ref.S.OKPerSec > 0 {
 					cr.Value = round(rr.S.OKPerSec/ref.S.OKPerSec, 2)
 					cr.Pass = pass(cr.Value >= 1-c.target && cr.Value <= 1+c.target)
+				}
+			case "p50over":
+				cr = checkResult{What: "p50 − " + c.ref + " p50, ms", Target: "≤ " + fmtNum(c.target)}
+				if ref != nil && ref.S.LatencyMS.P50 > 0 {
+					cr.Value = round(rr.S.LatencyMS.P50-ref.S.LatencyMS.P50, 2)
+					cr.Pass = pass(cr.Value <= c.target)
 				}
 			case "p50max":
 				cr = checkResult{What: "p50 ms", Value: rr.S.LatencyMS.P50, Target: "≤ " + fmtNum(c.target), Pass: pass(rr.S.LatencyMS.P50 <= c.target)}

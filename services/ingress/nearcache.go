@@ -3,6 +3,7 @@ package ingress
 import (
 	"math"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,7 +32,13 @@ type nearCache struct {
 
 // nearEntry is one kept answer, split so each hit can carry its own search_metadata.
 type nearEntry struct {
-	meta schemas.SearchMetadata
+	// body is the answer as the cache service gave it. It is split on the first near hit, not
+	// when it is kept: most answers are never asked for again within the near TTL, and the
+	// split (decoding the metadata) was 1% of a miss's CPU.
+	body  []byte
+	split sync.Once
+	ok    bool
+	meta  schemas.SearchMetadata
 	// tail is the answer after its search_metadata (schemas.SplitResponse).
 	tail []byte
 	// timings is the answer's Trawl-Timings (fetch and parse of the stored entry).
@@ -51,7 +58,7 @@ func newNearCache(ttl time.Duration, maxBytes int64) *nearCache {
 	c := otter.Must(&otter.Options[string, *nearEntry]{
 		MaximumWeight: uint64(maxBytes),
 		Weigher: func(k string, v *nearEntry) uint32 {
-			return uint32(min(len(k)+len(v.tail)+len(v.timings)+256, math.MaxUint32))
+			return uint32(min(len(k)+len(v.body)+len(v.timings)+256, math.MaxUint32))
 		},
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *nearEntry]) time.Duration {
 			return time.Until(e.Value.expires)
@@ -79,7 +86,7 @@ func (n *nearCache) get(key string, r *schemas.SearchRequest, now time.Time) *ne
 		return nil
 	}
 	e, ok := n.c.GetIfPresent(key)
-	if !ok || !now.Before(e.expires) {
+	if !ok || !now.Before(e.expires) || !e.parts() {
 		return nil
 	}
 	if r.MaxAge != nil && now.Sub(e.meta.CreatedAt) >= time.Duration(*r.MaxAge)*time.Second {
@@ -105,15 +112,20 @@ func (n *nearCache) put(key string, state string, freshUntil string, timings str
 	if !now.Before(expires) {
 		return nil
 	}
-	e := &nearEntry{timings: timings, expires: expires}
-	var ok bool
-	// The cache service composes every answer with schemas.ComposeResponse; anything else, and
-	// a metasearch answer, is not kept.
-	if e.tail, ok = schemas.SplitResponse(body, &e.meta); !ok || e.meta.Engines != nil {
-		return nil
-	}
+	e := &nearEntry{body: body, timings: timings, expires: expires}
 	n.c.Set(key, e)
 	return e
+}
+
+// parts splits e's body once. The cache service composes every answer with
+// schemas.ComposeResponse; an entry holding anything else, or a metasearch answer, never
+// answers.
+func (e *nearEntry) parts() bool {
+	e.split.Do(func() {
+		e.tail, e.ok = schemas.SplitResponse(e.body, &e.meta)
+		e.ok = e.ok && e.meta.Engines == nil
+	})
+	return e.ok
 }
 
 // metaFor is e's search_metadata as one request's answer carries it.
