@@ -32,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"net/url"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
@@ -225,7 +226,7 @@ func (e *env) runRow(r row) *rowResult {
 		fmt.Println("   failed:", err)
 		return rr
 	}
-	rr.Target = rig.target
+	rr.Target = redact(rig.target)
 	// Errors are a row's figures, held to its checks (noErrors), not a reason to drop the row.
 	base := []string{"load", "--target", rig.target, "--concurrency", strconv.Itoa(e.s.Concurrency), "--max-error-rate", "1"}
 	base = append(base, r.load...) // a row's own --concurrency comes later and wins
@@ -337,7 +338,7 @@ func (e *env) load(args []string, out string, stdout *os.File) ([]byte, error) {
 		cmd.Stderr = &errb
 	}
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("trawl %s: %v %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+		return nil, fmt.Errorf("trawl %s: %v %s", redact(strings.Join(args, " ")), err, strings.TrimSpace(errb.String()))
 	}
 	if out == "" {
 		return nil, nil
@@ -402,4 +403,15 @@ func machine() machineInfo {
 		}
 	}
 	return m
+}
+
+// redact hides the password of any nats://user:password@ target in s (hit-aio-nats's).
+func redact(s string) string {
+	fields := strings.Fields(s)
+	for i, f := range fields {
+		if u, err := url.Parse(f); err == nil && u.User != nil {
+			fields[i] = u.Redacted()
+		}
+	}
+	return strings.Join(fields, " ")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"fmt"
 	"net/url"
 	"os"
@@ -233,13 +234,20 @@ func (e *env) serveAt(path string) (*rig, error) {
 	return r, err
 }
 
+// serveNATS runs trawl serve with its NATS listener, which takes the "client" user with the
+// password of a file written for the run; the load tool connects as that user.
 func (e *env) serveNATS() (*rig, error) {
 	nats := freeAddr()
-	r, err := e.serveWith("serve-nats", []string{"--nats-listen", nats})
+	password := rand.Text()
+	file := filepath.Join(e.runDir, "client.password")
+	if err := os.WriteFile(file, []byte(password), 0o600); err != nil {
+		return nil, err
+	}
+	r, err := e.serveWith("serve-nats", []string{"--nats-listen", nats, "--nats-client-password-file", file})
 	if err != nil {
 		return r, err
 	}
-	r.target = "nats://" + nats
+	r.target = "nats://client:" + password + "@" + nats
 	return r, nil
 }
 

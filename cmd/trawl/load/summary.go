@@ -72,9 +72,13 @@ type Latency struct {
 }
 
 func summarize(cfg Config, p *phase) *Summary {
-	kind, _, _ := cfg.parseTarget()
+	kind, u, _ := cfg.parseTarget()
+	target := cfg.Target
+	if u != nil {
+		target = u.Redacted() // nats://client:xxxxx@…: a password in the target is never printed
+	}
 	s := &Summary{
-		Name: cfg.Name, Target: cfg.Target, Transport: kind, Mode: cfg.Mode, Concurrency: cfg.Concurrency,
+		Name: cfg.Name, Target: target, Transport: kind, Mode: cfg.Mode, Concurrency: cfg.Concurrency,
 		QuerySet: cfg.QuerySet, ScrapeURL: cfg.ScrapeURL, Seed: cfg.Seed, Started: p.start, MaxErrorRate: cfg.MaxErrorRate,
 		Requests: p.st.n, OK: p.st.ok, Errors: p.st.n - p.st.ok, Late: p.st.late,
 		ErrorsByStatus: map[string]int64{}, ErrorsByKind: p.st.kinds, Cache: p.st.cache, Hist: p.st.hist,
