@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
+
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -104,10 +107,18 @@ type qwantBlock struct {
 func (qw Qwant) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	body := bytes.TrimSpace(page)
 	if len(body) == 0 || body[0] != '{' {
-		if containsAny(page, "captcha", "Captcha", "Too Many Requests") {
+		// Qwant's web page (www.qwant.com/?q=, and lite.qwant.com before it): what public
+		// captures of Qwant are.
+		if serp, ok := qwantPage(page); ok {
+			return serp, nil
+		}
+		// The web page's script data holds every message Qwant has, the captcha's and the
+		// region wall's among them: on a page with its search bar they say nothing.
+		searchPage := containsAny(page, `data-testid="mainSearchBar"`)
+		if !searchPage && containsAny(page, "captcha", "Captcha", "Too Many Requests") {
 			return nil, Blocked(qw.Name(), "captcha page")
 		}
-		if containsAny(page, "not yet available in your country", "pas encore disponible dans votre pays") {
+		if !searchPage && containsAny(page, "not yet available in your country", "pas encore disponible dans votre pays") {
 			// Qwant's region wall ("Service unavailable"), served for the API's URL too.
 			return nil, Blocked(qw.Name(), "not available in this region")
 		}
@@ -181,4 +192,92 @@ func qwantOrganic(b *builder, it qwantItem) {
 func qwantSource(it qwantItem) string {
 	s := strings.TrimPrefix(strings.TrimPrefix(it.Source, "https://"), "http://")
 	return strings.TrimSuffix(s, "/")
+}
+
+var (
+	qwantSelWeb     = cascadia.MustCompile(`[data-testid=webResult]`)
+	qwantSelAd      = cascadia.MustCompile(`[data-testid=adResult]`)
+	qwantSelLink    = cascadia.MustCompile(`a[href]`)
+	qwantSelTitle   = cascadia.MustCompile(`[class*=WebResult-module__title], [class*=SER-module__title], h2`)
+	qwantSelDesc    = cascadia.MustCompile(`[class*=WebResult-module__description], [class*=SER-module__description]`)
+	qwantSelPerma   = cascadia.MustCompile(`[class*=WebResult-module__permalink]`)
+	qwantSelDomain  = cascadia.MustCompile(`[class*=WebResult-module__domain]`)
+	qwantSelCrumb   = cascadia.MustCompile(`[class*=DarkerBreadcrumb]`)
+	qwantSelCite    = cascadia.MustCompile(`cite`) // the "Ad" label of an ad
+	qwantSelMore    = cascadia.MustCompile(`[data-testid=buttonShowMore]`)
+	qwantSelEmpty   = cascadia.MustCompile(`[data-testid=containerWeb] [class*=EmptyPage]`)
+	qwantSelLite    = cascadia.MustCompile(`#contenerresults div.result, div.result`)
+	qwantSelLiteA   = cascadia.MustCompile(`.title a[href]`)
+	qwantSelLiteURL = cascadia.MustCompile(`p.url`)
+	qwantSelLiteP   = cascadia.MustCompile(`p:not(.url)`)
+	qwantSelLiteNav = cascadia.MustCompile(`.result__pagination a`)
+)
+
+// qwantPage reads Qwant's web page: the React one (2021 on: div[data-testid=webResult], the
+// link around an h2 title and the permalink, the description beside it; from late 2022 the
+// SER-module layout, a breadcrumb link and then the title link; ads are
+// data-testid=adResult) and lite.qwant.com's (div.result: span.title a, p.url, p). ok is false
+// when the page holds no result of either.
+func qwantPage(page []byte) (*schemas.SERP, bool) {
+	if !containsAny(page, `data-testid="webResult"`, `data-testid="adResult"`, `data-testid="containerWeb"`, `class="result"`) {
+		return nil, false
+	}
+	doc, err := parseDoc("qwant", page)
+	if err != nil {
+		return nil, false
+	}
+	b := newBuilder()
+	read := func(s *goquery.Selection) (title, href, shown, desc string) {
+		// The title is an h2 inside the link (2021–2022) or the link itself, after a
+		// breadcrumb link to the same page (late 2022: SER-module).
+		t := s.FindMatcher(qwantSelTitle).First()
+		a := t.Closest("a[href]")
+		if a.Length() == 0 {
+			a = s.FindMatcher(qwantSelLink).First()
+		}
+		href = attrOr(a.Get(0), "href", "")
+		if title = text(t); title == "" {
+			title = text(a)
+		}
+		shown = firstText(s, qwantSelPerma, qwantSelDomain, qwantSelCrumb)
+		desc = ownText(s.FindMatcher(qwantSelDesc).First(), qwantSelCite)
+		return
+	}
+	doc.FindMatcher(qwantSelWeb).Each(func(_ int, s *goquery.Selection) {
+		title, href, shown, desc := read(s)
+		b.organic(schemas.OrganicResult{Title: title, URL: href, DisplayedURL: shown, Snippet: desc})
+	})
+	doc.FindMatcher(qwantSelAd).Each(func(_ int, s *goquery.Selection) {
+		title, href, shown, desc := read(s)
+		b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: shown, Snippet: desc})
+	})
+	if len(b.serp.OrganicResults) > 0 {
+		b.serp.HasNext = doc.FindMatcher(qwantSelMore).Length() > 0
+		return b.serp, true
+	}
+	if doc.FindMatcher(qwantSelEmpty).Length() > 0 {
+		// The web list's own empty state ("No results found."): the page's i18n data holds
+		// that sentence on every page, so only the element counts.
+		b.serp.NoResults = true
+		return b.serp, true
+	}
+	doc.FindMatcher(qwantSelLite).Each(func(_ int, s *goquery.Selection) {
+		a := s.FindMatcher(qwantSelLiteA).First()
+		if a.Length() == 0 {
+			return
+		}
+		b.organic(schemas.OrganicResult{Title: text(a), URL: attrOr(a.Get(0), "href", ""),
+			DisplayedURL: firstText(s, qwantSelLiteURL), Snippet: firstText(s, qwantSelLiteP)})
+	})
+	if len(b.serp.OrganicResults) == 0 {
+		return nil, false
+	}
+	doc.FindMatcher(qwantSelLiteNav).EachWithBreak(func(_ int, a *goquery.Selection) bool {
+		if t := strings.ToLower(text(a)); strings.Contains(t, "next") || strings.Contains(t, "suivant") || strings.Contains(t, "weiter") {
+			b.serp.HasNext = true
+			return false
+		}
+		return true
+	})
+	return b.serp, true
 }
