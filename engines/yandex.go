@@ -55,6 +55,10 @@ func (Yandex) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 		q.Set("numdoc", strconv.Itoa(r.Num))
 	}
 	h := browserHeaders(acceptLanguage(r.HL, r.GL))
+	if r.Type == schemas.VerticalImages {
+		q.Del("numdoc") // an images page holds what it holds
+		return &Request{Method: "GET", URL: joinURL(base, "/images/search", q), Header: h}, nil
+	}
 	return &Request{Method: "GET", URL: joinURL(base, "/search/", q), Header: h}, nil
 }
 
@@ -97,6 +101,9 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	if doc.FindMatcher(yandexSelCheckboxCaptcha).Length() > 0 ||
 		containsAny(page, "/showcaptcha?", "/checkcaptcha?", "smartcaptcha") {
 		return nil, Blocked(y.Name(), "CAPTCHA page")
+	}
+	if r != nil && r.Type == schemas.VerticalImages {
+		return y.parseImages(doc)
 	}
 	const base = "https://yandex.com/"
 	b := newBuilder()

@@ -8,7 +8,7 @@ import (
 	"github.com/trawl-dev/trawl/sim"
 )
 
-// TestVerticalPages holds Bing's, Google's and DuckDuckGo's news and images parsers to the simulator's ranking, page by
+// TestVerticalPages holds Bing's, Google's, DuckDuckGo's and Yandex's news and images parsers to the simulator's ranking, page by
 // page, as TestEnginesParseTheirSimulatedPages does for web pages: the demo's type=news and
 // type=images answer offline.
 func TestVerticalPages(t *testing.T) {
@@ -22,6 +22,7 @@ func TestVerticalPages(t *testing.T) {
 		{"bing", schemas.VerticalNews, cfg.PerPage}, {"bing", schemas.VerticalImages, 35},
 		{"google", schemas.VerticalNews, cfg.PerPage}, {"google", schemas.VerticalImages, 100},
 		{"duckduckgo", schemas.VerticalNews, 100}, {"duckduckgo", schemas.VerticalImages, 100},
+		{"yandex", schemas.VerticalImages, 30},
 	} {
 		t.Run(tc.engine+"/"+tc.vertical, func(t *testing.T) {
 			pages := (total + tc.per - 1) / tc.per

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -14,8 +15,13 @@ import (
 // target itself; Yandex counts clicks with data-counter, not a redirect.
 var yandex = &engine{
 	name:    "yandex",
-	paths:   []string{"/search/", "/search"},
+	paths:   []string{"/search/", "/search", "/images/search"},
 	query:   "text",
+	verticals: map[string]vertical{
+		"/images/search": {results: yandexImages, empty: yandexImagesEmpty, window: func(f url.Values, _ int) (int, int) {
+			return max(0, atoi(f.Get("p"), 0)) * yandexImagesPage, yandexImagesPage
+		}},
+	},
 	salt:    3,
 	window:  pageWindow("p", "numdoc"),
 	results: yandexResults,
@@ -138,3 +144,33 @@ const yandexCaptcha = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8
 <div class="CheckboxCaptcha" data-testid="checkbox-captcha"><div class="CheckboxCaptcha-Inner"><div class="CheckboxCaptcha-Anchor"><input type="submit" id="js-button" class="CheckboxCaptcha-Button" aria-checked="false" role="checkbox" value=""/></div>
 <div class="CheckboxCaptcha-Label"><span id="checkbox-label">I'm not a robot</span></div></div><div class="CaptchaLinks-Links"><a class="Link CaptchaLinks-ServiceLink" href="https://cloud.yandex.com/services/smartcaptcha">SmartCaptcha by Yandex Cloud</a></div></div>
 <input type="hidden" name="rdata" value=""/></form></div></main></div></div></body></html>`
+
+// yandexImagesPage is the images grid's page: 30, as the engine counts it.
+const yandexImagesPage = 30
+
+// yandexImages is yandex.com/images/search as archived pages of 2018 show it (and SearXNG's
+// yandex images engine reads): div.serp-list with the pager in its data-bem, then
+// div.serp-item cards whose data-bem JSON describes the image.
+func yandexImages(p *serp) string {
+	var b strings.Builder
+	last := (p.total - 1) / p.size
+	fmt.Fprintf(&b, `<html><head><title>Яндекс.Картинки</title></head><body><div class="serp-controller__content">`+
+		`<div class="serp-list serp-list_type_search i-bem" data-bem='{"serp-list":{"pageNum":%d,"lastPage":%d}}' role="list">`, p.pageNo()-1, last)
+	for i, r := range p.results {
+		bem, _ := json.Marshal(map[string]any{"serp-item": map[string]any{
+			"img_href": imageOf(r),
+			"preview":  []map[string]any{{"url": imageOf(r), "w": imageWidth(r), "h": imageHeight(r)}},
+			"thumb":    map[string]any{"url": fmt.Sprintf("//im0-tub-com.yandex.net/i?id=sim%d&n=13", r.Rank)},
+			"snippet":  map[string]any{"title": r.Title, "url": r.URL, "domain": host(r)},
+			"pos":      p.offset + i,
+		}})
+		fmt.Fprintf(&b, `<div class="serp-item serp-item_type_search serp-item_pos_%d i-bem" data-bem='%s'><a class="serp-item__link" href="/images/search?pos=%d"><img class="serp-item__thumb" src="//im0-tub-com.yandex.net/i?id=sim%d&amp;n=13"></a></div>`,
+			p.offset+i, esc(string(bem)), p.offset+i, r.Rank)
+	}
+	b.WriteString(`</div></div></body></html>`)
+	return b.String()
+}
+
+func yandexImagesEmpty(q string) string {
+	return `<html><head><title>Яндекс.Картинки</title></head><body><div class="serp-controller__content"><div class="serp-controller__empty">Ничего не нашлось</div></div></body></html>`
+}
