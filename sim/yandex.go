@@ -14,9 +14,9 @@ import (
 // then the related queries (Related-Button links) and the Pager. Organic links point at the
 // target itself; Yandex counts clicks with data-counter, not a redirect.
 var yandex = &engine{
-	name:    "yandex",
-	paths:   []string{"/search/", "/search", "/images/search"},
-	query:   "text",
+	name:  "yandex",
+	paths: []string{"/search/", "/search", "/images/search"},
+	query: "text",
 	verticals: map[string]vertical{
 		"/images/search": {results: yandexImages, empty: yandexImagesEmpty, window: func(f url.Values, _ int) (int, int) {
 			return max(0, atoi(f.Get("p"), 0)) * yandexImagesPage, yandexImagesPage
