@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,13 +168,14 @@ func (a *archive) bundleRef(id string, facts *[len(bundleFields)]string, meta *s
 }
 
 // resolveRef turns a record archived by bundleRef into the answer it stands for; any other
-// record is returned as it is. A reference whose answer is gone is errNoRecord.
+// record is returned as it is. A reference whose answer is gone is errNoRecord; a broken one a
+// typed internal problem, never the archive's "unavailable, retry".
 func (a *archive) resolveRef(ctx context.Context, r *record) (*record, error) {
 	if len(r.Data) == 0 || r.Data[0] != refMark {
 		return r, nil
 	}
 	if len(r.Data) < 1+bundledIDLen || !schemas.ValidID(string(r.Data[1:1+bundleIDLen])) {
-		return nil, fmt.Errorf("archived reference unreadable")
+		return nil, schemas.Errorf(schemas.TypeInternal, "archived answer unreadable: a broken reference")
 	}
 	ref, meta := string(r.Data[1:1+bundledIDLen]), r.Data[1+bundledIDLen:]
 	target, err := a.getBundled(ctx, ref)
@@ -185,7 +185,7 @@ func (a *archive) resolveRef(ctx context.Context, r *record) (*record, error) {
 	var m schemas.SearchMetadata
 	tail, ok := schemas.SplitResponse(target.Data, &m)
 	if !ok {
-		return nil, fmt.Errorf("archived reference %s: its answer is unreadable", ref)
+		return nil, schemas.Errorf(schemas.TypeInternal, "archived answer unreadable: the answer it repeats (%s) is not a composed answer", ref)
 	}
 	return &record{Header: r.Header, Data: schemas.JoinResponse(meta, tail)}, nil
 }

@@ -55,3 +55,27 @@ func FuzzFindInBundle(f *testing.F) {
 		}
 	})
 }
+
+// A broken reference is a typed internal problem, not the archive's "unavailable, retry".
+func TestResolveRefBroken(t *testing.T) {
+	a := &archive{}
+	id := a.newBundledID()
+	for _, data := range [][]byte{[]byte("@short"), append([]byte("@"), bytes.Repeat([]byte("*"), bundledIDLen)...)} {
+		_, err := a.resolveRef(t.Context(), &record{Data: data})
+		if e := archiveError(err); e.Kind != schemas.TypeInternal {
+			t.Fatalf("%q: %v, want %s", data, err, schemas.TypeInternal)
+		}
+	}
+	// A reference to an answer still pending in this replica's bundle reads back whole.
+	facts := [len(bundleFields)]string{schemas.KindSearch, schemas.StatusSuccess, "acme", "1", "2", "", ""}
+	a.bundle(id, &facts, []byte(`{"search_metadata":{"id":"X"},"organic_results":[]}`))
+	hit := a.newBundledID()
+	a.bundleRef(hit, &facts, &schemas.SearchMetadata{ID: hit, Cache: "hit"}, id)
+	r, err := a.getBundled(t.Context(), hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = a.resolveRef(t.Context(), r); err != nil || !bytes.Contains(r.Data, []byte(`"id":"`+hit+`"`)) || !bytes.HasSuffix(r.Data, []byte(`,"organic_results":[]}`)) {
+		t.Fatalf("resolved: %s, %v", r.Data, err)
+	}
+}

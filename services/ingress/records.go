@@ -83,6 +83,11 @@ func (s *Server) notFound(what, id string) *schemas.Error {
 
 // archiveError is the typed error of a failed archive read.
 func archiveError(err error) *schemas.Error {
+	// A record that was read but is unreadable says so itself; retrying would not help.
+	var se *schemas.Error
+	if errors.As(err, &se) {
+		return se
+	}
 	e := schemas.Errorf(schemas.TypeUnavailable, "archive: %v", err)
 	if errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrNoResponders) {
 		e.Detail = "the archive is not available yet"
