@@ -2,6 +2,7 @@ package engines
 
 import (
 	"bytes"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -183,6 +184,29 @@ func FuzzClean(f *testing.F) {
 		want := strings.Join(strings.FieldsFunc(s, cleanSpace), " ")
 		if got := clean(s); got != want {
 			t.Fatalf("clean(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// FuzzDDGRedirectQuery holds the redirect's shortcut to url.Parse: whenever it answers, the
+// parse succeeds with the same host, path and query.
+func FuzzDDGRedirectQuery(f *testing.F) {
+	for _, s := range []string{"uddg=https%3A%2F%2Fgo.dev%2F&rut=1", "uddg=%zz", "a#b", "uddg=x y", "uddg=%E2%82%AC", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, href := range []string{"//duckduckgo.com/l/?" + q, "https://duckduckgo.com/l/?" + q} {
+			got, ok := ddgRedirectQuery(href)
+			if !ok {
+				continue
+			}
+			u, err := url.Parse(strings.Replace(href, "//", "https://", 1))
+			if strings.HasPrefix(href, "https:") {
+				u, err = url.Parse(href)
+			}
+			if err != nil || u.Host != "duckduckgo.com" || u.Path != "/l/" || u.RawQuery != got {
+				t.Fatalf("%q: shortcut %q, url.Parse %+v, %v", href, got, u, err)
+			}
 		}
 	})
 }

@@ -74,10 +74,8 @@ func Parse(page []byte) (doc *html.Node, ok bool) {
 	if bytes.IndexByte(page, '\r') >= 0 || bytes.IndexByte(page, 0) >= 0 {
 		return nil, false
 	}
-	for _, tag := range declinedEarly {
-		if bytes.Contains(page, tag) {
-			return nil, false
-		}
+	if hasDeclinedEarly(page) {
+		return nil, false
 	}
 	for {
 		if !b.z.next() {
@@ -344,9 +342,33 @@ func (b *builder) head(tt html.TokenType) bool {
 }
 
 // declinedEarly are the declined start tags real result pages carry, as they are usually
-// spelled.
-var declinedEarly = [][]byte{[]byte("<table"), []byte("<svg"), []byte("<math"), []byte("<template"),
-	[]byte("<select"), []byte("<textarea"), []byte("<iframe")}
+// spelled (without the '<').
+var declinedEarly = []string{"table", "svg", "math", "template", "select", "textarea", "iframe"}
+
+// hasDeclinedEarly reports whether page holds "<" and one of declinedEarly. One pass over the
+// page's '<'s: a bytes.Contains per tag stepped through every '<' seven times, a fifth of the
+// tree's cost on DuckDuckGo's page.
+func hasDeclinedEarly(page []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(page[i:], '<')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i >= len(page) {
+			return false
+		}
+		switch page[i] {
+		case 't', 's', 'm', 'i':
+			rest := page[i:]
+			for _, tag := range declinedEarly {
+				if len(rest) >= len(tag) && string(rest[:len(tag)]) == tag {
+					return true
+				}
+			}
+		}
+	}
+}
 
 // void elements have no end tag and no children.
 var void = map[a.Atom]bool{

@@ -169,3 +169,19 @@ func BenchmarkParse(b *testing.B) {
 		}
 	})
 }
+
+// FuzzDeclinedEarly holds the one-pass check to what it replaced: a bytes.Contains per tag.
+func FuzzDeclinedEarly(f *testing.F) {
+	for _, s := range []string{"<table>", "<p><svg", "<tabl", "<<iframe", "x<", "<templat", "<TABLE>", "<div><math>"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, page []byte) {
+		want := false
+		for _, tag := range declinedEarly {
+			want = want || bytes.Contains(page, []byte("<"+tag))
+		}
+		if got := hasDeclinedEarly(page); got != want {
+			t.Fatalf("hasDeclinedEarly(%q) = %v, want %v", page, got, want)
+		}
+	})
+}
