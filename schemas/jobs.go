@@ -61,7 +61,7 @@ func (j *FetchJob) DeadlineTime() time.Time {
 // key, deadline and request id ride in headers too, so the job can be told apart in a
 // stream listing without decoding it.
 func (j *FetchJob) Msg() (*nats.Msg, error) {
-	data, err := json.Marshal(j)
+	data, err := marshalFetchJob(j)
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +80,11 @@ func (j *FetchJob) Msg() (*nats.Msg, error) {
 // DecodeFetchJob decodes and sanity-checks a job from the wire.
 func DecodeFetchJob(b []byte) (*FetchJob, error) {
 	var j FetchJob
-	if err := json.Unmarshal(b, &j); err != nil {
-		return nil, Errorf(TypeValidation, "malformed job: %v", err)
+	if !decodeFetchJobFast(b, &j) {
+		j = FetchJob{}
+		if err := json.Unmarshal(b, &j); err != nil {
+			return nil, Errorf(TypeValidation, "malformed job: %v", err)
+		}
 	}
 	if j.ID == "" || j.Key == "" || j.Route() == "" {
 		return nil, NewError(TypeValidation, "job lacks id, key or engine")
