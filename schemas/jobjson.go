@@ -34,61 +34,87 @@ func appendFetchJob(dst []byte, j *FetchJob) ([]byte, bool) {
 	if _, off := j.Created.Zone(); off%60 != 0 {
 		return dst, false // MarshalJSON refuses an offset with seconds
 	}
-	r := &j.Request
-	ok := true
-	str := func(key, s string, always bool) {
-		if s == "" && !always {
-			return
-		}
-		if !plainString(s) {
-			ok = false
-			return
-		}
-		dst = append(dst, key...)
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		dst = append(dst, '"')
+	w := jsonWriter{dst: append(dst, '{'), ok: true}
+	w.str(`"id":`, j.ID, true)
+	w.str(`,"key":`, j.Key, true)
+	w.dst = append(w.dst, `,"request":`...)
+	w.request(&j.Request)
+	w.dst = append(w.dst, `,"deadline":`...)
+	w.dst = strconv.AppendInt(w.dst, j.Deadline, 10)
+	w.str(`,"request_id":`, j.RequestID, false)
+	w.dst = append(w.dst, `,"created":"`...)
+	w.dst = j.Created.AppendFormat(w.dst, time.RFC3339Nano)
+	w.dst = append(w.dst, '"')
+	w.str(`,"tenant":`, j.Tenant, false)
+	w.dst = append(w.dst, '}')
+	return w.dst, w.ok
+}
+
+// MarshalSearchRequest is json.Marshal(r): the ingress asks the cache with it on every
+// request, hit or miss.
+func MarshalSearchRequest(r *SearchRequest) []byte {
+	w := jsonWriter{dst: make([]byte, 0, 128), ok: true}
+	if w.request(r); w.ok {
+		return w.dst
 	}
-	num := func(key string, n int64) {
-		if n != 0 {
-			dst = append(dst, key...)
-			dst = strconv.AppendInt(dst, n, 10)
-		}
+	b, _ := json.Marshal(r)
+	return b
+}
+
+// jsonWriter appends JSON as encoding/json writes it; ok turns false at a string it would
+// escape, and the caller then leaves the whole value to json.Marshal.
+type jsonWriter struct {
+	dst []byte
+	ok  bool
+}
+
+func (w *jsonWriter) str(key, s string, always bool) {
+	if s == "" && !always {
+		return
 	}
-	flag := func(key string, b bool) {
-		if b {
-			dst = append(dst, key...)
-			dst = append(dst, "true"...)
-		}
+	if !plainString(s) {
+		w.ok = false
+		return
 	}
-	dst = append(dst, '{')
-	str(`"id":`, j.ID, true)
-	str(`,"key":`, j.Key, true)
-	str(`,"request":{"q":`, r.Q, true)
-	str(`,"engine":`, r.Engine, false)
-	num(`,"page":`, int64(r.Page))
-	num(`,"num":`, int64(r.Num))
-	str(`,"hl":`, r.HL, false)
-	str(`,"gl":`, r.GL, false)
-	str(`,"safe":`, r.Safe, false)
-	str(`,"type":`, r.Type, false)
+	w.dst = append(w.dst, key...)
+	w.dst = append(w.dst, '"')
+	w.dst = append(w.dst, s...)
+	w.dst = append(w.dst, '"')
+}
+
+func (w *jsonWriter) num(key string, n int64) {
+	if n != 0 {
+		w.dst = append(w.dst, key...)
+		w.dst = strconv.AppendInt(w.dst, n, 10)
+	}
+}
+
+func (w *jsonWriter) flag(key string, b bool) {
+	if b {
+		w.dst = append(w.dst, key...)
+		w.dst = append(w.dst, "true"...)
+	}
+}
+
+// request writes r in SearchRequest's field order, omitting what omitempty omits.
+func (w *jsonWriter) request(r *SearchRequest) {
+	w.str(`{"q":`, r.Q, true)
+	w.str(`,"engine":`, r.Engine, false)
+	w.num(`,"page":`, int64(r.Page))
+	w.num(`,"num":`, int64(r.Num))
+	w.str(`,"hl":`, r.HL, false)
+	w.str(`,"gl":`, r.GL, false)
+	w.str(`,"safe":`, r.Safe, false)
+	w.str(`,"type":`, r.Type, false)
 	if r.MaxAge != nil {
-		dst = append(dst, `,"max_age":`...)
-		dst = strconv.AppendInt(dst, int64(*r.MaxAge), 10)
+		w.dst = append(w.dst, `,"max_age":`...)
+		w.dst = strconv.AppendInt(w.dst, int64(*r.MaxAge), 10)
 	}
-	flag(`,"no_cache":`, r.NoCache)
-	num(`,"timeout_ms":`, int64(r.TimeoutMS))
-	flag(`,"async":`, r.Async)
-	str(`,"webhook_url":`, r.WebhookURL, false)
-	dst = append(dst, `},"deadline":`...)
-	dst = strconv.AppendInt(dst, j.Deadline, 10)
-	str(`,"request_id":`, j.RequestID, false)
-	dst = append(dst, `,"created":"`...)
-	dst = j.Created.AppendFormat(dst, time.RFC3339Nano)
-	dst = append(dst, '"')
-	str(`,"tenant":`, j.Tenant, false)
-	dst = append(dst, '}')
-	return dst, ok
+	w.flag(`,"no_cache":`, r.NoCache)
+	w.num(`,"timeout_ms":`, int64(r.TimeoutMS))
+	w.flag(`,"async":`, r.Async)
+	w.str(`,"webhook_url":`, r.WebhookURL, false)
+	w.dst = append(w.dst, '}')
 }
 
 // jobReader reads the shape appendFetchJob writes, in its order. Any surprise sets bad, and
@@ -169,12 +195,42 @@ func (d *jobReader) int() int64 {
 // decodeFetchJobFast decodes b into j when b has appendFetchJob's shape.
 func decodeFetchJobFast(b []byte, j *FetchJob) bool {
 	d := &jobReader{b: b}
-	r := &j.Request
 	d.must(`{"id":`)
 	j.ID = d.str()
 	d.must(`,"key":`)
 	j.Key = d.str()
-	d.must(`,"request":{"q":`)
+	d.must(`,"request":`)
+	d.request(&j.Request)
+	d.must(`,"deadline":`)
+	j.Deadline = d.int()
+	if d.key(`,"request_id":`) {
+		j.RequestID = d.str()
+	}
+	d.must(`,"created":`)
+	start := d.i
+	d.str()
+	if d.bad || j.Created.UnmarshalJSON(b[start:d.i]) != nil {
+		return false
+	}
+	if d.key(`,"tenant":`) {
+		j.Tenant = d.str()
+	}
+	d.must("}")
+	return !d.bad && d.i == len(b)
+}
+
+// ReadSearchRequest decodes b into r when b has the shape MarshalSearchRequest writes, as
+// encoding/json would; false leaves r half-filled and b to encoding/json (which also
+// reports what is wrong with it).
+func ReadSearchRequest(b []byte, r *SearchRequest) bool {
+	d := &jobReader{b: b}
+	d.request(r)
+	return !d.bad && d.i == len(b)
+}
+
+// request reads what jsonWriter.request writes.
+func (d *jobReader) request(r *SearchRequest) {
+	d.must(`{"q":`)
 	r.Q = d.str()
 	if d.key(`,"engine":`) {
 		r.Engine = d.str()
@@ -215,20 +271,5 @@ func decodeFetchJobFast(b []byte, j *FetchJob) bool {
 	if d.key(`,"webhook_url":`) {
 		r.WebhookURL = d.str()
 	}
-	d.must(`},"deadline":`)
-	j.Deadline = d.int()
-	if d.key(`,"request_id":`) {
-		j.RequestID = d.str()
-	}
-	d.must(`,"created":`)
-	start := d.i
-	d.str()
-	if d.bad || j.Created.UnmarshalJSON(b[start:d.i]) != nil {
-		return false
-	}
-	if d.key(`,"tenant":`) {
-		j.Tenant = d.str()
-	}
 	d.must("}")
-	return !d.bad && d.i == len(b)
 }

@@ -36,6 +36,12 @@ func FuzzFetchJobJSON(f *testing.F) {
 			}
 		}
 		checkDecode(t, want)
+		// The request alone, as the ingress sends it to the cache.
+		wantReq, _ := json.Marshal(&j.Request)
+		if got := MarshalSearchRequest(&j.Request); string(got) != string(wantReq) {
+			t.Fatalf("MarshalSearchRequest:\n got %s\nwant %s", got, wantReq)
+		}
+		checkReadRequest(t, wantReq)
 	})
 }
 
@@ -45,8 +51,27 @@ func FuzzDecodeFetchJob(f *testing.F) {
 	b, _ := json.Marshal(j)
 	f.Add(b)
 	f.Add([]byte(`{"id":"a","key":"b","request":{"q":"c","page":01},"deadline":1,"created":"2020-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"q":"x","engine":"bing","max_age":0,"no_cache":true}`))
 	f.Add([]byte(`{"id":"a","key":"b","request":{"q":"\xff"},"deadline":-0,"created":"2020-01-01T00:00:00+01:00","tenant":"t"}`))
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecode(t, b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkDecode(t, b)
+		checkReadRequest(t, b)
+	})
+}
+
+func checkReadRequest(t *testing.T, b []byte) {
+	t.Helper()
+	var fast SearchRequest
+	if !ReadSearchRequest(b, &fast) {
+		return
+	}
+	var want SearchRequest
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatalf("ReadSearchRequest accepted what json.Unmarshal refuses (%v): %s", err, b)
+	}
+	if !reflect.DeepEqual(fast, want) {
+		t.Fatalf("ReadSearchRequest disagrees on %s:\n got %+v\nwant %+v", b, fast, want)
+	}
 }
 
 func checkDecode(t *testing.T, b []byte) {

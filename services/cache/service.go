@@ -336,13 +336,16 @@ func (s *Service) decode(data []byte, h micro.Headers, now time.Time) (*schemas.
 // CacheKey is the one every equivalent request shares.
 func parseRequest(data []byte, known func(string) bool, maxTimeoutMS int) (*schemas.SearchRequest, *schemas.Error) {
 	var r schemas.SearchRequest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return nil, schemas.ValidationError([]schemas.FieldError{{Field: "body", Message: "malformed JSON: " + err.Error()}})
-	}
-	if dec.More() {
-		return nil, schemas.ValidationError([]schemas.FieldError{{Field: "body", Message: "trailing data after the JSON object"}})
+	if !schemas.ReadSearchRequest(data, &r) {
+		r = schemas.SearchRequest{}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return nil, schemas.ValidationError([]schemas.FieldError{{Field: "body", Message: "malformed JSON: " + err.Error()}})
+		}
+		if dec.More() {
+			return nil, schemas.ValidationError([]schemas.FieldError{{Field: "body", Message: "trailing data after the JSON object"}})
+		}
 	}
 	if errs := r.Validate(known, maxTimeoutMS); errs != nil {
 		return nil, schemas.ValidationError(errs)

@@ -123,7 +123,12 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 		s.nearMisses.Inc()
 	}
 	hv := &[3]string{cl.reqID, schemas.FormatDeadline(cl.deadline), cl.id} // one allocation for the values
-	data, _ := json.Marshal(cl.fwd)
+	var data []byte
+	if r, ok := cl.fwd.(*schemas.SearchRequest); ok {
+		data = schemas.MarshalSearchRequest(r)
+	} else {
+		data, _ = json.Marshal(cl.fwd)
+	}
 	msg := &nats.Msg{Subject: cl.subject, Data: data, Header: nats.Header{
 		schemas.HeaderRequestID: hv[0:1:1],
 		schemas.HeaderDeadline:  hv[1:2:2],
