@@ -59,33 +59,23 @@ func FuzzDecodeFetchJob(f *testing.F) {
 	})
 }
 
-func checkReadRequest(t *testing.T, b []byte) {
-	t.Helper()
-	var fast SearchRequest
-	if !ReadSearchRequest(b, &fast) {
-		return
-	}
-	var want SearchRequest
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatalf("ReadSearchRequest accepted what json.Unmarshal refuses (%v): %s", err, b)
-	}
-	if !reflect.DeepEqual(fast, want) {
-		t.Fatalf("ReadSearchRequest disagrees on %s:\n got %+v\nwant %+v", b, fast, want)
-	}
-}
+func checkReadRequest(t *testing.T, b []byte) { agreesWithJSON(t, "ReadSearchRequest", b, ReadSearchRequest) }
 
-func checkDecode(t *testing.T, b []byte) {
+func checkDecode(t *testing.T, b []byte) { agreesWithJSON(t, "decodeFetchJobFast", b, decodeFetchJobFast) }
+
+// agreesWithJSON: when read accepts b, json.Unmarshal accepts it too and reads the same value.
+func agreesWithJSON[T any](t *testing.T, name string, b []byte, read func([]byte, *T) bool) {
 	t.Helper()
-	var fast FetchJob
-	if !decodeFetchJobFast(b, &fast) {
+	var fast T
+	if !read(b, &fast) {
 		return
 	}
-	var want FetchJob
+	var want T
 	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatalf("fast reader accepted what json.Unmarshal refuses (%v): %s", err, b)
+		t.Fatalf("%s accepted what json.Unmarshal refuses (%v): %s", name, err, b)
 	}
 	if !reflect.DeepEqual(fast, want) {
-		t.Fatalf("fast reader disagrees on %s:\n got %+v\nwant %+v", b, fast, want)
+		t.Fatalf("%s disagrees on %s:\n got %+v\nwant %+v", name, b, fast, want)
 	}
 }
 
