@@ -59,9 +59,13 @@ func FuzzDecodeFetchJob(f *testing.F) {
 	})
 }
 
-func checkReadRequest(t *testing.T, b []byte) { agreesWithJSON(t, "ReadSearchRequest", b, ReadSearchRequest) }
+func checkReadRequest(t *testing.T, b []byte) {
+	agreesWithJSON(t, "ReadSearchRequest", b, ReadSearchRequest)
+}
 
-func checkDecode(t *testing.T, b []byte) { agreesWithJSON(t, "decodeFetchJobFast", b, decodeFetchJobFast) }
+func checkDecode(t *testing.T, b []byte) {
+	agreesWithJSON(t, "decodeFetchJobFast", b, decodeFetchJobFast)
+}
 
 // agreesWithJSON: when read accepts b, json.Unmarshal accepts it too and reads the same value.
 func agreesWithJSON[T any](t *testing.T, name string, b []byte, read func([]byte, *T) bool) {
