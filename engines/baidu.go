@@ -58,10 +58,11 @@ var baiduCountRe = regexp.MustCompile(`(?:相关结果约|约|about)\s*([\d,]+)\
 
 func (bd Baidu) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	page = asUTF8(page)
-	doc, err := parseDoc(bd.Name(), page)
+	doc, release, err := parseDoc(bd.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	title := text(doc.FindMatcher(baiduSelTitle).First())
 	if strings.Contains(title, "安全验证") || doc.FindMatcher(baiduSelPassModDialogWrapper).Length() > 0 ||
 		containsAny(page, "wappass.baidu.com/static/captcha", "/static/captcha/tuxing") {

@@ -95,10 +95,11 @@ func bingAdTarget(base, href string) (string, bool) {
 }
 
 func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := parseDoc(g.Name(), page)
+	doc, release, err := parseDoc(g.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	const base = "https://www.bing.com/"
 	if doc.FindMatcher(bingSelBCaptcha).Length() > 0 ||
 		containsAny(page, "/turing/captcha/", "/challenge/verify?", "captcha.turing") {

@@ -57,10 +57,11 @@ func (Brave) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) 
 }
 
 func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := parseDoc(br.Name(), page)
+	doc, release, err := parseDoc(br.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	if why := braveBlock(doc, page); why != "" {
 		return nil, Blocked(br.Name(), why)
 	}

@@ -175,10 +175,11 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	if ddgVerticalPath(r.Type) != "" {
 		return d.parseVertical(page, r.Type)
 	}
-	doc, err := parseDoc(d.Name(), page)
+	doc, release, err := parseDoc(d.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	p := ddgScan(doc.Nodes[0])
 	// The html endpoint answers bots with an "anomaly" challenge (searxng is_ddg_captcha;
 	// openserp also keys on the form action and the challenge input).

@@ -27,9 +27,11 @@ func BenchmarkDuckDuckGoSimPage(b *testing.B) {
 		b.SetBytes(int64(len(page)))
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := parseDoc("duckduckgo", page); err != nil {
+			_, release, err := parseDoc("duckduckgo", page)
+			if err != nil {
 				b.Fatal(err)
 			}
+			release()
 		}
 	})
 	b.Run("Parse", func(b *testing.B) {

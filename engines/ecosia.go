@@ -52,10 +52,11 @@ func (Ecosia) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 }
 
 func (e Ecosia) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := parseDoc(e.Name(), page)
+	doc, release, err := parseDoc(e.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	// Ecosia sits behind Cloudflare; its bot check is a Turnstile interstitial.
 	if doc.FindMatcher(ecosiaSelInputNameCfTurnstileResponse).Length() > 0 ||
 		containsAny(page, "/cdn-cgi/challenge-platform/", "challenges.cloudflare.com") ||

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/trawl-dev/trawl/schemas"
@@ -145,4 +146,58 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestSERPsOutliveRecycledTrees parses every testdata page, then all of them again on four
+// goroutines, and only then writes the first pass's answers out against their goldens: the
+// trees' nodes went back to htmltree's pool (zeroed) and were rebuilt for other pages in the
+// meantime, so an answer still reading a node it was built from would differ or panic here.
+func TestSERPsOutliveRecycledTrees(t *testing.T) {
+	type kept struct {
+		golden string
+		serp   *schemas.SERP
+		kind   string
+	}
+	var all []kept
+	var pages [][]byte
+	var engs []Engine
+	var verts []string
+	for _, e := range All() {
+		for _, p := range testdataPages(t, e.Name()) {
+			page, err := readPage(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1, Type: pageVertical(p)})
+			k := kept{golden: pageCase(p) + ".golden.json", serp: serp}
+			var se *schemas.Error
+			if errors.As(err, &se) {
+				k.kind, k.serp = se.Kind, nil
+			}
+			all = append(all, k)
+			pages, engs, verts = append(pages, page), append(engs, e), append(verts, pageVertical(p))
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(pages); i += 4 {
+				_, _ = engs[i].Parse(pages[i], &schemas.SearchRequest{Engine: engs[i].Name(), Page: 1, Type: verts[i]})
+			}
+		})
+	}
+	wg.Wait()
+	for _, k := range all {
+		out, err := json.MarshalIndent(goldenResult{Error: k.kind, SERP: k.serp}, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(k.golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(append(out, '\n')); got != string(want) {
+			t.Errorf("%s: the answer changed after its tree was recycled:\n%s", k.golden, lineDiff(string(want), got))
+		}
+	}
 }

@@ -79,10 +79,11 @@ var googleModules = cascadia.MustCompile("#tads, #tadsb, #bottomads, [data-text-
 	"g-inner-card, g-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O")
 
 func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := parseDoc(g.Name(), page)
+	doc, release, err := parseDoc(g.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	if why := googleBlock(doc, page); why != "" {
 		return nil, Blocked(g.Name(), why)
 	}

@@ -57,10 +57,11 @@ func (Mojeek) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 }
 
 func (m Mojeek) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := parseDoc(m.Name(), page)
+	doc, release, err := parseDoc(m.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	const base = "https://www.mojeek.com/"
 	items := doc.FindMatcher(mojeekSelItems)
 	title := text(doc.FindMatcher(mojeekSelTitleTag).First())

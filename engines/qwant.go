@@ -222,10 +222,11 @@ func qwantPage(page []byte) (*schemas.SERP, bool) {
 	if !containsAny(page, `data-testid="webResult"`, `data-testid="adResult"`, `data-testid="containerWeb"`, `class="result"`) {
 		return nil, false
 	}
-	doc, err := parseDoc("qwant", page)
+	doc, release, err := parseDoc("qwant", page)
 	if err != nil {
 		return nil, false
 	}
+	defer release()
 	b := newBuilder()
 	read := func(s *goquery.Selection) (title, href, shown, desc string) {
 		// The title is an h2 inside the link (2021–2022) or the link itself, after a

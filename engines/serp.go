@@ -19,18 +19,22 @@ import (
 
 // parseDoc reads a page. The HTML5 parser accepts any byte string, so an error here means
 // something stranger than bad markup; it is reported as an unrecognised page, never a panic.
-func parseDoc(engine string, page []byte) (*goquery.Document, error) {
+// release hands the tree's nodes back for the next page: call it (deferred) once nothing
+// holds a node of doc any more; the strings read from it may be kept.
+func parseDoc(engine string, page []byte) (doc *goquery.Document, release func(), err error) {
 	// Most result pages are well formed: htmltree builds their tree at a third of the cost,
 	// and declines every page where html.Parse could build another.
-	if root, ok := htmltree.Parse(page); ok {
-		return goquery.NewDocumentFromNode(root), nil
+	if t, ok := htmltree.ParseRecycled(page); ok {
+		return goquery.NewDocumentFromNode(t.Doc), t.Release, nil
 	}
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	doc, err = goquery.NewDocumentFromReader(bytes.NewReader(page))
 	if err != nil {
-		return nil, Unrecognised(engine, "unreadable HTML: "+err.Error())
+		return nil, noRelease, Unrecognised(engine, "unreadable HTML: "+err.Error())
 	}
-	return doc, nil
+	return doc, noRelease, nil
 }
+
+func noRelease() {}
 
 // builder accumulates one SERP. It owns position numbering so that a skipped or rejected
 // block can never leave a gap, and it drops results a client could not use (no title, no

@@ -82,10 +82,11 @@ func (Startpage) Request(base *url.URL, r *schemas.SearchRequest) (*Request, err
 }
 
 func (s Startpage) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := parseDoc(s.Name(), page)
+	doc, release, err := parseDoc(s.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	items := doc.FindMatcher(startpageSelItems)
 	if items.Length() == 0 {
 		if why := startpageBlock(doc, page); why != "" {

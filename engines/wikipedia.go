@@ -212,9 +212,10 @@ var wikiUnescape = strings.NewReplacer("%28", "(", "%29", ")", "%2F", "/", "%3A"
 // wikiSnippetText drops list=search's highlight markup (<span class="searchmatch">) and decodes
 // its entities.
 func wikiSnippetText(s string) string {
-	doc, err := parseDoc("wikipedia", []byte("<body>"+s+"</body>"))
+	doc, release, err := parseDoc("wikipedia", []byte("<body>"+s+"</body>"))
 	if err != nil {
 		return clean(s)
 	}
+	defer release()
 	return text(doc.Find("body"))
 }

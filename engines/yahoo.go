@@ -56,10 +56,11 @@ func (Yahoo) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) 
 
 func (y Yahoo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	page = asUTF8(page)
-	doc, err := parseDoc(y.Name(), page)
+	doc, release, err := parseDoc(y.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	if why := yahooBlock(doc, page); why != "" {
 		return nil, Blocked(y.Name(), why)
 	}

@@ -94,10 +94,11 @@ func yandexCount(s string) (int64, bool) {
 }
 
 func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
-	doc, err := parseDoc(y.Name(), page)
+	doc, release, err := parseDoc(y.Name(), page)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	if doc.FindMatcher(yandexSelCheckboxCaptcha).Length() > 0 ||
 		containsAny(page, "/showcaptcha?", "/checkcaptcha?", "smartcaptcha") {
 		return nil, Blocked(y.Name(), "CAPTCHA page")

@@ -85,6 +85,18 @@ func check(t *testing.T, name string, page []byte) bool {
 	if d := same(got, want, ""); d != "" {
 		t.Fatalf("%s: the tree differs from html.Parse's at %s", name, d)
 	}
+	// The recycled build, twice on the same memory: the second tree may not keep anything
+	// of the first, which Release zeroed.
+	for i := range 2 {
+		tr, ok := ParseRecycled(page)
+		if !ok {
+			t.Fatalf("%s: ParseRecycled declined a page Parse accepts", name)
+		}
+		if d := same(tr.Doc, want, ""); d != "" {
+			t.Fatalf("%s: ParseRecycled's tree (build %d) differs from html.Parse's at %s", name, i+1, d)
+		}
+		tr.Release()
+	}
 	return true
 }
 
@@ -158,6 +170,16 @@ func BenchmarkParse(b *testing.B) {
 			if _, ok := Parse(page); !ok {
 				b.Fatal("declined")
 			}
+		}
+	})
+	b.Run("recycled", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			t, ok := ParseRecycled(page)
+			if !ok {
+				b.Fatal("declined")
+			}
+			t.Release()
 		}
 	})
 	b.Run("html.Parse", func(b *testing.B) {
