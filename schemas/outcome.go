@@ -2,9 +2,6 @@ package schemas
 
 import (
 	"strings"
-	"unicode/utf8"
-
-	"encoding/json"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -106,7 +103,7 @@ const bodyPrefix = `{"search_parameters":`
 // (EncodeScrapeBody): a JSON object that starts as one of them does and is well-formed throughout. A body is spliced into every reply as it is, so one
 // that is not JSON must never be stored.
 func ValidBody(b []byte) bool {
-	return (hasPrefix(b, bodyPrefix) || hasPrefix(b, scrapePrefix)) && b[len(b)-1] == '}' && utf8.Valid(b) && json.Valid(b)
+	return (hasPrefix(b, bodyPrefix) || hasPrefix(b, scrapePrefix)) && b[len(b)-1] == '}' && validJSON(b)
 }
 
 func hasPrefix(b []byte, p string) bool { return len(b) > len(p) && string(b[:len(p)]) == p }
