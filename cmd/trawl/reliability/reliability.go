@@ -93,6 +93,9 @@ type Report struct {
 	// retries the retry budget refused.
 	Attempts     float64
 	BudgetDenied int
+	// AttemptResults counts the fetchers' attempts by result (200, a status, timeout, blocked,
+	// error…), warm-up included: what an engine's breaker counted, when one opened.
+	AttemptResults map[string]int
 	// BadAttempts and AllAttempts count requests received by the proxies after warm-up;
 	// BadShare is their ratio.
 	BadAttempts, AllAttempts int64
@@ -122,6 +125,7 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "latency:               p50 %s, p90 %s, p99 %s, max %s, mean %s\n", r.P50.Round(time.Millisecond), r.P90.Round(time.Millisecond),
 		r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond), r.Mean.Round(time.Millisecond))
 	fmt.Fprintf(w, "attempts per request:  %.2f (retries refused by the budget: %d)\n", r.Attempts, r.BudgetDenied)
+	fmt.Fprintf(w, "attempts by result:    %v (warm-up included)\n", r.AttemptResults)
 	fmt.Fprintf(w, "bad-proxy share:       %.3f%% of attempts after warm-up (%d of %d)\n", 100*r.BadShare, r.BadAttempts, r.AllAttempts)
 	fmt.Fprintf(w, "lost:                  %d\n", r.Lost)
 	fmt.Fprintf(w, "late (> deadline %s + 100ms): %d\n", r.Deadline, r.Late)
@@ -351,6 +355,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Attempts = counterSum(regs, "trawl_fetcher_attempts_total") / float64(o.Requests)
 	rep.BudgetDenied = int(counterSum(regs, "trawl_fetcher_retry_budget_exhausted_total"))
+	rep.AttemptResults = counterBy(regs, "trawl_fetcher_attempts_total", "result")
 	rep.Faults = eng.Faults()
 	return rep, nil
 }
@@ -391,6 +396,30 @@ func get(ctx context.Context, c *http.Client, u string) (status, organic int, pr
 }
 
 // counterSum adds up every series of a counter across registries.
+// counterBy sums the counter name across gs by the value of one of its labels.
+func counterBy(gs []prometheus.Gatherer, name, label string) map[string]int {
+	out := map[string]int{}
+	for _, g := range gs {
+		mfs, err := g.Gather()
+		if err != nil {
+			continue
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == label {
+						out[lp.GetValue()] += int(m.GetCounter().GetValue())
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
 func counterSum(gs []prometheus.Gatherer, name string) float64 {
 	var sum float64
 	for _, g := range gs {
