@@ -16,7 +16,7 @@ import (
 	"github.com/trawl-dev/trawl/testkit"
 )
 
-// respondByQuery answers a search as a hit, or as a miss for a q starting "miss", or as a miss
+// respondByQuery answers a search as a hit, or as a miss for a q starting "miss", or as a hit
 // the near cache may keep for a q starting "near", or fails it with the kind after "err-".
 func respondByQuery(req micro.Request) {
 	var r schemas.SearchRequest
@@ -31,7 +31,6 @@ func respondByQuery(req micro.Request) {
 	case strings.HasPrefix(r.Q, "miss"):
 		h[schemas.HeaderCache] = []string{"miss"}
 	case strings.HasPrefix(r.Q, "near"):
-		h[schemas.HeaderCache] = []string{"miss"}
 		h[schemas.HeaderFreshUntil] = []string{strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)}
 	}
 	req.Respond(searchBody, micro.WithHeaders(h))
@@ -219,14 +218,14 @@ func TestAccountOpenAccess(t *testing.T) {
 		t.Fatalf("near cache hits %v, want 1", n)
 	}
 	a := accountOf(t, in.url, nil)
-	if a.Tenant != "" || a.Note == "" || a.Searches.Today != 4 || a.CacheHits.Today != 2 || a.Errors.Today != 0 || a.Quota != nil {
+	if a.Tenant != "" || a.Note == "" || a.Searches.Today != 4 || a.CacheHits.Today != 3 || a.Errors.Today != 0 || a.Quota != nil {
 		t.Errorf("open access account %+v", a)
 	}
 	if r := a.RateLimit; r == nil || !r.PerClientAddress || r.PerSecond != 10 || r.Burst != 20 || r.PerHour != 36000 {
 		t.Errorf("open access rate limit %+v", r)
 	}
-	if n := in.tenantRequests("open", "search", "miss"); n != 2 {
-		t.Errorf("metric: %v open search misses, want 2", n)
+	if n := in.tenantRequests("open", "search", "miss"); n != 1 {
+		t.Errorf("metric: %v open search misses, want 1", n)
 	}
 	resp, _ := send(t, "POST", in.url+"/v1/account", nil, nil)
 	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET" {

@@ -97,8 +97,16 @@ func (n *nearCache) get(key string, r *schemas.SearchRequest, now time.Time) *ne
 
 // put keeps a successful answer of the cache service, if it may be kept, and returns its
 // entry (nil when it is not kept).
+//
+// A miss's answer is not kept: the key has been asked once, and most keys are never asked
+// again within the near TTL. Its next request is a hit at the cache service, which is kept,
+// and the ones after it are near hits. Keeping every miss's answer filled the near cache with
+// one-off answers (8 MiB of live heap under sustained misses, on which the collector works
+// under the soft memory limit): scripts/bench miss-aio-60s went from 0.64 to 0.68 of the
+// plain handler, the collector from 15.7% to 11.6% of trawl's CPU. A coalesced answer was
+// asked for twice at once, and is kept.
 func (n *nearCache) put(key string, state string, freshUntil string, timings string, body []byte, now time.Time) *nearEntry {
-	if key == "" || (state != "hit" && state != "miss" && state != "coalesced") {
+	if key == "" || (state != "hit" && state != "coalesced") {
 		return nil
 	}
 	ms, err := strconv.ParseInt(freshUntil, 10, 64)

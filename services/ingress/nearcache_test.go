@@ -36,6 +36,11 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 	if state != "MISS" || hits() != 0 {
 		t.Fatalf("first request: X-Cache %s, near hits %v; want MISS, 0", state, hits())
 	}
+	// A miss's answer is not kept near: the second request is the cache service's hit, which
+	// is kept.
+	if state, _ = get("q=near+cache", "r1b"); state != "HIT" || hits() != 0 {
+		t.Fatalf("second request: X-Cache %s, near hits %v; want a HIT from the cache service", state, hits())
+	}
 	// Equivalent spellings share the entry: the near key is the cache key.
 	state, again := get("q=Near++Cache&engine=duckduckgo&page=1", "r2")
 	if state != "HIT" || hits() != 1 {
@@ -120,7 +125,8 @@ func TestNearCacheKeeps(t *testing.T) {
 		// keptFor is how long the entry serves (0: not kept).
 		keptFor time.Duration
 	}{
-		{"fresh for an hour: the near TTL bounds it", "miss", ms(time.Hour), body, time.Minute},
+		{"fresh for an hour: the near TTL bounds it", "hit", ms(time.Hour), body, time.Minute},
+		{"a miss's answer is not kept (its key was asked once)", "miss", ms(time.Hour), body, 0},
 		{"fresh for 30 s more: that bounds it", "hit", ms(30 * time.Second), body, 30 * time.Second},
 		{"coalesced answers are kept too", "coalesced", ms(time.Hour), body, time.Minute},
 		{"already stale", "hit", ms(-time.Millisecond), body, 0},
