@@ -90,6 +90,11 @@ func (s *Service) send(jobCtx, ctx context.Context, rt *route, engine string, re
 	if rt.fast != nil {
 		return s.fastSend(jobCtx, ctx, rt, engine, req, start)
 	}
+	return s.netSend(jobCtx, ctx, rt, engine, req, start)
+}
+
+// netSend is send on net/http's client.
+func (s *Service) netSend(jobCtx, ctx context.Context, rt *route, engine string, req *engines.Request, start time.Time) (b []byte, res result, ok bool) {
 	var body io.Reader
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)

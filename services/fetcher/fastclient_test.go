@@ -51,6 +51,10 @@ func TestFastSendAnswersAsNetHTTP(t *testing.T) {
 		w.Write(bomb)
 	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, 5000)) })
+	mux.HandleFunc("/cookies", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "c="+strings.Repeat("x", 40<<10))
+		io.WriteString(w, "page behind big headers")
+	})
 	mux.HandleFunc("/busy", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "7")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -65,7 +69,7 @@ func TestFastSendAnswersAsNetHTTP(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	s := &Service{cfg: Config{MaxBodyBytes: 4096}}
-	rt := &route{name: "direct", fast: newFastClient(4096)}
+	rt := &route{name: "direct", fast: newFastClient(4096), client: &http.Client{}}
 	send := func(method, path string, timeout time.Duration) ([]byte, result, bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
@@ -84,6 +88,10 @@ func TestFastSendAnswersAsNetHTTP(t *testing.T) {
 	}
 	if _, res, ok := send(http.MethodGet, "/hop/6", 5*time.Second); ok || res.err == nil || !strings.Contains(res.err.Detail, "more than 5 redirects") {
 		t.Errorf("six redirects: ok=%v err %v", ok, res.err)
+	}
+	// Headers past the fast client's buffer: the page is read by net/http's client instead.
+	if b, res, ok := send(http.MethodGet, "/cookies", 5*time.Second); !ok || string(b) != "page behind big headers" {
+		t.Errorf("40 KiB of headers: ok=%v body %q err %v", ok, b, res.err)
 	}
 	if b, _, ok := send(http.MethodGet, "/gzip", 5*time.Second); !ok || string(b) != "<html>zipped</html>" {
 		t.Errorf("gzip: ok=%v body %q", ok, b)
