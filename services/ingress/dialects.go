@@ -62,7 +62,7 @@ func (s *Server) dialect(c *fasthttp.RequestCtx) int {
 	p := string(c.Path())
 	switch {
 	case p == "/search" || p == "/search.json":
-		if searxng.Wants(c) {
+		if p == "/search" && searxng.Wants(c) {
 			d.searx.Serve(c, "", "/search")
 			return routeSearXNG
 		}

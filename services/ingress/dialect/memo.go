@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math"
+	"unsafe"
 
 	"github.com/maypok86/otter/v2"
 )
@@ -37,18 +38,21 @@ func NewMemo(maxBytes int64) *Memo {
 	})}
 }
 
-func (m *Memo) key(key string, body []byte) string {
-	var h [8]byte
-	binary.LittleEndian.PutUint64(h[:], maphash.Bytes(m.seed, body))
-	return key + "\x00" + string(h[:])
+// lookupKey is key, a zero byte and body's hash, appended to key's own memory (a caller's
+// buffer with room to spare keeps the lookup from allocating).
+func (m *Memo) lookupKey(key, body []byte) []byte {
+	k := append(key, 0)
+	return binary.LittleEndian.AppendUint64(k, maphash.Bytes(m.seed, body))
 }
 
-// Get is what Set kept for key and body, if anything.
-func (m *Memo) Get(key string, body []byte) ([]byte, bool) {
+// Get is what Set kept for key and body, if anything. key is read, not kept: a hit is served
+// on every request, so callers build it in a buffer of their own (on the stack).
+func (m *Memo) Get(key, body []byte) ([]byte, bool) {
 	if m == nil {
 		return nil, false
 	}
-	e, ok := m.c.GetIfPresent(m.key(key, body))
+	k := m.lookupKey(key, body)
+	e, ok := m.c.GetIfPresent(unsafe.String(unsafe.SliceData(k), len(k)))
 	if !ok || !bytes.Equal(e.body, body) {
 		return nil, false
 	}
@@ -57,8 +61,8 @@ func (m *Memo) Get(key string, body []byte) ([]byte, bool) {
 
 // Set keeps out as the rewriting of body under key. body is kept as it is: the caller no
 // longer changes it (a native answer is never written to once received).
-func (m *Memo) Set(key string, body, out []byte) {
+func (m *Memo) Set(key, body, out []byte) {
 	if m != nil {
-		m.c.Set(m.key(key, body), &memoEntry{body: body, out: out})
+		m.c.Set(string(m.lookupKey(key, body)), &memoEntry{body: body, out: out})
 	}
 }

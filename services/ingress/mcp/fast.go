@@ -141,7 +141,7 @@ func (f *fastSearch) appendText(buf []byte, ans *dialect.Answer) ([]byte, error)
 		t, err := json.Marshal(renderSearch(o))
 		return append(buf, t...), err
 	}
-	const key = "mcp-search"
+	key := []byte("mcp-search")
 	body, ok := f.memo.Get(key, ans.Rest)
 	if !ok {
 		// Rest is the answer's members after search_metadata: "{" + Rest[1:] is them alone.

@@ -92,9 +92,11 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 		return
 	}
 	// Without scrapes, the answer is the native answer's body rewritten: kept in the memo.
-	key := ""
+	var kb [64]byte
+	var key []byte
 	if s.Scrape == nil && h.Memo != nil && ans.Rest != nil {
-		key = "firecrawl\x00" + strconv.FormatBool(v2) + "\x00" + strconv.Itoa(s.Limit)
+		key = append(kb[:0], "firecrawl\x00"...)
+		key = strconv.AppendInt(append(strconv.AppendBool(key, v2), 0), int64(s.Limit), 10)
 		if b, ok := h.Memo.Get(key, ans.Rest); ok {
 			writeBytes(c, b)
 			return
@@ -124,7 +126,7 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 			Data    []WebResult `json:"data"`
 		}{true, results})
 	}
-	if key != "" {
+	if key != nil {
 		h.Memo.Set(key, ans.Rest, b)
 	}
 	writeBytes(c, b)

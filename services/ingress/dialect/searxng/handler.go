@@ -2,9 +2,7 @@ package searxng
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
-	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -97,15 +95,29 @@ func encodeWith(out *Response, r *Request) []byte {
 // reads (r's format, query and unknown engines, each engine's outcome, the answer's body).
 func (h *Handler) encode(r *Request, ans *dialect.Answer) ([]byte, error) {
 	meta, tail := &ans.Meta, ans.Rest
-	key := ""
+	// Built on the stack: a hit reads the memo on every request.
+	var kb [512]byte
+	var key []byte
 	if h.Memo != nil && tail != nil {
-		var k strings.Builder
-		k.Grow(len(r.Native.Q) + 64)
-		k.WriteString("searxng\x00" + r.Format + "\x00" + r.Native.Q + "\x00" + strings.Join(r.Unknown, ",") + "\x00")
-		for _, name := range slices.Sorted(maps.Keys(meta.Engines)) {
-			k.WriteString(name + "=" + meta.Engines[name].Status + ",")
+		key = append(kb[:0], "searxng\x00"...)
+		key = append(append(key, r.Format...), 0)
+		key = append(append(key, r.Native.Q...), 0)
+		for i, n := range r.Unknown {
+			if i > 0 {
+				key = append(key, ',')
+			}
+			key = append(key, n...)
 		}
-		key = k.String()
+		key = append(key, 0)
+		var nb [16]string
+		names := nb[:0]
+		for name := range meta.Engines {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			key = append(append(append(append(key, name...), '='), meta.Engines[name].Status...), ',')
+		}
 		if b, ok := h.Memo.Get(key, tail); ok {
 			return b, nil
 		}
@@ -115,7 +127,7 @@ func (h *Handler) encode(r *Request, ans *dialect.Answer) ([]byte, error) {
 		return nil, err
 	}
 	b := encodeWith(out, r)
-	if key != "" {
+	if key != nil {
 		h.Memo.Set(key, tail, b)
 	}
 	return b, nil
