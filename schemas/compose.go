@@ -14,7 +14,11 @@ const responsePrefix = `{"search_metadata":`
 // one SearchResponse document without decoding or re-encoding the body: body must be a JSON
 // object ({"search_parameters":…}); the result is {"search_metadata":meta,…body's members}.
 func ComposeResponse(meta *SearchMetadata, body []byte) []byte {
-	out := make([]byte, 0, len(responsePrefix)+300+len(body)+1)
+	return AppendComposed(make([]byte, 0, len(responsePrefix)+300+len(body)+1), meta, body)
+}
+
+// AppendComposed appends ComposeResponse(meta, body) to out.
+func AppendComposed(out []byte, meta *SearchMetadata, body []byte) []byte {
 	out = append(out, responsePrefix...)
 	out = appendMetadata(out, meta)
 	if len(body) > 2 {
