@@ -132,6 +132,11 @@ func fastDo(c *fasthttp.Client, hreq *fasthttp.Request, resp *fasthttp.Response,
 func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
 	body := resp.Body()
 	if !bytes.EqualFold(resp.Header.ContentEncoding(), []byte("gzip")) {
+		// The response's buffer becomes the page, and a page published earlier (recyclePage)
+		// takes its place for the next response: no page-sized copy per fetch.
+		if p, ok := fetchedPages.Get().(*[]byte); ok {
+			return resp.SwapBody(*p), nil
+		}
 		return bytes.Clone(body), nil
 	}
 	zr, _ := gzipReaders.Get().(*gzip.Reader)
@@ -149,3 +154,16 @@ func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
 }
 
 var gzipReaders sync.Pool
+
+// fetchedPages are the buffers of pages already published, for fastBody to swap in.
+var fetchedPages sync.Pool // *[]byte, empty
+
+// recyclePage gives a fetched page's memory back once nothing reads it any more (it has been
+// compressed onto the parse stream).
+func recyclePage(b []byte) {
+	if cap(b) == 0 || cap(b) > 1<<20 {
+		return
+	}
+	b = b[:0]
+	fetchedPages.Put(&b)
+}

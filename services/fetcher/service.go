@@ -267,6 +267,8 @@ func (s *Service) handle(msg jetstream.Msg) {
 	}
 	buf := pageBuffers.Get()
 	page.Compress(*buf, pg.Body)
+	recyclePage(pg.Body)
+	pg.Body = nil
 	out, err := page.Msg()
 	if err == nil {
 		pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
