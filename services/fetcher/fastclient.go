@@ -133,11 +133,18 @@ func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
 	body := resp.Body()
 	if !bytes.EqualFold(resp.Header.ContentEncoding(), []byte("gzip")) {
 		// The response's buffer becomes the page, and a page published earlier (recyclePage)
-		// takes its place for the next response: no page-sized copy per fetch.
+		// takes its place for the next response: no page-sized copy per fetch. Only one at
+		// least as large goes in (the client grows a buffer to a power of two), else the next
+		// response would allocate anyway; a copy keeps the buffer's capacity for the same reason.
 		if p, ok := fetchedPages.Get().(*[]byte); ok {
-			return resp.SwapBody(*p), nil
+			if cap(*p) >= cap(body) {
+				return resp.SwapBody(*p), nil
+			}
+			fetchedPages.Put(p)
 		}
-		return bytes.Clone(body), nil
+		b := make([]byte, len(body), cap(body))
+		copy(b, body)
+		return b, nil
 	}
 	zr, _ := gzipReaders.Get().(*gzip.Reader)
 	var err error
