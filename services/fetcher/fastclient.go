@@ -132,17 +132,17 @@ func fastDo(c *fasthttp.Client, hreq *fasthttp.Request, resp *fasthttp.Response,
 func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
 	body := resp.Body()
 	if !bytes.EqualFold(resp.Header.ContentEncoding(), []byte("gzip")) {
-		// The response's buffer becomes the page, and a page published earlier (recyclePage)
-		// takes its place for the next response: no page-sized copy per fetch. Only one at
-		// least as large goes in (the client grows a buffer to a power of two), else the next
-		// response would allocate anyway; a copy keeps the buffer's capacity for the same reason.
+		// Copied into the memory of a page published earlier (recyclePage): the response's
+		// buffer stays the client's, whose pool sizes its buffers by what they held (a
+		// buffer swapped out from under it read as empty, and it shrank them all).
 		if p, ok := fetchedPages.Get().(*[]byte); ok {
-			if cap(*p) >= cap(body) {
-				return resp.SwapBody(*p), nil
+			if cap(*p) >= len(body) {
+				return append((*p)[:0], body...), nil
 			}
 			fetchedPages.Put(p)
 		}
-		b := make([]byte, len(body), cap(body))
+		// Rounded up, so that the buffer serves the next pages too, which differ in length.
+		b := make([]byte, len(body), max(cap(body), len(body)+len(body)/4))
 		copy(b, body)
 		return b, nil
 	}
