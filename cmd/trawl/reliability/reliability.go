@@ -28,6 +28,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/trawl-dev/trawl/cmd/trawl/stack"
 	"github.com/trawl-dev/trawl/services/fetcher"
@@ -399,42 +400,35 @@ func get(ctx context.Context, c *http.Client, u string) (status, organic int, pr
 // counterBy sums the counter name across gs by the value of one of its labels.
 func counterBy(gs []prometheus.Gatherer, name, label string) map[string]int {
 	out := map[string]int{}
-	for _, g := range gs {
-		mfs, err := g.Gather()
-		if err != nil {
-			continue
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != name {
-				continue
-			}
-			for _, m := range mf.GetMetric() {
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == label {
-						out[lp.GetValue()] += int(m.GetCounter().GetValue())
-					}
-				}
+	eachCounter(gs, name, func(m *dto.Metric) {
+		for _, lp := range m.GetLabel() {
+			if lp.GetName() == label {
+				out[lp.GetValue()] += int(m.GetCounter().GetValue())
 			}
 		}
-	}
+	})
 	return out
 }
 
 func counterSum(gs []prometheus.Gatherer, name string) float64 {
 	var sum float64
+	eachCounter(gs, name, func(m *dto.Metric) { sum += m.GetCounter().GetValue() })
+	return sum
+}
+
+// eachCounter calls f with every series of the metric name that gs gather.
+func eachCounter(gs []prometheus.Gatherer, name string, f func(*dto.Metric)) {
 	for _, g := range gs {
 		mfs, err := g.Gather()
 		if err != nil {
 			continue
 		}
 		for _, mf := range mfs {
-			if mf.GetName() != name {
-				continue
-			}
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
+			if mf.GetName() == name {
+				for _, m := range mf.GetMetric() {
+					f(m)
+				}
 			}
 		}
 	}
-	return sum
 }

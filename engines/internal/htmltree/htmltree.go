@@ -117,32 +117,27 @@ type memory struct {
 
 var memPool = sync.Pool{New: func() any { return new(memory) }}
 
-func (m *memory) nodeChunk() []html.Node {
-	if m.n < len(m.nodes) {
-		m.n++
-		return m.nodes[m.n-1][:0]
-	}
-	c := make([]html.Node, 0, chunkLen)
-	if len(m.nodes) < maxKeptChunks {
-		m.nodes = append(m.nodes, c)
-		m.n++
-	}
-	return c
-}
+func (m *memory) nodeChunk() []html.Node { return nextChunk(&m.nodes, &m.n, chunkLen) }
 
 // attrChunk is a chunk that holds at least need attributes more than the element's so far.
 func (m *memory) attrChunk(need int) []html.Attribute {
 	if need > chunkLen/2 {
 		return make([]html.Attribute, 0, 2*need) // an element with hundreds of attributes
 	}
-	if m.a < len(m.attrs) {
-		m.a++
-		return m.attrs[m.a-1][:0]
+	return nextChunk(&m.attrs, &m.a, chunkLen)
+}
+
+// nextChunk hands out the next of chunks after the used ones, empty, made when there is none
+// (and kept for reuse while there are fewer than maxKeptChunks).
+func nextChunk[T any](chunks *[][]T, used *int, size int) []T {
+	if *used < len(*chunks) {
+		*used++
+		return (*chunks)[*used-1][:0]
 	}
-	c := make([]html.Attribute, 0, chunkLen)
-	if len(m.attrs) < maxKeptChunks {
-		m.attrs = append(m.attrs, c)
-		m.a++
+	c := make([]T, 0, size)
+	if len(*chunks) < maxKeptChunks {
+		*chunks = append(*chunks, c)
+		*used++
 	}
 	return c
 }
