@@ -135,14 +135,11 @@ func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
 		// Copied into the memory of a page published earlier (recyclePage): the response's
 		// buffer stays the client's, whose pool sizes its buffers by what they held (a
 		// buffer swapped out from under it read as empty, and it shrank them all).
-		if p, ok := fetchedPages.Get().(*[]byte); ok {
-			if cap(*p) >= len(body) {
-				return append((*p)[:0], body...), nil
-			}
-			fetchedPages.Put(p)
-		}
-		// Rounded up, so that the buffer serves the next pages too, which differ in length.
-		b := make([]byte, len(body), max(cap(body), len(body)+len(body)/4))
+		if p, ok := fetchedPages.Get().(*[]byte); ok && cap(*p) >= len(body) {
+			return append((*p)[:0], body...), nil
+		} // one too small is left to the collector: the pages it could hold are rarer
+		// A quarter larger, so that the buffer serves the next pages too, which differ in length.
+		b := make([]byte, len(body), len(body)+len(body)/4)
 		copy(b, body)
 		return b, nil
 	}
