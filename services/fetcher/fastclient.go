@@ -159,7 +159,7 @@ func fastBody(resp *fasthttp.Response, limit int64) ([]byte, error) {
 
 var gzipReaders sync.Pool
 
-// fetchedPages are the buffers of pages already published, for fastBody to swap in.
+// fetchedPages are the buffers of pages already published, for fastBody to copy the next into.
 var fetchedPages sync.Pool // *[]byte, empty
 
 // recyclePage gives a fetched page's memory back once nothing reads it any more (it has been
