@@ -58,6 +58,30 @@ func ArchivePageSubject(id string) string {
 // pageShardLen is how much of a page id names its shard: base32's 32² = 1,024 shards.
 const pageShardLen = 2
 
+// NewJobID is a fresh id for a fetch job, and so for the page it fetches (the page is archived
+// under it): its first two characters, the page's shard, step through the 1,024 shards every
+// pageShardStep, and the other 24 are random (120 bits, crypto/rand), so it is as unguessable
+// as any id. With random shards every block of the archive's file store (about a second of
+// pages) held nearly all 1,024 shard subjects, and the server keeps each block's subject index
+// for two minutes after its last write (nats-server's SubjectStateExpire, not configurable per
+// stream). Measured after 110 s of misses (`trawl serve`, c=64, about 1,400 a second): the live
+// heap 60.1 MB with random shards against 51.1 MB stepping, 450,000 live objects against
+// 336,000, and the collector's cycles per thousand misses 5.1 against 4.3. Stepping, a block
+// holds about ten shards; a page read still walks one shard, 1/1,024 of the archive
+// (ReadArchivedPage).
+func NewJobID() string {
+	id := []byte(NewID())
+	slot := time.Now().UnixNano() / int64(pageShardStep) % (32 * 32)
+	id[0], id[1] = base32Alphabet[slot/32], base32Alphabet[slot%32]
+	return string(id)
+}
+
+// pageShardStep is how long jobs take ids in one shard: about ten shards a file-store block.
+const pageShardStep = 100 * time.Millisecond
+
+// base32Alphabet is crypto/rand.Text's.
+const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
 // pageWalkMax bounds the messages a page read walks on its shard: 4,096 a shard is about four
 // million pages archived at once.
 const pageWalkMax = 4096

@@ -69,7 +69,7 @@ func (s *Service) join(key string, r *ask, reqID string, deadline time.Time, see
 	}
 	now := time.Now()
 	fl = &flight{
-		key: key, req: *r, reqID: reqID, jobID: schemas.NewID(), seen: seen, seenOK: seenOK,
+		key: key, req: *r, reqID: reqID, jobID: schemas.NewJobID(), seen: seen, seenOK: seenOK,
 		started: now, deadline: flightDeadline(now, deadline, s.cfg.Deadlines),
 		result: make(chan *nats.Msg, 1), done: make(chan struct{}),
 	}
