@@ -6,7 +6,6 @@ import (
 
 	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // EncodingS2 is HeaderEncoding's value for an s2-compressed page.
@@ -59,8 +58,11 @@ func (p *PageMsg) Decompress(dst []byte) ([]byte, error) {
 	return html, nil
 }
 
-// Msg is the page as it travels. Its job id is the Nats-Msg-Id: a fetcher that published the
-// page and died before acking its job leaves a second copy the stream drops.
+// Msg is the page as it travels. It carries no Nats-Msg-Id: a second copy of a page (its
+// fetcher died, or lost the stream's ack, after publishing it, and the job was fetched again)
+// costs one parse more, while the parse stream's de-duplication held every page id of its
+// window in the server's heap, half of the live objects of `trawl serve` under a run of misses
+// (the fetch stream keeps its window: a job published twice would be fetched twice).
 func (p *PageMsg) Msg() (*nats.Msg, error) {
 	job := p.JobJSON
 	if len(job) == 0 {
@@ -69,20 +71,19 @@ func (p *PageMsg) Msg() (*nats.Msg, error) {
 			return nil, err
 		}
 	}
-	hv := &[7]string{ // one allocation for every value
-		p.Job.ID, string(job), p.Job.Key, strconv.FormatInt(p.Job.Deadline, 10),
+	hv := &[6]string{ // one allocation for every value
+		string(job), p.Job.Key, strconv.FormatInt(p.Job.Deadline, 10),
 		FormatTimings(p.FetchMS, 0), strconv.Itoa(p.Attempts), p.Encoding,
 	}
 	h := nats.Header{
-		jetstream.MsgIDHeader: hv[0:1:1],
-		HeaderJob:             hv[1:2:2],
-		HeaderKey:             hv[2:3:3],
-		HeaderDeadline:        hv[3:4:4],
-		HeaderTimings:         hv[4:5:5],
-		HeaderAttempts:        hv[5:6:6],
+		HeaderJob:      hv[0:1:1],
+		HeaderKey:      hv[1:2:2],
+		HeaderDeadline: hv[2:3:3],
+		HeaderTimings:  hv[3:4:4],
+		HeaderAttempts: hv[4:5:5],
 	}
 	if p.Encoding != "" {
-		h[HeaderEncoding] = hv[6:7:7]
+		h[HeaderEncoding] = hv[5:6:6]
 	}
 	if p.FinalURL != "" {
 		h[HeaderFinalURL] = []string{p.FinalURL}
