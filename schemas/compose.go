@@ -35,10 +35,39 @@ func AppendComposed(out []byte, meta *SearchMetadata, body []byte) []byte {
 // for an empty body), which AppendResponse puts back behind other metadata. The rest is a
 // slice of resp, not a copy. ok is false for anything ComposeResponse does not produce.
 func SplitResponse(resp []byte, meta *SearchMetadata) (rest []byte, ok bool) {
-	if !bytes.HasPrefix(resp, []byte(responsePrefix)) {
+	return splitDocument(resp, responsePrefix, meta)
+}
+
+// SplitScrapeResponse is SplitResponse for a scrape's answer (ComposeScrapeResponse): the
+// scrape_metadata into meta, and the rest of the document after it.
+func SplitScrapeResponse(resp []byte, meta *ScrapeMetadata) (rest []byte, ok bool) {
+	return splitDocument(resp, scrapeResponsePrefix, meta)
+}
+
+// AppendScrapeResponse appends to dst the scrape answer SplitScrapeResponse took apart, with
+// meta as its scrape_metadata.
+func AppendScrapeResponse(dst []byte, meta *ScrapeMetadata, rest []byte) []byte {
+	m, _ := json.Marshal(meta)
+	dst = append(dst, scrapeResponsePrefix...)
+	dst = append(dst, m...)
+	return append(dst, rest...)
+}
+
+// JoinScrapeResponse is AppendScrapeResponse for metadata already encoded.
+func JoinScrapeResponse(meta, rest []byte) []byte {
+	out := make([]byte, 0, len(scrapeResponsePrefix)+len(meta)+len(rest))
+	out = append(out, scrapeResponsePrefix...)
+	out = append(out, meta...)
+	return append(out, rest...)
+}
+
+// splitDocument splits a document that opens with prefix and a metadata object into the
+// metadata, decoded into meta, and the rest after it.
+func splitDocument(resp []byte, prefix string, meta any) (rest []byte, ok bool) {
+	if !bytes.HasPrefix(resp, []byte(prefix)) {
 		return nil, false
 	}
-	m := resp[len(responsePrefix):]
+	m := resp[len(prefix):]
 	n := objectEnd(m)
 	if n < 0 || json.Unmarshal(m[:n], meta) != nil {
 		return nil, false

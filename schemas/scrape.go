@@ -313,6 +313,9 @@ type PageMetadata struct {
 	JSONLD []json.RawMessage `json:"json_ld,omitempty"`
 }
 
+// scrapeResponsePrefix opens every scrape answer: scrape_metadata is its first member.
+const scrapeResponsePrefix = `{"scrape_metadata":`
+
 // scrapePrefix opens a stored scrape body: the page facts come first, so the cache can move
 // them into scrape_metadata without decoding the (possibly large) rest.
 const scrapePrefix = `{"page":`
@@ -354,8 +357,8 @@ func ComposeScrapeResponse(meta *ScrapeMetadata, stored []byte) ([]byte, error) 
 	meta.FinalURL, meta.HTTPStatus, meta.ContentType, meta.Charset = f.FinalURL, f.HTTPStatus, f.ContentType, f.Charset
 	m, _ := json.Marshal(meta)
 	rest = rest[n:]
-	out := make([]byte, 0, len(`{"scrape_metadata":`)+len(m)+len(rest))
-	out = append(out, `{"scrape_metadata":`...)
+	out := make([]byte, 0, len(scrapeResponsePrefix)+len(m)+len(rest))
+	out = append(out, scrapeResponsePrefix...)
 	out = append(out, m...)
 	return append(out, rest...), nil
 }

@@ -25,6 +25,25 @@ func TestComposeScrapeResponse(t *testing.T) {
 			r.Markdown != b.Markdown || r.ScrapeMetadata.ID != "x" {
 			t.Errorf("round trip: %s", out)
 		}
+		// Taken apart and put back behind other metadata (the ingress's near cache).
+		var meta ScrapeMetadata
+		rest, ok := SplitScrapeResponse(out, &meta)
+		if !ok || meta.ID != "x" || meta.FinalURL != b.FinalURL {
+			t.Fatalf("split: ok %v, metadata %+v", ok, meta)
+		}
+		meta.ID, meta.Cache = "y", "hit"
+		var again ScrapeResponse
+		if err := json.Unmarshal(AppendScrapeResponse(nil, &meta, rest), &again); err != nil ||
+			again.ScrapeMetadata.ID != "y" || again.ScrapeMetadata.Cache != "hit" || again.Markdown != b.Markdown ||
+			again.ScrapeMetadata.HTTPStatus != b.HTTPStatus {
+			t.Errorf("recomposed: %+v (%v)", again, err)
+		}
+		if _, ok := SplitResponse(out, &SearchMetadata{}); ok {
+			t.Error("a scrape answer split as a search's")
+		}
+	}
+	if _, ok := SplitScrapeResponse([]byte(`{"scrape_metadata":{"id":"x"`), &ScrapeMetadata{}); ok {
+		t.Error("a truncated scrape answer split")
 	}
 	if _, err := ComposeScrapeResponse(&ScrapeMetadata{}, []byte(`{"markdown":"x"}`)); err == nil {
 		t.Error("a body not in the stored form was accepted")

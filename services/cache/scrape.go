@@ -36,7 +36,12 @@ func (s *Service) scrape(req asyncReq) {
 		s.finishReply(req, schemas.ScrapeRoute, state, nil, schemas.AsError(cerr), reqID, start, 0)
 		return
 	}
-	s.finishReply(req, schemas.ScrapeRoute, state, body, nil, reqID, start, 0)
+	// Fresh until, as for a search: the ingress's near cache keeps the answer no longer.
+	var freshUntil int64
+	if state != stateStale && ent.suspect == "" {
+		freshUntil = ent.Created.Add(s.cfg.ttl(schemas.ScrapeRoute)).UnixMilli()
+	}
+	s.finishReply(req, schemas.ScrapeRoute, state, body, nil, reqID, start, freshUntil)
 }
 
 // decodeScrape reads, validates and normalises a scrape request, and works out its deadline.

@@ -23,8 +23,10 @@ type call struct {
 	// only when the near cache cannot answer (a near hit never needs it).
 	subject string
 	fwd     any
-	// search is the request of a search (the near cache reads it); nil for a scrape.
+	// search is the request of a search; nil for a scrape. maxAge is its max_age (the near
+	// cache judges an entry by it).
 	search *schemas.SearchRequest
+	maxAge *int
 	// engine (a search's engines) or url (a scrape's) go into a status document's metadata.
 	engine, url string
 	nearKey     string
@@ -51,6 +53,8 @@ type answer struct {
 	// asked for parts (call.parts) body is nil until native composes it.
 	meta *schemas.SearchMetadata
 	tail []byte
+	// smeta is a scrape's near hit's scrape_metadata (its body is composed).
+	smeta *schemas.ScrapeMetadata
 	// entry is the near cache's entry the answer was served from or put in (nil if none):
 	// keep archives a near hit as a reference to the answer the entry was first archived as.
 	entry *nearEntry
@@ -85,13 +89,14 @@ func (s *Server) newCall(kind string, search *schemas.SearchRequest, scrape *sch
 	switch {
 	case search != nil:
 		cl.subject, cl.search, cl.engine, cl.webhook = schemas.SubjectSearch, search, search.Engine, search.WebhookURL
-		cl.nearKey = s.near.key(search)
+		cl.nearKey, cl.maxAge = s.near.key(search), search.MaxAge
 		fwd := *search
 		timeout(fwd.Async, &fwd.TimeoutMS)
 		fwd.Async, fwd.WebhookURL = false, ""
 		cl.fwd = &fwd
 	case scrape != nil:
 		cl.subject, cl.url, cl.webhook = schemas.SubjectScrape, scrape.URL, scrape.WebhookURL
+		cl.nearKey, cl.maxAge = s.near.scrapeKey(scrape), scrape.MaxAge
 		fwd := *scrape
 		timeout(fwd.Async, &fwd.TimeoutMS)
 		fwd.Async, fwd.WebhookURL = false, ""
@@ -108,9 +113,17 @@ func (s *Server) newCall(kind string, search *schemas.SearchRequest, scrape *sch
 func (s *Server) ask(cl *call, dst []byte) answer {
 	var ans answer
 	if cl.nearKey != "" {
-		if e := s.near.get(cl.nearKey, cl.search, cl.start); e != nil {
+		if e := s.near.get(cl.nearKey, cl.maxAge, cl.start); e != nil {
 			s.nearHits.Inc()
 			now := time.Now()
+			if e.scrape {
+				smeta := e.scrapeMetaFor(cl.id, cl.reqID, cl.start, now)
+				ans = answer{cache: "hit", timings: e.timings, near: true, done: now, smeta: &smeta, entry: e,
+					body: schemas.AppendScrapeResponse(dst, &smeta, e.tail)}
+				s.keep(cl, &ans)
+				s.countAnswer(cl, &ans)
+				return ans
+			}
 			meta := e.metaFor(cl.id, cl.reqID, cl.start, now)
 			ans = answer{cache: "hit", timings: e.timings, near: true, done: now, meta: &meta, tail: e.tail, entry: e}
 			if !cl.parts {
@@ -169,7 +182,11 @@ func (s *Server) keep(cl *call, ans *answer) {
 		// The answer's tail is the entry's: the first answer archived with it is written
 		// whole, the near hits after it as a reference to that one (bundle.go, bundleRef).
 		if ref := e.archived.Load(); ref != nil && ans.near {
-			s.archive.bundleRef(cl.id, &facts, ans.meta, *ref)
+			if ans.smeta != nil {
+				s.archive.bundleScrapeRef(cl.id, &facts, ans.smeta, *ref)
+			} else {
+				s.archive.bundleRef(cl.id, &facts, ans.meta, *ref)
+			}
 			return
 		}
 		e.archived.CompareAndSwap(nil, &cl.id)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,10 +162,22 @@ const refMark = '@'
 // bundleRef archives a near hit as a reference to the bundled answer ref (see refMark).
 func (a *archive) bundleRef(id string, facts *[len(bundleFields)]string, meta *schemas.SearchMetadata, ref string) {
 	a.add(id, facts, func(buf []byte) []byte {
-		buf = append(buf, refMark)
-		buf = append(buf, ref...)
-		return schemas.AppendMetadata(buf, meta)
+		return schemas.AppendMetadata(appendRef(buf, ref), meta)
 	})
+}
+
+// bundleScrapeRef is bundleRef for a scrape's near hit: its own scrape_metadata after the
+// reference.
+func (a *archive) bundleScrapeRef(id string, facts *[len(bundleFields)]string, meta *schemas.ScrapeMetadata, ref string) {
+	a.add(id, facts, func(buf []byte) []byte {
+		m, _ := json.Marshal(meta)
+		return append(appendRef(buf, ref), m...)
+	})
+}
+
+func appendRef(buf []byte, ref string) []byte {
+	buf = append(buf, refMark)
+	return append(buf, ref...)
 }
 
 // resolveRef turns a record archived by bundleRef into the answer it stands for; any other
@@ -183,11 +196,14 @@ func (a *archive) resolveRef(ctx context.Context, r *record) (*record, error) {
 		return nil, err
 	}
 	var m schemas.SearchMetadata
-	tail, ok := schemas.SplitResponse(target.Data, &m)
-	if !ok {
-		return nil, schemas.Errorf(schemas.TypeInternal, "archived answer unreadable: the answer it repeats (%s) is not a composed answer", ref)
+	if tail, ok := schemas.SplitResponse(target.Data, &m); ok {
+		return &record{Header: r.Header, Data: schemas.JoinResponse(meta, tail)}, nil
 	}
-	return &record{Header: r.Header, Data: schemas.JoinResponse(meta, tail)}, nil
+	var sm schemas.ScrapeMetadata
+	if tail, ok := schemas.SplitScrapeResponse(target.Data, &sm); ok {
+		return &record{Header: r.Header, Data: schemas.JoinScrapeResponse(meta, tail)}, nil
+	}
+	return nil, schemas.Errorf(schemas.TypeInternal, "archived answer unreadable: the answer it repeats (%s) is not a composed answer", ref)
 }
 
 // startBundler runs the flusher until stopBundler.

@@ -73,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		near: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_ingress_near_cache_total",
-			Help: "Searches the near cache could serve, by result (hit, miss).",
+			Help: "Searches and scrapes the near cache could serve, by result (hit, miss).",
 		}, []string{"result"}),
 		archived: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_ingress_archived_total",

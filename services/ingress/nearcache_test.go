@@ -145,12 +145,12 @@ func TestNearCacheKeeps(t *testing.T) {
 			defer n.close()
 			key := n.key(r)
 			n.put(key, tc.state, tc.freshUntil, "", []byte(tc.body), now)
-			got := n.get(key, r, now) != nil
+			got := n.get(key, r.MaxAge, now) != nil
 			if got != (tc.keptFor > 0) {
 				t.Fatalf("kept %v, want %v", got, tc.keptFor > 0)
 			}
 			if tc.keptFor > 0 {
-				if n.get(key, r, now.Add(tc.keptFor-time.Millisecond)) == nil || n.get(key, r, now.Add(tc.keptFor)) != nil {
+				if n.get(key, r.MaxAge, now.Add(tc.keptFor-time.Millisecond)) == nil || n.get(key, r.MaxAge, now.Add(tc.keptFor)) != nil {
 					t.Fatalf("want it served for exactly %s", tc.keptFor)
 				}
 			}
@@ -174,5 +174,65 @@ func TestNearCacheKey(t *testing.T) {
 	var off *nearCache // --near-cache-ttl=0
 	if k := off.key(&schemas.SearchRequest{Q: "go"}); k != "" {
 		t.Fatalf("disabled: key %q", k)
+	}
+}
+
+// A scrape's answer is kept under its own key and served with scrape_metadata of the
+// request's own; it never answers a search, nor a search's a scrape.
+func TestNearCacheKeepsScrapes(t *testing.T) {
+	now := time.Now()
+	n := newNearCache(time.Minute, 1<<20)
+	defer n.close()
+	r := &schemas.ScrapeRequest{URL: "https://example.com/a"}
+	key := n.scrapeKey(r)
+	if key == "" || key == n.key(&schemas.SearchRequest{Q: r.URL}) {
+		t.Fatalf("scrape key %q", key)
+	}
+	if k := n.scrapeKey(&schemas.ScrapeRequest{URL: r.URL, NoCache: true}); k != "" {
+		t.Fatalf("no_cache: key %q, want none", k)
+	}
+	if k := n.scrapeKey(&schemas.ScrapeRequest{URL: r.URL, Formats: []string{"text"}}); k == key {
+		t.Fatal("other formats share the key")
+	}
+	stored := schemas.EncodeScrapeBody(&schemas.ScrapeBody{FinalURL: r.URL, HTTPStatus: 200, ContentType: "text/html", Markdown: "# A"})
+	created := now.Add(-10 * time.Second)
+	body, err := schemas.ComposeScrapeResponse(&schemas.ScrapeMetadata{ID: "first", PageID: "page1", Status: "Success", Cache: "hit",
+		CreatedAt: created, URL: r.URL}, stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := strconv.FormatInt(now.Add(time.Hour).UnixMilli(), 10)
+	n.put(key, "hit", fresh, "", body, now)
+	e := n.get(key, nil, now)
+	if e == nil {
+		t.Fatal("a fresh scrape hit was not kept")
+	}
+	var got schemas.ScrapeResponse
+	meta := e.scrapeMetaFor("second", "req2", now, now)
+	if err := json.Unmarshal(schemas.AppendScrapeResponse(nil, &meta, e.tail), &got); err != nil {
+		t.Fatal(err)
+	}
+	m := got.ScrapeMetadata
+	if m.ID != "second" || m.RequestID != "req2" || m.Cache != "hit" || m.PageID != "page1" || !m.CreatedAt.Equal(created) ||
+		m.AgeSeconds != 10 || m.FinalURL != r.URL || m.HTTPStatus != 200 || got.Markdown != "# A" {
+		t.Fatalf("near scrape hit %+v (markdown %q)", m, got.Markdown)
+	}
+	ten, nine := 10, 9
+	if n.get(key, &ten, now) != nil || n.get(key, &nine, now) != nil {
+		t.Fatal("an entry 10 s old answered max_age=10")
+	}
+	if eleven := 11; n.get(key, &eleven, now) == nil {
+		t.Fatal("an entry 10 s old did not answer max_age=11")
+	}
+	// A scrape's answer under a search's key (or the reverse) is never served.
+	sk := n.key(&schemas.SearchRequest{Q: "x"})
+	n.put(sk, "hit", fresh, "", body, now)
+	if n.get(sk, nil, now) != nil {
+		t.Fatal("a scrape answer served a search")
+	}
+	other := n.scrapeKey(&schemas.ScrapeRequest{URL: "https://example.com/b"})
+	n.put(other, "hit", fresh, "", schemas.ComposeResponse(&schemas.SearchMetadata{ID: "s"}, []byte(`{"organic_results":[]}`)), now)
+	if n.get(other, nil, now) != nil {
+		t.Fatal("a search answer served a scrape")
 	}
 }

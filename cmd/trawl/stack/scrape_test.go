@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,28 @@ func TestScrapeEndToEnd(t *testing.T) {
 	if again := e.get(t, e.scrapeURL("/pages/article")); again.status != 200 || again.header.Get("X-Cache") != "HIT" {
 		t.Errorf("repeat: status %d, X-Cache %q", again.status, again.header.Get("X-Cache"))
 	}
+	// The cache service's hit is kept in the ingress for a moment: the next repeat is the
+	// near cache's, with scrape_metadata of its own and the same page.
+	before := nearHits(t, e)
+	near := e.get(t, e.scrapeURL("/pages/article"))
+	if near.status != 200 || near.header.Get("X-Cache") != "HIT" || nearHits(t, e) != before+1 {
+		t.Fatalf("near repeat: status %d, X-Cache %q, near hits %v -> %v", near.status, near.header.Get("X-Cache"), before, nearHits(t, e))
+	}
+	nr := decodeScrape(t, near.body)
+	if nm := nr.ScrapeMetadata; nm.ID == m.ID || nm.Cache != "hit" || nm.PageID != m.PageID || nm.FinalURL != m.FinalURL ||
+		nm.HTTPStatus != 200 || nr.Markdown != r.Markdown {
+		t.Errorf("near hit scrape_metadata %+v (markdown %d bytes), want its own id and the first answer's page", nm, len(nr.Markdown))
+	}
+	// Archived as a reference to the answer it repeats, it reads back as the answer given.
+	if rp := e.get(t, "/v1/scrapes/"+nr.ScrapeMetadata.ID); rp.status != 200 {
+		t.Errorf("the near hit's archived answer: status %d: %.200s", rp.status, rp.body)
+	} else if ar := decodeScrape(t, rp.body); ar.ScrapeMetadata.ID != nr.ScrapeMetadata.ID || ar.ScrapeMetadata.Cache != "hit" || ar.Markdown != r.Markdown {
+		t.Errorf("the near hit reads back as %+v (markdown %d bytes)", ar.ScrapeMetadata, len(ar.Markdown))
+	}
+	// no_cache never takes it.
+	if nc := e.get(t, e.scrapeURL("/pages/article", "no_cache", "true")); nc.status != 200 || nc.header.Get("X-Cache") != "MISS" {
+		t.Errorf("no_cache: status %d, X-Cache %q", nc.status, nc.header.Get("X-Cache"))
+	}
 
 	// Every format, and typed fields, by POST.
 	body := fmt.Sprintf(`{"url": %q, "formats": ["text", "links", "metadata", "raw_html", "html"],
@@ -104,6 +127,22 @@ func TestScrapeEndToEnd(t *testing.T) {
 	if nr := decodeScrape(t, msg.Data); nr.ScrapeMetadata.Cache != "hit" || nr.Markdown == "" {
 		t.Errorf("NATS scrape: cache %q, %d bytes of markdown", nr.ScrapeMetadata.Cache, len(nr.Markdown))
 	}
+}
+
+// nearHits is the ingress's count of near cache hits.
+func nearHits(t *testing.T, e *env) float64 {
+	t.Helper()
+	rp := e.get(t, "/metrics")
+	for _, line := range strings.Split(string(rp.body), "\n") {
+		if v, ok := strings.CutPrefix(line, `trawl_ingress_near_cache_total{result="hit"} `); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric line %q", line)
+			}
+			return f
+		}
+	}
+	return 0
 }
 
 // The CSS selectors the weather page is read with (sim/pages.go).
