@@ -293,9 +293,9 @@ var (
 	}
 	// Consent managers by their usual ids and classes (OneTrust, Cookiebot, Usercentrics, Didomi,
 	// Quantcast, TrustArc, Osano/cookieconsent, Sourcepoint) and the generic names.
-	rxConsent = regexp.MustCompile(`(?i)(^|[-_ ])(consent|gdpr)([-_ ]|$)|cookies?[-_]?(banner|notice|bar|consent|law|policy|popup|message|wall|dialog|modal|alert|warning|info|overlay|box|container|disclaimer|layer|hint)|^cookies?$|onetrust|cookiebot|usercentrics|didomi|qc-cmp|truste-|trustarc|(^| )cc-(window|banner)|sp_message`)
+	rxConsent = newTokenRegexp(`(?i)(^|[-_ ])(consent|gdpr)([-_ ]|$)|cookies?[-_]?(banner|notice|bar|consent|law|policy|popup|message|wall|dialog|modal|alert|warning|info|overlay|box|container|disclaimer|layer|hint)|^cookies?$|onetrust|cookiebot|usercentrics|didomi|qc-cmp|truste-|trustarc|(^| )cc-(window|banner)|sp_message`)
 	// Ad slots by class or id token: "ad", "ads", "ad-slot", "sidebar-ad", "adsbygoogle", …
-	rxAd = regexp.MustCompile(`(?i)^(ads?|adverts?|advertisement|advertising|adsbygoogle|adslot|sponsored|promoted|taboola|outbrain|dfp|gpt-ad.*|google-ad.*|(ads?|advert)[-_].+|.+[-_](ads?|advert|advertisement))$`)
+	rxAd = newTokenRegexp(`(?i)^(ads?|adverts?|advertisement|advertising|adsbygoogle|adslot|sponsored|promoted|taboola|outbrain|dfp|gpt-ad.*|google-ad.*|(ads?|advert)[-_].+|.+[-_](ads?|advert|advertisement))$`)
 )
 
 // chromeFilter is the test selectContent drops page furniture with: isChrome, except for an
@@ -451,7 +451,7 @@ var blockTags = map[string]bool{
 // share and follow bars (AddToAny, ShareThis, Jetpack's sharedaddy), related and recommended
 // stories (Jetpack, YARPP, "more stories", "you may also like"), comment sections (WordPress,
 // Disqus), newsletter sign-ups, and breadcrumbs (which sites put inside <article> too).
-var rxAside = regexp.MustCompile(`(?i)^(` +
+var rxAside = newTokenRegexp(`(?i)^(` +
 	`((social|post|article|entry|story|page|content|sticky|floating|inline|top|bottom|sd)[-_]?)?(share|sharing)([-_]?(bar|buttons?|btns?|links?|icons?|tools?|box|container|wrapper|widget|this|list|menu|panel|block|area|module|enabled|top|bottom|horizontal|vertical|inline))*` +
 	`|social[-_]?(links|icons|buttons|bar|media|follow)|sharedaddy|addtoany|a2a[-_]kit|sharethis.*|shareaholic.*|follow[-_]us` +
 	`|related|(.+[-_])?related[-_]?(posts?|articles?|stories|content|links|news|items|reads|videos)|jp-relatedposts|yarpp-related.*|crp_related` +
