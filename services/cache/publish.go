@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/trawl-dev/trawl/kit/jspub"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -35,7 +36,7 @@ func (s *Service) publish(ctx context.Context, job *schemas.FetchJob) *schemas.E
 	failover := time.Now().Add(publishFailover)
 	for tries := 0; ; {
 		actx, cancel := context.WithTimeout(ctx, publishAttempt)
-		_, err = s.js.PublishMsg(actx, msg, jetstream.WithRetryWait(publishRetryWait))
+		_, err = jspub.Publish(actx, s.nc, msg, publishRetryWait)
 		cancel()
 		if err == nil || ctx.Err() != nil {
 			break

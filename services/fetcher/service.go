@@ -12,6 +12,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/target"
 
 	"github.com/trawl-dev/trawl/kit/buffers"
+	"github.com/trawl-dev/trawl/kit/jspub"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/kit/work"
@@ -272,7 +273,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 	out, err := page.Msg()
 	if err == nil {
 		pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = s.js.PublishMsg(pctx, out)
+		_, err = jspub.Publish(pctx, s.nc, out, jetstream.DefaultPubRetryWait)
 		pcancel()
 	}
 	// PublishMsg has copied the message onto the connection, whatever it returned.
@@ -320,7 +321,7 @@ func (s *Service) publishFailure(job *schemas.FetchJob, jobJSON []byte, e *schem
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = s.js.PublishMsg(ctx, out)
+	_, err = jspub.Publish(ctx, s.nc, out, jetstream.DefaultPubRetryWait)
 	return err
 }
 
