@@ -8,7 +8,10 @@
 // decode itself, was 2.4% of trawl serve's CPU on the sustained miss path (scripts/bench
 // miss-aio-60s profile, 2026-12-03). A PubAck is a flat object of a few known keys, so
 // DecodeAck reads that form directly and hands anything else to encoding/json, which stays the
-// reference: FuzzDecodeAck holds the two to the same answer.
+// reference: FuzzDecodeAck holds the two to the same answer. The read itself is 170 ns and 2
+// allocations against 1,260 ns and 8 (BenchmarkDecodeAck); end to end the gain is below what
+// this machine can see: two trawl serve loaded side by side, before and after, differed by
+// 0.97-1.02x over five 10 s rounds (2026-12-04).
 package jspub
 
 import (
