@@ -5,12 +5,13 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/trawl-dev/trawl/kit/internal/jstest"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
 // A deleted stream or consumer makes the keeper not ready, and its next check brings them back.
 func TestKeeperRecreatesWhatWasDeleted(t *testing.T) {
-	js := startJS(t)
+	_, js := jstest.Start(t)
 	ctx := context.Background()
 	limits := schemas.DefaultStreamLimits()
 	limits.Memory = true
