@@ -221,6 +221,29 @@ func (b *builder) str(s []byte) string {
 	return unsafe.String(&b.arena[start], len(s))
 }
 
+// attrVal is at's value as a string in the page's arena, its references decoded into it.
+func (b *builder) attrVal(at attr) string {
+	if !at.esc {
+		return b.str(at.val)
+	}
+	// A reference decodes to at most 1.25 times its length ("&ac;" is 5 bytes of UTF-8);
+	// twice leaves room for any value. Were the arena outgrown anyway, append moves it, and
+	// the strings already handed out keep the old one.
+	need := 2 * len(at.val)
+	if len(b.arena)+need > cap(b.arena) {
+		if need > arenaChunk/4 {
+			return string(appendUnescapeAttr(nil, at.val))
+		}
+		b.arena = make([]byte, 0, max(min(len(b.z.p)-b.z.i, arenaChunk), need))
+	}
+	start := len(b.arena)
+	b.arena = appendUnescapeAttr(b.arena, at.val)
+	if len(b.arena) == start {
+		return ""
+	}
+	return unsafe.String(&b.arena[start], len(b.arena)-start)
+}
+
 func appendChild(p, n *html.Node) {
 	n.Parent = p
 	if l := p.LastChild; l != nil {
@@ -274,7 +297,7 @@ func (b *builder) element(p *html.Node, name []byte) *html.Node {
 			copy(grown, b.attrs[start:])
 			b.attrs, start = grown, 0
 		}
-		b.attrs = append(b.attrs, html.Attribute{Key: a.String(at.key), Val: b.str(at.val)})
+		b.attrs = append(b.attrs, html.Attribute{Key: a.String(at.key), Val: b.attrVal(at)})
 	}
 	if len(b.attrs) > start {
 		n.Attr = b.attrs[start:len(b.attrs):len(b.attrs)]

@@ -29,6 +29,9 @@ type lexer struct {
 
 type attr struct {
 	key, val []byte
+	// esc: val holds character references, which the builder decodes as it copies val
+	// (appendUnescapeAttr).
+	esc bool
 }
 
 // rawElements are those the Tokenizer reads as raw text up to their end tag.
@@ -213,10 +216,7 @@ func (l *lexer) startTag() bool {
 			continue
 		}
 		val := p[valStart:valEnd]
-		if bytes.IndexByte(val, '&') >= 0 {
-			val = unescapeAttr(val)
-		}
-		l.attrs = append(l.attrs, attr{key: key, val: val})
+		l.attrs = append(l.attrs, attr{key: key, val: val, esc: bytes.IndexByte(val, '&') >= 0})
 		lastValEnd = valEnd
 	}
 	// j is at '>'. A '/' before it makes a self-closing tag unless it ends an unquoted value.
@@ -268,12 +268,19 @@ func unescapeText(b []byte) []byte {
 	return []byte(html.UnescapeString(string(b)))
 }
 
-// unescapeAttr decodes character references as the Tokenizer does in an attribute value, where
-// a named reference without ';' before '=' or a letter stays as it is. html.UnescapeString
-// decodes text, so each reference is decoded alone and kept only where both modes agree.
-func unescapeAttr(v []byte) []byte {
-	out := make([]byte, 0, len(v))
+// appendUnescapeAttr appends v to out with its character references decoded as the Tokenizer
+// decodes them in an attribute value, where a named reference without ';' before '=' or a
+// letter stays as it is. html.UnescapeString decodes text, so each reference is decoded alone
+// and kept only where both modes agree. "&amp;", which every result link on a page carries
+// several times, is decoded here: decoding it through html.UnescapeString, and the copy of
+// the value it made, were 3% of the bytes `trawl serve` allocated per miss.
+func appendUnescapeAttr(out, v []byte) []byte {
 	for i := 0; i < len(v); {
+		if v[i] == '&' && len(v)-i >= 5 && string(v[i+1:i+5]) == "amp;" {
+			out = append(out, '&')
+			i += 5
+			continue
+		}
 		if v[i] != '&' {
 			out = append(out, v[i])
 			i++
