@@ -47,6 +47,31 @@ func TestRedeliveryAfterKilledFetcher(t *testing.T) {
 	}
 }
 
+// A fetch longer than the ack wait stays with its fetcher: the progress signals (keepAlive)
+// hold the job, so the engine is asked once and the page comes back once.
+func TestProgressHoldsSlowFetch(t *testing.T) {
+	h := newHarness(t)
+	slow := quickSim(t, func(c *sim.Config) { c.Latency = 2500 * time.Millisecond })
+	cfg := testConfig()
+	cfg.AckWait = time.Second
+	cfg.AttemptTimeout = 10 * time.Second
+	h.start(cfg, "duckduckgo="+slow.URL())
+
+	job := h.publish("duckduckgo", "patient", 9*time.Second)
+	_, body, e := h.outcome(job, 8*time.Second)
+	if e != nil {
+		t.Fatalf("failure %v", e)
+	}
+	if !strings.Contains(string(body), "patient") {
+		t.Errorf("page %.100s", body)
+	}
+	// A redelivery would have reached the engine before the first answer came back
+	// (after 1 s, against 2.5 s).
+	if n := slow.Requests(); n != 1 {
+		t.Errorf("engine asked %d times, want 1 (the job was redelivered while in progress)", n)
+	}
+}
+
 // A job no fetcher ever acks (every delivery dies) goes to trawl.v1.dead.fetch with the reason
 // once it runs out of deliveries; its requester is told, and it leaves the work queue.
 func TestDeadLetterAfterMaxDeliveries(t *testing.T) {
