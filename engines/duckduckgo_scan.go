@@ -86,6 +86,37 @@ var ddgClassMarks = map[string]ddgMarks{
 	"anomaly-modal__mask": clsAnomalyMask, "zci": clsZci, "zci__body": clsZciBody, "zci-wrapper": clsZciWrapper, "result-link": clsResultLink,
 }
 
+// ddgClassByLen is ddgClassMarks by the length of the class name: every class token of every
+// element is looked up, most of them not there, and comparing the one to three names of a
+// length took half the time of hashing the token for the map.
+var ddgClassByLen = func() (t [24][]ddgClassEntry) {
+	for name, m := range ddgClassMarks {
+		if len(name) >= len(t) {
+			panic("ddgClassByLen: class name longer than the table: " + name)
+		}
+		t[len(name)] = append(t[len(name)], ddgClassEntry{name, m})
+	}
+	return t
+}()
+
+type ddgClassEntry struct {
+	name string
+	m    ddgMarks
+}
+
+// ddgClassMark is ddgClassMarks[c].
+func ddgClassMark(c string) ddgMarks {
+	if len(c) >= len(ddgClassByLen) {
+		return 0
+	}
+	for _, e := range ddgClassByLen[len(c)] {
+		if e.name == c {
+			return e.m
+		}
+	}
+	return 0
+}
+
 var ddgTestIDMarks = map[string]ddgMarks{
 	"result": tidResult, "ad": tidAd, "result-title-a": tidTitleA, "ad-badge": tidAdBadge,
 	"result-extras-url-link": tidURLLink, "duckassist-answer-content": tidDuckassist, "about": tidAbout,
@@ -107,7 +138,7 @@ func ddgMarksOf(n *html.Node) ddgMarks {
 					i++
 				}
 				if i > 0 {
-					m |= ddgClassMarks[v[:i]]
+					m |= ddgClassMark(v[:i])
 				}
 				if i == len(v) {
 					break

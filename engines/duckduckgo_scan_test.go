@@ -210,3 +210,41 @@ func FuzzDDGRedirectQuery(f *testing.F) {
 		}
 	})
 }
+
+// ddgClassMark answers as the map it is built from, for every name in it and for others.
+func TestDDGClassMarkIsTheMap(t *testing.T) {
+	names := []string{"", "resul", "results", "result_", "RESULT", "zci__bodyx", strings.Repeat("x", 40)}
+	for name := range ddgClassMarks {
+		names = append(names, name, name+"x", name[1:])
+	}
+	for _, n := range names {
+		if got, want := ddgClassMark(n), ddgClassMarks[n]; got != want {
+			t.Errorf("ddgClassMark(%q) = %b, want %b", n, got, want)
+		}
+	}
+}
+
+// FuzzPlainHTTPURL holds the quick check to url.Parse: every URL it passes is parsed without
+// error as an absolute http(s) URL with a host, and written back unchanged.
+func FuzzPlainHTTPURL(f *testing.F) {
+	for _, s := range []string{"https://example.com/a/b?q=1&r=%2F", "http://a.b:8080", "http://a:", "http://:80/",
+		"https://x.org/%zz", "https://x.org/a%2fb", "https://x.org/?q=a%20b+c", "https://EX.com/", "https://x.org/#f",
+		"https://x.org/a/../b", "http://x..y/", "https://x.org/;a=b,c!*~", "http://1.2.3.4:0/", "https://x.org?", "https://x-.org/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !plainHTTPURL(s) {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			t.Fatalf("%q passed, url.Parse: %v", s, err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			t.Fatalf("%q passed: scheme %q, host %q", s, u.Scheme, u.Host)
+		}
+		if got := u.String(); got != s {
+			t.Fatalf("%q passed, written back as %q", s, got)
+		}
+	})
+}

@@ -99,6 +99,9 @@ func sitelink(title, href, snippet string) (schemas.Sitelink, bool) {
 }
 
 func isHTTPURL(s string) bool {
+	if plainHTTPURL(s) {
+		return true
+	}
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
