@@ -78,7 +78,7 @@ func (Bing) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
 // names the advertiser; the click link itself is the fallback.
 func bingAdTarget(base, href string) (string, bool) {
 	if u, err := url.Parse(strings.TrimSpace(href)); err == nil && strings.HasPrefix(u.Path, "/aclick") {
-		enc := strings.TrimRight(u.Query().Get("u"), "=")
+		enc := strings.TrimRight(queryGet(u, "u"), "=")
 		for _, dec := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 			if b, err := dec.DecodeString(enc); err == nil {
 				t, err := url.QueryUnescape(string(b))

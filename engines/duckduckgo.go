@@ -108,7 +108,7 @@ func ddgTarget(href string) (string, bool) {
 	// Ads go through y.js, which carries the advertiser's landing page in u3; DuckDuckGo's
 	// ads are Bing's, so u3 is often Bing's own ad click (/aclick?…&u=<base64>), unwrapped too.
 	if (u.Host == "" || strings.HasSuffix(u.Host, "duckduckgo.com")) && u.Path == "/y.js" {
-		if t, ok := absURL("", u.Query().Get("u3")); ok {
+		if t, ok := absURL("", queryGet(u, "u3")); ok {
 			return bingAdTarget(t, t)
 		}
 	}

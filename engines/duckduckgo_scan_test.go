@@ -248,3 +248,16 @@ func FuzzPlainHTTPURL(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQueryGet holds queryGet to the url.Values it stands in for.
+func FuzzQueryGet(f *testing.F) {
+	for _, s := range []string{"uddg=https%3A%2F%2Fa.b%2F&rut=1", "u3=x&u3=y", "a;b=1&u=2", "u=%zz&u=ok", "=&u", "u", "u=a+b%20c"} {
+		f.Add(s, "u")
+	}
+	f.Fuzz(func(t *testing.T, raw, key string) {
+		u := &url.URL{RawQuery: raw}
+		if got, want := queryGet(u, key), u.Query().Get(key); got != want {
+			t.Fatalf("queryGet(%q, %q) = %q, want %q", raw, key, got, want)
+		}
+	})
+}
