@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"io"
 	"net"
 	"net/url"
@@ -31,6 +32,8 @@ type Shared struct {
 	// NATSUser and NATSPasswordFile are a stage binary's NATS credentials (app.Remote).
 	NATSUser         string
 	NATSPasswordFile string
+	// Handoff is where a parser of this process offers itself to its fetchers (kit/handoff).
+	Handoff handoff.Point
 
 	deadlines bool
 }

@@ -1,6 +1,7 @@
 // Package fetcher is trawl's fetch stage: it pulls fetch jobs from JetStream with a bounded
 // number in flight, fetches each engine's page inside the job's deadline, and hands the page to
-// the parse stream. A job is acked only once its page (or its typed failure) is published.
+// the parse stream, or in memory to a parser of the same process (kit/handoff). A job is
+// acked only once its page (or its typed failure) is published, or handed over and answered.
 //
 // Upstreams are hostile, so a fetch goes through a proxy pool that scores and prunes proxies
 // (pool.go), retries with jittered exponential backoff under a retry budget (budget.go), a
@@ -36,6 +37,9 @@ type Config struct {
 	// the search deadline so a job held by a dead fetcher is redelivered in time.
 	AckWait    time.Duration
 	MaxDeliver int
+	// ParseInline hands pages to a parser of the same process in memory (kit/handoff) rather
+	// than through the parse stream; without one in the process it changes nothing.
+	ParseInline bool
 
 	// Proxies is the proxy list (http, https, socks5 URLs; "direct" for no proxy). Empty: direct.
 	Proxies string
@@ -90,6 +94,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "fetch-max-bytes", 4<<20, "largest page accepted, bytes")
 	fs.DurationVar(&c.AckWait, "fetch-ack-wait", 5*time.Second, "time a fetcher holds a job without a progress signal before it is redelivered (progress is signalled every third of it)")
 	fs.IntVar(&c.MaxDeliver, "fetch-max-deliver", 3, "deliveries of a job before it goes to the dead-letter subject")
+	fs.BoolVar(&c.ParseInline, "parse-inline", true, "hand pages to a parser of the same process (trawl serve) in memory rather than through the parse stream; the job stays on its stream until the page's outcome is out")
 
 	fs.StringVar(&c.Proxies, "proxies", "", `proxy URLs, comma-separated: http://, https://, socks5:// (user:pass@ allowed); "direct" for no proxy; empty: direct only`)
 	fs.IntVar(&c.ProxyMaxConns, "proxy-max-conns", 32, "attempts in flight through one proxy at most (the direct connection is bounded by --host-max-conns)")

@@ -12,6 +12,7 @@ import (
 	"github.com/trawl-dev/trawl/kit/target"
 
 	"github.com/trawl-dev/trawl/kit/buffers"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/kit/jspub"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
@@ -36,12 +37,16 @@ type Deps struct {
 	Metrics prometheus.Registerer
 	// Transport overrides the direct route's HTTP transport (tests); nil builds the default.
 	Transport http.RoundTripper
+	// Handoff, when set, is where a parser of the same process may be offered (kit/handoff):
+	// pages then go to it in memory rather than through the parse stream (--parse-inline).
+	Handoff *handoff.Point
 }
 
 // Service is one fetcher.
 type Service struct {
 	cfg      Config
 	nc       *nats.Conn
+	handoff  *handoff.Point
 	js       jetstream.JetStream
 	engines  *engines.Registry
 	streams  schemas.StreamLimits
@@ -94,7 +99,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	bgCtx, bgCancel := context.WithCancel(context.Background())
 	s := &Service{
-		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log, m: m,
+		cfg: cfg, nc: d.NC, handoff: d.Handoff, engines: d.Engines, streams: d.Streams, log: d.Log, m: m,
 		pool:     newPool(poolConfig{MaxBodyBytes: cfg.MaxBodyBytes, MaxConns: cfg.ProxyMaxConns, Cooldown: cfg.ProxyCooldown, MaxCooldown: cfg.ProxyMaxCooldown}, proxies, d.Transport, m),
 		budget:   newRetryBudget(cfg.RetryRatio, cfg.RetryBurst),
 		breakers: newBreakers(cfg, m),
@@ -268,6 +273,22 @@ func (s *Service) handle(msg jetstream.Msg) {
 	}
 	buf := pageBuffers.Get()
 	page.Compress(*buf, pg.Body)
+	if p := s.parser(); p != nil {
+		// The job stays unacked until the page's outcome is out: if it cannot be, or the
+		// process dies first, the job is fetched again.
+		err := p.TakePage(&page, pg.Body)
+		recyclePage(pg.Body)
+		pageBuffers.Put(buf, page.Data)
+		if err != nil {
+			s.log.Warn("handing the page to the parser failed; job will be redelivered", "job", job.ID, "err", err)
+			msg.NakWithDelay(time.Second)
+			s.m.jobs.WithLabelValues(engine, "requeued").Inc()
+			return
+		}
+		msg.Ack()
+		s.m.jobs.WithLabelValues(engine, "ok").Inc()
+		return
+	}
 	recyclePage(pg.Body)
 	pg.Body = nil
 	out, err := page.Msg()
@@ -296,6 +317,15 @@ func (s *Service) handle(msg jetstream.Msg) {
 	s.m.jobs.WithLabelValues(engine, "ok").Inc()
 }
 
+// parser is the parser of this process pages are handed to, nil when they go through the
+// parse stream (none in this process, or --parse-inline=false).
+func (s *Service) parser() handoff.Parser {
+	if !s.cfg.ParseInline {
+		return nil
+	}
+	return s.handoff.Parser()
+}
+
 // pageBuffers hold compressed pages until they are published: one per job in flight.
 var pageBuffers = buffers.Pool{Max: 1 << 20}
 
@@ -313,9 +343,14 @@ func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Erro
 	msg.Ack()
 }
 
-// publishFailure queues a job's typed failure on the parse stream.
+// publishFailure hands a job's typed failure to the parse stage: to the parser of this
+// process, else on the parse stream.
 func (s *Service) publishFailure(job *schemas.FetchJob, jobJSON []byte, e *schemas.Error) error {
-	out, err := (&schemas.PageMsg{Job: job, JobJSON: jobJSON, Err: e}).Msg()
+	page := &schemas.PageMsg{Job: job, JobJSON: jobJSON, Err: e}
+	if p := s.parser(); p != nil {
+		return p.TakePage(page, nil)
+	}
+	out, err := page.Msg()
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/services/cache"
 	"github.com/trawl-dev/trawl/services/fetcher"
@@ -29,6 +32,8 @@ type pipeOpts struct {
 	// fetchConcurrency is the fetcher's jobs in hand; 0 runs no fetcher at all.
 	fetchConcurrency int
 	fetchMaxMsgs     int64
+	// inline gives the fetcher and the parser one handoff point, as trawl serve does.
+	inline bool
 }
 
 type pipeline struct {
@@ -36,6 +41,12 @@ type pipeline struct {
 	sim *sim.Server
 	in  *testIngress
 	js  jetstream.JetStream
+	// handoff, parserNC and fetcherReg are what the handoff tests reach into.
+	handoff    *handoff.Point
+	streams    schemas.StreamLimits
+	eng        *engines.Registry
+	parserNC   *nats.Conn
+	fetcherReg *prometheus.Registry
 }
 
 func startPipeline(t *testing.T, o pipeOpts) *pipeline {
@@ -62,19 +73,21 @@ func startPipeline(t *testing.T, o pipeOpts) *pipeline {
 		t.Cleanup(s.Stop)
 	}
 
-	ps, err := parser.New(parser.DefaultConfig(), parser.Deps{NC: testkit.Connect(t, p.ns), Engines: eng, Streams: streams})
-	if err != nil {
-		t.Fatal(err)
+	p.streams, p.eng = streams, eng
+	if o.inline {
+		p.handoff = &handoff.Point{}
 	}
-	started(ps, ps.Start(ctx))
+	p.parserNC = p.startParser(t)
 	if o.fetchConcurrency > 0 {
 		fcfg := fetcher.DefaultConfig()
 		fcfg.Concurrency = o.fetchConcurrency
-		fs, err := fetcher.New(fcfg, fetcher.Deps{NC: testkit.Connect(t, p.ns), Engines: eng, Streams: streams})
+		reg := prometheus.NewRegistry()
+		fs, err := fetcher.New(fcfg, fetcher.Deps{NC: testkit.Connect(t, p.ns), Engines: eng, Streams: streams, Metrics: reg, Handoff: p.handoff})
 		if err != nil {
 			t.Fatal(err)
 		}
 		started(fs, fs.Start(ctx))
+		p.fetcherReg = reg
 	}
 	cs, err := cache.New(cache.DefaultConfig(), cache.Deps{NC: testkit.Connect(t, p.ns), Store: cache.NewMemory(64 << 20), Engines: eng, Streams: streams})
 	if err != nil {
@@ -86,6 +99,22 @@ func startPipeline(t *testing.T, o pipeOpts) *pipeline {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// startParser starts a parser on its own connection, offered at the pipeline's handoff point
+// when it has one, and returns the connection.
+func (p *pipeline) startParser(t *testing.T) *nats.Conn {
+	t.Helper()
+	nc := testkit.Connect(t, p.ns)
+	ps, err := parser.New(parser.DefaultConfig(), parser.Deps{NC: nc, Engines: p.eng, Streams: p.streams, Handoff: p.handoff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ps.Start(t.Context()); err != nil {
+		t.Fatalf("parser: %v", err)
+	}
+	t.Cleanup(ps.Stop)
+	return nc
 }
 
 // settle waits until every queued job is fetched and parsed, so the stages stop idle (a page
@@ -245,5 +274,60 @@ func TestStreamsFull503(t *testing.T) {
 		if r := <-w; r.StatusCode != 504 {
 			t.Errorf("queued search without a fetcher: status %d, want 504 at its deadline", r.StatusCode)
 		}
+	}
+}
+
+// TestPipelineHandsPagesOver runs the fetcher and the parser as trawl serve does, with one
+// handoff point: pages go from one to the other in memory and never onto the parse stream.
+// When the parser cannot publish the outcome (its connection gone), the fetcher leaves the job
+// to be delivered again, and the parser offered next answers it: the requester still gets
+// its answer, from a second fetch.
+func TestPipelineHandsPagesOver(t *testing.T) {
+	p := startPipeline(t, pipeOpts{simLatency: 5 * time.Millisecond, fetchConcurrency: 4, inline: true})
+	defer p.settle(t)
+	resp, b := send(t, "GET", p.in.url+"/v1/search?q=golang", nil, nil)
+	var sr schemas.SearchResponse
+	if resp.StatusCode != 200 || json.Unmarshal(b, &sr) != nil || len(sr.OrganicResults) == 0 {
+		t.Fatalf("status %d: %.300s", resp.StatusCode, b)
+	}
+	parseStream, err := p.js.Stream(t.Context(), schemas.StreamParse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := parseStream.Info(t.Context()); err != nil || info.State.LastSeq != 0 {
+		t.Fatalf("the parse stream took %d messages with a parser in the process (%v)", info.State.LastSeq, err)
+	}
+
+	requeued := func() float64 {
+		mfs, _ := p.fetcherReg.Gather()
+		for _, mf := range mfs {
+			if mf.GetName() != "trawl_fetcher_jobs_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "outcome" && l.GetValue() == "requeued" {
+						return m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		return 0
+	}
+	p.parserNC.Close()
+	asked := p.sim.Requests()
+	answer := p.search(t, "q=rust")
+	testkit.Eventually(t, 10*time.Second, func() bool { return requeued() == 1 }, "the job whose outcome could not be published was not left for redelivery")
+	p.startParser(t)
+	select {
+	case resp := <-answer:
+		if resp == nil || resp.StatusCode != 200 || resp.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("answer after the parser came back: %+v", resp)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no answer after the parser came back")
+	}
+	if n := p.sim.Requests() - asked; n != 2 {
+		t.Errorf("engine asked %d times for the job, want 2 (fetched again after the failed handoff)", n)
 	}
 }

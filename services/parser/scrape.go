@@ -3,15 +3,13 @@ package parser
 import (
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/scrape"
 )
 
 // convert turns a scraped page into the formats its job asks for and publishes the outcome:
 // the body as schemas.EncodeScrapeBody lays it out, or the typed failure (unsupported content).
-func (s *Service) convert(msg jetstream.Msg, page *schemas.PageMsg, body []byte, start time.Time) {
+func (s *Service) convert(page *schemas.PageMsg, body []byte, start time.Time) error {
 	job := page.Job
 	const route = schemas.ScrapeRoute
 	out, err := s.scrape(scrapePage(page, body), job.Scrape)
@@ -22,11 +20,10 @@ func (s *Service) convert(msg jetstream.Msg, page *schemas.PageMsg, body []byte,
 		s.pages.WithLabelValues(route, e.Kind).Inc()
 		s.log.Warn("page not converted", "job", job.ID, "kind", e.Kind, "err", e.Detail)
 		e.PageID = job.ID
-		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
-		return
+		return s.publish(&schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
 	}
 	s.pages.WithLabelValues(route, "ok").Inc()
-	s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Body: schemas.EncodeScrapeBody(out),
+	return s.publish(&schemas.Outcome{Key: job.Key, JobID: job.ID, Body: schemas.EncodeScrapeBody(out),
 		FetchMS: page.FetchMS, ParseMS: float64(took.Microseconds()) / 1000})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trawl-dev/trawl/kit/buffers"
 	"github.com/trawl-dev/trawl/kit/enginehealth"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/kit/work"
@@ -33,6 +34,9 @@ type Deps struct {
 	Streams schemas.StreamLimits
 	Log     *slog.Logger
 	Metrics prometheus.Registerer
+	// Handoff, when set, is where the parser offers itself to the fetchers of its process
+	// (kit/handoff).
+	Handoff *handoff.Point
 }
 
 // Service is one parser.
@@ -51,6 +55,7 @@ type Service struct {
 	js       jetstream.JetStream
 	archive  jetstream.Stream
 	keeper   *streams.Keeper
+	handoff  *handoff.Point
 
 	sem    chan struct{}
 	work   work.Tracker
@@ -75,7 +80,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	}
 	f := promauto.With(d.Metrics)
 	s := &Service{
-		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log,
+		cfg: cfg, nc: d.NC, engines: d.Engines, streams: d.Streams, log: d.Log, handoff: d.Handoff,
 		pages: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_parser_pages_total",
 			Help: "Pages parsed, by engine and outcome (ok, no_results, suspect, degraded, blocked, unrecognised_page, malformed).",
@@ -133,6 +138,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.handle, s.log)
 	s.keeper.Start()
+	s.handoff.Offer(s)
 	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency, "engine_health", s.health.board.String())
 	return nil
 }
@@ -147,6 +153,7 @@ func (s *Service) Ready() error {
 
 // Stop stops pulling and lets pages in hand finish.
 func (s *Service) Stop() {
+	s.handoff.Withdraw(s)
 	if s.keeper != nil {
 		s.keeper.Stop()
 	}
@@ -165,6 +172,7 @@ func (s *Service) Stop() {
 	})
 }
 
+// handle takes a page off the parse stream.
 func (s *Service) handle(msg jetstream.Msg) {
 	page, err := schemas.DecodePage(msg.Headers(), msg.Data())
 	if err != nil {
@@ -173,42 +181,75 @@ func (s *Service) handle(msg jetstream.Msg) {
 		msg.Term()
 		return
 	}
+	var html []byte
+	if page.Err == nil {
+		html = page.Data
+		if page.Compressed() {
+			buf := pageBuffers.Get()
+			dec, err := page.Decompress(*buf)
+			if err != nil {
+				pageBuffers.Put(buf, *buf)
+				s.pages.WithLabelValues(page.Job.Route(), "malformed").Inc()
+				s.settle(msg, s.publish(&schemas.Outcome{Key: page.Job.Key, JobID: page.Job.ID, Err: schemas.AsError(err)}))
+				return
+			}
+			// The page lives only while it is parsed: the SERP holds copies of its text.
+			defer pageBuffers.Put(buf, dec)
+			html = dec
+		}
+	}
+	s.settle(msg, s.process(&page, html))
+}
+
+// TakePage is the parse of a page handed over in memory by a fetcher of this process
+// (kit/handoff): the same as one taken off the stream.
+func (s *Service) TakePage(page *schemas.PageMsg, html []byte) error {
+	if err := s.process(page, html); err != errExpired {
+		return err
+	}
+	return nil
+}
+
+// errExpired is process's word for a page whose requester has given up: nothing to answer.
+var errExpired = errors.New("deadline passed")
+
+// settle acks a page taken off the stream once its outcome is out (err nil), ends it when
+// its deadline has passed, and has it delivered again later when the outcome could not be
+// published.
+func (s *Service) settle(msg jetstream.Msg, err error) {
+	switch err {
+	case nil:
+		msg.Ack()
+	case errExpired:
+		msg.TermWithReason("deadline passed")
+	default:
+		msg.NakWithDelay(500 * time.Millisecond)
+	}
+}
+
+// process parses a page (html, decompressed) or takes its fetch failure (page.Err), publishes
+// the outcome and archives the page: nil once the outcome is out, errExpired when nobody
+// waits for it any more, else the publish's error.
+func (s *Service) process(page *schemas.PageMsg, html []byte) error {
 	job := page.Job
 	engine := job.Route()
 	if job.Expired(time.Now()) {
 		s.pages.WithLabelValues(engine, "expired").Inc()
-		msg.TermWithReason("deadline passed")
-		return
+		return errExpired
 	}
 	if page.Err != nil {
 		// The fetch failed: its typed failure is the job's outcome.
 		s.pages.WithLabelValues(engine, "fetch_failed").Inc()
-		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: page.Err})
-		return
-	}
-	html := page.Data
-	if page.Compressed() {
-		buf := pageBuffers.Get()
-		dec, err := page.Decompress(*buf)
-		if err != nil {
-			pageBuffers.Put(buf, *buf)
-			s.pages.WithLabelValues(engine, "malformed").Inc()
-			s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: schemas.AsError(err)})
-			return
-		}
-		// The page lives only while it is parsed: the SERP holds copies of its text.
-		defer pageBuffers.Put(buf, dec)
-		html = dec
+		return s.publish(&schemas.Outcome{Key: job.Key, JobID: job.ID, Err: page.Err})
 	}
 	// Archived once the outcome is out (deferred: the answer never waits on the archive),
 	// before the page's buffer goes back to its pool (defers run last in, first out); a
 	// suspect page is archived with its reason.
 	var suspect string
-	defer func() { s.archivePage(&page, html, suspect) }()
+	defer func() { s.archivePage(page, html, suspect) }()
 	start := time.Now()
 	if job.Scrape != nil {
-		s.convert(msg, &page, html, start)
-		return
+		return s.convert(page, html, start)
 	}
 	serp, perr := s.parse(engine, html, &job.Request)
 	parseDur := time.Since(start)
@@ -226,8 +267,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 			suspect = schemas.SuspectUnrecognised + ": " + e.Detail
 			s.record(engine, enginehealth.Verdict{Suspect: true, Rule: schemas.SuspectUnrecognised, Reason: e.Detail, PageID: job.ID})
 		}
-		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
-		return
+		return s.publish(&schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
 	}
 	var warnings []schemas.Warning
 	if v, judged := s.health.judge.page(engine, &job.Request, serp); judged {
@@ -239,16 +279,14 @@ func (s *Service) handle(msg jetstream.Msg) {
 				s.pages.WithLabelValues(engine, "degraded").Inc()
 				e := schemas.Errorf(schemas.TypeDegraded, "%s is degraded (%d suspect pages in a row) and this page is suspect too: %s", engine, rec.Run, v.Reason)
 				e.Engine, e.PageID = engine, job.ID
-				s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
-				return
+				return s.publish(&schemas.Outcome{Key: job.Key, JobID: job.ID, Err: e})
 			}
 			warnings = append(warnings, warning(engine, v, rec))
 		}
 	}
 	body, err := Body(&job.Request, serp, warnings...)
 	if err != nil {
-		s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Err: schemas.AsError(err)})
-		return
+		return s.publish(&schemas.Outcome{Key: job.Key, JobID: job.ID, Err: schemas.AsError(err)})
 	}
 	outcome := "ok"
 	switch {
@@ -258,7 +296,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 		outcome = "no_results"
 	}
 	s.pages.WithLabelValues(engine, outcome).Inc()
-	s.publish(msg, &schemas.Outcome{Key: job.Key, JobID: job.ID, Body: body, Suspect: suspect,
+	return s.publish(&schemas.Outcome{Key: job.Key, JobID: job.ID, Body: body, Suspect: suspect,
 		FetchMS: page.FetchMS, ParseMS: float64(parseDur.Microseconds()) / 1000})
 }
 
@@ -283,11 +321,7 @@ func (s *Service) parse(engine string, html []byte, r *schemas.SearchRequest) (s
 	return s.engines.Parse(engine, html, r)
 }
 
-// publish sends the outcome and acks the page only once it is sent.
-func (s *Service) publish(msg jetstream.Msg, o *schemas.Outcome) {
-	if err := schemas.PublishOutcome(s.nc, o); err != nil {
-		msg.NakWithDelay(500 * time.Millisecond)
-		return
-	}
-	msg.Ack()
+// publish sends the outcome; the page is settled only once it is sent.
+func (s *Service) publish(o *schemas.Outcome) error {
+	return schemas.PublishOutcome(s.nc, o)
 }

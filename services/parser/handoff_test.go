@@ -1,0 +1,105 @@
+package parser
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/kit/handoff"
+	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/sim"
+	"github.com/trawl-dev/trawl/testkit"
+)
+
+// TestTakePage: a parser offers itself at the handoff point once started and withdraws at
+// Stop; a page handed over is answered and archived as one off the stream is, a fetch
+// failure is answered as the job's outcome, and a page whose requester has given up is
+// settled without an answer. Once the parser's connection is gone, TakePage fails, so the
+// fetcher has the job fetched again.
+func TestTakePage(t *testing.T) {
+	ns := testkit.StartNATS(t)
+	nc := testkit.Connect(t, ns)
+	var point handoff.Point
+	pnc := testkit.Connect(t, ns)
+	s, err := New(DefaultConfig(), Deps{NC: pnc, Engines: engines.Default(), Streams: schemas.DefaultStreamLimits(),
+		Metrics: prometheus.NewRegistry(), Handoff: &point})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if point.Parser() != nil {
+		t.Fatal("offered before Start")
+	}
+	if err := s.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	p := point.Parser()
+	if p == nil {
+		t.Fatal("a started parser is not offered")
+	}
+	results, _ := nc.SubscribeSync(schemas.SubjectResults)
+
+	job := func(id string, deadline time.Time) *schemas.FetchJob {
+		return &schemas.FetchJob{ID: schemas.NewJobID(), Key: "key-" + id, Deadline: deadline.UnixMilli(),
+			Request: schemas.SearchRequest{Q: "golang", Engine: "duckduckgo", Page: 1, Safe: "moderate"}}
+	}
+	next := func() schemas.Outcome {
+		t.Helper()
+		m, err := results.NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return schemas.DecodeOutcome(m)
+	}
+
+	html := sim.ResultsPage("golang", 1, 10, 5)
+	ok := &schemas.PageMsg{Job: job("ok", time.Now().Add(time.Minute)), FetchMS: 7}
+	ok.Compress(nil, html)
+	if err := p.TakePage(ok, html); err != nil {
+		t.Fatal(err)
+	}
+	o := next()
+	var b schemas.SearchBody
+	if o.Err != nil || o.Key != "key-ok" || o.JobID != ok.Job.ID || json.Unmarshal(o.Body, &b) != nil || len(b.OrganicResults) != 10 || o.FetchMS != 7 {
+		t.Fatalf("outcome of a page handed over: key %q job %q err %v, %d results", o.Key, o.JobID, o.Err, len(b.OrganicResults))
+	}
+	if _, err := schemas.ReadArchivedPage(t.Context(), s.archive, ok.Job.ID); err != nil {
+		t.Errorf("a page handed over is not archived: %v", err)
+	}
+
+	failed := &schemas.PageMsg{Job: job("failed", time.Now().Add(time.Minute)), Err: schemas.Errorf(schemas.TypeBlocked, "CAPTCHA")}
+	if err := p.TakePage(failed, nil); err != nil {
+		t.Fatal(err)
+	}
+	if o := next(); o.Key != "key-failed" || o.Err == nil || o.Err.Kind != schemas.TypeBlocked {
+		t.Fatalf("a fetch failure handed over came out as %q %+v", o.Key, o.Err)
+	}
+
+	late := &schemas.PageMsg{Job: job("late", time.Now().Add(-time.Second))}
+	late.Compress(nil, html)
+	if err := p.TakePage(late, html); err != nil {
+		t.Fatalf("a page past its deadline is settled, not retried: %v", err)
+	}
+	// Nothing was answered for it: the next outcome is the next page's.
+	marker := &schemas.PageMsg{Job: job("marker", time.Now().Add(time.Minute)), Err: schemas.Errorf(schemas.TypeTimeout, "x")}
+	if err := p.TakePage(marker, nil); err != nil {
+		t.Fatal(err)
+	}
+	if o := next(); o.Key != "key-marker" {
+		t.Fatalf("a page past its deadline was answered (%q)", o.Key)
+	}
+
+	pnc.Close()
+	again := &schemas.PageMsg{Job: job("again", time.Now().Add(time.Minute))}
+	again.Compress(nil, html)
+	if err := p.TakePage(again, html); err == nil {
+		t.Error("TakePage succeeded without a connection to answer on")
+	}
+	s.Stop()
+	if point.Parser() != nil {
+		t.Error("a stopped parser is still offered")
+	}
+}
