@@ -276,28 +276,18 @@ func (s *Service) handle(msg jetstream.Msg) {
 	if p := s.parser(); p != nil {
 		// The job stays unacked until the page's outcome is out: if it cannot be, or the
 		// process dies first, the job is fetched again.
-		err := p.TakePage(&page, pg.Body)
-		recyclePage(pg.Body)
-		pageBuffers.Put(buf, page.Data)
-		if err != nil {
-			s.log.Warn("handing the page to the parser failed; job will be redelivered", "job", job.ID, "err", err)
-			msg.NakWithDelay(time.Second)
-			s.m.jobs.WithLabelValues(engine, "requeued").Inc()
-			return
+		err = p.TakePage(&page, pg.Body)
+	} else {
+		var out *nats.Msg
+		if out, err = page.Msg(); err == nil {
+			pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err = jspub.Publish(pctx, s.nc, out, jetstream.DefaultPubRetryWait)
+			pcancel()
 		}
-		msg.Ack()
-		s.m.jobs.WithLabelValues(engine, "ok").Inc()
-		return
 	}
+	// The parser and PublishMsg have copied what they keep of the page, whatever they returned.
 	recyclePage(pg.Body)
 	pg.Body = nil
-	out, err := page.Msg()
-	if err == nil {
-		pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = jspub.Publish(pctx, s.nc, out, jetstream.DefaultPubRetryWait)
-		pcancel()
-	}
-	// PublishMsg has copied the message onto the connection, whatever it returned.
 	pageBuffers.Put(buf, page.Data)
 	if err != nil {
 		var apiErr *jetstream.APIError
@@ -308,7 +298,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 			s.fail(msg, job, e)
 			return
 		}
-		s.log.Warn("publishing page failed; job will be redelivered", "job", job.ID, "err", err)
+		s.log.Warn("handing the page on failed; job will be redelivered", "job", job.ID, "err", err)
 		msg.NakWithDelay(time.Second)
 		s.m.jobs.WithLabelValues(engine, "requeued").Inc()
 		return

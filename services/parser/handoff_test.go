@@ -66,9 +66,11 @@ func TestTakePage(t *testing.T) {
 	if o.Err != nil || o.Key != "key-ok" || o.JobID != ok.Job.ID || json.Unmarshal(o.Body, &b) != nil || len(b.OrganicResults) != 10 || o.FetchMS != 7 {
 		t.Fatalf("outcome of a page handed over: key %q job %q err %v, %d results", o.Key, o.JobID, o.Err, len(b.OrganicResults))
 	}
-	if _, err := schemas.ReadArchivedPage(t.Context(), s.archive, ok.Job.ID); err != nil {
-		t.Errorf("a page handed over is not archived: %v", err)
-	}
+	// The archive's write is asynchronous: the answer never waits on it.
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		_, err := schemas.ReadArchivedPage(t.Context(), s.archive, ok.Job.ID)
+		return err == nil
+	}, "a page handed over is not archived")
 
 	failed := &schemas.PageMsg{Job: job("failed", time.Now().Add(time.Minute)), Err: schemas.Errorf(schemas.TypeBlocked, "CAPTCHA")}
 	if err := p.TakePage(failed, nil); err != nil {
