@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/trawl-dev/trawl/kit/handoff"
 	"io"
 	"net"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/kit/config"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/schemas"
@@ -32,8 +32,10 @@ type Shared struct {
 	// NATSUser and NATSPasswordFile are a stage binary's NATS credentials (app.Remote).
 	NATSUser         string
 	NATSPasswordFile string
-	// Handoff is where a parser of this process offers itself to its fetchers (kit/handoff).
-	Handoff handoff.Point
+	// Handoff lets the stages of this process hand work to each other in memory (--handoff,
+	// kit/handoff); point is where they meet.
+	Handoff bool
+	point   handoff.Point
 
 	deadlines bool
 }
@@ -45,9 +47,19 @@ func (sh *Shared) RegisterFlags(fs *flag.FlagSet, opsDefault string) {
 	streams.RegisterFlags(fs, &sh.Streams)
 	fs.StringVar(&sh.EngineURLs, "engine-urls", "", "engine base URLs, name=url,… (replaces scheme and host only)")
 	fs.DurationVar(&sh.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight requests and jobs may take to finish before the process exits")
+	fs.BoolVar(&sh.Handoff, "handoff", true, "in one process (trawl serve), hand pages from the fetcher to the parser and requests from the ingress to the cache in memory rather than through NATS (kit/handoff); false sends everything over NATS, as separate processes do")
 	fs.BoolVar(&sh.Pprof, "pprof", false, "serve /debug/pprof on the ops listener (needs --ops-addr)")
 	fs.StringVar(&sh.NATSUser, "nats-user", "", "NATS user with --nats-url (default: the stage's own user, as in deploy/nats/trawl.conf)")
 	fs.StringVar(&sh.NATSPasswordFile, "nats-password-file", "", "file holding the NATS user's password (else TRAWL_NATS_PASSWORD_<USER> or TRAWL_NATS_PASSWORD; never a flag)")
+}
+
+// HandoffPoint is where this process's stages hand work to each other (kit/handoff), nil
+// with --handoff=false.
+func (sh *Shared) HandoffPoint() *handoff.Point {
+	if !sh.Handoff {
+		return nil
+	}
+	return &sh.point
 }
 
 // RegisterDeadlines adds the request deadline flags once, for the stages that read them.

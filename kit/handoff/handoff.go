@@ -1,19 +1,30 @@
-// Package handoff lets a fetcher give its pages to a parser of the same process in memory,
-// in place of the parse stream.
+// Package handoff lets stages of one process hand work to each other in memory: the fetcher
+// its pages to the parser, in place of the parse stream, and the ingress its requests to the
+// cache, in place of a NATS request.
 //
-// In `trawl serve` both stages run in one process, and a page's trip through the parse
-// stream (the fetcher's publish and its ack, the stream's copy, the delivery to the parser
-// and the parser's ack) was about a quarter of what the embedded NATS server and the NATS
-// client did per miss. Handed over, the page skips it; the job stays unacked on the fetch
-// stream until the page's outcome is out, so a process that dies mid-parse leaves the job to
-// be fetched again, as a fetcher dying mid-fetch always did. Stage processes of their own
-// have no parser beside the fetcher and use the stream, as does a fetcher started with
-// --parse-inline=false. A page handed over is parsed on the fetcher's goroutine, so in one
-// process --fetch-concurrency bounds the parses too.
+// In `trawl serve` every stage runs in one process, and on a busy machine each hop through
+// the embedded NATS server (a client's flusher, an in-process pipe, the server's read and
+// write loops, the receiver's read loop and subscription) waits for a CPU of its own: a miss
+// took about thirty such hops, and they, not the CPU, set its latency under load. A page's trip
+// through the parse stream (the fetcher's publish and its ack, the stream's copy, the delivery
+// to the parser and the parser's ack) was also about a quarter of what the NATS server and
+// client did per miss. Handed over, the work skips it:
+//   - a page: the job stays unacked on the fetch stream until the page's outcome is out, so a
+//     process that dies mid-parse leaves the job to be fetched again, as a fetcher dying
+//     mid-fetch always did. The parse runs on the fetcher's goroutine, so in one process
+//     --fetch-concurrency bounds the parses too.
+//   - a request: the cache answers it on the ingress's goroutine, under the same limits,
+//     deadline and drain as one that came over NATS, with the same reply.
+//
+// Stage processes of their own have no such neighbour and use NATS, as does a process started
+// with --handoff=false. Results still go out on NATS: every cache replica waiting on a key
+// must hear them.
 package handoff
 
 import (
 	"sync/atomic"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/trawl-dev/trawl/schemas"
 )
@@ -26,27 +37,34 @@ type Parser interface {
 	TakePage(page *schemas.PageMsg, html []byte) error
 }
 
-// Point is where a process's parser offers itself and its fetchers look for it: one per
-// process (kit/app.Shared), empty in a process without a parser.
+// Cache answers a request as the cache stage answers one on its NATS subject: subject is
+// schemas.SubjectSearch or SubjectScrape, req its headers and body, and the reply what the
+// stage would have published to the requester (its own memory). ok is false for a subject
+// it does not answer: ask over NATS.
+type Cache interface {
+	Ask(subject string, req *nats.Msg) (reply *nats.Msg, ok bool)
+}
+
+// Point is where a process's parser and cache offer themselves and its fetchers and ingress
+// look for them: one per process (kit/app.Shared), nil with --handoff=false. Every method
+// may be called on a nil Point.
 type Point struct {
-	p atomic.Pointer[Parser]
+	parser slot[Parser]
+	cache  slot[Cache]
 }
 
-// Offer makes p the process's parser.
-func (pt *Point) Offer(p Parser) {
-	if pt == nil || p == nil {
-		return
+// OfferParser makes p the process's parser.
+func (pt *Point) OfferParser(p Parser) {
+	if pt != nil && p != nil {
+		pt.parser.offer(p)
 	}
-	pt.p.Store(&p)
 }
 
-// Withdraw takes p back (a parser that is stopping), unless another has been offered since.
-func (pt *Point) Withdraw(p Parser) {
-	if pt == nil {
-		return
-	}
-	if cur := pt.p.Load(); cur != nil && *cur == p {
-		pt.p.CompareAndSwap(cur, nil)
+// WithdrawParser takes p back (a parser that is stopping), unless another has been offered
+// since.
+func (pt *Point) WithdrawParser(p Parser) {
+	if pt != nil {
+		pt.parser.withdraw(p)
 	}
 }
 
@@ -55,8 +73,47 @@ func (pt *Point) Parser() Parser {
 	if pt == nil {
 		return nil
 	}
-	if p := pt.p.Load(); p != nil {
-		return *p
+	return pt.parser.get()
+}
+
+// OfferCache makes c the process's cache.
+func (pt *Point) OfferCache(c Cache) {
+	if pt != nil && c != nil {
+		pt.cache.offer(c)
 	}
-	return nil
+}
+
+// WithdrawCache takes c back, unless another has been offered since.
+func (pt *Point) WithdrawCache(c Cache) {
+	if pt != nil {
+		pt.cache.withdraw(c)
+	}
+}
+
+// Cache returns the process's cache, nil when none is offered.
+func (pt *Point) Cache() Cache {
+	if pt == nil {
+		return nil
+	}
+	return pt.cache.get()
+}
+
+// slot holds one offered stage.
+type slot[T comparable] struct {
+	p atomic.Pointer[T]
+}
+
+func (s *slot[T]) offer(v T) { s.p.Store(&v) }
+
+func (s *slot[T]) withdraw(v T) {
+	if cur := s.p.Load(); cur != nil && *cur == v {
+		s.p.CompareAndSwap(cur, nil)
+	}
+}
+
+func (s *slot[T]) get() (v T) {
+	if p := s.p.Load(); p != nil {
+		v = *p
+	}
+	return v
 }

@@ -3,36 +3,46 @@ package handoff
 import (
 	"testing"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-type parser struct{ n int }
+type parser struct{ name string }
 
-func (p *parser) TakePage(*schemas.PageMsg, []byte) error { p.n++; return nil }
+func (*parser) TakePage(*schemas.PageMsg, []byte) error { return nil }
+
+type cache struct{ name string }
+
+func (*cache) Ask(string, *nats.Msg) (*nats.Msg, bool) { return nil, false }
 
 func TestPoint(t *testing.T) {
 	var pt Point
-	if pt.Parser() != nil {
-		t.Fatal("an empty point offers a parser")
+	if pt.Parser() != nil || pt.Cache() != nil {
+		t.Fatal("an empty point offers a stage")
 	}
-	p := &parser{}
-	pt.Offer(p)
-	if got := pt.Parser(); got != p {
-		t.Fatalf("offered %p, got %v", p, got)
+	p, c := &parser{"first"}, &cache{"cache"}
+	pt.OfferParser(p)
+	pt.OfferCache(c)
+	if pt.Parser() != p || pt.Cache() != c {
+		t.Fatalf("offered %p and %p, got %v and %v", p, c, pt.Parser(), pt.Cache())
 	}
-	second := &parser{}
-	pt.Offer(second)
-	pt.Withdraw(p) // the first one stopping after the second was offered
+	second := &parser{"second"}
+	pt.OfferParser(second)
+	pt.WithdrawParser(p) // the first one stopping after the second was offered
 	if got := pt.Parser(); got != second {
 		t.Fatalf("withdrawing a parser no longer offered took the current one: %v", got)
 	}
-	pt.Withdraw(second)
-	if pt.Parser() != nil {
-		t.Fatal("a withdrawn parser is still offered")
+	pt.WithdrawParser(second)
+	pt.WithdrawCache(c)
+	if pt.Parser() != nil || pt.Cache() != nil {
+		t.Fatal("a withdrawn stage is still offered")
 	}
-	var none *Point // a stage built without a point
-	none.Offer(p)
-	if none.Parser() != nil {
-		t.Fatal("a nil point offers a parser")
+	var none *Point // --handoff=false, or a stage built without one
+	none.OfferParser(p)
+	none.OfferCache(c)
+	none.WithdrawParser(p)
+	if none.Parser() != nil || none.Cache() != nil {
+		t.Fatal("a nil point offers a stage")
 	}
 }

@@ -46,6 +46,21 @@ func (t *Tracker) Go(f func()) bool {
 	return true
 }
 
+// Run runs f on the caller's goroutine, tracked as Go's work is, and reports true, or reports
+// false once Close has been called: for a caller that would only wait for f anyway.
+func (t *Tracker) Run(f func()) bool {
+	t.mu.Lock()
+	if t.closing {
+		t.mu.Unlock()
+		return false
+	}
+	t.wg.Add(1)
+	t.mu.Unlock()
+	defer t.wg.Done()
+	f()
+	return true
+}
+
 // run runs f, then whatever work comes to it within idleFor of the last.
 func (t *Tracker) run(f func()) {
 	timer := time.NewTimer(idleFor)

@@ -63,3 +63,38 @@ func TestTrackerReusesGoroutines(t *testing.T) {
 	tr.Close()
 	<-tr.Done()
 }
+
+// TestTrackerRun: Run's work runs on the caller's goroutine and is waited for like Go's; after
+// Close it is refused.
+func TestTrackerRun(t *testing.T) {
+	var tr Tracker
+	me := goid()
+	inside, release := make(chan struct{}), make(chan struct{})
+	var ranOn string
+	go func() {
+		tr.Run(func() { ranOn = goid(); close(inside); <-release })
+	}()
+	<-inside
+	tr.Close()
+	done := tr.Done()
+	select {
+	case <-done:
+		t.Fatal("Done while Run's work was still running")
+	default:
+	}
+	close(release)
+	<-done
+	if ranOn == "" || ranOn == me {
+		t.Fatalf("ran on goroutine %q (test's %q)", ranOn, me)
+	}
+	if tr.Run(func() { t.Error("ran after Close") }) {
+		t.Fatal("accepted work after Close")
+	}
+	var caller, ran string
+	var tr2 Tracker
+	caller = goid()
+	tr2.Run(func() { ran = goid() })
+	if ran != caller {
+		t.Fatalf("Run's work ran on goroutine %s, not the caller's %s", ran, caller)
+	}
+}

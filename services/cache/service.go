@@ -24,6 +24,7 @@ import (
 
 	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/kit/enginehealth"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -35,12 +36,16 @@ type Deps struct {
 	Streams schemas.StreamLimits
 	Log     *slog.Logger
 	Metrics prometheus.Registerer
+	// Handoff, when set, is where the cache offers itself to the ingress of its process
+	// (kit/handoff).
+	Handoff *handoff.Point
 }
 
 // Service is one cache replica.
 type Service struct {
 	cfg     Config
 	nc      *nats.Conn
+	handoff *handoff.Point
 	js      jetstream.JetStream
 	store   Store
 	engines *engines.Registry
@@ -93,7 +98,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		d.Metrics = prometheus.NewRegistry()
 	}
 	s := &Service{
-		cfg: cfg, nc: d.NC, store: d.Store, engines: d.Engines, streams: d.Streams,
+		cfg: cfg, nc: d.NC, handoff: d.Handoff, store: d.Store, engines: d.Engines, streams: d.Streams,
 		log: d.Log, m: newMetrics(d.Metrics),
 		sem:     make(chan struct{}, cfg.Workers),
 		flights: map[string]*flight{},
@@ -163,6 +168,7 @@ func (s *Service) Start(ctx context.Context) error {
 	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	s.health.Start(hctx)
 	cancel()
+	s.handoff.OfferCache(s)
 	s.log.Info("cache stage started", "ttl", s.cfg.TTL, "engine_ttls", s.cfg.EngineTTLs.String(),
 		"stale_while_revalidate", s.cfg.StaleWhileRevalidate, "stale_if_error", s.cfg.StaleIfError,
 		"coordinated", s.rs != nil)
@@ -180,6 +186,7 @@ func (s *Service) Ready() error {
 // Stop drains the endpoint, waits for searches in progress (bounded), ends the flights, then
 // stops listening for results. Safe to call more than once, and after a failed Start.
 func (s *Service) Stop() {
+	s.handoff.WithdrawCache(s)
 	s.stop.Do(func() {
 		if s.keeper != nil {
 			s.keeper.Stop()
@@ -219,10 +226,7 @@ func (s *Service) dispatch(req micro.Request, handle func(asyncReq)) {
 	select {
 	case s.sem <- struct{}{}:
 	default:
-		e := schemas.NewError(schemas.TypeOverloaded, "cache replica at its limit of concurrent searches")
-		e.RetryAfterMS = 1000
-		e.RequestID = req.Headers().Get(schemas.HeaderRequestID)
-		schemas.RespondError(req, e)
+		schemas.RespondError(req, errOverloaded(req.Headers().Get(schemas.HeaderRequestID)))
 		return
 	}
 	// micro reads the request's state once this handler returns, so the search must not answer
@@ -233,17 +237,68 @@ func (s *Service) dispatch(req micro.Request, handle func(asyncReq)) {
 		handle(ar)
 	}) {
 		<-s.sem
-		e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
-		e.RetryAfterMS = 100
-		schemas.RespondError(req, e)
+		schemas.RespondError(req, errStopping())
 	}
 }
 
-// asyncReq is what a search keeps of its micro.Request.
+// Ask answers a request handed over in memory by the ingress of this process (kit/handoff):
+// the handler, limit and drain of a request on the subject, run on the caller's goroutine,
+// and the reply it would have published.
+func (s *Service) Ask(subject string, m *nats.Msg) (*nats.Msg, bool) {
+	var handle func(asyncReq)
+	switch subject {
+	case schemas.SubjectSearch:
+		handle = s.search
+	case schemas.SubjectScrape:
+		handle = s.scrape
+	default:
+		return nil, false
+	}
+	reqID := m.Header.Get(schemas.HeaderRequestID)
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		return schemas.ErrorMsg("", errOverloaded(reqID)), true
+	}
+	defer func() { <-s.sem }()
+	var reply *nats.Msg
+	req := asyncReq{data: m.Data, hdr: micro.Headers(m.Header), local: func(r *nats.Msg) {
+		// The body may be a pooled buffer, given back once the handler returns: a copy, as
+		// publishing it would have made.
+		r.Data = bytes.Clone(r.Data)
+		reply = r
+	}}
+	if !s.work.Run(func() { handle(req) }) {
+		return schemas.ErrorMsg("", errStopping()), true
+	}
+	if reply == nil {
+		e := schemas.NewError(schemas.TypeInternal, "the cache gave no answer")
+		e.RequestID = reqID
+		return schemas.ErrorMsg("", e), true
+	}
+	return reply, true
+}
+
+func errOverloaded(reqID string) *schemas.Error {
+	e := schemas.NewError(schemas.TypeOverloaded, "cache replica at its limit of concurrent searches")
+	e.RetryAfterMS = 1000
+	e.RequestID = reqID
+	return e
+}
+
+func errStopping() *schemas.Error {
+	e := schemas.NewError(schemas.TypeUnavailable, "cache replica is stopping")
+	e.RetryAfterMS = 100
+	return e
+}
+
+// asyncReq is what a search keeps of its request: a micro.Request's, or one handed over in
+// memory (Ask), whose reply goes to local rather than to a reply subject.
 type asyncReq struct {
 	reply string
 	data  []byte
 	hdr   micro.Headers
+	local func(*nats.Msg)
 }
 
 func (s *Service) search(req asyncReq) {
@@ -312,13 +367,13 @@ func (s *Service) finishReply(req asyncReq, engine, state string, body []byte, e
 		s.replyError(req, err, reqID)
 	case freshUntil > 0:
 		h := nats.Header{schemas.HeaderCache: {state}, schemas.HeaderFreshUntil: {strconv.FormatInt(freshUntil, 10)}}
-		s.respond(req.reply, &nats.Msg{Header: h, Data: body})
+		s.respond(req, &nats.Msg{Header: h, Data: body})
 	default:
 		h, ok := replyHeaders[state]
 		if !ok {
 			h = nats.Header{schemas.HeaderCache: {state}}
 		}
-		s.respond(req.reply, &nats.Msg{Header: h, Data: body})
+		s.respond(req, &nats.Msg{Header: h, Data: body})
 	}
 	s.m.requests.WithLabelValues(engine, outcome).Inc()
 	s.m.duration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
@@ -485,15 +540,20 @@ func (s *Service) save(key, engine string, ent *entry) {
 
 func (s *Service) replyError(req asyncReq, e *schemas.Error, reqID string) {
 	e.RequestID = reqID
-	s.respond(req.reply, schemas.ErrorMsg(req.reply, e))
+	s.respond(req, schemas.ErrorMsg(req.reply, e))
 }
 
-// respond publishes m to a requester's reply subject (none: a fire-and-forget request).
-func (s *Service) respond(reply string, m *nats.Msg) {
-	if reply == "" {
+// respond publishes m to a requester's reply subject (none: a fire-and-forget request), or
+// hands it back to a request handed over in memory.
+func (s *Service) respond(req asyncReq, m *nats.Msg) {
+	if req.local != nil {
+		req.local(m)
 		return
 	}
-	m.Subject = reply
+	if req.reply == "" {
+		return
+	}
+	m.Subject = req.reply
 	if err := s.nc.PublishMsg(m); err != nil {
 		s.log.Debug("reply failed", "err", err)
 	}

@@ -37,9 +37,6 @@ type Config struct {
 	// the search deadline so a job held by a dead fetcher is redelivered in time.
 	AckWait    time.Duration
 	MaxDeliver int
-	// ParseInline hands pages to a parser of the same process in memory (kit/handoff) rather
-	// than through the parse stream; without one in the process it changes nothing.
-	ParseInline bool
 
 	// Proxies is the proxy list (http, https, socks5 URLs; "direct" for no proxy). Empty: direct.
 	Proxies string
@@ -94,7 +91,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "fetch-max-bytes", 4<<20, "largest page accepted, bytes")
 	fs.DurationVar(&c.AckWait, "fetch-ack-wait", 5*time.Second, "time a fetcher holds a job without a progress signal before it is redelivered (progress is signalled every third of it)")
 	fs.IntVar(&c.MaxDeliver, "fetch-max-deliver", 3, "deliveries of a job before it goes to the dead-letter subject")
-	fs.BoolVar(&c.ParseInline, "parse-inline", true, "hand pages to a parser of the same process (trawl serve) in memory rather than through the parse stream; the job stays on its stream until the page's outcome is out")
 
 	fs.StringVar(&c.Proxies, "proxies", "", `proxy URLs, comma-separated: http://, https://, socks5:// (user:pass@ allowed); "direct" for no proxy; empty: direct only`)
 	fs.IntVar(&c.ProxyMaxConns, "proxy-max-conns", 32, "attempts in flight through one proxy at most (the direct connection is bounded by --host-max-conns)")

@@ -38,7 +38,7 @@ type Deps struct {
 	// Transport overrides the direct route's HTTP transport (tests); nil builds the default.
 	Transport http.RoundTripper
 	// Handoff, when set, is where a parser of the same process may be offered (kit/handoff):
-	// pages then go to it in memory rather than through the parse stream (--parse-inline).
+	// pages then go to it in memory rather than through the parse stream (nil: --handoff=false).
 	Handoff *handoff.Point
 }
 
@@ -308,13 +308,8 @@ func (s *Service) handle(msg jetstream.Msg) {
 }
 
 // parser is the parser of this process pages are handed to, nil when they go through the
-// parse stream (none in this process, or --parse-inline=false).
-func (s *Service) parser() handoff.Parser {
-	if !s.cfg.ParseInline {
-		return nil
-	}
-	return s.handoff.Parser()
-}
+// parse stream (none in this process, or --handoff=false).
+func (s *Service) parser() handoff.Parser { return s.handoff.Parser() }
 
 // pageBuffers hold compressed pages until they are published: one per job in flight.
 var pageBuffers = buffers.Pool{Max: 1 << 20}

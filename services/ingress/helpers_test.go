@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
 
@@ -100,6 +101,8 @@ type ingressOpts struct {
 	engines  *engines.Registry
 	// noGatherer leaves /metrics unserved.
 	noGatherer bool
+	// handoff is the process's handoff point (kit/handoff), nil for none.
+	handoff *handoff.Point
 }
 
 type testIngress struct {
@@ -137,7 +140,7 @@ func startIngress(t testing.TB, ns *server.Server, o ingressOpts) *testIngress {
 	if err := streams.EnsureOne(t.Context(), js, schemas.ArchiveStream(schemas.DefaultStreamLimits())); err != nil {
 		t.Fatalf("streams: %v", err)
 	}
-	d := Deps{NC: testkit.Connect(t, ns), Engines: o.engines, Log: testLogger(t), Metrics: ti.reg, Gatherer: ti.reg, RedisURL: o.redisURL}
+	d := Deps{NC: testkit.Connect(t, ns), Engines: o.engines, Log: testLogger(t), Metrics: ti.reg, Gatherer: ti.reg, RedisURL: o.redisURL, Handoff: o.handoff}
 	if o.noGatherer {
 		d.Gatherer = nil
 	}

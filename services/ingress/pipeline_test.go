@@ -32,7 +32,7 @@ type pipeOpts struct {
 	// fetchConcurrency is the fetcher's jobs in hand; 0 runs no fetcher at all.
 	fetchConcurrency int
 	fetchMaxMsgs     int64
-	// inline gives the fetcher and the parser one handoff point, as trawl serve does.
+	// inline gives the stages one handoff point, as trawl serve does.
 	inline bool
 }
 
@@ -89,12 +89,12 @@ func startPipeline(t *testing.T, o pipeOpts) *pipeline {
 		started(fs, fs.Start(ctx))
 		p.fetcherReg = reg
 	}
-	cs, err := cache.New(cache.DefaultConfig(), cache.Deps{NC: testkit.Connect(t, p.ns), Store: cache.NewMemory(64 << 20), Engines: eng, Streams: streams})
+	cs, err := cache.New(cache.DefaultConfig(), cache.Deps{NC: testkit.Connect(t, p.ns), Store: cache.NewMemory(64 << 20), Engines: eng, Streams: streams, Handoff: p.handoff})
 	if err != nil {
 		t.Fatal(err)
 	}
 	started(cs, cs.Start(ctx))
-	p.in = startIngress(t, p.ns, ingressOpts{engines: eng})
+	p.in = startIngress(t, p.ns, ingressOpts{engines: eng, handoff: p.handoff})
 	if p.js, err = jetstream.New(testkit.Connect(t, p.ns)); err != nil {
 		t.Fatal(err)
 	}
@@ -277,18 +277,35 @@ func TestStreamsFull503(t *testing.T) {
 	}
 }
 
-// TestPipelineHandsPagesOver runs the fetcher and the parser as trawl serve does, with one
-// handoff point: pages go from one to the other in memory and never onto the parse stream.
+// TestPipelineHandsPagesOver runs the stages as trawl serve does, with one handoff point:
+// requests go from the ingress to the cache in memory and never onto trawl.v1.search, pages
+// from the fetcher to the parser and never onto the parse stream.
 // When the parser cannot publish the outcome (its connection gone), the fetcher leaves the job
 // to be delivered again, and the parser offered next answers it: the requester still gets
 // its answer, from a second fetch.
 func TestPipelineHandsPagesOver(t *testing.T) {
 	p := startPipeline(t, pipeOpts{simLatency: 5 * time.Millisecond, fetchConcurrency: 4, inline: true})
 	defer p.settle(t)
+	// A subscriber of its own hears every request that goes over NATS (the cache's is a
+	// queue group).
+	sniffer := testkit.Connect(t, p.ns)
+	overNATS, err := sniffer.SubscribeSync(schemas.SubjectSearch)
+	if err != nil || sniffer.Flush() != nil {
+		t.Fatal(err)
+	}
 	resp, b := send(t, "GET", p.in.url+"/v1/search?q=golang", nil, nil)
 	var sr schemas.SearchResponse
-	if resp.StatusCode != 200 || json.Unmarshal(b, &sr) != nil || len(sr.OrganicResults) == 0 {
-		t.Fatalf("status %d: %.300s", resp.StatusCode, b)
+	if resp.StatusCode != 200 || json.Unmarshal(b, &sr) != nil || len(sr.OrganicResults) == 0 || resp.Header.Get("X-Cache") != "MISS" {
+		t.Fatalf("status %d, X-Cache %q: %.300s", resp.StatusCode, resp.Header.Get("X-Cache"), b)
+	}
+	if resp, _ := send(t, "GET", p.in.url+"/v1/search?q=golang&no_cache=true", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("second search: status %d", resp.StatusCode)
+	}
+	if err := sniffer.Flush(); err != nil { // whatever the server sent it before, it now holds
+		t.Fatal(err)
+	}
+	if n, _, _ := overNATS.Pending(); n != 0 {
+		t.Fatalf("%d searches went over NATS with a cache in the process", n)
 	}
 	parseStream, err := p.js.Stream(t.Context(), schemas.StreamParse)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/kit/enginehealth"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/ops"
@@ -35,7 +36,10 @@ import (
 
 // Deps are what the ingress is handed by its main.
 type Deps struct {
-	NC      *nats.Conn
+	NC *nats.Conn
+	// Handoff, when set, is where a cache of this process may be offered (kit/handoff):
+	// searches and scrapes then go to it in memory rather than over NATS.
+	Handoff *handoff.Point
 	Engines *engines.Registry
 	Log     *slog.Logger
 	// Metrics is the process registry; /metrics serves Gatherer.
@@ -56,6 +60,7 @@ type Deps struct {
 type Server struct {
 	cfg     Config
 	nc      *nats.Conn
+	handoff *handoff.Point
 	engines *engines.Registry
 	log     *slog.Logger
 	m       *metrics
@@ -134,7 +139,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Probe == nil {
 		d.Probe = ops.NewProbe()
 	}
-	s := &Server{cfg: cfg, nc: d.NC, failed: make(chan error, 1), engines: d.Engines, log: d.Log, m: newMetrics(d.Metrics), probe: d.Probe,
+	s := &Server{cfg: cfg, nc: d.NC, handoff: d.Handoff, failed: make(chan error, 1), engines: d.Engines, log: d.Log, m: newMetrics(d.Metrics), probe: d.Probe,
 		lim: localLimiter{}, cors: newCORS(cfg.CORSOrigins), near: newNearCache(cfg.NearCacheTTL, cfg.NearCacheBytes)}
 	s.nearHits, s.nearMisses = s.m.near.WithLabelValues("hit"), s.m.near.WithLabelValues("miss")
 	s.slots.max, s.asyncCalls, s.stopAsync = cfg.TenantMaxInFlight, map[string]*call{}, make(chan struct{})
@@ -694,6 +699,11 @@ func requestError(err error) *schemas.Error {
 }
 
 func (s *Server) request(msg *nats.Msg, deadline time.Time) (*nats.Msg, error) {
+	if c := s.handoff.Cache(); c != nil {
+		if reply, ok := c.Ask(msg.Subject, msg); ok {
+			return reply, nil
+		}
+	}
 	limit := time.Now().Add(reconnectGrace)
 	if deadline.Before(limit) {
 		limit = deadline

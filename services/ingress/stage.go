@@ -26,7 +26,8 @@ func NewStage(cfg *Config) app.Stage {
 		New: func(c Config, env *app.Env) (lifecycle.Component, error) {
 			return New(c, Deps{NC: env.NC, Engines: env.Engines, Log: env.Log, Metrics: env.Metrics,
 				Gatherer: env.Metrics, Probe: env.Probe, RedisURL: env.Shared.RedisURL,
-				ArchiveTTL: env.Shared.Streams.Archive.TTL, NoArchive: env.Shared.Streams.Archive.Disabled})
+				ArchiveTTL: env.Shared.Streams.Archive.TTL, NoArchive: env.Shared.Streams.Archive.Disabled,
+				Handoff: env.Shared.HandoffPoint()})
 		},
 		// The near cache, and the dialects' memo beside it (dialects.go).
 		Memory: func(c *Config, _ *app.Shared) int64 { return c.NearCacheBytes + c.NearCacheBytes/4 },

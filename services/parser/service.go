@@ -138,7 +138,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.puller = work.StartPuller(cons, s.cfg.Concurrency, &s.work, s.handle, s.log)
 	s.keeper.Start()
-	s.handoff.Offer(s)
+	s.handoff.OfferParser(s)
 	s.log.Info("parse stage started", "concurrency", s.cfg.Concurrency, "engine_health", s.health.board.String())
 	return nil
 }
@@ -153,7 +153,7 @@ func (s *Service) Ready() error {
 
 // Stop stops pulling and lets pages in hand finish.
 func (s *Service) Stop() {
-	s.handoff.Withdraw(s)
+	s.handoff.WithdrawParser(s)
 	if s.keeper != nil {
 		s.keeper.Stop()
 	}
