@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/kit/lifecycle"
 	"github.com/trawl-dev/trawl/kit/memlimit"
 	"github.com/trawl-dev/trawl/kit/natsauth"
@@ -64,6 +65,9 @@ type Env struct {
 	Log     *slog.Logger
 	Metrics *prometheus.Registry
 	Probe   *ops.Probe
+	// Handoff is where the stages of this process hand work to each other in memory
+	// (kit/handoff), nil with --handoff=false.
+	Handoff *handoff.Point
 }
 
 // Connector is how a process's stages reach NATS: a server by URL (stage binaries, trawl
@@ -178,6 +182,8 @@ type Process struct {
 	Group lifecycle.Group
 
 	stages []*stageComponent
+	// handoff is where this process's stages hand work to each other (kit/handoff).
+	handoff handoff.Point
 }
 
 // NewProcess prepares a process for validated options: the engine registry with the base URLs
@@ -210,6 +216,14 @@ func (p *Process) AddStages() {
 	if p.Shared.OpsAddr != "" {
 		p.Group.Add("ops", ops.New(p.Shared.OpsAddr, p.Metrics, p.Probe, p.Shared.Pprof, p.Log))
 	}
+}
+
+// handoffPoint is the process's handoff point, nil with --handoff=false.
+func (p *Process) handoffPoint() *handoff.Point {
+	if !p.Shared.Handoff {
+		return nil
+	}
+	return &p.handoff
 }
 
 // Component returns the started component of the named stage (nil before Start), for the
@@ -251,7 +265,8 @@ func (s *stageComponent) Start(ctx context.Context) error {
 		}
 		return nil
 	})
-	c, err := s.st.Build(&Env{Shared: s.p.Shared, NC: nc, Engines: s.p.Engines, Log: log, Metrics: s.p.Metrics, Probe: s.p.Probe})
+	c, err := s.st.Build(&Env{Shared: s.p.Shared, NC: nc, Engines: s.p.Engines, Log: log, Metrics: s.p.Metrics, Probe: s.p.Probe,
+		Handoff: s.p.handoffPoint()})
 	if err != nil {
 		return err
 	}

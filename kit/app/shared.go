@@ -12,7 +12,6 @@ import (
 
 	"github.com/trawl-dev/trawl/engines"
 	"github.com/trawl-dev/trawl/kit/config"
-	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/kit/logging"
 	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/schemas"
@@ -32,10 +31,9 @@ type Shared struct {
 	// NATSUser and NATSPasswordFile are a stage binary's NATS credentials (app.Remote).
 	NATSUser         string
 	NATSPasswordFile string
-	// Handoff lets the stages of this process hand work to each other in memory (--handoff,
-	// kit/handoff); point is where they meet.
+	// Handoff lets the stages of one process hand work to each other in memory (--handoff,
+	// kit/handoff); they meet at the Process's point.
 	Handoff bool
-	point   handoff.Point
 
 	deadlines bool
 }
@@ -51,15 +49,6 @@ func (sh *Shared) RegisterFlags(fs *flag.FlagSet, opsDefault string) {
 	fs.BoolVar(&sh.Pprof, "pprof", false, "serve /debug/pprof on the ops listener (needs --ops-addr)")
 	fs.StringVar(&sh.NATSUser, "nats-user", "", "NATS user with --nats-url (default: the stage's own user, as in deploy/nats/trawl.conf)")
 	fs.StringVar(&sh.NATSPasswordFile, "nats-password-file", "", "file holding the NATS user's password (else TRAWL_NATS_PASSWORD_<USER> or TRAWL_NATS_PASSWORD; never a flag)")
-}
-
-// HandoffPoint is where this process's stages hand work to each other (kit/handoff), nil
-// with --handoff=false.
-func (sh *Shared) HandoffPoint() *handoff.Point {
-	if !sh.Handoff {
-		return nil
-	}
-	return &sh.point
 }
 
 // RegisterDeadlines adds the request deadline flags once, for the stages that read them.

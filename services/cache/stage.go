@@ -61,7 +61,7 @@ func (c *component) Start(ctx context.Context) error {
 	}
 	c.store = store
 	c.svc, err = New(c.cfg, Deps{NC: c.env.NC, Store: store, Engines: c.env.Engines,
-		Streams: c.env.Shared.Streams, Log: c.env.Log, Metrics: c.env.Metrics, Handoff: c.env.Shared.HandoffPoint()})
+		Streams: c.env.Shared.Streams, Log: c.env.Log, Metrics: c.env.Metrics, Handoff: c.env.Handoff})
 	if err != nil {
 		return err
 	}

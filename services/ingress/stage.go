@@ -27,7 +27,7 @@ func NewStage(cfg *Config) app.Stage {
 			return New(c, Deps{NC: env.NC, Engines: env.Engines, Log: env.Log, Metrics: env.Metrics,
 				Gatherer: env.Metrics, Probe: env.Probe, RedisURL: env.Shared.RedisURL,
 				ArchiveTTL: env.Shared.Streams.Archive.TTL, NoArchive: env.Shared.Streams.Archive.Disabled,
-				Handoff: env.Shared.HandoffPoint()})
+				Handoff: env.Handoff})
 		},
 		// The near cache, and the dialects' memo beside it (dialects.go).
 		Memory: func(c *Config, _ *app.Shared) int64 { return c.NearCacheBytes + c.NearCacheBytes/4 },

@@ -18,7 +18,7 @@ func NewStage(cfg *Config) app.Stage {
 		Check:     func(c *Config, _ *app.Shared) error { return c.Validate() },
 		New: func(c Config, env *app.Env) (lifecycle.Component, error) {
 			return New(c, Deps{NC: env.NC, Engines: env.Engines, Streams: env.Shared.Streams,
-				Log: env.Log, Metrics: env.Metrics, Handoff: env.Shared.HandoffPoint()})
+				Log: env.Log, Metrics: env.Metrics, Handoff: env.Handoff})
 		},
 	}
 }
