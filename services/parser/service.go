@@ -182,7 +182,8 @@ func (s *Service) handle(msg jetstream.Msg) {
 		return
 	}
 	var html []byte
-	if page.Err == nil {
+	// A page whose requester has given up is not worth decompressing: process ends it.
+	if page.Err == nil && !page.Job.Expired(time.Now()) {
 		html = page.Data
 		if page.Compressed() {
 			buf := pageBuffers.Get()
