@@ -182,6 +182,21 @@ func (c *natsCluster) waitCurrent(streams ...string) {
 	}, "cluster not current after a restart")
 }
 
+// waitInterest waits until every running node routes subject to exactly n subscriptions: its
+// own clients' and one per route that leads to a node with any. With one live queue
+// subscriber anywhere, that is 1 on every node, and no node still knows a dead one.
+func (c *natsCluster) waitInterest(subject string, n int) {
+	c.t.Helper()
+	testkit.Eventually(c.t, 30*time.Second, func() bool {
+		for _, nd := range c.nodes {
+			if nd.ns != nil && nd.ns.GlobalAccount().Interest(subject) != n {
+				return false
+			}
+		}
+		return true
+	}, "cluster still routes %s to other than %d subscription(s)", subject, n)
+}
+
 // streamLeader is the node leading the stream's replicas.
 func streamLeader(t testing.TB, nc *nats.Conn, stream string) string {
 	t.Helper()
