@@ -115,24 +115,24 @@ func start(cfg Config, log *slog.Logger) (*server.Server, string, func(), error)
 			ln.Close()
 		}
 	}
-	tmp := ""
+	release := func() {}
 	if cfg.StoreDir == "" {
-		d, err := os.MkdirTemp("", "trawl-js-")
+		d, rel, err := newTempStore(log)
 		if err != nil {
-			return nil, "", nil, err
+			return nil, "", nil, fmt.Errorf("embedded nats: temporary store: %w", err)
 		}
-		tmp, cfg.StoreDir = d, d
+		release, cfg.StoreDir = rel, d
 	}
 	opts.StoreDir = cfg.StoreDir
 	ns, err := server.NewServer(opts)
 	if err != nil {
-		os.RemoveAll(tmp)
+		release()
 		return nil, "", nil, fmt.Errorf("embedded nats: %w", err)
 	}
 	go ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		ns.Shutdown()
-		os.RemoveAll(tmp)
+		release()
 		return nil, "", nil, fmt.Errorf("embedded nats on %s: not ready after 10s", cfg.Listen)
 	}
 	if !opts.DontListen {
@@ -150,9 +150,7 @@ func start(cfg Config, log *slog.Logger) (*server.Server, string, func(), error)
 	cleanup := func() {
 		ns.Shutdown()
 		ns.WaitForShutdown()
-		if tmp != "" {
-			os.RemoveAll(tmp)
-		}
+		release()
 	}
 	return ns, pwFile, cleanup, nil
 }
