@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
 	"net/netip"
@@ -31,57 +30,6 @@ type fastSearch struct {
 // oldProtocols are the MCP-Protocol-Version values whose tools/call answer this path writes
 // exactly as the SDK does; a request naming another (or a newer protocol) goes to the SDK.
 var oldProtocols = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
-
-// rpcCall is the one request shape served here, read in one pass: an unknown member anywhere
-// (params' _meta, an argument the schema lacks) sends the request to the SDK.
-type rpcCall struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Method  string          `json:"method"`
-	Params  struct {
-		Name      string      `json:"name"`
-		Arguments *searchArgs `json:"arguments"`
-	} `json:"params"`
-}
-
-// searchArgs is SearchInput with q a pointer, to tell a missing q (which the schema refuses)
-// from an empty one.
-type searchArgs struct {
-	Q       *string `json:"q"`
-	Engine  string  `json:"engine"`
-	Page    int     `json:"page"`
-	Num     int     `json:"num"`
-	HL      string  `json:"hl"`
-	GL      string  `json:"gl"`
-	Safe    string  `json:"safe"`
-	MaxAge  *int    `json:"max_age"`
-	NoCache bool    `json:"no_cache"`
-	Type    string  `json:"type"`
-}
-
-// readCall decodes body as a search call this path serves, or reports false. A body with a
-// null anywhere goes to the SDK: encoding/json takes null for a string as absent, the SDK's
-// schema refuses it (a query or snippet holding the word only costs the slower path).
-func readCall(body []byte) (id json.RawMessage, in SearchInput, ok bool) {
-	if bytes.Contains(body, []byte("null")) {
-		return nil, in, false
-	}
-	var m rpcCall
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.DisallowUnknownFields()
-	if d.Decode(&m) != nil {
-		return nil, in, false
-	}
-	if _, err := d.Token(); err == nil { // something after the message
-		return nil, in, false
-	}
-	a := m.Params.Arguments
-	if m.JSONRPC != "2.0" || m.Method != "tools/call" || m.Params.Name != "search" || a == nil || a.Q == nil || !plainID(m.ID) {
-		return nil, in, false
-	}
-	return m.ID, SearchInput{Q: *a.Q, Engine: a.Engine, Page: a.Page, Num: a.Num, HL: a.HL, GL: a.GL,
-		Safe: a.Safe, MaxAge: a.MaxAge, NoCache: a.NoCache, Type: a.Type}, true
-}
 
 // serve answers c if it is a call this path serves, and reports whether it did.
 func (f *fastSearch) serve(c *fasthttp.RequestCtx) bool {
