@@ -134,7 +134,11 @@ func (b backend) SearchSplit(ctx context.Context, a dialect.Auth, r *schemas.Sea
 		return nil, e
 	}
 	if ans.meta != nil {
-		return dialect.SplitAnswer(*ans.meta, ans.tail, ans.body), nil // body nil: composed if asked
+		a := dialect.SplitAnswer(*ans.meta, ans.tail, ans.body) // body nil: composed if asked
+		if ans.entry != nil {
+			a.RestHash = ans.entry.restHash()
+		}
+		return a, nil
 	}
 	return dialect.NewAnswer(ans.body), nil
 }

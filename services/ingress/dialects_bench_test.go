@@ -30,6 +30,8 @@ func BenchmarkDialectHit(b *testing.B) {
 		{"serpapi", "GET", "/search.json?engine=duckduckgo&q=golang&api_key=bench-key", "", ""},
 		{"searxng", "GET", "/searxng/search?q=golang&format=json&engines=duckduckgo", "", ""},
 		{"firecrawl", "POST", "/firecrawl/v2/search", `{"query":"golang","limit":5}`, "application/json"},
+		// MCP's fast path (mcp/fast.go) answers without the SDK's served context.
+		{"mcp", "POST", "/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{"q":"golang","engine":"duckduckgo"}}}`, "application/json"},
 	}
 	for _, near := range []bool{false, true} {
 		for _, r := range rows {

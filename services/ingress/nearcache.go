@@ -10,6 +10,7 @@ import (
 	"github.com/maypok86/otter/v2"
 
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/services/ingress/dialect"
 )
 
 // nearCache keeps the cache service's answers for hot keys in the ingress for a moment
@@ -56,6 +57,19 @@ type nearEntry struct {
 	// not a copy of the tail. An entry lives a second or so, and the answer it points at was
 	// written before it, so the reference outlives its target by no more than that.
 	archived atomic.Pointer[string]
+	// tailHash is dialect.RestHash(tail), worked out for the first dialect hit (0 before):
+	// the dialects' memos look the tail up by it on every hit.
+	tailHash atomic.Uint64
+}
+
+// restHash is the tail's dialect.RestHash, worked out once.
+func (e *nearEntry) restHash() uint64 {
+	h := e.tailHash.Load()
+	if h == 0 {
+		h = dialect.RestHash(e.tail)
+		e.tailHash.Store(h)
+	}
+	return h
 }
 
 func newNearCache(ttl time.Duration, maxBytes int64) *nearCache {

@@ -153,8 +153,11 @@ type SplitSearcher interface {
 type Answer struct {
 	Meta schemas.SearchMetadata
 	// Rest is the answer after its search_metadata (nil: not in that form; Native is whole).
-	Rest   []byte
-	native []byte
+	Rest []byte
+	// RestHash is RestHash(Rest), 0 until worked out: a memo looks Rest up by it, and whoever
+	// hands the same Rest out many times (the near cache) works it out once.
+	RestHash uint64
+	native   []byte
 }
 
 // Native is the whole answer.

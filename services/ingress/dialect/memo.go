@@ -17,8 +17,7 @@ import (
 // costs. The body is looked up by its hash and then compared whole, so no two answers can
 // share an entry. nil is a memo that keeps nothing.
 type Memo struct {
-	c    *otter.Cache[string, *memoEntry]
-	seed maphash.Seed
+	c *otter.Cache[string, *memoEntry]
 }
 
 type memoEntry struct {
@@ -30,7 +29,7 @@ func NewMemo(maxBytes int64) *Memo {
 	if maxBytes <= 0 {
 		return nil
 	}
-	return &Memo{seed: maphash.MakeSeed(), c: otter.Must(&otter.Options[string, *memoEntry]{
+	return &Memo{c: otter.Must(&otter.Options[string, *memoEntry]{
 		MaximumWeight: uint64(maxBytes),
 		Weigher: func(k string, v *memoEntry) uint32 {
 			return uint32(min(len(k)+len(v.body)+len(v.out)+96, math.MaxUint32))
@@ -38,31 +37,52 @@ func NewMemo(maxBytes int64) *Memo {
 	})}
 }
 
-// lookupKey is key, a zero byte and body's hash, appended to key's own memory (a caller's
-// buffer with room to spare keeps the lookup from allocating).
-func (m *Memo) lookupKey(key, body []byte) []byte {
-	k := append(key, 0)
-	return binary.LittleEndian.AppendUint64(k, maphash.Bytes(m.seed, body))
+// restSeed seeds RestHash: one for the process, so a hash worked out once by whoever holds
+// an answer's rest (the ingress's near cache) serves every memo.
+var restSeed = maphash.MakeSeed()
+
+// RestHash is the hash a memo looks an answer's rest up by; never 0, which Answer.RestHash
+// takes for not worked out yet.
+func RestHash(rest []byte) uint64 {
+	return maphash.Bytes(restSeed, rest) | 1
 }
 
-// Get is what Set kept for key and body, if anything. key is read, not kept: a hit is served
-// on every request, so callers build it in a buffer of their own (on the stack).
-func (m *Memo) Get(key, body []byte) ([]byte, bool) {
-	if m == nil {
+// lookupKey is key, a zero byte and the rest's hash, appended to key's own memory (a caller's
+// buffer with room to spare keeps the lookup from allocating).
+func lookupKey(key []byte, a *Answer) []byte {
+	if a.RestHash == 0 {
+		a.RestHash = RestHash(a.Rest)
+	}
+	return binary.LittleEndian.AppendUint64(append(key, 0), a.RestHash)
+}
+
+// Get is what Set kept for key and a's rest, if anything. key is read, not kept: a hit is
+// served on every request, so callers build it in a buffer of their own (on the stack).
+func (m *Memo) Get(key []byte, a *Answer) ([]byte, bool) {
+	if m == nil || a.Rest == nil {
 		return nil, false
 	}
-	k := m.lookupKey(key, body)
+	k := lookupKey(key, a)
 	e, ok := m.c.GetIfPresent(unsafe.String(unsafe.SliceData(k), len(k)))
-	if !ok || !bytes.Equal(e.body, body) {
+	if !ok || !sameBytes(e.body, a.Rest) {
 		return nil, false
 	}
 	return e.out, true
 }
 
-// Set keeps out as the rewriting of body under key. body is kept as it is: the caller no
-// longer changes it (a native answer is never written to once received).
-func (m *Memo) Set(key, body, out []byte) {
-	if m != nil {
-		m.c.Set(string(m.lookupKey(key, body)), &memoEntry{body: body, out: out})
+// sameBytes is bytes.Equal, without reading them when both are the same memory: a near-cache
+// entry hands every hit the same rest, which never changes once received.
+func sameBytes(a, b []byte) bool {
+	if len(a) == len(b) && (len(a) == 0 || unsafe.SliceData(a) == unsafe.SliceData(b)) {
+		return true
+	}
+	return bytes.Equal(a, b)
+}
+
+// Set keeps out as the rewriting of a's rest under key. The rest is kept as it is: nobody
+// changes it (a native answer is never written to once received).
+func (m *Memo) Set(key []byte, a *Answer, out []byte) {
+	if m != nil && a.Rest != nil {
+		m.c.Set(string(lookupKey(key, a)), &memoEntry{body: a.Rest, out: out})
 	}
 }

@@ -89,8 +89,9 @@ func (f *fastSearch) appendText(buf []byte, ans *dialect.Answer) ([]byte, error)
 		t, err := json.Marshal(renderSearch(o))
 		return append(buf, t...), err
 	}
-	key := []byte("mcp-search")
-	body, ok := f.memo.Get(key, ans.Rest)
+	var kb [32]byte // the memo's lookup key is built on the stack
+	key := append(kb[:0], "mcp-search"...)
+	body, ok := f.memo.Get(key, ans)
 	if !ok {
 		// Rest is the answer's members after search_metadata: "{" + Rest[1:] is them alone.
 		var o Output
@@ -102,7 +103,7 @@ func (f *fastSearch) appendText(buf []byte, ans *dialect.Answer) ([]byte, error)
 			return buf, err
 		}
 		body = q[:len(q)-1] // without its closing quote: the id line follows
-		f.memo.Set(key, ans.Rest, body)
+		f.memo.Set(key, ans, body)
 	}
 	// A JSON string's escaping is per character, so the two parts escape apart; the id line
 	// is plain ASCII (ids are letters and digits).

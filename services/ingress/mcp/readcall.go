@@ -22,33 +22,32 @@ func readCall(body []byte) (id json.RawMessage, in SearchInput, ok bool) {
 		return nil, in, false
 	}
 	s := scanner{b: body}
-	var m struct {
-		jsonrpc, method, name string
-		q                     *string
-		seen                  [4]bool
-	}
-	var paramsSeen [2]bool
-	var argsSeen [10]bool
+	var (
+		seen       [4]bool
+		paramsSeen [2]bool
+		argsSeen   [10]bool
+		wrong      bool // a jsonrpc, method or name other than this path serves
+	)
 	okObj := s.object(func(key []byte) bool {
 		switch string(key) {
 		case "jsonrpc":
-			return once(&m.seen[0]) && s.str(&m.jsonrpc)
+			return once(&seen[0]) && s.is("2.0", &wrong)
 		case "id":
-			if !once(&m.seen[1]) {
+			if !once(&seen[1]) {
 				return false
 			}
 			id = s.rawID()
 			return id != nil
 		case "method":
-			return once(&m.seen[2]) && s.str(&m.method)
+			return once(&seen[2]) && s.is("tools/call", &wrong)
 		case "params":
-			return once(&m.seen[3]) && s.object(func(key []byte) bool {
+			return once(&seen[3]) && s.object(func(key []byte) bool {
 				switch string(key) {
 				case "name":
-					return once(&paramsSeen[0]) && s.str(&m.name)
+					return once(&paramsSeen[0]) && s.is("search", &wrong)
 				case "arguments":
 					return once(&paramsSeen[1]) && s.object(func(key []byte) bool {
-						return s.argument(key, &in, &m.q, &argsSeen)
+						return s.argument(key, &in, &argsSeen)
 					})
 				}
 				return false
@@ -59,23 +58,17 @@ func readCall(body []byte) (id json.RawMessage, in SearchInput, ok bool) {
 	if !okObj || !s.end() {
 		return nil, in, false
 	}
-	if m.jsonrpc != "2.0" || m.method != "tools/call" || m.name != "search" || !paramsSeen[1] || m.q == nil || !plainID(id) {
+	if wrong || !seen[0] || !seen[2] || !paramsSeen[0] || !paramsSeen[1] || !argsSeen[0] || !plainID(id) {
 		return nil, in, false
 	}
-	in.Q = *m.q
 	return id, in, true
 }
 
 // argument reads one member of the search tool's arguments into in.
-func (s *scanner) argument(key []byte, in *SearchInput, q **string, seen *[10]bool) bool {
+func (s *scanner) argument(key []byte, in *SearchInput, seen *[10]bool) bool {
 	switch string(key) {
 	case "q":
-		var v string
-		if !once(&seen[0]) || !s.str(&v) {
-			return false
-		}
-		*q = &v
-		return true
+		return once(&seen[0]) && s.str(&in.Q)
 	case "engine":
 		return once(&seen[1]) && s.str(&in.Engine)
 	case "page":
@@ -193,12 +186,33 @@ func (s *scanner) plain() ([]byte, bool) {
 // would (a quoted phrase in a query is common enough to keep on this path).
 func (s *scanner) str(v *string) bool {
 	s.space()
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return false
-	}
 	if p, ok := s.plain(); ok {
 		*v = string(p)
 		return true
+	}
+	t, ok := s.escaped()
+	*v = t
+	return ok
+}
+
+// is reads a string value and sets wrong unless it is want; a plain one is compared where it
+// lies, without a copy.
+func (s *scanner) is(want string, wrong *bool) bool {
+	s.space()
+	if p, plain := s.plain(); plain {
+		*wrong = *wrong || string(p) != want
+		return true
+	}
+	t, read := s.escaped()
+	*wrong = *wrong || t != want
+	return read
+}
+
+// escaped reads a string value with escapes, decoded by encoding/json. It is a function of
+// its own so that only a string with escapes pays for the value json.Unmarshal keeps.
+func (s *scanner) escaped() (string, bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return "", false
 	}
 	end := s.i + 1
 	for end < len(s.b) && s.b[end] != '"' {
@@ -208,13 +222,14 @@ func (s *scanner) str(v *string) bool {
 		end++
 	}
 	if end >= len(s.b) {
-		return false
+		return "", false
 	}
-	if json.Unmarshal(s.b[s.i:end+1], v) != nil {
-		return false
+	var v string
+	if json.Unmarshal(s.b[s.i:end+1], &v) != nil {
+		return "", false
 	}
 	s.i = end + 1
-	return true
+	return v, true
 }
 
 // integer reads a number written as a plain integer that fits an int.

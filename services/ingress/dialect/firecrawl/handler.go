@@ -97,7 +97,7 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 	if s.Scrape == nil && h.Memo != nil && ans.Rest != nil {
 		key = append(kb[:0], "firecrawl\x00"...)
 		key = strconv.AppendInt(append(strconv.AppendBool(key, v2), 0), int64(s.Limit), 10)
-		if b, ok := h.Memo.Get(key, ans.Rest); ok {
+		if b, ok := h.Memo.Get(key, ans); ok {
 			writeBytes(c, b)
 			return
 		}
@@ -127,7 +127,7 @@ func (h *Handler) search(c *fasthttp.RequestCtx, body []byte, v2 bool) {
 		}{true, results})
 	}
 	if key != nil {
-		h.Memo.Set(key, ans.Rest, b)
+		h.Memo.Set(key, ans, b)
 	}
 	writeBytes(c, b)
 }

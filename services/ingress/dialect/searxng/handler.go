@@ -118,7 +118,7 @@ func (h *Handler) encode(r *Request, ans *dialect.Answer) ([]byte, error) {
 		for _, name := range names {
 			key = append(append(append(append(key, name...), '='), meta.Engines[name].Status...), ',')
 		}
-		if b, ok := h.Memo.Get(key, tail); ok {
+		if b, ok := h.Memo.Get(key, ans); ok {
 			return b, nil
 		}
 	}
@@ -128,7 +128,7 @@ func (h *Handler) encode(r *Request, ans *dialect.Answer) ([]byte, error) {
 	}
 	b := encodeWith(out, r)
 	if key != nil {
-		h.Memo.Set(key, tail, b)
+		h.Memo.Set(key, ans, b)
 	}
 	return b, nil
 }

@@ -206,7 +206,7 @@ func RenderMemo(dst []byte, memo *Memo, ans *dialect.Answer, base string) ([]byt
 	}
 	var kb [256]byte
 	key := append(append(kb[:0], "serpapi\x00"...), base...)
-	rest, ok := memo.Get(key, ans.Rest)
+	rest, ok := memo.Get(key, ans)
 	if !ok {
 		var n schemas.SearchResponse
 		if err := json.Unmarshal(ans.Native(), &n); err != nil {
@@ -217,7 +217,7 @@ func RenderMemo(dst []byte, memo *Memo, ans *dialect.Answer, base string) ([]byt
 			return dst, err
 		}
 		rest = append([]byte{','}, b[1:]...)
-		memo.Set(key, ans.Rest, rest)
+		memo.Set(key, ans, rest)
 	}
 	dst = append(dst, `{"search_metadata":`...)
 	dst = appendMetadata(dst, &ans.Meta, base)
