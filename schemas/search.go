@@ -87,7 +87,15 @@ func (r *SearchRequest) Validate(known func(string) bool, maxTimeoutMS int) []Fi
 		// NULs and other control characters alone are as blank as spaces.
 		add("q", "must not be blank")
 	}
-	if r.Engine != "" {
+	if r.Engine != "" && !strings.Contains(r.Engine, ",") {
+		// One engine, the common case: nothing to split, count or see twice.
+		switch n := strings.TrimSpace(r.Engine); {
+		case n == "":
+			add("engine", "empty engine name")
+		case known != nil && !known(n):
+			add("engine", "unknown engine "+strconv.Quote(n))
+		}
+	} else if r.Engine != "" {
 		names := strings.Split(r.Engine, ",")
 		if len(names) > MaxEngines {
 			// Name none of them: a list of a thousand bad names would make a thousand errors.
@@ -162,6 +170,8 @@ func (r *SearchRequest) ValidateVertical(supports func(engine, vertical string) 
 func (r *SearchRequest) Normalize() {
 	if r.Engine == "" {
 		r.Engine = DefaultEngine
+	} else if !strings.Contains(r.Engine, ",") {
+		r.Engine = strings.ToLower(strings.TrimSpace(r.Engine))
 	} else {
 		names := strings.Split(r.Engine, ",")
 		for i := range names {
@@ -180,11 +190,46 @@ func (r *SearchRequest) Normalize() {
 	}
 	r.HL = strings.ToLower(strings.ReplaceAll(r.HL, "_", "-"))
 	r.GL = strings.ToLower(r.GL)
-	r.Q = strings.Join(strings.Fields(r.Q), " ")
+	r.Q = joinFields(r.Q)
+}
+
+// joinFields is strings.Join(strings.Fields(q), " "), without the two copies when q is plain
+// ASCII already in that form (most queries): every request is normalised.
+func joinFields(q string) string {
+	if !singleSpaced(q) {
+		return strings.Join(strings.Fields(q), " ")
+	}
+	return q
+}
+
+// singleSpaced reports whether q is ASCII, words separated by single spaces, with no white
+// space around them: what strings.Fields and a join with " " leave unchanged.
+func singleSpaced(q string) bool {
+	space := true // at the start, a space would be leading
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return false
+		case c == ' ':
+			if space {
+				return false
+			}
+			space = true
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return false
+		default:
+			space = false
+		}
+	}
+	return !space || q == ""
 }
 
 // Engines lists the engines of a normalised request (more than one for metasearch).
 func (r *SearchRequest) Engines() []string { return strings.Split(r.Engine, ",") }
+
+// Metasearch reports whether a normalised request names more than one engine.
+func (r *SearchRequest) Metasearch() bool { return strings.Contains(r.Engine, ",") }
 
 // CacheKey is the key shared by every equivalent request for one engine. r must be normalised
 // (Normalize) and name a single engine. The rules:
@@ -205,32 +250,29 @@ func (r *SearchRequest) Engines() []string { return strings.Split(r.Engine, ",")
 // other than web is part of the prefix ("search/v1/news"), so a web key is what it was before
 // verticals and no q can make one vertical's key another's.
 func (r *SearchRequest) CacheKey() string {
-	var b strings.Builder
-	b.Grow(len(r.Q) + 64)
-	b.WriteString("search/v1")
+	// Built on the stack (every request works its key out): one allocation, the key.
+	var kb [256]byte
+	b := append(kb[:0], "search/v1"...)
 	if r.Type != "" && r.Type != VerticalWeb {
-		b.WriteByte('/')
-		b.WriteString(r.Type)
+		b = append(append(b, '/'), r.Type...)
 	}
-	b.WriteByte(0)
-	b.WriteString(r.Engine)
-	b.WriteByte(0)
-	b.WriteString(strconv.Itoa(r.Page))
-	b.WriteByte(0)
-	b.WriteString(strconv.Itoa(r.Num))
-	b.WriteByte(0)
-	b.WriteString(r.HL)
-	b.WriteByte(0)
-	b.WriteString(r.GL)
-	b.WriteByte(0)
-	b.WriteString(r.Safe)
-	b.WriteByte(0)
-	b.WriteString(foldQuery(r.Q))
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:16])
+	b = append(append(b, 0), r.Engine...)
+	b = strconv.AppendInt(append(b, 0), int64(r.Page), 10)
+	b = strconv.AppendInt(append(b, 0), int64(r.Num), 10)
+	b = append(append(b, 0), r.HL...)
+	b = append(append(b, 0), r.GL...)
+	b = append(append(b, 0), r.Safe...)
+	b = append(append(b, 0), foldQuery(r.Q)...)
+	sum := sha256.Sum256(b)
+	var h [32]byte
+	hex.Encode(h[:], sum[:16])
+	return string(h[:])
 }
 
 func foldQuery(q string) string {
+	if singleSpaced(q) {
+		return strings.ToLower(q) // ASCII: unicode.ToLower's letters, and q itself if none is upper
+	}
 	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return ' '

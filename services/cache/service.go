@@ -313,7 +313,7 @@ func (s *Service) search(req asyncReq) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 
-	if len(r.Engines()) > 1 {
+	if r.Metasearch() {
 		body, state, err := s.metasearch(ctx, r, answerID(req.hdr), reqID, start)
 		s.finishReply(req, r.Engine, state, body, err, reqID, start, 0)
 		return

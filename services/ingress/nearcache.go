@@ -95,7 +95,7 @@ func (n *nearCache) key(r *schemas.SearchRequest) string {
 	}
 	norm := *r
 	norm.Normalize()
-	if len(norm.Engines()) != 1 {
+	if norm.Metasearch() {
 		return ""
 	}
 	return norm.CacheKey()
