@@ -11,8 +11,8 @@
 // client did per miss. Handed over, the work skips it:
 //   - a page: the job stays unacked on the fetch stream until the page's outcome is out, so a
 //     process that dies mid-parse leaves the job to be fetched again, as a fetcher dying
-//     mid-fetch always did. The parse runs on the fetcher's goroutine, so in one process
-//     --fetch-concurrency bounds the parses too.
+//     mid-fetch always did. The parse runs on the fetcher's goroutine, holding its fetch
+//     slot, and waits there for one of the parser's --parse-concurrency slots.
 //   - a request: the cache answers it on the ingress's goroutine, under the same limits,
 //     deadline and drain as one that came over NATS, with the same reply.
 //

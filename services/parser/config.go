@@ -32,7 +32,7 @@ type Config struct {
 
 // RegisterFlags adds the parse stage's flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.IntVar(&c.Concurrency, "parse-concurrency", 2*runtime.GOMAXPROCS(0), "pages parsed at once")
+	fs.IntVar(&c.Concurrency, "parse-concurrency", 2*runtime.GOMAXPROCS(0), "pages parsed at once (in one process, those its fetchers hand over too)")
 	fs.IntVar(&c.MaxAckPending, "parse-max-ack-pending", 4096, "unacked pages across all parsers (the consumer's MaxAckPending)")
 	fs.DurationVar(&c.AckWait, "parse-ack-wait", 30*time.Second, "time a parser holds a page before it is redelivered")
 	fs.IntVar(&c.MaxDeliver, "parse-max-deliver", 3, "deliveries of a page before it is given up")

@@ -41,6 +41,9 @@ func TestTakePage(t *testing.T) {
 		t.Fatal("a started parser is not offered")
 	}
 	results, _ := nc.SubscribeSync(schemas.SubjectResults)
+	if err := nc.Flush(); err != nil { // the server has the subscription before any outcome
+		t.Fatal(err)
+	}
 
 	job := func(id string, deadline time.Time) *schemas.FetchJob {
 		return &schemas.FetchJob{ID: schemas.NewJobID(), Key: "key-" + id, Deadline: deadline.UnixMilli(),
@@ -104,4 +107,71 @@ func TestTakePage(t *testing.T) {
 	if point.Parser() != nil {
 		t.Error("a stopped parser is still offered")
 	}
+}
+
+// TestTakePageHoldsToParseConcurrency: pages handed over come on the fetchers' goroutines, as
+// many at once as --fetch-concurrency; no more than --parse-concurrency are parsed at once,
+// the rest wait (counted by trawl_parser_waiting_pages) and are parsed once a slot is free.
+func TestTakePageHoldsToParseConcurrency(t *testing.T) {
+	ns := testkit.StartNATS(t)
+	nc := testkit.Connect(t, ns)
+	cfg := DefaultConfig()
+	cfg.Concurrency, cfg.MaxAckPending = 1, 1
+	reg := prometheus.NewRegistry()
+	s, err := New(cfg, Deps{NC: testkit.Connect(t, ns), Engines: engines.Default(), Streams: schemas.DefaultStreamLimits(), Metrics: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	results, _ := nc.SubscribeSync(schemas.SubjectResults)
+	if err := nc.Flush(); err != nil { // the server has the subscription before any outcome
+		t.Fatal(err)
+	}
+
+	release := s.slot() // a parse under way holds the only slot
+	html := sim.ResultsPage("golang", 1, 10, 5)
+	const pages = 3
+	done := make(chan error, pages)
+	for i := range pages {
+		page := &schemas.PageMsg{Job: &schemas.FetchJob{ID: schemas.NewJobID(), Key: "key-" + string(rune('a'+i)),
+			Deadline: time.Now().Add(time.Minute).UnixMilli(),
+			Request:  schemas.SearchRequest{Q: "golang", Engine: "duckduckgo", Page: 1, Safe: "moderate"}}}
+		page.Compress(nil, html)
+		go func() { done <- s.TakePage(page, html) }()
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool { return gaugeValue(t, reg, "trawl_parser_waiting_pages") == pages },
+		"pages handed over do not wait for the one parse slot")
+	if len(done) != 0 {
+		t.Fatal("a page was answered while the only parse slot was held")
+	}
+	release()
+	for range pages {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := results.NextMsg(10 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := gaugeValue(t, reg, "trawl_parser_waiting_pages"); v != 0 {
+		t.Fatalf("%v pages still counted as waiting", v)
+	}
+}
+
+func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no gauge %s", name)
+	return 0
 }

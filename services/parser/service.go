@@ -57,11 +57,16 @@ type Service struct {
 	keeper   *streams.Keeper
 	handoff  *handoff.Point
 
-	sem    chan struct{}
-	work   work.Tracker
-	puller *work.Puller
-	svc    micro.Service
-	stop   sync.Once
+	// slots bound the parses under way to --parse-concurrency. Pages off the stream never
+	// wait for one (the puller takes no more than that); pages handed over by this process's
+	// fetchers (kit/handoff) are parsed on the fetchers' goroutines, as many as
+	// --fetch-concurrency, and wait here.
+	slots   chan struct{}
+	waiting prometheus.Gauge
+	work    work.Tracker
+	puller  *work.Puller
+	svc     micro.Service
+	stop    sync.Once
 }
 
 // New checks the configuration and builds a parser; Start attaches it to the stream.
@@ -94,7 +99,12 @@ func New(cfg Config, d Deps) (*Service, error) {
 			Name: "trawl_parser_archived_pages_total",
 			Help: "Pages sent to the archive (written), refused by it (failed) or not sent because too many writes were in flight (dropped).",
 		}, []string{"outcome"}),
+		waiting: f.NewGauge(prometheus.GaugeOpts{
+			Name: "trawl_parser_waiting_pages",
+			Help: "Pages waiting for one of the --parse-concurrency parse slots (handed over in memory by the fetchers of the same process).",
+		}),
 		health: newHealth(cfg, f),
+		slots:  make(chan struct{}, cfg.Concurrency),
 	}
 	return s, nil
 }
@@ -211,6 +221,18 @@ func (s *Service) TakePage(page *schemas.PageMsg, html []byte) error {
 	return nil
 }
 
+// slot waits for a parse slot and returns its release.
+func (s *Service) slot() (release func()) {
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		s.waiting.Inc()
+		s.slots <- struct{}{}
+		s.waiting.Dec()
+	}
+	return func() { <-s.slots }
+}
+
 // errExpired is process's word for a page whose requester has given up: nothing to answer.
 var errExpired = errors.New("deadline passed")
 
@@ -248,11 +270,14 @@ func (s *Service) process(page *schemas.PageMsg, html []byte) error {
 	// suspect page is archived with its reason.
 	var suspect string
 	defer func() { s.archivePage(page, html, suspect) }()
+	release := s.slot()
 	start := time.Now()
 	if job.Scrape != nil {
+		defer release()
 		return s.convert(page, html, start)
 	}
 	serp, perr := s.parse(engine, html, &job.Request)
+	release()
 	parseDur := time.Since(start)
 	s.duration.WithLabelValues(engine).Observe(parseDur.Seconds())
 	if perr != nil {
