@@ -12,7 +12,8 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// Yandex reads yandex.com/search. Each result is an li.serp-item carrying data-fast; wizards
+// Yandex reads yandex.com/search. Each result is an li.serp-item carrying data-fast (or, in the
+// script-free page Yandex serves old browsers, a div.serp-item with data-cid); wizards
 // (the neuro answer, legal notices, carousels) are serp-items with a data-fast-name, and paid
 // placements carry an AdvLabel ("Реклама", "Промо") or the serp-adv counter.
 type Yandex struct{}
@@ -109,6 +110,9 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	const base = "https://yandex.com/"
 	b := newBuilder()
 	doc.FindMatcher(yandexSelLiSerpItem).Each(func(_ int, s *goquery.Selection) {
+		if goquery.NodeName(s) == "div" && s.ParentsMatcher(yandexSelSerpItemLi).Length() > 0 {
+			return // a div.serp-item inside a result already read
+		}
 		name := s.AttrOr("data-fast-name", "")
 		isAd := yandexAd(s)
 		if name != "" && !isAd {
@@ -225,7 +229,8 @@ func yandexAdHost(raw string) bool {
 // per-result loops paid for on every page.
 var (
 	yandexSelCheckboxCaptcha                    = cascadia.MustCompile(".CheckboxCaptcha, .AdvancedCaptcha, form[action*='checkcaptcha'], #checkbox-captcha-form, .SmartCaptcha")
-	yandexSelLiSerpItem                         = cascadia.MustCompile("li.serp-item, #search-result > li[data-fast]")
+	yandexSelLiSerpItem                         = cascadia.MustCompile("li.serp-item, #search-result > li[data-fast], div.serp-item[data-cid]")
+	yandexSelSerpItemLi                         = cascadia.MustCompile("li.serp-item")
 	yandexSelAOrganicTitleLink                  = cascadia.MustCompile("a.OrganicTitle-Link, .organic__title-wrapper a, a.b-serp-item__title-link, h2 a, a:has(h2), h3 a")
 	yandexSelSitelinksA                         = cascadia.MustCompile(".Sitelinks a, .sitelinks a")
 	yandexSelRelatedBottomA                     = cascadia.MustCompile(".RelatedBottom a, .related__item a, .Related a.Related-Button")
@@ -243,13 +248,13 @@ var (
 	yandexSelPath                               = cascadia.MustCompile(".Path")
 	yandexSelOrganicSubtitle                    = cascadia.MustCompile(".organic__subtitle")
 	yandexSelOrganicSubtitle2                   = cascadia.MustCompile(".Organic-Subtitle")
-	yandexSelBSerpItemLinks                     = cascadia.MustCompile(".b-serp-item__links")
+	yandexSelBSerpItemLinks                     = cascadia.MustCompile(".b-serp-item__links, .serp-url")
 	yandexSelOrganicTextContentSpan             = cascadia.MustCompile(".OrganicTextContentSpan")
-	yandexSelOrganicText                        = cascadia.MustCompile(".OrganicText")
+	yandexSelOrganicText                        = cascadia.MustCompile(".OrganicText, .Organic-Text")
 	yandexSelOrganicContentWrapperTextContainer = cascadia.MustCompile(".organic__content-wrapper .text-container")
 	yandexSelTextContainer                      = cascadia.MustCompile(".text-container")
 	yandexSelOrganicContentWrapper              = cascadia.MustCompile(".Organic-ContentWrapper")
-	yandexSelBSerpItemText                      = cascadia.MustCompile(".b-serp-item__text")
+	yandexSelBSerpItemText                      = cascadia.MustCompile(".b-serp-item__text, .serp-item__text")
 	yandexSelOrganicTextContentSpanOrganicDate  = cascadia.MustCompile(".OrganicTextContentSpan .Organic-Date, .organic__date, .TextContainer-Date")
 	yandexSelFuturisMarkdown                    = cascadia.MustCompile(".FuturisMarkdown")
 	yandexSelFuturisSearchText                  = cascadia.MustCompile(".FuturisSearch-Text")
