@@ -269,6 +269,13 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 			}
 			return ent, e
 		case <-tick:
+			if s.nc.IsClosed() {
+				// This replica can no longer hear the outcome nor answer anyone: keeping the
+				// lock alive would hold every other replica's request for the key until its
+				// deadline. Released (above), the lock lets a follower look in the store and
+				// take the key over at once.
+				return nil, errConnClosed()
+			}
 			s.g.do("lock", func(ctx context.Context) error {
 				_, err := s.rs.refresh(ctx, fl.key, fl.jobID, s.cfg.LockTTL)
 				return err
@@ -381,6 +388,12 @@ func outcome(msg *nats.Msg, id string) (*entry, *schemas.Error) {
 		FetchUS: uint32(o.FetchMS * 1000), ParseUS: uint32(o.ParseMS * 1000),
 		ID: id, Body: o.Body, suspect: o.Suspect,
 	}, nil
+}
+
+func errConnClosed() *schemas.Error {
+	e := schemas.NewError(schemas.TypeUnavailable, "cache replica lost its NATS connection")
+	e.RetryAfterMS = 1000
+	return e
 }
 
 func (s *Service) flightTimeout(fl *flight) *schemas.Error {

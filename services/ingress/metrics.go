@@ -23,6 +23,7 @@ type metrics struct {
 	tenants          prometheus.Gauge
 	near             *prometheus.CounterVec
 	archived         *prometheus.CounterVec
+	resends          prometheus.Counter
 	webhook          webhook.Metrics
 
 	// Resolved series of requests and duration, so the hit path skips the label lookups.
@@ -79,6 +80,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "trawl_ingress_archived_total",
 			Help: "Records sent to the archive (written), refused by it (failed) or not sent because too many writes were in flight (dropped).",
 		}, []string{"outcome"}),
+		resends: f.NewCounter(prometheus.CounterOpts{
+			Name: "trawl_ingress_resends_total",
+			Help: "Searches and scrapes sent to the cache service again after --resend-after without an answer (a crashed replica held them, or the answer is slow).",
+		}),
 		webhook: webhook.Metrics{
 			Deliveries: f.NewCounterVec(prometheus.CounterOpts{
 				Name: "trawl_webhook_deliveries_total",

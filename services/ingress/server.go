@@ -718,7 +718,22 @@ func (s *Server) request(msg *nats.Msg, deadline time.Time) (*nats.Msg, error) {
 		return nil, errNotConnected
 	}
 	for {
-		reply, err := s.nc.RequestMsg(msg, time.Until(deadline)+50*time.Millisecond)
+		// Waited in windows of --resend-after: a request that has had no answer in one is sent
+		// again. A crashed replica answers nothing, and NATS routes the resend to a live one;
+		// a slow answer is joined by the resend on whichever replica gets it (one flight per
+		// key), and the late reply to the earlier send is dropped with its inbox.
+		wait := time.Until(deadline) + 50*time.Millisecond
+		last := s.cfg.ResendAfter <= 0 || wait <= s.cfg.ResendAfter
+		if !last {
+			wait = s.cfg.ResendAfter
+		}
+		reply, err := s.nc.RequestMsg(msg, wait)
+		if !last && errors.Is(err, nats.ErrTimeout) {
+			s.m.resends.Inc()
+			s.log.Debug("no answer from the cache service: sending again", "subject", msg.Subject,
+				"request_id", msg.Header.Get(schemas.HeaderRequestID), "left", time.Until(deadline).Round(time.Millisecond))
+			continue
+		}
 		if !reconnected || !errors.Is(err, nats.ErrNoResponders) || time.Now().Add(25*time.Millisecond).After(limit) {
 			return reply, err
 		}
