@@ -175,6 +175,9 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 	if ddgVerticalPath(r.Type) != "" {
 		return d.parseVertical(page, r.Type)
 	}
+	if serp, ok, err := ddgDJS(d.Name(), page); ok {
+		return serp, err
+	}
 	doc, release, err := parseDoc(d.Name(), page)
 	if err != nil {
 		return nil, err

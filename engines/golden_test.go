@@ -25,13 +25,13 @@ type goldenResult struct {
 	SERP  *schemas.SERP `json:"serp,omitempty"`
 }
 
-// testdataPages lists testdata/<engine>/*.html, *.html.gz and *.reply.json (the replies of
-// engines that answer through an API), sorted. Real captures run to megabytes (inline
+// testdataPages lists testdata/<engine>/*.html, *.html.gz, *.reply.json (the replies of
+// engines that answer through an API) and *.reply.js (DuckDuckGo's d.js script), sorted. Real captures run to megabytes (inline
 // scripts and images), so they are kept gzipped, byte for byte inside.
 func testdataPages(t testing.TB, engine string) []string {
 	t.Helper()
 	var pages []string
-	for _, pat := range []string{"*.html", "*.html.gz", "*.reply.json"} {
+	for _, pat := range []string{"*.html", "*.html.gz", "*.reply.json", "*.reply.js"} {
 		m, err := filepath.Glob(filepath.Join("testdata", engine, pat))
 		if err != nil {
 			t.Fatal(err)
@@ -58,8 +58,10 @@ func readPage(path string) ([]byte, error) {
 
 // pageCase is a testdata page's name without its extensions, the stem its golden file shares.
 func pageCase(path string) string {
-	if s, ok := strings.CutSuffix(path, ".reply.json"); ok {
-		return s
+	for _, ext := range []string{".reply.json", ".reply.js"} {
+		if s, ok := strings.CutSuffix(path, ext); ok {
+			return s
+		}
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(path, ".gz"), ".html")
 }

@@ -69,6 +69,12 @@ func (m Mojeek) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		containsAny(page, "Verification required", "/captcha", "g-recaptcha", "h-captcha")) {
 		return nil, Blocked(m.Name(), "verification (captcha) page")
 	}
+	// The page Mojeek sends a client it takes for a bot (with status 403, which a stand-in
+	// or a proxy may turn into 200): "your network appears to be sending automated queries".
+	if items.Length() == 0 && (containsAny(page, "sending automated queries", "altcha-widget", "<altcha") ||
+		strings.HasPrefix(title, "403 - Forbidden")) {
+		return nil, Blocked(m.Name(), "automated-queries (403) page")
+	}
 	b := newBuilder()
 	items.Each(func(_ int, li *goquery.Selection) {
 		a := li.FindMatcher(mojeekSelTitleLink).First()

@@ -200,7 +200,9 @@ func startpageBlock(doc *goquery.Document, page []byte) string {
 // startpageNoResults: Startpage's message for a query without results, on its ordinary
 // results page.
 func startpageNoResults(doc *goquery.Document, page []byte) bool {
-	return containsAny(page, "did not match any documents", "No results found for", "no-results-message") ||
+	// nc-nr-em is the 2023 page's "Uh-oh, there are no results for this search." block.
+	return containsAny(page, "did not match any documents", "No results found for", "no-results-message",
+		"there are no results for this search", `class="nc-nr-em`) ||
 		doc.FindMatcher(startpageSelNoResults).Length() > 0
 }
 
