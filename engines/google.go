@@ -76,7 +76,10 @@ func (Google) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 var googleModules = cascadia.MustCompile("#tads, #tadsb, #bottomads, [data-text-ad], .commercial-unit-desktop-top, " +
 	"#rhs, [data-vid], video-voyager, g-scrolling-carousel, g-section-with-header, " +
 	".related-question-pair, [data-initq], block-component, .ifM9O, [data-subtree=aimc], #m-x-content, " +
-	"g-inner-card, g-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O")
+	"g-inner-card, g-card, [data-attrid=SGE], .ULSxyf .xpdopen .ifM9O, " +
+	// The 2010s pages' large sitelinks under the first result (desktop table.nrgt, the
+	// smartphone page's div.nrgw): tables of h3.r links.
+	"table.nrgt, div.sld, div.nrgw, table.nrg")
 
 func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
 	doc, release, err := parseDoc(g.Name(), page)
@@ -119,6 +122,14 @@ func (g Google) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	googleOrganic(root, b, base, googleLinksH3, googleSelH3)
 	if len(b.serp.OrganicResults) == 0 {
 		googleOrganic(root, b, base, googleLinksInH3)
+	}
+	if len(b.serp.OrganicResults) > 0 && googleCount(root, googleLinksCard) > 0 {
+		// The smartphone page of 2017-2018 draws some results as cards (a link holding an
+		// aria-level heading and the URL line after it) and others the desktop way (h3.r,
+		// video results among them): the page is read for both, in page order. Today's
+		// video cards put the heading deeper and the URL inside it, so they stay out.
+		b.serp.OrganicResults = b.serp.OrganicResults[:0]
+		googleOrganic(root, b, base, googleLinksMixed, googleSelH3, googleTitleHeading)
 	}
 	if len(b.serp.OrganicResults) == 0 && !googleNoResults(doc, page) {
 		googleOrganic(root, b, base, googleLinksHeading, googleTitleHeading)
@@ -209,7 +220,9 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 		c := goquery.NewDocumentFromNode(box).Selection
 		t := text(a)
 		if len(title) > 0 {
-			t = firstText(a, title...)
+			if ft := firstText(a, title...); ft != "" || !a.ParentsMatcher(googleSelH3).Is("*") {
+				t = ft
+			}
 		}
 		res := schemas.OrganicResult{
 			Title:        t,
@@ -220,6 +233,11 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 			res.DisplayedURL = "" // a basic layout whose only line under the link is the title
 		}
 		res.Snippet, res.Date = googleSnippet(c, a)
+		if res.Snippet == "" && c.FindMatcher(googleSelCarousel).Length() > 0 {
+			// A carousel's heading (the tweets of an account, 2016-2018): the link names the
+			// module, and the cards under it are not its description.
+			return
+		}
 		res.Sitelinks = googleSitelinks(c, a, base, href)
 		cands = append(cands, cand{res, top})
 	})
@@ -242,6 +260,39 @@ func googleOrganic(root *goquery.Selection, b *builder, base string, links goque
 		}
 		b.organic(k.res)
 	}
+}
+
+// googleCardLink is the 2017-2018 smartphone page's result card: a link (not a button)
+// whose child is a div[role=heading][aria-level=3] followed by a div, the URL line. (cascadia
+// has no :has(> …).)
+func googleCardLink(n *html.Node) bool {
+	if n.Type != html.ElementNode || n.Data != "a" || attrOr(n, "role", "") == "button" || !hasAttr(n, "href") {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.Data == "div" && attrOr(c, "role", "") == "heading" && attrOr(c, "aria-level", "") == "3" {
+			next := c.NextSibling
+			for next != nil && next.Type != html.ElementNode {
+				next = next.NextSibling
+			}
+			return next != nil && next.Data == "div"
+		}
+	}
+	return false
+}
+
+// googleCount counts the links matching links under root that are outside every module.
+func googleCount(root *goquery.Selection, links goquery.Matcher) int {
+	n := 0
+	root.FindMatcher(links).Each(func(_ int, a *goquery.Selection) {
+		if !a.IsMatcher(googleModules) && a.ParentsMatcher(googleModules).Length() == 0 {
+			n++
+		}
+	})
+	return n
 }
 
 // googleNextLink finds the basic pages' "Next >" link: a /search link carrying start= whose
@@ -792,6 +843,8 @@ var storyDate = regexp.MustCompile(`^(?:` + datePattern + `|\d+ (?:mins?|minutes
 
 // Selectors compiled once: Find(string) compiles its selector on every call, which
 // per-result loops paid for on every page.
+var googleSelCarousel = cascadia.MustCompile("g-scrolling-carousel, g-snapping-carousel")
+
 var (
 	googleSelRso                           = cascadia.MustCompile("#rso")
 	googleSelKGTitle                       = cascadia.MustCompile("[data-attrid=title]")
@@ -883,6 +936,10 @@ var (
 var (
 	googleLinksH3       = cascadia.MustCompile("a[href]:has(h3)")
 	googleLinksInH3     = cascadia.MustCompile("h3 a[href]")
+	googleLinksCard     = nodeMatcher(googleCardLink)
+	googleLinksMixed    = nodeMatcher(func(n *html.Node) bool {
+		return googleCardLink(n) || googleLinksH3.Match(n) || googleLinksInH3.Match(n)
+	})
 	googleLinksHeading  = cascadia.MustCompile("a[href]:not([role=button]):has([role=heading])")
 	googleTitleHeading  = cascadia.MustCompile("[role=heading]")
 	googleLinksMobile   = cascadia.MustCompile("a[href]:has(div[role=link]), a[href]:has(span.CVA68e), a.fuLhoc[href]")

@@ -322,7 +322,11 @@ func skipInSnippet(n *html.Node) bool {
 		return false
 	}
 	switch n.Data {
-	case "a", "script", "style", "cite", "button", "g-snackbar", "svg":
+	case "a":
+		// A "Jump to" link into the result's own page (Google's "Jump to Section ·"): its
+		// text is part of the description the page shows.
+		return !jumpLink(attrOr(n, "href", ""))
+	case "script", "style", "cite", "button", "g-snackbar", "svg":
 		return true
 	}
 	for _, a := range n.Attr {
@@ -336,6 +340,22 @@ func skipInSnippet(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// jumpLink reports an absolute link to a named section of a page (".../page#Section", or
+// Google's /url?q= form of one, "%23Section"), as "Jump to" links are.
+func jumpLink(href string) bool {
+	if !strings.HasPrefix(href, "http") && !strings.HasPrefix(href, "/url?") {
+		return false
+	}
+	i := strings.LastIndex(href, "#")
+	if i < 0 {
+		if i = strings.LastIndex(href, "%23"); i < 0 {
+			return false
+		}
+		i += 2
+	}
+	return i+1 < len(href)
 }
 
 // hasOwnText reports whether a block holds text outside its links.

@@ -229,3 +229,45 @@ path:
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
+
+// hasAttr reports whether n carries the attribute key.
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeMatcher is a goquery.Matcher written in Go, for a test on an element that a CSS
+// selector cascadia reads cannot say (a child selector inside :has).
+type nodeMatcher func(*html.Node) bool
+
+func (m nodeMatcher) Match(n *html.Node) bool { return m(n) }
+
+// MatchAll returns n and its descendants that match, in document order, as cascadia does.
+func (m nodeMatcher) MatchAll(n *html.Node) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && m(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func (m nodeMatcher) Filter(nodes []*html.Node) []*html.Node {
+	var out []*html.Node
+	for _, n := range nodes {
+		if m(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
