@@ -683,6 +683,12 @@ func googleInstantAnswer(doc *goquery.Document) *schemas.AnswerBox {
 // description, whose link names the source.
 func googleKnowledgeGraph(doc *goquery.Document, base string) *schemas.KnowledgeGraph {
 	title := doc.FindMatcher(googleSelKGTitle).First()
+	// The panels of 2016-2019 carry no data-attrid: the title is .kno-ecr-pt, the type the
+	// line after it, the description .kno-rdesc.
+	old := false
+	if title.Length() == 0 {
+		title, old = doc.FindMatcher(googleSelKnoEcrPt).First(), true
+	}
 	if title.Length() == 0 {
 		return nil
 	}
@@ -700,6 +706,9 @@ func googleKnowledgeGraph(doc *goquery.Document, base string) *schemas.Knowledge
 	}
 	if kg.Title == "" {
 		kg.Title = text(title)
+	}
+	if t := text(title.Next()); old && kg.Type == "" && len([]rune(t)) <= 80 {
+		kg.Type = t
 	}
 	if d := panel.FindMatcher(googleSelKGDescription).First(); d.Length() > 0 {
 		body := d.FindMatcher(googleSelKnoRdesc).First()
@@ -862,7 +871,8 @@ var (
 	googleSelConverterValue                = cascadia.MustCompile("input[value], [data-value]")
 	googleSelOptionSelected                = cascadia.MustCompile("option[selected]")
 	googleSelKGSubtitle                    = cascadia.MustCompile("[data-attrid=subtitle]")
-	googleSelKGDescription                 = cascadia.MustCompile("[data-attrid=description]")
+	googleSelKGDescription                 = cascadia.MustCompile("[data-attrid=description], .kno-rdesc")
+	googleSelKnoEcrPt                      = cascadia.MustCompile(".kno-ecr-pt")
 	googleSelKnoRdesc                      = cascadia.MustCompile(".kno-rdesc")
 	googleSelSpan                          = cascadia.MustCompile("span")
 	googleSelQuestionPair                  = cascadia.MustCompile(".related-question-pair")
@@ -934,10 +944,10 @@ var (
 
 // googleOrganic's link and title selectors, one set per layout tier.
 var (
-	googleLinksH3       = cascadia.MustCompile("a[href]:has(h3)")
-	googleLinksInH3     = cascadia.MustCompile("h3 a[href]")
-	googleLinksCard     = nodeMatcher(googleCardLink)
-	googleLinksMixed    = nodeMatcher(func(n *html.Node) bool {
+	googleLinksH3    = cascadia.MustCompile("a[href]:has(h3)")
+	googleLinksInH3  = cascadia.MustCompile("h3 a[href]")
+	googleLinksCard  = nodeMatcher(googleCardLink)
+	googleLinksMixed = nodeMatcher(func(n *html.Node) bool {
 		return googleCardLink(n) || googleLinksH3.Match(n) || googleLinksInH3.Match(n)
 	})
 	googleLinksHeading  = cascadia.MustCompile("a[href]:not([role=button]):has([role=heading])")
