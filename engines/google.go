@@ -839,6 +839,72 @@ func googleTopStories(doc *goquery.Document, base string) []schemas.TopStory {
 			out = append(out, st)
 		})
 	})
+	if len(out) == 0 {
+		out = googleTopStoriesOld(doc, base)
+	}
+	return out
+}
+
+// googleTopStoriesOld reads the top stories of 2016-2019 pages: under an h3 in
+// g-section-with-header (desktop) or a g-tray-header (smartphone), cards whose link holds the
+// title in its first div, the publisher a cite and the time a span beside it, with no
+// role=heading anywhere.
+func googleTopStoriesOld(doc *goquery.Document, base string) []schemas.TopStory {
+	var out []schemas.TopStory
+	seen := map[string]bool{}
+	doc.FindMatcher(googleSelOldStoriesHeading).Each(func(_ int, h *goquery.Selection) {
+		if !googleTopStoriesHeadings[strings.ToLower(text(h))] {
+			return
+		}
+		sec := h.Closest("g-section-with-header, g-card")
+		sec.FindMatcher(googleSelAHref).Each(func(_ int, a *goquery.Selection) {
+			if a.ParentsFiltered("g-more-link").Length() > 0 {
+				return
+			}
+			href := a.AttrOr("href", "")
+			if w := a.AttrOr("data-weburl", ""); href == "#" && w != "" {
+				href = w // an app link (intent://) with the web page beside it
+			}
+			u, ok := googleTarget(base, href)
+			if !ok || isGoogleHost(u) || seen[u] {
+				return
+			}
+			card := a.Closest("g-card-section, g-inner-card")
+			if card.Length() == 0 {
+				card = a.Parent()
+			}
+			// The title is the link's longest line; the others are the publisher (a cite,
+			// or the site's name over a carousel card) and the time.
+			st := schemas.TopStory{URL: u, Source: text(card.FindMatcher(googleSelCiteTag).First())}
+			var leaves []string
+			card.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
+				if l.FindMatcher(googleSelSpanOrDiv).Length() == 0 {
+					if t := text(l); t != "" {
+						leaves = append(leaves, t)
+					}
+				}
+			})
+			for _, t := range leaves {
+				if len(t) > len(st.Title) && !storyDate.MatchString(t) {
+					st.Title = t
+				}
+			}
+			for _, t := range leaves {
+				switch {
+				case t == st.Title:
+				case st.Date == "" && storyDate.MatchString(t):
+					st.Date = t
+				case st.Source == "" && len([]rune(t)) <= 40 && hasLetter(t):
+					st.Source = t
+				}
+			}
+			if st.Title == "" || st.Title == st.Source {
+				return
+			}
+			seen[u] = true
+			out = append(out, st)
+		})
+	})
 	return out
 }
 
@@ -879,6 +945,8 @@ var (
 	googleSelQuestionAnswer                = cascadia.MustCompile("[data-attrid='wa:/description'], .hgKElc, .VwiC3b, [data-sncf]")
 	googleSelRoleButton                    = cascadia.MustCompile("[role=button]")
 	googleSelStoryLink                     = cascadia.MustCompile("a[href]:has([role=heading])")
+	googleSelOldStoriesHeading             = cascadia.MustCompile("g-section-with-header h3, g-tray-header")
+	googleSelCiteTag                       = cascadia.MustCompile("cite")
 	googleSelSpanOrDiv                     = cascadia.MustCompile("span, div")
 	googleSelImgAlt                        = cascadia.MustCompile("img[alt]")
 	googleSelSearch                        = cascadia.MustCompile("#search")
