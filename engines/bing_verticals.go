@@ -40,6 +40,9 @@ func (g Bing) parseNews(doc *goquery.Document, page []byte, r *schemas.SearchReq
 	const base = "https://www.bing.com/"
 	serp := &schemas.SERP{OrganicResults: []schemas.OrganicResult{}}
 	doc.FindMatcher(bingSelNewsCard).Each(func(_ int, c *goquery.Selection) {
+		if c.ParentsMatcher(bingSelNewsCard).Length() > 0 {
+			return // a card's inner block of the same name: read with its card
+		}
 		a := c.FindMatcher(bingSelNewsTitle).First()
 		href, ok := absURL(base, c.AttrOr("url", c.AttrOr("data-url", a.AttrOr("href", ""))))
 		if !ok {
@@ -185,7 +188,7 @@ func imageSize(s string) (int, int) {
 }
 
 var (
-	bingSelNewsCard       = cascadia.MustCompile("div.newsitem, div.news-card")
+	bingSelNewsCard       = cascadia.MustCompile("div.newsitem, div.news-card, div.newscard") // newscard: the phone page (ublacklist's bing-mobile handler)
 	bingSelNewsTitle      = cascadia.MustCompile("a.title")
 	bingSelNewsSnippet    = cascadia.MustCompile("div.snippet")
 	bingSelNewsSource     = cascadia.MustCompile("div.source")
