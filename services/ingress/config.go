@@ -60,7 +60,7 @@ type Config struct {
 	// SearXNGEngines are the engines a SearXNG-dialect search asks when it names none.
 	SearXNGEngines string
 	// ResendAfter is how long a search or scrape waits on the cache service in silence before
-	// it is sent again (0: never). A replica that crashes takes the requests it holds with
+	// it is sent again, doubling after each resend (0: never). A replica that crashes takes the requests it holds with
 	// it; sent again, they reach a live one, which joins the same flight (the cache coalesces
 	// by key, across replicas through its Redis lock), so a resend costs one message, not a
 	// second fetch.
@@ -82,7 +82,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.BatchMax, "batch-max", 100, "requests in one batch (POST /v1/searches, /v1/scrapes) at most")
 	fs.IntVar(&c.TenantMaxInFlight, "tenant-max-inflight", 16, "async requests and batch items of one tenant running at once; more async requests get 429, batch items wait")
 	fs.StringVar(&c.SearXNGEngines, "searxng-engines", "duckduckgo,bing,google", "engines a SearXNG client's search asks when it names none (a metasearch)")
-	fs.DurationVar(&c.ResendAfter, "resend-after", 2*time.Second, "send a search or scrape to the cache service again when it has had no answer for this long, so a crashed cache replica loses no request (0: never)")
+	fs.DurationVar(&c.ResendAfter, "resend-after", 2*time.Second, "send a search or scrape to the cache service again when it has had no answer for this long (then twice as long, and so on), so a crashed cache replica loses no request (0: never)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", `origins allowed by CORS: "*" or a comma-separated list (empty: no CORS)`)
 
 	w := webhook.DefaultConfig()

@@ -18,16 +18,26 @@ import (
 type swallowFirst struct {
 	mu   sync.Mutex
 	seen []string
+	at   []time.Time
+	// swallowAll answers nothing at all: a replica that holds every request.
+	swallowAll bool
 }
 
 func (f *swallowFirst) handle(req micro.Request) {
 	f.mu.Lock()
 	f.seen = append(f.seen, req.Headers().Get(schemas.HeaderRequestID))
+	f.at = append(f.at, time.Now())
 	first := len(f.seen) == 1
 	f.mu.Unlock()
-	if !first {
+	if !first && !f.swallowAll {
 		respondHit(req)
 	}
+}
+
+func (f *swallowFirst) times() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Time(nil), f.at...)
 }
 
 func (f *swallowFirst) ids() []string {
@@ -55,6 +65,39 @@ func TestSearchIsResentWhenTheCacheSaysNothing(t *testing.T) {
 	ids := f.ids()
 	if len(ids) != 2 || ids[0] != "req-resend-1" || ids[1] != ids[0] {
 		t.Errorf("the cache got request ids %q, want the same request twice", ids)
+	}
+}
+
+// TestResendsBackOff: a cache service that never answers gets the request again after
+// --resend-after, then after twice that, and so on, never once per window.
+func TestResendsBackOff(t *testing.T) {
+	ns := testkit.StartNATS(t)
+	var f swallowFirst
+	f.swallowAll = true
+	startFakeCache(t, ns, f.handle)
+	ti := startIngress(t, ns, ingressOpts{cfg: func(c *Config) { c.ResendAfter = 100 * time.Millisecond }})
+
+	// 1600ms of silence: sends at about 0, 100, 300, 700 and 1500ms, where a fixed window
+	// would have sent 16 times. A slow machine only stretches the gaps, so they are held to
+	// their floor, and the count to its ceiling.
+	resp, body := send(t, "GET", ti.url+"/v1/search?q=silent&timeout_ms=1600", nil, nil)
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("status %d, want 504: %s", resp.StatusCode, body)
+	}
+	at := f.times()
+	if len(at) < 3 || len(at) > 5 {
+		t.Fatalf("the cache got %d sends, want 3 to 5", len(at))
+	}
+	if got := ti.counter(ti.m.resends); int(got) != len(at)-1 {
+		t.Errorf("trawl_ingress_resends_total = %v, want %d", got, len(at)-1)
+	}
+	window := 100 * time.Millisecond
+	for i := 1; i < len(at); i++ {
+		// A little under the window: the fake cache timestamps a send when it is delivered.
+		if gap := at[i].Sub(at[i-1]); gap < window-20*time.Millisecond {
+			t.Errorf("send %d came %v after the one before, want at least %v", i+1, gap, window)
+		}
+		window *= 2
 	}
 }
 

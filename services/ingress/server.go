@@ -717,18 +717,23 @@ func (s *Server) request(msg *nats.Msg, deadline time.Time) (*nats.Msg, error) {
 		// Sent now, the request would wait in the client's reconnect buffer until its deadline.
 		return nil, errNotConnected
 	}
+	window := s.cfg.ResendAfter
 	for {
-		// Waited in windows of --resend-after: a request that has had no answer in one is sent
-		// again. A crashed replica answers nothing, and NATS routes the resend to a live one;
-		// a slow answer is joined by the resend on whichever replica gets it (one flight per
-		// key), and the late reply to the earlier send is dropped with its inbox.
+		// Waited in windows of --resend-after, doubling: a request that has had no answer in
+		// one is sent again. A crashed replica answers nothing, and NATS routes the resend to
+		// a live one; a slow answer is joined by the resend on whichever replica gets it (one
+		// flight per key), and the late reply to the earlier send is dropped with its inbox.
+		// Doubling bounds what a slow upstream costs: each send holds a slot of the replica
+		// that gets it (--cache-workers) until the flight ends, so a 20s request is sent 4
+		// times at most (0, 2, 6, 14s), not 10.
 		wait := time.Until(deadline) + 50*time.Millisecond
-		last := s.cfg.ResendAfter <= 0 || wait <= s.cfg.ResendAfter
+		last := window <= 0 || wait <= window
 		if !last {
-			wait = s.cfg.ResendAfter
+			wait = window
 		}
 		reply, err := s.nc.RequestMsg(msg, wait)
 		if !last && errors.Is(err, nats.ErrTimeout) {
+			window *= 2
 			s.m.resends.Inc()
 			s.log.Debug("no answer from the cache service: sending again", "subject", msg.Subject,
 				"request_id", msg.Header.Get(schemas.HeaderRequestID), "left", time.Until(deadline).Round(time.Millisecond))
