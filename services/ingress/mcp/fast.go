@@ -145,6 +145,9 @@ func plainID(id json.RawMessage) bool {
 }
 
 func jsonContentType(v []byte) bool {
+	if string(v) == "application/json" {
+		return true // what every SDK sends: no copy, no parse
+	}
 	base, params, _ := strings.Cut(string(v), ";")
 	params = strings.TrimSpace(params)
 	return strings.EqualFold(strings.TrimSpace(base), "application/json") &&
@@ -153,6 +156,12 @@ func jsonContentType(v []byte) bool {
 
 // acceptsBoth is the SDK's check that Accept names both JSON and event streams.
 func acceptsBoth(h *fasthttp.RequestHeader) bool {
+	switch string(h.Peek("Accept")) {
+	case "application/json, text/event-stream", "text/event-stream, application/json":
+		// The SDKs' own header names both (a further Accept header could only add); PeekAll and the
+		// split below cost a copy per request.
+		return true
+	}
 	var jsonOK, streamOK bool
 	for _, v := range h.PeekAll("Accept") {
 		for raw := range strings.SplitSeq(string(v), ",") {
