@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/trawl-dev/trawl/kit/config"
 
 	"github.com/redis/go-redis/v9"
@@ -132,21 +131,9 @@ func TestLongDeadlineOutlivesFlight(t *testing.T) {
 		return c.metric("trawl_cache_flights_total", "result", endFailed) == 1 && c.metric("trawl_cache_jobs_published_total") == 2
 	}, "the first flight expires and the long waiter publishes its own job")
 	// Answer the second job, as the parse stage would: by its id, read off the fetch stream.
-	js, err := jetstream.New(rg.client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stream, err := js.Stream(t.Context(), schemas.StreamFetch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	last, err := stream.GetLastMsgForSubject(t.Context(), schemas.FetchSubject("duckduckgo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := schemas.DecodeFetchJob(last.Data)
-	if err != nil {
-		t.Fatal(err)
+	job := rg.lastJob()
+	if job == nil {
+		t.Fatal("no job on the fetch stream")
 	}
 	forged := &schemas.Outcome{Key: keyOf(t, query(q)), JobID: "guessed", Body: []byte(`{"search_parameters":{"q":"forged"},"organic_results":[],"pagination":{"current":1}}`)}
 	if err := schemas.PublishOutcome(rg.client, forged); err != nil {

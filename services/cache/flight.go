@@ -35,6 +35,9 @@ type flight struct {
 	// want is the id of the job whose outcome this flight waits for: its own once it
 	// publishes, the holder's while it follows. Outcomes of any other job are dropped.
 	want atomic.Pointer[string]
+	// again is the id of the job published again once this replica's NATS connection came
+	// back while it waited (lead): its outcome is as good as want's.
+	again atomic.Pointer[string]
 
 	done chan struct{} // closed once ent or err is set
 	ent  *entry
@@ -254,21 +257,27 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 		return nil, e
 	}
 	fl.fetched = true
-	var tick <-chan time.Time
-	if locked {
-		t := time.NewTicker(s.cfg.LockTTL / 3)
-		defer t.Stop()
-		tick = t.C
-	}
+	// Outcomes travel on core NATS, which keeps nothing for a connection that is away: one
+	// published while this replica moved to another server is lost, and the flight would
+	// wait for it until its deadline. So once the connection has come back, the job is
+	// published again under a new id (the old one is a duplicate to JetStream), and the
+	// outcome of either answers.
+	reconnects := s.nc.Stats().Reconnects
+	t := time.NewTicker(s.cfg.LockTTL / 3)
+	defer t.Stop()
 	for {
 		select {
 		case msg := <-fl.result:
-			ent, e := outcome(msg, fl.jobID)
+			id := fl.jobID
+			if h := msg.Header.Get(schemas.HeaderJobID); h != "" {
+				id = h // want's or again's: onResult let no other through
+			}
+			ent, e := outcome(msg, id)
 			if ent != nil && ent.suspect == "" {
 				s.save(fl.key, fl.req.route(), ent)
 			}
 			return ent, e
-		case <-tick:
+		case <-t.C:
 			if s.nc.IsClosed() {
 				// This replica can no longer hear the outcome nor answer anyone: keeping the
 				// lock alive would hold every other replica's request for the key until its
@@ -276,13 +285,33 @@ func (s *Service) lead(ctx context.Context, fl *flight, locked bool) (*entry, *s
 				// take the key over at once.
 				return nil, errConnClosed()
 			}
-			s.g.do("lock", func(ctx context.Context) error {
-				_, err := s.rs.refresh(ctx, fl.key, fl.jobID, s.cfg.LockTTL)
-				return err
-			})
+			if n := s.nc.Stats().Reconnects; n != reconnects && s.nc.IsConnected() {
+				reconnects = n
+				s.republish(ctx, fl, job)
+			}
+			if locked {
+				s.g.do("lock", func(ctx context.Context) error {
+					_, err := s.rs.refresh(ctx, fl.key, fl.jobID, s.cfg.LockTTL)
+					return err
+				})
+			}
 		case <-ctx.Done():
 			return nil, s.flightTimeout(fl)
 		}
+	}
+}
+
+// republish publishes fl's job again under a new id, after this replica's NATS connection
+// came back while the flight waited for its outcome. Followers still wait for the first id:
+// they find the entry in the store once the lock is released, as ever.
+func (s *Service) republish(ctx context.Context, fl *flight, job *schemas.FetchJob) {
+	again := *job
+	again.ID = schemas.NewJobID()
+	fl.again.Store(&again.ID)
+	s.m.republished.Inc()
+	s.log.Info("NATS connection came back while a fetch was awaited: job published again", "key", fl.key, "job", fl.jobID, "again", again.ID)
+	if e := s.publish(ctx, &again); e != nil {
+		s.log.Warn("publishing the job again", "key", fl.key, "err", e)
 	}
 }
 
@@ -367,7 +396,9 @@ func (s *Service) onResult(msg *nats.Msg) {
 	}
 	// Only the job this flight waits on may answer it: a result for a key is not enough, as
 	// the key is a hash anyone can compute.
-	if want := fl.want.Load(); want == nil || *want == "" || msg.Header.Get(schemas.HeaderJobID) != *want {
+	id := msg.Header.Get(schemas.HeaderJobID)
+	want, again := fl.want.Load(), fl.again.Load()
+	if (want == nil || *want == "" || id != *want) && (again == nil || id != *again) {
 		s.m.rejected.WithLabelValues("other_job").Inc()
 		return
 	}

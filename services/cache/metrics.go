@@ -19,6 +19,7 @@ type metrics struct {
 	backendUp     prometheus.Gauge
 	storedBytes   prometheus.Counter
 	jobs          *prometheus.CounterVec
+	republished   prometheus.Counter
 	rejected      *prometheus.CounterVec
 }
 
@@ -77,6 +78,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		storedBytes: f.NewCounter(prometheus.CounterOpts{
 			Name: "trawl_cache_stored_bytes_total",
 			Help: "Bytes of entries written to the cache (before compression).",
+		}),
+		republished: f.NewCounter(prometheus.CounterOpts{
+			Name: "trawl_cache_jobs_republished_total",
+			Help: "Fetch jobs published again under a new id because the replica's NATS connection came back while it awaited their outcome (an outcome published meanwhile is lost).",
 		}),
 		jobs: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "trawl_cache_jobs_published_total",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/engines"
@@ -259,4 +260,26 @@ func newTestRedis(t testing.TB, url string) *Redis {
 	}
 	t.Cleanup(func() { store.Close() })
 	return store
+}
+
+// lastJob is the last DuckDuckGo job on the fetch stream, as a fetcher would read it, or nil
+// when there is none yet: the tests that play the fetch and parse stages answer it by its id.
+func (r *rig) lastJob() *schemas.FetchJob {
+	js, err := jetstream.New(r.client)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	stream, err := js.Stream(r.t.Context(), schemas.StreamFetch)
+	if err != nil {
+		return nil
+	}
+	m, err := stream.GetLastMsgForSubject(r.t.Context(), schemas.FetchSubject("duckduckgo"))
+	if err != nil {
+		return nil
+	}
+	job, err := schemas.DecodeFetchJob(m.Data)
+	if err != nil {
+		return nil
+	}
+	return job
 }

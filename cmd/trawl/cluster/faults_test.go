@@ -148,12 +148,14 @@ func TestClusterFaults(t *testing.T) {
 	tbl := table(total, phases)
 	t.Logf("rate %.0f/s, %d requests per phase, every request a cache miss\n%s", rps, perPhase, tbl)
 	t.Logf("JetStream advisories: %v", adv.counts())
-	t.Logf("fetch jobs: ok %.0f, failed %.0f, requeued %.0f, expired %.0f; parsed pages ok %.0f",
+	t.Logf("fetch jobs: ok %.0f, failed %.0f, requeued %.0f, expired %.0f; parsed pages ok %.0f; jobs published again after a reconnect %.0f; ingress resends %.0f",
 		b.counter("fetcher", "trawl_fetcher_jobs_total", map[string]string{"outcome": "ok"}),
 		b.counter("fetcher", "trawl_fetcher_jobs_total", map[string]string{"outcome": "failed"}),
 		b.counter("fetcher", "trawl_fetcher_jobs_total", map[string]string{"outcome": "requeued"}),
 		b.counter("fetcher", "trawl_fetcher_jobs_total", map[string]string{"outcome": "expired"}),
-		b.counter("parser", "trawl_parser_pages_total", map[string]string{"outcome": "ok"}))
+		b.counter("parser", "trawl_parser_pages_total", map[string]string{"outcome": "ok"}),
+		b.counter("cache", "trawl_cache_jobs_republished_total", nil),
+		b.counter("ingress", "trawl_ingress_resends_total", nil))
 	if f := load.failedRequests(20); len(f) > 0 {
 		t.Logf("failed or lost requests:\n%s", strings.Join(f, "\n"))
 	}
