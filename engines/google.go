@@ -787,30 +787,9 @@ func googleTopStories(doc *goquery.Document, base string) []schemas.TopStory {
 			st := schemas.TopStory{Title: text(head), URL: u}
 			// The smartphone page of 2021 puts publisher, title and time all in the
 			// heading, one block each: the title is the longest.
-			var leaves []string
-			head.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
-				if l.FindMatcher(googleSelSpanOrDiv).Length() == 0 {
-					if t := text(l); t != "" {
-						leaves = append(leaves, t)
-					}
-				}
-			})
-			if len(leaves) >= 2 {
+			if lines := leafTexts(head); len(lines) >= 2 {
 				st.Title = ""
-				for _, t := range leaves {
-					if len(t) > len(st.Title) {
-						st.Title = t
-					}
-				}
-				for _, t := range leaves {
-					switch {
-					case t == st.Title:
-					case st.Date == "" && storyDate.MatchString(t):
-						st.Date = t
-					case st.Source == "" && hasLetter(t):
-						st.Source = t
-					}
-				}
+				readStoryLines(&st, lines, 0)
 			}
 			if st.Title == "" {
 				return
@@ -876,28 +855,7 @@ func googleTopStoriesOld(doc *goquery.Document, base string) []schemas.TopStory 
 			// The title is the link's longest line; the others are the publisher (a cite,
 			// or the site's name over a carousel card) and the time.
 			st := schemas.TopStory{URL: u, Source: text(card.FindMatcher(googleSelCiteTag).First())}
-			var leaves []string
-			card.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
-				if l.FindMatcher(googleSelSpanOrDiv).Length() == 0 {
-					if t := text(l); t != "" {
-						leaves = append(leaves, t)
-					}
-				}
-			})
-			for _, t := range leaves {
-				if len(t) > len(st.Title) && !storyDate.MatchString(t) {
-					st.Title = t
-				}
-			}
-			for _, t := range leaves {
-				switch {
-				case t == st.Title:
-				case st.Date == "" && storyDate.MatchString(t):
-					st.Date = t
-				case st.Source == "" && len([]rune(t)) <= 40 && hasLetter(t):
-					st.Source = t
-				}
-			}
+			readStoryLines(&st, leafTexts(card), 40)
 			if st.Title == "" || st.Title == st.Source {
 				return
 			}
@@ -906,6 +864,41 @@ func googleTopStoriesOld(doc *goquery.Document, base string) []schemas.TopStory 
 		})
 	})
 	return out
+}
+
+// leafTexts are the texts of the innermost spans and divs under s, in page order.
+func leafTexts(s *goquery.Selection) []string {
+	var out []string
+	s.FindMatcher(googleSelSpanOrDiv).Each(func(_ int, l *goquery.Selection) {
+		if l.FindMatcher(googleSelSpanOrDiv).Length() == 0 {
+			if t := text(l); t != "" {
+				out = append(out, t)
+			}
+		}
+	})
+	return out
+}
+
+// readStoryLines reads a story card's lines: the longest that is not a time is the title
+// (unless st has one), a time ("26 mins ago", "Apr 20, 2023") the date, another line with a
+// letter the publisher (at most maxSource runes; 0: any), each unless st has it already.
+func readStoryLines(st *schemas.TopStory, lines []string, maxSource int) {
+	if st.Title == "" {
+		for _, t := range lines {
+			if len(t) > len(st.Title) && !storyDate.MatchString(t) {
+				st.Title = t
+			}
+		}
+	}
+	for _, t := range lines {
+		switch {
+		case t == st.Title:
+		case st.Date == "" && storyDate.MatchString(t):
+			st.Date = t
+		case st.Source == "" && (maxSource == 0 || len([]rune(t)) <= maxSource) && hasLetter(t):
+			st.Source = t
+		}
+	}
 }
 
 // hasLetter reports a text with a letter in it: a publisher's name, not a separator.
