@@ -63,7 +63,7 @@ func (Yandex) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error)
 	return &Request{Method: "GET", URL: joinURL(base, "/search/", q), Header: h}, nil
 }
 
-var yandexCountRe = regexp.MustCompile(`(?i)(?:нашлось|нашёлся|найдено|found)\s+([\d\s.,]+)\s*(тыс|млн|млрд|thousand|million|billion|k|m|bn)?`)
+var yandexCountRe = regexp.MustCompile(`(?i)(?:нашлось|нашёлся|найдено|found)[\s\x{00a0}]+([\d\s\x{00a0}.,]+)[\s\x{00a0}]*(тыс|млн|млрд|thousand|million|billion|k|m|bn)?`)
 
 // yandexCount reads "нашлось 148 тыс. результатов" (in the title or the counter); Yandex
 // rounds to words, so the figure is as precise as the page states it.
@@ -115,22 +115,30 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		name := s.AttrOr("data-fast-name", "")
 		isAd := yandexAd(s)
-		if name != "" && !isAd {
+		if (name != "" || yandexLegacyWizard(s.AttrOr("class", ""))) && !isAd {
 			return // a wizard: the neuro answer, a legal notice, a video or image strip
 		}
 		// The first selectors are the current React layout (openserp reads the same); the
 		// b-serp-item ones are the site-search widget searxng yandex.py queries.
 		a := s.FindMatcher(yandexSelAOrganicTitleLink).First()
-		href, ok := absURL(base, a.AttrOr("href", ""))
+		href, ok := yandexTarget(base, a.AttrOr("href", ""))
 		if !ok {
 			return
 		}
-		title := firstText(a, yandexSelOrganicTitleContentSpan, yandexSelH2, yandexSelSpan)
+		if !isAd && yandexVerticalBlock(s, a, href) {
+			return
+		}
+		title := firstText(a, yandexSelOrganicTitleContentSpan, yandexSelOrganicTitleMobile, yandexSelOrganicTitleLinkText, yandexSelH2, yandexSelSpan)
 		if title == "" {
 			title = text(a)
 		}
-		display := firstText(s, yandexSelPath, yandexSelOrganicSubtitle, yandexSelOrganicSubtitle2, yandexSelBSerpItemLinks)
-		snippet := firstText(s, yandexSelOrganicTextContentSpan, yandexSelOrganicText, yandexSelOrganicContentWrapperTextContainer, yandexSelTextContainer, yandexSelOrganicContentWrapper, yandexSelBSerpItemText)
+		display := yandexDisplay(s)
+		// A folded snippet holds its short and its full text; the full one is the snippet,
+		// without its "Свернуть" toggle.
+		snippet := ownText(s.FindMatcher(yandexSelExtendedTextFull).First(), yandexSelExtendedTextToggle)
+		if snippet == "" {
+			snippet = firstText(s, yandexSelOrganicTextContentSpan, yandexSelOrganicText, yandexSelOrganicContentWrapperTextContainer, yandexSelTextContainer, yandexSelOrganicContentWrapper, yandexSelOrganicTextLegacy, yandexSelBSerpItemText, yandexSelOrganicTextTouch)
+		}
 		if isAd || yandexAdHost(href) {
 			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
 			return
@@ -181,6 +189,8 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		b.serp.TotalResults = n
 	} else if n, ok := yandexCount(text(doc.FindMatcher(yandexSelTitle).First())); ok {
 		b.serp.TotalResults = n
+	} else if n, ok := yandexFoundJSON(page); ok {
+		b.serp.TotalResults = n
 	}
 	b.serp.HasNext = doc.FindMatcher(yandexSelPagerItemTypeNext).Length() > 0
 
@@ -203,9 +213,71 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	return nil, Unrecognised(y.Name(), "no serp-item results and no empty-results marker")
 }
 
+// yandexDisplay is the result's green path without the menu the 2015-2017 pages keep in
+// it ("Сохранённая копия", "Показать ещё с сайта", "Пожаловаться").
+func yandexDisplay(s *goquery.Selection) string {
+	for _, m := range []goquery.Matcher{yandexSelPath, yandexSelOrganicPath, yandexSelOrganicSubtitle, yandexSelOrganicSubtitle2, yandexSelBSerpItemLinks} {
+		e := s.FindMatcher(m).First()
+		if e.Length() == 0 {
+			continue
+		}
+		t := ""
+		if e.FindMatcher(yandexSelPathMenu).Length() > 0 {
+			t = ownText(e, yandexSelPathMenu)
+		} else {
+			t = text(e)
+		}
+		if t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// yandexFoundRe finds the count the 2015-2017 pages keep only in their page state:
+// "found":"—\n377 млн ответов" (the \n is JSON's, two bytes).
+var yandexFoundRe = regexp.MustCompile(`"found":"(?:—|&mdash;)?(?:\\n|\s|&nbsp;|\x{00a0})*([\d\s\x{00a0}]+(?:,\d+)?)[\s\x{00a0}]*(тыс|млн|млрд)?\.?[\s\x{00a0}]*(?:ответ|результат)`)
+
+func yandexFoundJSON(page []byte) (int64, bool) {
+	m := yandexFoundRe.FindSubmatch(page)
+	if m == nil {
+		return 0, false
+	}
+	return yandexCount("найдено " + string(m[1]) + " " + string(m[2]))
+}
+
+// yandexLegacyWizard reports a 2015-2017 serp-item that is one of Yandex's own blocks, not a
+// web result: those pages name the block in the item's class (z-images, z-video, z-market,
+// t-construct-adapter__market, __news, __images, __video…) and keep no data-fast-name.
+// The t-construct-adapter classes that dress a web result (legacy, extended-snippet,
+// snip-rating, adresa, special-dates, forum, infected, mime-view, image-snippet, and market
+// when it leads to the shop: yandexVerticalBlock) stay results; the list
+// of blocks follows the ones KokocGroup's yandex-parser skips.
+func yandexLegacyWizard(class string) bool {
+	for _, c := range strings.Fields(class) {
+		if strings.HasPrefix(c, "z-") || c == "card__narrow" || c == "card__divided" || c == "template-fact" {
+			return true
+		}
+		if w, ok := strings.CutPrefix(c, "t-construct-adapter__"); ok {
+			for _, p := range yandexWizardAdapters {
+				if strings.HasPrefix(w, p) || strings.HasSuffix(w, "-"+p) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var yandexWizardAdapters = []string{"market-", "news", "images", "video", "free-video", "sport", "auto-regions",
+	"entity", "ugc", "units-converter", "calculator", "demolition", "app-search", "companies", "fact"}
+
 // yandexAd reports a paid placement: an advertising label or the direct (Yandex.Direct)
 // markers; openserp yandex/selectors.go lists the same.
 func yandexAd(s *goquery.Selection) bool {
+	if s.HasClass("serp-adv-item") {
+		return true
+	}
 	if s.AttrOr("data-fast-subtype", "") == "direct" || s.AttrOr("data-fast-name", "") == "direct" {
 		return true
 	}
@@ -213,6 +285,62 @@ func yandexAd(s *goquery.Selection) bool {
 		return true
 	}
 	return s.FindMatcher(yandexSelSerpAdvCounter).Length() > 0
+}
+
+// yandexVerticalBlock reports a 2017-2019 result-shaped block that shows one of Yandex's own
+// services (images, video, Market, Avia): its title link is marked as leading to a vertical,
+// or it is a composite block whose title leads to Yandex itself. Yandex numbers them among
+// the results; they are not web results. A composite leading to Maps is the map of
+// organisations and stays, as yandex-parser keeps it.
+func yandexVerticalBlock(s, title *goquery.Selection, href string) bool {
+	if title.HasClass("link_target_vertical-service") {
+		return true
+	}
+	u, err := url.Parse(href)
+	if err != nil || !yandexOwnHost(u.Hostname()) || strings.HasPrefix(u.Path, "/maps") {
+		return false
+	}
+	// t-construct-adapter__market dresses a shop's own result with its Market price too;
+	// only the one leading to Market is Market's block.
+	return s.HasClass("t-construct-adapter__market") || s.HasClass("composite") || s.FindMatcher(yandexSelComposite).Length() > 0
+}
+
+// yandexOwnHost reports yandex.<tld> and its subdomains.
+func yandexOwnHost(host string) bool {
+	host = strings.ToLower(host)
+	for _, label := range strings.Split(host, ".") {
+		if label == "yandex" {
+			return true
+		}
+	}
+	return false
+}
+
+// yandexTarget resolves a result link and unwraps the Yandex pages that stand in front of
+// the site: the malware warning (/search/infected?url=, /safety/?url=) and Turbo's copy
+// (/turbo?text=<url>). The client asked for the site, and the warning is a Yandex page.
+func yandexTarget(base, href string) (string, bool) {
+	abs, ok := absURL(base, href)
+	if !ok {
+		return "", false
+	}
+	u, err := url.Parse(abs)
+	if err != nil || !strings.Contains(u.Hostname(), "yandex.") {
+		return abs, true
+	}
+	param := ""
+	switch p := strings.TrimSuffix(u.Path, "/"); {
+	case strings.HasSuffix(p, "/search/infected"), strings.HasSuffix(p, "/safety"):
+		param = "url"
+	case p == "/turbo" || strings.HasPrefix(p, "/turbo/"):
+		param = "text"
+	default:
+		return abs, true
+	}
+	if t := u.Query().Get(param); plainHTTPURL(t) {
+		return t, true
+	}
+	return abs, true
 }
 
 // yandexAdHost reports Yandex's ad click hosts (yabs.yandex.*, an.yandex.ru).
@@ -229,7 +357,7 @@ func yandexAdHost(raw string) bool {
 // per-result loops paid for on every page.
 var (
 	yandexSelCheckboxCaptcha                    = cascadia.MustCompile(".CheckboxCaptcha, .AdvancedCaptcha, form[action*='checkcaptcha'], #checkbox-captcha-form, .SmartCaptcha")
-	yandexSelLiSerpItem                         = cascadia.MustCompile("li.serp-item, #search-result > li[data-fast], div.serp-item[data-cid]")
+	yandexSelLiSerpItem                         = cascadia.MustCompile("li.serp-item, #search-result > li[data-fast], div.serp-item[data-cid], .serp-list > div.serp-item")
 	yandexSelSerpItemLi                         = cascadia.MustCompile("li.serp-item")
 	yandexSelAOrganicTitleLink                  = cascadia.MustCompile("a.OrganicTitle-Link, .organic__title-wrapper a, a.b-serp-item__title-link, h2 a, a:has(h2), h3 a")
 	yandexSelSitelinksA                         = cascadia.MustCompile(".Sitelinks a, .sitelinks a")
@@ -241,12 +369,21 @@ var (
 	yandexSelPagerItemTypeNext                  = cascadia.MustCompile(".Pager-Item_type_next, .pager__item_kind_next, a[aria-label='Следующая страница'], a[aria-label='Next page']")
 	yandexSelEmptySearchResults2                = cascadia.MustCompile(".EmptySearchResults, .misspell__message, .NotFound")
 	yandexSelAdvLabel                           = cascadia.MustCompile(".AdvLabel, .label_theme_direct, .organic__advLabel")
-	yandexSelSerpAdvCounter                     = cascadia.MustCompile(".serp-adv__counter, [data-fast-subtype=direct], [data-fast-name=direct], .serp-adv-item, [aria-label='Реклама'], [title='Реклама']")
+	yandexSelSerpAdvCounter                     = cascadia.MustCompile(".serp-adv__counter, [data-fast-subtype=direct], [data-fast-name=direct], .serp-adv-item, [aria-label='Реклама'], [title='Реклама'], .show-feedback_type_adv")
 	yandexSelOrganicTitleContentSpan            = cascadia.MustCompile(".OrganicTitleContentSpan")
 	yandexSelH2                                 = cascadia.MustCompile("h2")
 	yandexSelSpan                               = cascadia.MustCompile("span")
 	yandexSelPath                               = cascadia.MustCompile(".Path")
 	yandexSelOrganicSubtitle                    = cascadia.MustCompile(".organic__subtitle")
+	yandexSelOrganicPath                        = cascadia.MustCompile(".organic__path")
+	yandexSelOrganicTitleMobile                 = cascadia.MustCompile(".Organic-Title")
+	yandexSelOrganicTextTouch                   = cascadia.MustCompile(".organic > .text")
+	yandexSelExtendedTextToggle                 = cascadia.MustCompile(".extended-text__toggle")
+	yandexSelOrganicTitleLinkText               = cascadia.MustCompile(".OrganicTitle-LinkText, .organic__url-text")
+	yandexSelPathMenu                           = cascadia.MustCompile(".popup2, .extralinks, .serp-url__popup, .show-feedback, .popup, .Extralinks, .label, .serp-url__label")
+	yandexSelComposite                          = cascadia.MustCompile(".composite")
+	yandexSelExtendedTextFull                   = cascadia.MustCompile(".extended-text__full")
+	yandexSelOrganicTextLegacy                  = cascadia.MustCompile(".organic__text")
 	yandexSelOrganicSubtitle2                   = cascadia.MustCompile(".Organic-Subtitle")
 	yandexSelBSerpItemLinks                     = cascadia.MustCompile(".b-serp-item__links, .serp-url")
 	yandexSelOrganicTextContentSpan             = cascadia.MustCompile(".OrganicTextContentSpan")
