@@ -331,7 +331,8 @@ func googleBlock(doc *goquery.Document, page []byte) string {
 func googleNoResults(doc *goquery.Document, page []byte) bool {
 	if containsAny(page, "did not match any documents", "No results found for", "ergab keine Treffer",
 		"aucun document ne correspond", "no ha obtenido ningún resultado", "не найдено ни одного документа",
-		"non ha prodotto risultati", "não encontrou nenhum documento") {
+		"non ha prodotto risultati", "não encontrou nenhum documento", "не знайдено жодного документа",
+		"に一致する情報は見つかりませんでした") {
 		return true
 	}
 	n, ok := parseCount(text(doc.FindMatcher(googleSelResultStats).First()))
@@ -350,7 +351,7 @@ func isGoogleHost(u string) bool {
 	internal := p.Path == "/search" || strings.HasPrefix(p.Path, "/url") || strings.HasPrefix(p.Path, "/imgres") || strings.HasPrefix(p.Path, "/aclk")
 	if !internal {
 		q := p.Query()
-		for _, pre := range []string{"/travel/", "/maps", "/shopping", "/localservices", "/flights"} {
+		for _, pre := range []string{"/travel/", "/maps", "/shopping", "/localservices", "/flights", "/images"} {
 			if strings.HasPrefix(p.Path, pre) && (q.Has("q") || q.Has("ved") || q.Has("ictx")) {
 				internal = true
 			}
@@ -764,7 +765,9 @@ func googleRelatedQuestions(doc *goquery.Document, base string) []schemas.Relate
 // asks in; the module is found by its heading, its stories by structure (links wrapping a
 // heading, the line after it a time).
 var googleTopStoriesHeadings = map[string]bool{"top stories": true, "schlagzeilen": true, "à la une": true,
-	"noticias destacadas": true, "главные новости": true, "notizie principali": true, "principais notícias": true, "topverhalen": true}
+	"noticias destacadas": true, "главные новости": true, "notizie principali": true, "principais notícias": true, "topverhalen": true,
+	// The 2014-2015 pages' heading of the same block.
+	"in the news": true, "news-themen": true}
 
 func googleTopStories(doc *goquery.Document, base string) []schemas.TopStory {
 	var out []schemas.TopStory
@@ -821,6 +824,46 @@ func googleTopStories(doc *goquery.Document, base string) []schemas.TopStory {
 	if len(out) == 0 {
 		out = googleTopStoriesOld(doc, base)
 	}
+	if len(out) == 0 {
+		out = googleTopStories2015(doc, base)
+	}
+	return out
+}
+
+// googleTopStories2015 reads the "In the news" block of 2014-2015 pages: li.card-section
+// items (an li.g among them, which is why organic reading skips card sections) under a
+// block whose first line is the heading, each a title link, a cite for the publisher and
+// a span for the time.
+func googleTopStories2015(doc *goquery.Document, base string) []schemas.TopStory {
+	var out []schemas.TopStory
+	seen := map[string]bool{}
+	doc.FindMatcher(googleSelCardSection).Each(func(_ int, li *goquery.Selection) {
+		block := li.Closest(".mnr-c")
+		if block.Length() == 0 || !googleTopStoriesHeadings[strings.ToLower(text(block.Children().First()))] {
+			return
+		}
+		var st schemas.TopStory
+		li.FindMatcher(googleSelAHref).EachWithBreak(func(_ int, a *goquery.Selection) bool {
+			u, ok := googleTarget(base, a.AttrOr("href", ""))
+			if t := text(a); ok && t != "" && !isGoogleHost(u) {
+				st.URL, st.Title = u, t
+				return false
+			}
+			return true
+		})
+		if st.URL == "" || seen[st.URL] {
+			return
+		}
+		st.Source = text(li.FindMatcher(googleSelCiteTag).First())
+		// The time is the span.f beside the cite ("vor 18 Stunden"); the other holds " - ".
+		li.FindMatcher(googleSelSpanF).Each(func(_ int, sp *goquery.Selection) {
+			if t := text(sp); strings.ContainsAny(t, "0123456789") {
+				st.Date = t
+			}
+		})
+		seen[st.URL] = true
+		out = append(out, st)
+	})
 	return out
 }
 
@@ -939,6 +982,8 @@ var (
 	googleSelRoleButton                    = cascadia.MustCompile("[role=button]")
 	googleSelStoryLink                     = cascadia.MustCompile("a[href]:has([role=heading])")
 	googleSelOldStoriesHeading             = cascadia.MustCompile("g-section-with-header h3, g-tray-header")
+	googleSelCardSection                   = cascadia.MustCompile("li.card-section")
+	googleSelSpanF                         = cascadia.MustCompile("span.f")
 	googleSelCiteTag                       = cascadia.MustCompile("cite")
 	googleSelSpanOrDiv                     = cascadia.MustCompile("span, div")
 	googleSelImgAlt                        = cascadia.MustCompile("img[alt]")
