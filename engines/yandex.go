@@ -357,7 +357,7 @@ func yandexAdHost(raw string) bool {
 // per-result loops paid for on every page.
 var (
 	yandexSelCheckboxCaptcha                    = cascadia.MustCompile(".CheckboxCaptcha, .AdvancedCaptcha, form[action*='checkcaptcha'], #checkbox-captcha-form, .SmartCaptcha")
-	yandexSelLiSerpItem                         = cascadia.MustCompile("li.serp-item, #search-result > li[data-fast], div.serp-item[data-cid], .serp-list > div.serp-item")
+	yandexSelLiSerpItem                         = cascadia.MustCompile("li.serp-item, #search-result > li[data-fast], div.serp-item[data-cid], .serp-list > div.serp-item, .serp-list > .serp-block > div.serp-item")
 	yandexSelSerpItemLi                         = cascadia.MustCompile("li.serp-item")
 	yandexSelAOrganicTitleLink                  = cascadia.MustCompile("a.OrganicTitle-Link, .organic__title-wrapper a, a.b-serp-item__title-link, h2 a, a:has(h2), h3 a")
 	yandexSelSitelinksA                         = cascadia.MustCompile(".Sitelinks a, .sitelinks a")
