@@ -120,24 +120,44 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		}
 		// The first selectors are the current React layout (openserp reads the same); the
 		// b-serp-item ones are the site-search widget searxng yandex.py queries.
-		a := s.FindMatcher(yandexSelAOrganicTitleLink).First()
-		href, ok := yandexTarget(base, a.AttrOr("href", ""))
+		// The first title link with a title: a translated result's first one is empty (its
+		// title is Yandex's translation, the original's link comes after it).
+		var a *goquery.Selection
+		title := ""
+		s.FindMatcher(yandexSelAOrganicTitleLink).EachWithBreak(func(i int, l *goquery.Selection) bool {
+			t := firstText(l, yandexSelOrganicTitleContentSpan, yandexSelOrganicTitleMobile, yandexSelOrganicTitleLinkText, yandexSelH2, yandexSelSpan)
+			if t == "" {
+				t = text(l)
+			}
+			if a == nil || t != "" {
+				a, title = l, t
+			}
+			return t == ""
+		})
+		var href string
+		var ok bool
+		if a != nil {
+			href, ok = yandexTarget(base, a.AttrOr("href", ""))
+		} else if s.HasClass("template-infected") {
+			// A site Yandex flags as dangerous keeps its place with no link at all: its title is
+			// plain text, and its address is in the link to Yandex's safe copy.
+			a = s.FindMatcher(yandexSelSerpItemTitle).First()
+			title = text(a)
+			href = queryParam(s.FindMatcher(yandexSelSavedCopy).First().AttrOr("href", ""), "url")
+			ok = plainHTTPURL(href)
+		}
 		if !ok {
 			return
 		}
 		if !isAd && yandexVerticalBlock(s, a, href) {
 			return
 		}
-		title := firstText(a, yandexSelOrganicTitleContentSpan, yandexSelOrganicTitleMobile, yandexSelOrganicTitleLinkText, yandexSelH2, yandexSelSpan)
-		if title == "" {
-			title = text(a)
-		}
 		display := yandexDisplay(s)
 		// A folded snippet holds its short and its full text; the full one is the snippet,
 		// without its "Свернуть" toggle.
 		snippet := ownText(s.FindMatcher(yandexSelExtendedTextFull).First(), yandexSelExtendedTextToggle)
 		if snippet == "" {
-			snippet = firstText(s, yandexSelOrganicTextContentSpan, yandexSelOrganicText, yandexSelOrganicContentWrapperTextContainer, yandexSelTextContainer, yandexSelOrganicContentWrapper, yandexSelOrganicTextLegacy, yandexSelBSerpItemText, yandexSelOrganicTextTouch)
+			snippet = firstText(s, yandexSelOrganicTextContentSpan, yandexSelOrganicText, yandexSelOrganicContentWrapperTextContainer, yandexSelTextContainer, yandexSelOrganicContentWrapper, yandexSelOrganicTextLegacy, yandexSelBSerpItemText, yandexSelOrganicTextTouch, yandexSelTranslatedText)
 		}
 		if isAd || yandexAdHost(href) {
 			b.ad(schemas.Ad{Block: "top", Title: title, URL: href, DisplayedURL: display, Snippet: snippet})
@@ -381,6 +401,9 @@ var (
 	yandexSelExtendedTextToggle                 = cascadia.MustCompile(".extended-text__toggle")
 	yandexSelOrganicTitleLinkText               = cascadia.MustCompile(".OrganicTitle-LinkText, .organic__url-text")
 	yandexSelPathMenu                           = cascadia.MustCompile(".popup2, .extralinks, .serp-url__popup, .show-feedback, .popup, .Extralinks, .label, .serp-url__label")
+	yandexSelTranslatedText                     = cascadia.MustCompile(".TranslatedSnippet-TranslatedText")
+	yandexSelSerpItemTitle                      = cascadia.MustCompile(".serp-item__title")
+	yandexSelSavedCopy                          = cascadia.MustCompile("a[href*='yandbtm']")
 	yandexSelComposite                          = cascadia.MustCompile(".composite")
 	yandexSelExtendedTextFull                   = cascadia.MustCompile(".extended-text__full")
 	yandexSelOrganicTextLegacy                  = cascadia.MustCompile(".organic__text")
