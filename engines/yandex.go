@@ -143,8 +143,7 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 			// plain text, and its address is in the link to Yandex's safe copy.
 			a = s.FindMatcher(yandexSelSerpItemTitle).First()
 			title = text(a)
-			href = queryParam(s.FindMatcher(yandexSelSavedCopy).First().AttrOr("href", ""), "url")
-			ok = plainHTTPURL(href)
+			href, ok = absURL("", queryParam(s.FindMatcher(yandexSelSavedCopy).First().AttrOr("href", ""), "url"))
 		}
 		if !ok {
 			return
@@ -309,16 +308,23 @@ func yandexAd(s *goquery.Selection) bool {
 
 // yandexVerticalBlock reports a 2017-2019 result-shaped block that shows one of Yandex's own
 // services (images, video, Market, Avia): its title link is marked as leading to a vertical,
-// or it is a composite block whose title leads to Yandex itself. Yandex numbers them among
+// the item names its wizard (data-fast-wzrd), its title link carries the search into a Yandex
+// service, or it is a composite block whose title leads to Yandex itself. Yandex numbers them among
 // the results; they are not web results. A composite leading to Maps is the map of
 // organisations and stays, as yandex-parser keeps it.
 func yandexVerticalBlock(s, title *goquery.Selection, href string) bool {
-	if title.HasClass("link_target_vertical-service") {
+	if title.HasClass("link_target_vertical-service") || s.AttrOr("data-fast-wzrd", "") != "" {
 		return true
 	}
 	u, err := url.Parse(href)
 	if err != nil || !yandexOwnHost(u.Hostname()) || strings.HasPrefix(u.Path, "/maps") {
 		return false
+	}
+	// A link into one of Yandex's services that carries the search along (news, video,
+	// images searches: text=; the music card: from=serp) is that service's block; a page of
+	// Yandex's own that ranks (a search for "yandex") carries neither.
+	if q := u.Query(); q.Has("text") || strings.HasPrefix(q.Get("from"), "serp") || strings.Contains(q.Get("from"), "wizard") {
+		return true
 	}
 	// t-construct-adapter__market dresses a shop's own result with its Market price too;
 	// only the one leading to Market is Market's block.
@@ -357,7 +363,7 @@ func yandexTarget(base, href string) (string, bool) {
 	default:
 		return abs, true
 	}
-	if t := u.Query().Get(param); plainHTTPURL(t) {
+	if t, ok := absURL("", u.Query().Get(param)); ok {
 		return t, true
 	}
 	return abs, true
