@@ -200,6 +200,7 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 	b.serp.AnswerBox = bingAnswer(doc)
 	b.serp.KnowledgeGraph = bingKnowledgeGraph(doc)
 	b.serp.RelatedQuestions = bingRelatedQuestions(doc)
+	b.serp.TopStories = bingTopStories(doc)
 
 	if len(b.serp.OrganicResults) > 0 {
 		return b.serp, nil
@@ -282,7 +283,7 @@ func bingAnswer(doc *goquery.Document) *schemas.AnswerBox {
 	if top.Length() == 0 {
 		top = doc.FindMatcher(bingSelBFocusTextLarge).First().ClosestMatcher(bingSelLi)
 	}
-	if top.Length() == 0 || top.FindMatcher(bingSelBRs).Length() > 0 {
+	if top.Length() == 0 || top.FindMatcher(bingSelBRs).Length() > 0 || bingVerticalAnswer(top) {
 		return nil
 	}
 	ab := &schemas.AnswerBox{Type: "featured_snippet"}
@@ -300,6 +301,72 @@ func bingAnswer(doc *goquery.Document) *schemas.AnswerBox {
 		return nil
 	}
 	return ab
+}
+
+// bingVerticalAnswer reports an answer block that shows one of Bing's own verticals ("News
+// about …", "Videos of …", "Images of …"): its heading leads to /news/search, /videos/search
+// or /images/search. Such a block at the top is no featured snippet.
+func bingVerticalAnswer(ans *goquery.Selection) bool {
+	href := ans.FindMatcher(bingSelH2A).First().AttrOr("href", "")
+	u, err := url.Parse(href)
+	if err != nil || (u.Host != "" && !strings.HasSuffix(u.Hostname(), "bing.com")) {
+		return false
+	}
+	switch u.Path {
+	case "/news/search", "/videos/search", "/images/search":
+		return true
+	}
+	return false
+}
+
+// bingTopStories reads the "News about …" answer: the carousel of 2020s pages (div.nws_cwrp
+// cards naming their story in url= and titletext=, the publisher in .na_footer_name, the
+// time after it) and the list of 2010s pages (ul.b_vList items, an h5 title link and a cite
+// holding the publisher and the time).
+func bingTopStories(doc *goquery.Document) []schemas.TopStory {
+	var out []schemas.TopStory
+	seen := map[string]bool{}
+	add := func(st schemas.TopStory) {
+		st.Date = strings.TrimSpace(strings.TrimLeft(st.Date, "·\u00a0 "))
+		if st.Title == "" || seen[st.URL] {
+			return
+		}
+		seen[st.URL] = true
+		out = append(out, st)
+	}
+	doc.FindMatcher(bingSelLiBAns).Each(func(_ int, ans *goquery.Selection) {
+		u, err := url.Parse(ans.FindMatcher(bingSelH2A).First().AttrOr("href", ""))
+		if err != nil || u.Path != "/news/search" {
+			return
+		}
+		ans.FindMatcher(bingSelNewsAnswerCard).Each(func(_ int, c *goquery.Selection) {
+			holder := c
+			if _, ok := c.Attr("url"); !ok {
+				holder = c.ParentsFiltered("[url]").First()
+			}
+			href, ok := bingTarget("https://www.bing.com/", holder.AttrOr("url", c.FindMatcher(bingSelAHref).First().AttrOr("href", "")))
+			if !ok || !isHTTPURL(href) {
+				return
+			}
+			title := clean(holder.AttrOr("titletext", ""))
+			if title == "" {
+				title = text(c.FindMatcher(bingSelNaT).First())
+			}
+			add(schemas.TopStory{Title: title, URL: href, Source: text(c.FindMatcher(bingSelNaFooterName).First()),
+				Date: text(c.FindMatcher(bingSelSecondaryText).First())})
+		})
+		ans.FindMatcher(bingSelVListH5A).Each(func(_ int, a *goquery.Selection) {
+			href, ok := bingTarget("https://www.bing.com/", a.AttrOr("href", ""))
+			if !ok {
+				return
+			}
+			item := a.ClosestMatcher(bingSelLi)
+			cite := item.FindMatcher(bingSelCite).First()
+			add(schemas.TopStory{Title: text(a), URL: href, Source: ownText(cite, bingSelSecondaryText),
+				Date: text(cite.FindMatcher(bingSelSecondaryText).First())})
+		})
+	})
+	return out
 }
 
 // Selectors compiled once: Find(string) compiles its selector on every call, which
@@ -400,13 +467,19 @@ var (
 	bingSelBResults             = cascadia.MustCompile("#b_results")
 	bingSelLiBAlgo              = cascadia.MustCompile("li.b_algo")
 	bingSelLiBAlgo2             = cascadia.MustCompile("li.b_algo, li.b_ans, li.b_ad")
-	bingSelH2A                  = cascadia.MustCompile("h2 a")
 	bingSelLegacyResults        = cascadia.MustCompile("#results")
 	bingSelLegacyItem           = cascadia.MustCompile("ul.sb_results > li:not(.sb_ans)")
 	bingSelLegacyTitleA         = cascadia.MustCompile(".sb_tlst h3 a, h3 a")
 	bingSelLegacyDeepA          = cascadia.MustCompile("ul.sp_pss li > a")
 	bingSelBTitleA              = cascadia.MustCompile(".b_title a, .b_algoheader a")
 	bingSelCite                 = cascadia.MustCompile("cite")
+	bingSelH2A                  = cascadia.MustCompile("h2 a")
+	bingSelLiBAns               = cascadia.MustCompile("#b_results > li.b_ans")
+	bingSelNewsAnswerCard             = cascadia.MustCompile(".nws_cwrp")
+	bingSelNaT                  = cascadia.MustCompile(".na_t")
+	bingSelNaFooterName         = cascadia.MustCompile(".na_footer_name")
+	bingSelSecondaryText        = cascadia.MustCompile(".b_secondaryText")
+	bingSelVListH5A             = cascadia.MustCompile(".b_vList li h5 a")
 	bingSelBDeepH3A             = cascadia.MustCompile(".b_deep h3 a, .deeplink_title a, .b_vList h3 a, .b_deep li > a")
 	bingSelLi                   = cascadia.MustCompile("li")
 	bingSelP                    = cascadia.MustCompile("p")
