@@ -475,7 +475,7 @@ var (
 	bingSelCite                 = cascadia.MustCompile("cite")
 	bingSelH2A                  = cascadia.MustCompile("h2 a")
 	bingSelLiBAns               = cascadia.MustCompile("#b_results > li.b_ans")
-	bingSelNewsAnswerCard             = cascadia.MustCompile(".nws_cwrp")
+	bingSelNewsAnswerCard       = cascadia.MustCompile(".nws_cwrp")
 	bingSelNaT                  = cascadia.MustCompile(".na_t")
 	bingSelNaFooterName         = cascadia.MustCompile(".na_footer_name")
 	bingSelSecondaryText        = cascadia.MustCompile(".b_secondaryText")

@@ -53,7 +53,14 @@ func (Brave) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) 
 		safe = "off"
 	}
 	h.Set("Cookie", "safesearch="+safe)
-	return &Request{Method: "GET", URL: joinURL(base, "/search", q), Header: h}, nil
+	path := "/search"
+	switch r.Type {
+	case schemas.VerticalNews:
+		path = "/news"
+	case schemas.VerticalImages:
+		path = "/images"
+	}
+	return &Request{Method: "GET", URL: joinURL(base, path, q), Header: h}, nil
 }
 
 func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
@@ -64,6 +71,14 @@ func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 	defer release()
 	if why := braveBlock(doc, page); why != "" {
 		return nil, Blocked(br.Name(), why)
+	}
+	if r != nil {
+		switch r.Type {
+		case schemas.VerticalNews:
+			return br.parseNews(doc, page)
+		case schemas.VerticalImages:
+			return br.parseImages(doc, page)
+		}
 	}
 	const base = "https://search.brave.com/"
 	b := newBuilder()
@@ -119,12 +134,7 @@ func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		})
 		b.organic(res)
 	})
-	doc.FindMatcher(braveSelNext).EachWithBreak(func(_ int, a *goquery.Selection) bool {
-		if strings.Contains(strings.ToLower(text(a)+" "+a.AttrOr("aria-label", "")), "next") {
-			b.serp.HasNext = true
-		}
-		return !b.serp.HasNext
-	})
+	b.serp.HasNext = braveHasNext(doc)
 	if len(b.serp.OrganicResults) > 0 || braveNoResults(doc, page) {
 		b.serp.NoResults = len(b.serp.OrganicResults) == 0
 		return b.serp, nil
@@ -143,7 +153,7 @@ func isBraveHost(u string) bool {
 
 // braveBlock: Brave answers suspected bots with a proof-of-work CAPTCHA page.
 func braveBlock(doc *goquery.Document, page []byte) string {
-	if doc.FindMatcher(braveSelWeb).Length() > 0 {
+	if doc.FindMatcher(braveSelResultBlock).Length() > 0 {
 		return ""
 	}
 	if containsAny(page, "/search/captcha", "pow-captcha", "captcha-container") ||
@@ -163,6 +173,7 @@ func braveNoResults(doc *goquery.Document, page []byte) bool {
 
 var (
 	braveSelWeb         = cascadia.MustCompile("[data-type=web]")
+	braveSelResultBlock = cascadia.MustCompile("[data-type=web], [data-type=news], .image-result")
 	braveSelAHref       = cascadia.MustCompile("a[href]")
 	braveSelTitle       = cascadia.MustCompile(".snippet-title, .title, .heading-serpresult")
 	braveSelSiteLine    = cascadia.MustCompile("cite, .snippet-url, .site-name-wrapper, .favicon-wrapper, img")

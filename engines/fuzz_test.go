@@ -91,6 +91,10 @@ func FuzzParseStartpage(f *testing.F)  { fuzzParse(f, Startpage{}) }
 func FuzzParseBingNews(f *testing.F)   { fuzzParseVertical(f, Bing{}, schemas.VerticalNews) }
 func FuzzParseBingImages(f *testing.F) { fuzzParseVertical(f, Bing{}, schemas.VerticalImages) }
 func FuzzParseGoogleNews(f *testing.F) { fuzzParseVertical(f, Google{}, schemas.VerticalNews) }
+func FuzzParseBraveNews(f *testing.F)  { fuzzParseVertical(f, Brave{}, schemas.VerticalNews) }
+func FuzzParseBraveImages(f *testing.F) {
+	fuzzParseVertical(f, Brave{}, schemas.VerticalImages)
+}
 func FuzzParseDuckDuckGoNews(f *testing.F) {
 	fuzzParseVertical(f, DuckDuckGo{}, schemas.VerticalNews)
 }

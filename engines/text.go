@@ -134,8 +134,8 @@ func absURL(base, href string) (string, bool) {
 		}
 		u = b.ResolveReference(u)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", false
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false // "https:" alone, or "http:///x", names no site
 	}
 	return u.String(), true
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/trawl-dev/trawl/sim"
 )
 
-// TestVerticalPages holds Bing's, Google's, DuckDuckGo's and Yandex's news and images parsers to the simulator's ranking, page by
+// TestVerticalPages holds Bing's, Google's, DuckDuckGo's, Yandex's and Brave's news and images parsers to the simulator's ranking, page by
 // page, as TestEnginesParseTheirSimulatedPages does for web pages: the demo's type=news and
 // type=images answer offline.
 func TestVerticalPages(t *testing.T) {
@@ -23,6 +23,7 @@ func TestVerticalPages(t *testing.T) {
 		{"google", schemas.VerticalNews, cfg.PerPage}, {"google", schemas.VerticalImages, 100},
 		{"duckduckgo", schemas.VerticalNews, 100}, {"duckduckgo", schemas.VerticalImages, 100},
 		{"yandex", schemas.VerticalImages, 30},
+		{"brave", schemas.VerticalNews, 20}, {"brave", schemas.VerticalImages, 20},
 	} {
 		t.Run(tc.engine+"/"+tc.vertical, func(t *testing.T) {
 			pages := (total + tc.per - 1) / tc.per

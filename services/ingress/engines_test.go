@@ -29,7 +29,7 @@ func TestEnginesListVerticals(t *testing.T) {
 	}
 	all := []string{schemas.VerticalWeb, schemas.VerticalNews, schemas.VerticalImages}
 	for name, want := range map[string][]string{
-		"duckduckgo": all, "bing": all, "google": all,
+		"duckduckgo": all, "bing": all, "google": all, "brave": all,
 		"mojeek": {schemas.VerticalWeb}, "wikipedia": {schemas.VerticalWeb},
 	} {
 		if !slices.Equal(got[name], want) {
