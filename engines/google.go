@@ -315,9 +315,11 @@ func googleBlock(doc *goquery.Document, page []byte) string {
 	case doc.FindMatcher(googleSelFormCaptchaForm).Length() > 0,
 		containsAny(page, "/sorry/index", "Our systems have detected unusual traffic", "detected unusual traffic from your computer"):
 		return "CAPTCHA (/sorry/ unusual traffic) page"
-	case containsAny(page, "/httpservice/retry/enablejs"):
+	case containsAny(page, "/httpservice/retry/enablejs") && doc.FindMatcher(googleSelResultsShell).Length() == 0:
 		// The JS-required interstitial: Google serves it instead of results to clients it
-		// distrusts, so it is a soft block, not an empty result page.
+		// distrusts, so it is a soft block, not an empty result page. Since 2025 every
+		// result page carries the same link in a noscript too, so only a page without the
+		// results column is the interstitial.
 		return "soft block (enablejs interstitial)"
 	case doc.FindMatcher(googleSelFormActionConsentGoogle).Length() > 0 &&
 		doc.FindMatcher(googleSelAHrefHasH3).Length() == 0:
@@ -997,6 +999,7 @@ var (
 	googleSelFormCaptchaForm               = cascadia.MustCompile("form#captcha-form, #recaptcha, .g-recaptcha")
 	googleSelFormActionConsentGoogle       = cascadia.MustCompile("form[action*='consent.google.'], form[action*='/save']:has(input[name=set_eom])")
 	googleSelAHrefHasH3                    = cascadia.MustCompile("a[href]:has(h3)")
+	googleSelResultsShell                  = cascadia.MustCompile("#rso, #search, #ires, a[href]:has(h3), [role=heading][aria-level='3']")
 	googleSelVwiC3b                        = cascadia.MustCompile(".VwiC3b, [data-sncf='1'], [data-content-feature='1'], .IsZvec, .lEBKkf")
 	googleSelDataSncf1                     = cascadia.MustCompile("[data-sncf*='1'], span.FrIlee, .taTFJ, div.H66NU, div.InXCmc, .ITZIwc")
 	googleSelSnippetOld                    = cascadia.MustCompile("span.st, .MUxGbd.yDYNvb")
