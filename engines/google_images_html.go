@@ -19,7 +19,12 @@ import (
 //     2017-2022: a table of tiles (table.images_table in 2017, td.e3goi since about 2020),
 //     each the thumbnail and the page it is on, both linked through /url?q=<page>, with the
 //     site's name, the page's title and, in 2017, "W × H - size - format". That page never
-//     names the original image, so Original stays empty rather than guessed.
+//     names the original image, so Original stays empty rather than guessed;
+//   - the grid of 2023 on (udm=2 and tbm=isch as a browser gets them): tiles
+//     div[data-attrid="images universal"] naming the page in data-lpage, the title in the
+//     thumbnail's alt (and again in the source link under it), the site in that link. The
+//     original image is only in the page's scripts, keyed by the tile's data-docid; Original
+//     stays empty, as for the basic page.
 
 // googleImagesHTML reads either grid; ok is false when the page is not an images page.
 func googleImagesHTML(doc *goquery.Document) (serp *schemas.SERP, ok bool) {
@@ -55,6 +60,32 @@ func googleImagesHTML(doc *goquery.Document) (serp *schemas.SERP, ok bool) {
 		}
 		add(ir)
 	})
+	if len(serp.ImagesResults) == 0 {
+		doc.FindMatcher(googleSelImagesUniversal).Each(func(_ int, t *goquery.Selection) {
+			// One page may show several images: a tile is one by its docid.
+			pageURL, ok := absURL("", t.AttrOr("data-lpage", ""))
+			id := t.AttrOr("data-docid", pageURL)
+			if !ok || seen[id] {
+				return
+			}
+			seen[id] = true
+			ir := schemas.ImageResult{URL: pageURL, Source: hostOf(pageURL)}
+			if img := t.FindMatcher(googleSelImg).First(); img.Length() > 0 {
+				ir.Thumbnail = googleThumb(img)
+				ir.Title = clean(img.AttrOr("alt", ""))
+			}
+			// The source link under the thumbnail: the site's name, then the title again.
+			if a := t.FindMatcher(googleSelAHref).First(); a.Length() > 0 {
+				if lines := leafTexts(a); len(lines) > 0 {
+					ir.Source = lines[0]
+					if ir.Title == "" {
+						ir.Title = lines[len(lines)-1]
+					}
+				}
+			}
+			add(ir)
+		})
+	}
 	if len(serp.ImagesResults) == 0 {
 		doc.FindMatcher(googleSelImagesTile).Each(func(_ int, td *goquery.Selection) {
 			a := td.FindMatcher(googleSelAHref).First()
@@ -105,6 +136,7 @@ func googleImagesHTML(doc *goquery.Document) (serp *schemas.SERP, ok bool) {
 // googleImagesPageHTML reports a page of the images vertical, however it reached the parser.
 func googleImagesPageHTML(doc *goquery.Document) bool {
 	return doc.FindMatcher(googleSelImagesForm).Length() > 0 || doc.FindMatcher(googleSelImagesTile).Length() > 0 ||
+		doc.FindMatcher(googleSelImagesUniversal).Length() > 3 ||
 		doc.FindMatcher(googleSelImgres).Length() > 3
 }
 
@@ -150,8 +182,10 @@ func hostOf(u string) string {
 var (
 	googleSelImgres     = cascadia.MustCompile("a[href*='/imgres?']")
 	googleSelImagesTile = cascadia.MustCompile("table.images_table td, td.e3goi")
-	googleSelTileText   = cascadia.MustCompile("span.fYyStc")
-	googleSelImagesForm = cascadia.MustCompile("form input[name=tbm][value=isch]")
-	googleSelTileCite   = cascadia.MustCompile("cite")
-	googleTileSize      = regexp.MustCompile(`^(\d+)\s*[×x]\s*(\d+)`)
+	// The grid of 2023 on; data-lpage is the page the image is on.
+	googleSelImagesUniversal = cascadia.MustCompile("div[data-attrid='images universal'][data-lpage]")
+	googleSelTileText        = cascadia.MustCompile("span.fYyStc")
+	googleSelImagesForm      = cascadia.MustCompile("form input[name=tbm][value=isch]")
+	googleSelTileCite        = cascadia.MustCompile("cite")
+	googleTileSize           = regexp.MustCompile(`^(\d+)\s*[×x]\s*(\d+)`)
 )
