@@ -77,7 +77,8 @@ func (Bing) Request(base *url.URL, r *schemas.SearchRequest) (*Request, error) {
 // bingAdTarget decodes an ad click (/aclick?…&u=<base64 of the escaped target>) so an ad's URL
 // names the advertiser; the click link itself is the fallback.
 func bingAdTarget(base, href string) (string, bool) {
-	if u, err := url.Parse(strings.TrimSpace(href)); err == nil && strings.HasPrefix(u.Path, "/aclick") {
+	// /aclick (2020s) and /aclk (2010s-2020): the target in u, base64.
+	if u, err := url.Parse(strings.TrimSpace(href)); err == nil && (strings.HasPrefix(u.Path, "/aclick") || strings.HasPrefix(u.Path, "/aclk")) {
 		enc := strings.TrimRight(queryGet(u, "u"), "=")
 		for _, dec := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 			if b, err := dec.DecodeString(enc); err == nil {
@@ -172,6 +173,9 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 		items.Each(func(_ int, s *goquery.Selection) {
 			a := s.FindMatcher(bingSelH2A2).First()
 			href, ok := bingAdTarget(base, a.AttrOr("href", ""))
+			if ok && isBingOwn(href) {
+				return // the product ads' heading ("See buy …"), a link to Bing Shopping
+			}
 			if !ok {
 				return
 			}
@@ -225,6 +229,17 @@ func (g Bing) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error
 // bingTitle is the title link's text; Bing sometimes renders the link empty with the
 // label in aria-label or on the h2 (openserp's fallbacks).
 func bingTitle(s, a *goquery.Selection) string {
+	// The phone page's header link holds the h2 and the cite under it.
+	if h := a.FindMatcher(bingSelH2).First(); h.Length() > 0 {
+		if t := text(h); t != "" {
+			return t
+		}
+	}
+	if a.FindMatcher(bingSelAttribution).Length() > 0 {
+		if t := ownText(a, bingSelAttribution); t != "" {
+			return t
+		}
+	}
 	if t := text(a); t != "" {
 		return t
 	}
@@ -267,6 +282,11 @@ func bingSnippet(s *goquery.Selection) (snippet, date string) {
 		return "", ""
 	}
 	snippet = ownText(cap, bingSelSpanAlgoSlugIcon)
+	// "Translate this page ·" (a link to Bing's translator) leads the snippet on pages
+	// asked in another market's language; the link is not the description.
+	if cap.FindMatcher(bingSelTranslateLink).Length() > 0 {
+		snippet = strings.TrimLeft(ownText(cap, bingSelSnippetSkip), "·-–— \u00a0")
+	}
 	date = text(cap.FindMatcher(bingSelSpanNewsDt).First())
 	if date == "" {
 		if m := leadingDate.FindStringSubmatch(snippet); m != nil {
@@ -301,6 +321,19 @@ func bingAnswer(doc *goquery.Document) *schemas.AnswerBox {
 		return nil
 	}
 	return ab
+}
+
+// isBingOwn reports a link to one of Bing's own pages (shopping, search), never an ad's target.
+func isBingOwn(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	if strings.HasPrefix(u.Path, "/aclk") || strings.HasPrefix(u.Path, "/aclick") {
+		return false // an ad's click link whose target did not decode: still the ad's link
+	}
+	return h == "bing.com" || strings.HasSuffix(h, ".bing.com")
 }
 
 // bingVerticalAnswer reports an answer block that shows one of Bing's own verticals ("News
@@ -504,6 +537,9 @@ var (
 	bingSelH2A3                 = cascadia.MustCompile("h2 a, .b_algoheader a, cite a")
 	bingSelBSuggestionText      = cascadia.MustCompile(".b_suggestionText")
 	bingSelSpanAlgoSlugIcon     = cascadia.MustCompile("span.algoSlug_icon, .b_attribution")
+	bingSelTranslateLink        = cascadia.MustCompile("a[href*='microsofttranslator.com']")
+	bingSelSnippetSkip          = cascadia.MustCompile("span.algoSlug_icon, .b_attribution, a[href*='microsofttranslator.com']")
+	bingSelAttribution          = cascadia.MustCompile(".b_attribution")
 	bingSelBFocusTextLarge2     = cascadia.MustCompile(".b_focusTextLarge")
 	bingSelBFocusTextMedium     = cascadia.MustCompile(".b_focusTextMedium")
 	bingSelBFocusTextSmall      = cascadia.MustCompile(".b_focusTextSmall")

@@ -193,6 +193,12 @@ func bingTarget(base, href string) (string, bool) {
 			}
 		}
 	}
+	// Bing's cashback wrapper (/rebates/welcome?url=<target>) in front of a shop's result.
+	if strings.HasPrefix(u.Path, "/rebates/") && (u.Host == "" || strings.HasSuffix(u.Host, "bing.com")) {
+		if t, ok := absURL("", u.Query().Get("url")); ok {
+			return t, true
+		}
+	}
 	return absURL(base, href)
 }
 
