@@ -86,16 +86,7 @@ func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		if s.ParentsMatcher(braveSelWeb).Length() > 0 {
 			return // a block nested in a counted one (deep results)
 		}
-		var a *goquery.Selection
-		var href string
-		s.FindMatcher(braveSelAHref).EachWithBreak(func(_ int, l *goquery.Selection) bool {
-			u, ok := absURL(base, l.AttrOr("href", ""))
-			if !ok || isBraveHost(u) || text(l) == "" {
-				return true
-			}
-			a, href = l, u
-			return false
-		})
+		a, href := braveTitleLink(s)
 		if a == nil {
 			return
 		}
@@ -140,6 +131,19 @@ func (br Brave) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		return b.serp, nil
 	}
 	return nil, Unrecognised(br.Name(), "no data-type=web results and no no-results marker")
+}
+
+// braveTitleLink is a block's title link: its first link with text that leaves Brave.
+func braveTitleLink(s *goquery.Selection) (a *goquery.Selection, href string) {
+	s.FindMatcher(braveSelAHref).EachWithBreak(func(_ int, l *goquery.Selection) bool {
+		u, ok := absURL("https://search.brave.com/", l.AttrOr("href", ""))
+		if !ok || isBraveHost(u) || text(l) == "" {
+			return true
+		}
+		a, href = l, u
+		return false
+	})
+	return a, href
 }
 
 func isBraveHost(u string) bool {

@@ -33,16 +33,7 @@ func (br Brave) parseNews(doc *goquery.Document, page []byte) (*schemas.SERP, er
 		if s.ParentsMatcher(braveSelNews).Length() > 0 {
 			return
 		}
-		var a *goquery.Selection
-		var href string
-		s.FindMatcher(braveSelAHref).EachWithBreak(func(_ int, l *goquery.Selection) bool {
-			u, ok := absURL(base, l.AttrOr("href", ""))
-			if !ok || isBraveHost(u) || text(l) == "" {
-				return true
-			}
-			a, href = l, u
-			return false
-		})
+		a, href := braveTitleLink(s)
 		if a == nil {
 			return
 		}
