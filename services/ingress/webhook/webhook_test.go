@@ -377,13 +377,15 @@ func TestShutdown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	s.Shutdown(ctx)
+	// Shutdown returns once the delivery has let go of its slot (wg.Done, deferred inside
+	// Deliver); Deliver's result reaches done a moment after that, so wait for it, bounded.
 	select {
 	case res := <-done:
 		if res.Outcome != Failed || !strings.Contains(res.Error, "shutting down") {
 			t.Fatalf("result %+v, want failed for the shutdown", res)
 		}
-	default:
-		t.Fatal("Shutdown returned before the delivery did")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery did not end with the shutdown")
 	}
 	if res := s.Deliver(t.Context(), Delivery{URL: r.url("127.0.0.1"), Body: []byte(`{}`), Secret: secret}, nil); res.Outcome != Failed || res.Error != ErrStopped.Error() {
 		t.Fatalf("after Shutdown: %+v", res)
