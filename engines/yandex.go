@@ -288,7 +288,7 @@ func yandexLegacyWizard(class string) bool {
 	return false
 }
 
-var yandexWizardAdapters = []string{"market-", "news", "images", "video", "free-video", "sport", "auto-regions",
+var yandexWizardAdapters = []string{"market-", "news", "images", "video", "tours", "free-video", "sport", "auto-regions",
 	"entity", "ugc", "units-converter", "calculator", "demolition", "app-search", "companies", "fact"}
 
 // yandexAd reports a paid placement: an advertising label or the direct (Yandex.Direct)
@@ -323,7 +323,7 @@ func yandexVerticalBlock(s, title *goquery.Selection, href string) bool {
 	// A link into one of Yandex's services that carries the search along (news, video,
 	// images searches: text=; the music card: from=serp) is that service's block; a page of
 	// Yandex's own that ranks (a search for "yandex") carries neither.
-	if q := u.Query(); q.Has("text") || strings.HasPrefix(q.Get("from"), "serp") || strings.Contains(q.Get("from"), "wizard") {
+	if q := u.Query(); q.Has("text") || strings.HasPrefix(q.Get("from"), "serp") || strings.Contains(q.Get("from"), "wizard") || q.Get("utm_source") == "wizard" {
 		return true
 	}
 	// t-construct-adapter__market dresses a shop's own result with its Market price too;
