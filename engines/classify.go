@@ -22,8 +22,37 @@ func (r *Registry) Classify(name string, page []byte, req *schemas.SearchRequest
 		return schemas.Errorf(schemas.TypeValidation, "unknown engine %q", name)
 	}
 	if c, ok := e.(Classifier); ok {
-		return c.Classify(page, req)
+		return asInterstitial(name, page, c.Classify(page, req))
 	}
 	_, err := e.Parse(page, req)
+	return asInterstitial(name, page, err)
+}
+
+// asInterstitial turns an engine's unrecognised_page into blocked when the page is one of the
+// bot walls CDNs put in front of any site (Cloudflare's "Just a moment...", DataDome,
+// PerimeterX, Akamai's "Access Denied"): the engine never saw the request, so the fetcher
+// should try another route, as for the engine's own CAPTCHA. Only a page the engine did not
+// recognise is looked at, so no result page is ever taken for one.
+func asInterstitial(engine string, page []byte, err error) error {
+	if se := schemas.AsError(err); se == nil || se.Kind != schemas.TypeUnrecognised {
+		return err
+	}
+	for _, w := range interstitials {
+		if containsAny(page, w.markers...) {
+			return Blocked(engine, w.what)
+		}
+	}
 	return err
+}
+
+var interstitials = []struct {
+	what    string
+	markers []string
+}{
+	// Not challenges.cloudflare.com or the bot-detection script (/cdn-cgi/challenge-platform/
+	// scripts/): ordinary pages name them too (Bing's lists the host among its allowed ones).
+	{"Cloudflare challenge page", []string{"<title>Just a moment...</title>", "/cdn-cgi/challenge-platform/h/", "cf_chl_opt", "Attention Required! | Cloudflare", "cf-browser-verification"}},
+	{"DataDome challenge page", []string{"captcha-delivery.com"}},
+	{"PerimeterX challenge page", []string{"px-captcha", "_pxCaptcha"}},
+	{"Akamai access-denied page", []string{"errors.edgesuite.net"}},
 }

@@ -42,7 +42,7 @@ func TestClassifyAgreesWithParse(t *testing.T) {
 				t.Fatal(err)
 			}
 			req := &schemas.SearchRequest{Engine: e.Name(), Page: 1}
-			_, perr := e.Parse(page, req)
+			_, perr := reg.Parse(e.Name(), page, req)
 			want := kindOf(t, perr)
 			if got := kindOf(t, reg.Classify(e.Name(), page, req)); got != want {
 				t.Errorf("%s: Classify says %s, Parse says %s", p, got, want)
@@ -104,4 +104,38 @@ func FuzzClassifyDuckDuckGo(f *testing.F) {
 			t.Fatalf("Classify says %s, Parse says %s", got, want)
 		}
 	})
+}
+
+// TestCDNWallsAreBlocks: a CDN's bot wall in front of any engine (here Cloudflare's managed
+// challenge, as DuckDuckGo served it in 2026, and DataDome's) is blocked for every engine,
+// by Parse and Classify alike, so the fetcher tries another route; a result page that merely
+// mentions such a host stays a result page.
+func TestCDNWallsAreBlocks(t *testing.T) {
+	r := Default()
+	walls := map[string]string{
+		"cloudflare": `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8" /><title>Just a moment...</title>` +
+			`<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/managed"></script></head><body><div id="challenge-stage"></div></body></html>`,
+		"datadome": `<html><head><title>search</title></head><body><p id="cmsg">Please enable JS and disable any ad blocker</p>` +
+			`<script>var dd={'rt':'c','host':'geo.captcha-delivery.com'}</script><script src="https://ct.captcha-delivery.com/c.js"></script></body></html>`,
+	}
+	for _, name := range r.Names() {
+		for wall, page := range walls {
+			req := &schemas.SearchRequest{Engine: name, Q: "q", Page: 1}
+			if _, err := r.Parse(name, []byte(page), req); schemas.AsError(err) == nil || schemas.AsError(err).Kind != schemas.TypeBlocked {
+				t.Errorf("%s, %s wall: Parse says %v, want blocked", name, wall, err)
+			}
+			if err := r.Classify(name, []byte(page), req); schemas.AsError(err) == nil || schemas.AsError(err).Kind != schemas.TypeBlocked {
+				t.Errorf("%s, %s wall: Classify says %v, want blocked", name, wall, err)
+			}
+		}
+	}
+	page, err := readPage("testdata/duckduckgo/html_2026.html.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = append(page, `<script src="https://challenges.cloudflare.com/turnstile/v0/api.js"></script>`...)
+	serp, err := r.Parse("duckduckgo", page, &schemas.SearchRequest{Engine: "duckduckgo", Q: "rust programming", Page: 1})
+	if err != nil || len(serp.OrganicResults) != 10 {
+		t.Errorf("a result page naming Cloudflare's host: %v, %d results, want 10", err, len(serp.OrganicResults))
+	}
 }

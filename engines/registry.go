@@ -151,7 +151,7 @@ func (r *Registry) Parse(name string, page []byte, req *schemas.SearchRequest) (
 	}
 	serp, err := e.Parse(page, req)
 	if err != nil || serp == nil {
-		return serp, err
+		return serp, asInterstitial(name, page, err)
 	}
 	if off := Offset(e, req); off > 0 {
 		for i := range serp.OrganicResults {
