@@ -138,6 +138,16 @@ func (y Yandex) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, err
 		var ok bool
 		if a != nil {
 			href, ok = yandexTarget(base, a.AttrOr("href", ""))
+		} else if l := s.FindMatcher(yandexSelPathLink).First(); l.Length() > 0 && !s.HasClass("template-infected") &&
+			s.FindMatcher(yandexSelContentWrapper).Length() > 0 {
+			// A result Yandex shows without a title (the page had none): its green path is
+			// the only link, and the page shows the path where the title would be. Yandex's
+			// own cards without a title (a hotel, a company) lead to Yandex and stay out.
+			href, ok = yandexTarget(base, l.AttrOr("href", ""))
+			if u, err := url.Parse(href); err != nil || yandexOwnHost(u.Hostname()) {
+				return
+			}
+			a, title = l, yandexDisplay(s)
 		} else if s.HasClass("template-infected") {
 			// A site Yandex flags as dangerous keeps its place with no link at all: its title is
 			// plain text, and its address is in the link to Yandex's safe copy.
@@ -408,6 +418,8 @@ var (
 	yandexSelOrganicTitleLinkText               = cascadia.MustCompile(".OrganicTitle-LinkText, .organic__url-text")
 	yandexSelPathMenu                           = cascadia.MustCompile(".popup2, .extralinks, .serp-url__popup, .show-feedback, .popup, .Extralinks, .label, .serp-url__label")
 	yandexSelTranslatedText                     = cascadia.MustCompile(".TranslatedSnippet-TranslatedText")
+	yandexSelContentWrapper                     = cascadia.MustCompile(".organic__content-wrapper")
+	yandexSelPathLink                           = cascadia.MustCompile(".organic__path a.path__item[href], .Path a.Path-Item[href]")
 	yandexSelSerpItemTitle                      = cascadia.MustCompile(".serp-item__title")
 	yandexSelSavedCopy                          = cascadia.MustCompile("a[href*='yandbtm']")
 	yandexSelComposite                          = cascadia.MustCompile(".composite")
