@@ -166,7 +166,7 @@ func yes(b bool) string {
 
 // FuzzDDGHits looks for markup on which ddgElement and the selectors disagree.
 func FuzzDDGHits(f *testing.F) {
-	addSeeds(f, "duckduckgo")
+	addSeeds(f, "duckduckgo", "")
 	f.Add([]byte(ddgHitsPage))
 	f.Fuzz(func(t *testing.T, page []byte) {
 		if bad := checkDDGHits(page, nil); len(bad) > 0 {

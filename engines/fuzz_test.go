@@ -8,12 +8,19 @@ import (
 	"github.com/trawl-dev/trawl/schemas"
 )
 
-// addSeeds seeds a fuzz target with the engine's testdata pages and, when present, its
-// corpus pages (prometheus util/fuzzing seeds from real inputs the same way).
-func addSeeds(f *testing.F, engine string) {
+// addSeeds seeds a fuzz target with the engine's testdata pages of its vertical and, for
+// web, its corpus pages (prometheus util/fuzzing seeds from real inputs the same way). Each
+// seed runs as a test under -race in every CI run, so a vertical's target takes only its own
+// pages: a web page parsed as news finds nothing the web target does not.
+func addSeeds(f *testing.F, engine, vertical string) {
 	f.Helper()
-	paths := testdataPages(f, engine)
-	if dir := corpusDir(); dir != "" {
+	var paths []string
+	for _, p := range testdataPages(f, engine) {
+		if pageVertical(p) == vertical {
+			paths = append(paths, p)
+		}
+	}
+	if dir := corpusDir(); dir != "" && vertical == "" {
 		more, _ := filepath.Glob(filepath.Join(dir, engine, "*.html"))
 		paths = append(paths, more...)
 	}
@@ -33,7 +40,7 @@ func fuzzParse(f *testing.F, e Engine) { fuzzParseVertical(f, e, "") }
 // fuzzParseVertical is fuzzParse for one vertical's pages (news, images): its results must be
 // as usable as organic ones, numbered 1..n.
 func fuzzParseVertical(f *testing.F, e Engine, vertical string) {
-	addSeeds(f, e.Name())
+	addSeeds(f, e.Name(), vertical)
 	f.Fuzz(func(t *testing.T, page []byte) {
 		serp, err := e.Parse(page, &schemas.SearchRequest{Engine: e.Name(), Page: 1, Type: vertical})
 		if err != nil {
