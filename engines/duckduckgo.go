@@ -399,7 +399,7 @@ func ddgAbstract(s *goquery.Selection) string {
 // Selectors compiled once: Find(string) compiles its selector on every call, which
 // per-result loops paid for on every page.
 var (
-	ddgSelFormChallengeForm                    = cascadia.MustCompile("form#challenge-form, form[action*='anomaly'], input[name=challenge], .anomaly-modal__title, #anomaly-modal, .anomaly-modal__modal, .anomaly-modal__mask")
+	ddgSelFormChallengeForm                    = cascadia.MustCompile("form#challenge-form, form[action*='anomaly'], input[name=challenge], .anomaly-modal__title, #anomaly-modal, #anomaly_modal, .anomaly-modal__modal, .anomaly-modal__box, .anomaly-modal__mask")
 	ddgSelAResultA                             = cascadia.MustCompile("a.result__a, a[data-testid=result-title-a], a.large, h2 a")
 	ddgSelResultSnippet                        = cascadia.MustCompile(".result__snippet, div.snippet, [data-result=snippet]")
 	ddgSelResultDate                           = cascadia.MustCompile(".result__date")

@@ -82,7 +82,7 @@ var ddgClassMarks = map[string]ddgMarks{
 	"results--ads": clsResultsAds, "result__sitelinks": clsResultSitelinks, "sitelinks": clsSitelinks,
 	"related-searches__link": clsRelatedSearchesLink, "related-searches": clsRelatedSearches,
 	"nav-link": clsNavLink, "navbutton": clsNavbutton, "result--more__btn": clsResultMoreBtn,
-	"anomaly-modal__title": clsAnomalyTitle, "anomaly-modal__modal": clsAnomalyModal,
+	"anomaly-modal__title": clsAnomalyTitle, "anomaly-modal__modal": clsAnomalyModal, "anomaly-modal__box": clsAnomalyModal,
 	"anomaly-modal__mask": clsAnomalyMask, "zci": clsZci, "zci__body": clsZciBody, "zci-wrapper": clsZciWrapper, "result-link": clsResultLink,
 }
 
@@ -123,7 +123,7 @@ var ddgTestIDMarks = map[string]ddgMarks{
 }
 
 var ddgIDMarks = map[string]ddgMarks{
-	"challenge-form": idChallengeForm, "anomaly-modal": idAnomalyModal, "more-results": idMoreResults,
+	"challenge-form": idChallengeForm, "anomaly-modal": idAnomalyModal, "anomaly_modal": idAnomalyModal, "more-results": idMoreResults,
 	"zero_click_abstract": idZeroClick,
 }
 
