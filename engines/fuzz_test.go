@@ -99,6 +99,9 @@ func FuzzParseBingNews(f *testing.F)   { fuzzParseVertical(f, Bing{}, schemas.Ve
 func FuzzParseBingImages(f *testing.F) { fuzzParseVertical(f, Bing{}, schemas.VerticalImages) }
 func FuzzParseGoogleNews(f *testing.F) { fuzzParseVertical(f, Google{}, schemas.VerticalNews) }
 func FuzzParseBraveNews(f *testing.F)  { fuzzParseVertical(f, Brave{}, schemas.VerticalNews) }
+func FuzzParseYandexImages(f *testing.F) {
+	fuzzParseVertical(f, Yandex{}, schemas.VerticalImages)
+}
 func FuzzParseBraveImages(f *testing.F) {
 	fuzzParseVertical(f, Brave{}, schemas.VerticalImages)
 }
