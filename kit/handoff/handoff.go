@@ -23,6 +23,7 @@ package handoff
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -31,10 +32,26 @@ import (
 
 // Parser takes a fetched page, or a job's typed failure (page.Err), as the parse stage takes
 // one off its stream: it publishes the outcome and archives the page. html is the page
-// decompressed (nil for a failure); neither may be kept once TakePage returns. An error means
-// the outcome could not be published: the job is to be tried again.
+// decompressed (nil for a failure); neither may be kept once TakePage returns. parsed, when
+// not nil, is Judge's reading of html: TakePage publishes it rather than reading the page a
+// second time. An error means the outcome could not be published: the job is to be tried
+// again.
+//
+// Judge is the parser's reading of a search page for the fetcher's judgement of it (results,
+// no results, a block page or an unknown one), in place of the engine's Classify. A stage of
+// its own classifies each page and has the parser read it again; a parser in the process
+// reads it once, and that reading is both the judgement and the answer. Its SERP holds copies
+// of html's text.
 type Parser interface {
-	TakePage(page *schemas.PageMsg, html []byte) error
+	Judge(engine string, html []byte, r *schemas.SearchRequest) *Parsed
+	TakePage(page *schemas.PageMsg, html []byte, parsed *Parsed) error
+}
+
+// Parsed is a page as Parser.Judge read it.
+type Parsed struct {
+	SERP *schemas.SERP
+	Err  error         // what the engine made of the page when it has no results to give
+	Took time.Duration // the parse alone, without the wait for a parse slot
 }
 
 // Cache answers a request as the cache stage answers one on its NATS subject: subject is

@@ -10,7 +10,8 @@ import (
 
 type parser struct{ name string }
 
-func (*parser) TakePage(*schemas.PageMsg, []byte) error { return nil }
+func (*parser) Judge(string, []byte, *schemas.SearchRequest) *Parsed { return nil }
+func (*parser) TakePage(*schemas.PageMsg, []byte, *Parsed) error     { return nil }
 
 type cache struct{ name string }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trawl-dev/trawl/engines"
+	"github.com/trawl-dev/trawl/kit/handoff"
 	"github.com/trawl-dev/trawl/schemas"
 )
 
@@ -22,6 +23,9 @@ type page struct {
 	// FinalURL and ContentType are a scraped page's (empty for an engine's page).
 	FinalURL    string
 	ContentType string
+	// parsed is the page as the parser of this process read it to judge it (kit/handoff),
+	// nil when it was classified: that parser takes it without reading the page again.
+	parsed *handoff.Parsed
 }
 
 // result is one attempt: a page, or a failure with what it says about the route (pool) and
@@ -146,14 +150,26 @@ func (s *Service) status(engine string, code int, retryAfterHeader string, b []b
 
 // judge classifies a 200 page with the engine's classifier, which answers as its parser
 // would without building the page when the bytes make the answer certain (the parser stage
-// reads the page in full anyway).
+// reads the page in full anyway). With a parser in this process the page is read once, by
+// that parser, and its reading is the judgement.
 func (s *Service) judge(engine string, b []byte, sreq *schemas.SearchRequest, res result) result {
-	perr := s.engines.Classify(engine, b, sreq)
+	var parsed *handoff.Parsed
+	var perr error
+	if p := s.parser(); p != nil {
+		parsed = p.Judge(engine, b, sreq)
+		perr = parsed.Err
+	} else {
+		perr = s.engines.Classify(engine, b, sreq)
+	}
 	if perr == nil {
-		res.page, res.outcome, res.label = &page{Status: http.StatusOK, Body: b}, outOK, "ok"
+		res.page, res.outcome, res.label = &page{Status: http.StatusOK, Body: b, parsed: parsed}, outOK, "ok"
 		return res
 	}
-	return s.misjudged(engine, perr, b, res)
+	res = s.misjudged(engine, perr, b, res)
+	if res.page != nil {
+		res.page.parsed = parsed
+	}
+	return res
 }
 
 // misjudged is the failure of an attempt whose 200 page the engine did not accept: perr is

@@ -276,7 +276,7 @@ func (s *Service) handle(msg jetstream.Msg) {
 	if p := s.parser(); p != nil {
 		// The job stays unacked until the page's outcome is out: if it cannot be, or the
 		// process dies first, the job is fetched again.
-		err = p.TakePage(&page, pg.Body)
+		err = p.TakePage(&page, pg.Body, pg.parsed)
 	} else {
 		var out *nats.Msg
 		if out, err = page.Msg(); err == nil {
@@ -333,7 +333,7 @@ func (s *Service) fail(msg jetstream.Msg, job *schemas.FetchJob, e *schemas.Erro
 func (s *Service) publishFailure(job *schemas.FetchJob, jobJSON []byte, e *schemas.Error) error {
 	page := &schemas.PageMsg{Job: job, JobJSON: jobJSON, Err: e}
 	if p := s.parser(); p != nil {
-		return p.TakePage(page, nil)
+		return p.TakePage(page, nil, nil)
 	}
 	out, err := page.Msg()
 	if err != nil {

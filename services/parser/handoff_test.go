@@ -61,7 +61,7 @@ func TestTakePage(t *testing.T) {
 	html := sim.ResultsPage("golang", 1, 10, 5)
 	ok := &schemas.PageMsg{Job: job("ok", time.Now().Add(time.Minute)), FetchMS: 7}
 	ok.Compress(nil, html)
-	if err := p.TakePage(ok, html); err != nil {
+	if err := p.TakePage(ok, html, nil); err != nil {
 		t.Fatal(err)
 	}
 	o := next()
@@ -75,8 +75,32 @@ func TestTakePage(t *testing.T) {
 		return err == nil
 	}, "a page handed over is not archived")
 
+	// A page the fetcher had Judge read is answered from that reading: the page is not read
+	// again (here the bytes handed over would read as 3 results, the judgement has 10).
+	judged := &schemas.PageMsg{Job: job("judged", time.Now().Add(time.Minute))}
+	parsed := p.Judge("duckduckgo", html, &judged.Job.Request)
+	if parsed.Err != nil || parsed.SERP == nil || len(parsed.SERP.OrganicResults) != 10 {
+		t.Fatalf("Judge of a results page: %+v", parsed)
+	}
+	other := sim.ResultsPage("golang", 1, 3, 5)
+	judged.Compress(nil, other)
+	if err := p.TakePage(judged, other, parsed); err != nil {
+		t.Fatal(err)
+	}
+	if o := next(); o.Key != "key-judged" || json.Unmarshal(o.Body, &b) != nil || len(b.OrganicResults) != 10 {
+		t.Fatalf("a judged page: key %q err %v, %d results, want Judge's 10", o.Key, o.Err, len(b.OrganicResults))
+	}
+	blocked := &schemas.PageMsg{Job: job("blocked", time.Now().Add(time.Minute))}
+	blocked.Compress(nil, html)
+	if err := p.TakePage(blocked, html, &handoff.Parsed{Err: engines.Blocked("duckduckgo", "CAPTCHA")}); err != nil {
+		t.Fatal(err)
+	}
+	if o := next(); o.Key != "key-blocked" || o.Err == nil || o.Err.Kind != schemas.TypeBlocked {
+		t.Fatalf("a page judged blocked came out as %q %+v", o.Key, o.Err)
+	}
+
 	failed := &schemas.PageMsg{Job: job("failed", time.Now().Add(time.Minute)), Err: schemas.Errorf(schemas.TypeBlocked, "CAPTCHA")}
-	if err := p.TakePage(failed, nil); err != nil {
+	if err := p.TakePage(failed, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if o := next(); o.Key != "key-failed" || o.Err == nil || o.Err.Kind != schemas.TypeBlocked {
@@ -85,12 +109,12 @@ func TestTakePage(t *testing.T) {
 
 	late := &schemas.PageMsg{Job: job("late", time.Now().Add(-time.Second))}
 	late.Compress(nil, html)
-	if err := p.TakePage(late, html); err != nil {
+	if err := p.TakePage(late, html, nil); err != nil {
 		t.Fatalf("a page past its deadline is settled, not retried: %v", err)
 	}
 	// Nothing was answered for it: the next outcome is the next page's.
 	marker := &schemas.PageMsg{Job: job("marker", time.Now().Add(time.Minute)), Err: schemas.Errorf(schemas.TypeTimeout, "x")}
-	if err := p.TakePage(marker, nil); err != nil {
+	if err := p.TakePage(marker, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if o := next(); o.Key != "key-marker" {
@@ -100,7 +124,7 @@ func TestTakePage(t *testing.T) {
 	pnc.Close()
 	again := &schemas.PageMsg{Job: job("again", time.Now().Add(time.Minute))}
 	again.Compress(nil, html)
-	if err := p.TakePage(again, html); err == nil {
+	if err := p.TakePage(again, html, nil); err == nil {
 		t.Error("TakePage succeeded without a connection to answer on")
 	}
 	s.Stop()
@@ -140,7 +164,7 @@ func TestTakePageHoldsToParseConcurrency(t *testing.T) {
 			Deadline: time.Now().Add(time.Minute).UnixMilli(),
 			Request:  schemas.SearchRequest{Q: "golang", Engine: "duckduckgo", Page: 1, Safe: "moderate"}}}
 		page.Compress(nil, html)
-		go func() { done <- s.TakePage(page, html) }()
+		go func() { done <- s.TakePage(page, html, nil) }()
 	}
 	testkit.Eventually(t, 10*time.Second, func() bool { return gaugeValue(t, reg, "trawl_parser_waiting_pages") == pages },
 		"pages handed over do not wait for the one parse slot")

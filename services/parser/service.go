@@ -209,16 +209,27 @@ func (s *Service) handle(msg jetstream.Msg) {
 			html = dec
 		}
 	}
-	s.settle(msg, s.process(&page, html))
+	s.settle(msg, s.process(&page, html, nil))
 }
 
 // TakePage is the parse of a page handed over in memory by a fetcher of this process
-// (kit/handoff): the same as one taken off the stream.
-func (s *Service) TakePage(page *schemas.PageMsg, html []byte) error {
-	if err := s.process(page, html); err != errExpired {
+// (kit/handoff): the same as one taken off the stream, with the fetcher's Judge of it when
+// parsed is not nil.
+func (s *Service) TakePage(page *schemas.PageMsg, html []byte, parsed *handoff.Parsed) error {
+	if err := s.process(page, html, parsed); err != errExpired {
 		return err
 	}
 	return nil
+}
+
+// Judge reads a search page for a fetcher of this process (kit/handoff), under the same
+// parse slots as the pages TakePage reads.
+func (s *Service) Judge(engine string, html []byte, r *schemas.SearchRequest) *handoff.Parsed {
+	release := s.slot()
+	defer release()
+	start := time.Now()
+	serp, err := s.parse(engine, html, r)
+	return &handoff.Parsed{SERP: serp, Err: err, Took: time.Since(start)}
 }
 
 // slot waits for a parse slot and returns its release.
@@ -252,8 +263,9 @@ func (s *Service) settle(msg jetstream.Msg, err error) {
 
 // process parses a page (html, decompressed) or takes its fetch failure (page.Err), publishes
 // the outcome and archives the page: nil once the outcome is out, errExpired when nobody
-// waits for it any more, else the publish's error.
-func (s *Service) process(page *schemas.PageMsg, html []byte) error {
+// waits for it any more, else the publish's error. parsed, when not nil, is the page as Judge
+// read it: it is not read again.
+func (s *Service) process(page *schemas.PageMsg, html []byte, parsed *handoff.Parsed) error {
 	job := page.Job
 	engine := job.Route()
 	if job.Expired(time.Now()) {
@@ -270,15 +282,15 @@ func (s *Service) process(page *schemas.PageMsg, html []byte) error {
 	// suspect page is archived with its reason.
 	var suspect string
 	defer func() { s.archivePage(page, html, suspect) }()
-	release := s.slot()
-	start := time.Now()
 	if job.Scrape != nil {
+		release := s.slot()
 		defer release()
-		return s.convert(page, html, start)
+		return s.convert(page, html, time.Now())
 	}
-	serp, perr := s.parse(engine, html, &job.Request)
-	release()
-	parseDur := time.Since(start)
+	if parsed == nil {
+		parsed = s.Judge(engine, html, &job.Request)
+	}
+	serp, perr, parseDur := parsed.SERP, parsed.Err, parsed.Took
 	s.duration.WithLabelValues(engine).Observe(parseDur.Seconds())
 	if perr != nil {
 		e := schemas.AsError(perr)
