@@ -27,12 +27,17 @@ type Puller struct {
 	done    chan struct{}
 }
 
+// pullWait is how long one pull waits for messages. Stop waits for the pull in flight to end
+// (its messages are handed out, or Nak'd once stopping, rather than left to the ack wait), so
+// it bounds a stage's drain; an idle puller asks the server again this often.
+const pullWait = 500 * time.Millisecond
+
 // StartPuller starts pulling; each message runs handle on a goroutine of work, at most
 // slots at once.
 func StartPuller(cons jetstream.Consumer, slots int, work *Tracker, handle func(jetstream.Msg), log *slog.Logger) *Puller {
 	p := &Puller{
 		cons: cons, slots: make(chan struct{}, slots), work: work, handle: handle, log: log,
-		maxWait: 500 * time.Millisecond, stop: make(chan struct{}), done: make(chan struct{}),
+		maxWait: pullWait, stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	go p.loop()
 	return p
@@ -59,6 +64,13 @@ func (p *Puller) loop() {
 	defer close(p.done)
 	backoff := 50 * time.Millisecond
 	for {
+		// Stopping wins over a free slot: select picks at random among ready cases, and each
+		// pull started after Stop is one more pull wait before Stop returns.
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
 		// Wait for one free slot, then take every other free one.
 		select {
 		case p.slots <- struct{}{}:
