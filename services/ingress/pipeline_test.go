@@ -3,9 +3,11 @@ package ingress
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +36,8 @@ type pipeOpts struct {
 	fetchMaxMsgs     int64
 	// inline gives the stages one handoff point, as trawl serve does.
 	inline bool
+	// engines replaces engines.Default() (its duckduckgo is pointed at the simulator).
+	engines *engines.Registry
 }
 
 type pipeline struct {
@@ -56,7 +60,10 @@ func startPipeline(t *testing.T, o pipeOpts) *pipeline {
 	scfg := sim.DefaultConfig()
 	scfg.Latency = o.simLatency
 	p.sim = testkit.StartSim(t, scfg)
-	eng := engines.Default()
+	eng := o.engines
+	if eng == nil {
+		eng = engines.Default()
+	}
 	if err := eng.SetBaseURLs("duckduckgo=" + p.sim.URL()); err != nil {
 		t.Fatal(err)
 	}
@@ -346,5 +353,59 @@ func TestPipelineHandsPagesOver(t *testing.T) {
 	}
 	if n := p.sim.Requests() - asked; n != 2 {
 		t.Errorf("engine asked %d times for the job, want 2 (fetched again after the failed handoff)", n)
+	}
+}
+
+// countingDDG is DuckDuckGo counting what is asked of it: the fetcher's Classify and the
+// parser's Parse.
+type countingDDG struct {
+	engines.DuckDuckGo
+	parses, classifies *atomic.Int32
+}
+
+func (c countingDDG) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP, error) {
+	c.parses.Add(1)
+	return c.DuckDuckGo.Parse(page, r)
+}
+
+func (c countingDDG) Classify(page []byte, r *schemas.SearchRequest) error {
+	c.classifies.Add(1)
+	return c.DuckDuckGo.Classify(page, r)
+}
+
+// TestPipelineReadsAPageOnce: with the parser in the process, its reading of a page is the
+// fetcher's judgement of it, so the engine reads each page once; stages that talk over NATS
+// classify it in the fetcher and parse it in the parser.
+func TestPipelineReadsAPageOnce(t *testing.T) {
+	for _, inline := range []bool{true, false} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
+			var parses, classifies atomic.Int32
+			list := engines.All()
+			for i, e := range list {
+				if d, ok := e.(engines.DuckDuckGo); ok {
+					list[i] = countingDDG{DuckDuckGo: d, parses: &parses, classifies: &classifies}
+				}
+			}
+			eng, err := engines.NewRegistry(list...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := startPipeline(t, pipeOpts{simLatency: time.Millisecond, fetchConcurrency: 2, inline: inline, engines: eng})
+			defer p.settle(t)
+			for _, q := range []string{"golang", "rust", "zig"} {
+				resp, b := send(t, "GET", p.in.url+"/v1/search?q="+q, nil, nil)
+				var sr schemas.SearchResponse
+				if resp.StatusCode != 200 || json.Unmarshal(b, &sr) != nil || len(sr.OrganicResults) == 0 {
+					t.Fatalf("%s: status %d: %.300s", q, resp.StatusCode, b)
+				}
+			}
+			wantClassify := int32(3)
+			if inline {
+				wantClassify = 0
+			}
+			if parses.Load() != 3 || classifies.Load() != wantClassify {
+				t.Errorf("3 pages: %d parses and %d classifications, want 3 and %d", parses.Load(), classifies.Load(), wantClassify)
+			}
+		})
 	}
 }
