@@ -67,18 +67,25 @@ func (a *archive) failed(subject string, err error) {
 // put writes m without waiting for the server, or drops it (counted) when too many writes are
 // in flight. m's data is copied before put returns.
 func (a *archive) put(m *nats.Msg) {
+	a.write(m)
+}
+
+// write is put that returns the write's ack to come (nil when m was dropped or failed).
+func (a *archive) write(m *nats.Msg) jetstream.PubAckFuture {
 	if a == nil {
-		return
+		return nil
 	}
 	if a.js.PublishAsyncPending() >= archiveMaxPending-1 {
 		a.dropped.Inc()
-		return
+		return nil
 	}
-	if _, err := a.js.PublishMsgAsync(m); err != nil {
+	f, err := a.js.PublishMsgAsync(m)
+	if err != nil {
 		a.failed(m.Subject, err)
-		return
+		return nil
 	}
 	a.written.Inc()
+	return f
 }
 
 // putSync writes m and waits for the server to store it: for a record a client is promised

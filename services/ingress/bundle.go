@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -56,7 +55,11 @@ type bundler struct {
 	// about as much, since growing one by doubling from nothing was most of what a hit
 	// allocated (66% of the bytes in the hit row's allocation profile).
 	last int
-	kick chan struct{}
+	// writing are the bundles written and not yet stored (acknowledged): an answer is read
+	// from here in that window, in which it is neither pending nor in the stream. A client
+	// asking for its answer at once got a 404 about one time in eight (TestNearCacheThroughPipeline).
+	writing []*inFlight
+	kick    chan struct{}
 	stop chan struct{}
 	done chan struct{}
 }
@@ -73,13 +76,17 @@ func (a *archive) newBundledID() string {
 	}
 	cur := b.cur
 	b.mu.Unlock()
-	return cur + strings.ToUpper(base32(suffix[:]))[:20]
+	// Composed in place: one allocation, the string.
+	var id [bundledIDLen]byte
+	copy(id[:], cur)
+	putBase32(id[bundleIDLen:], suffix[:])
+	return string(id[:])
 }
 
-// base32 is rand.Text's alphabet over b.
-func base32(b []byte) string {
+// putBase32 fills out with rand.Text's alphabet over b (5 bits a character, as far as out
+// goes).
+func putBase32(out, b []byte) {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	out := make([]byte, len(b)*8/5)
 	var acc, bits uint
 	j := 0
 	for _, c := range b {
@@ -91,7 +98,6 @@ func base32(b []byte) string {
 			j++
 		}
 	}
-	return string(out[:j])
 }
 
 // The facts of a bundled answer, in the order they are framed.
@@ -159,9 +165,13 @@ func (a *archive) bundleParts(id string, facts *[len(bundleFields)]string, meta 
 // then the hit's own search_metadata. Reading it (resolveRef) puts the two back together.
 const refMark = '@'
 
-// bundleRef archives a near hit as a reference to the bundled answer ref (see refMark).
-func (a *archive) bundleRef(id string, facts *[len(bundleFields)]string, meta *schemas.SearchMetadata, ref string) {
+// bundleRef archives a near hit as a reference to the bundled answer ref (see refMark). Its
+// metadata is copied from metaJSON when the answer has it encoded already (nil: encoded here).
+func (a *archive) bundleRef(id string, facts *[len(bundleFields)]string, meta *schemas.SearchMetadata, metaJSON []byte, ref string) {
 	a.add(id, facts, func(buf []byte) []byte {
+		if metaJSON != nil {
+			return append(appendRef(buf, ref), metaJSON...)
+		}
 		return schemas.AppendMetadata(appendRef(buf, ref), meta)
 	})
 }
@@ -236,38 +246,85 @@ func (a *archive) stopBundler() {
 	<-a.bundles.done
 }
 
-// flush writes every pending bundle, one message each.
+// inFlight is a bundle written and not yet acknowledged.
+type inFlight struct {
+	id   string
+	data []byte
+	at   time.Time
+	// ack is the write's ack to come; nil while it is being written, or when the write was
+	// dropped or failed (failed is then true: there is nothing to wait for).
+	ack    jetstream.PubAckFuture
+	failed bool
+}
+
+// writingMax is how long a bundle is kept for reading while its ack does not come (a server
+// that went away): past it, reads go to the stream alone.
+const writingMax = 10 * time.Second
+
+// settled reports whether w's write has an outcome, stored or failed.
+func (w *inFlight) settled(now time.Time) bool {
+	if w.failed || now.Sub(w.at) >= writingMax {
+		return true
+	}
+	if w.ack == nil {
+		return false
+	}
+	select {
+	case <-w.ack.Ok():
+		return true
+	case <-w.ack.Err():
+		return true
+	default:
+		return false
+	}
+}
+
+// flush writes every pending bundle, one message each. A bundle moves from pending to writing
+// in one step, so a read finds every answer in one of them or in the stream.
 func (a *archive) flush() {
 	b := &a.bundles
+	now := time.Now()
 	b.mu.Lock()
+	kept := b.writing[:0]
+	for _, w := range b.writing {
+		if !w.settled(now) {
+			kept = append(kept, w)
+		}
+	}
+	clear(b.writing[len(kept):])
+	b.writing = kept
 	if len(b.pending) == 0 {
 		b.mu.Unlock()
 		return
 	}
 	pending := b.pending
 	b.pending, b.size, b.last = nil, 0, 0
-	for _, data := range pending {
+	ws := make([]*inFlight, 0, len(pending))
+	for id, data := range pending {
 		b.last = max(b.last, len(data))
+		w := &inFlight{id: id, data: data, at: now}
+		ws = append(ws, w)
+		b.writing = append(b.writing, w)
 	}
 	b.mu.Unlock()
-	for id, data := range pending {
-		a.put(&nats.Msg{Subject: schemas.ArchiveSubject(schemas.ArchiveBundle, id), Data: data})
+	acks := make([]jetstream.PubAckFuture, len(ws))
+	for i, w := range ws {
+		acks[i] = a.write(&nats.Msg{Subject: schemas.ArchiveSubject(schemas.ArchiveBundle, w.id), Data: w.data})
 	}
+	b.mu.Lock()
+	for i, w := range ws {
+		w.ack, w.failed = acks[i], acks[i] == nil
+	}
+	b.mu.Unlock()
 }
 
 // getBundled finds a bundled answer: among this replica's answers not yet written, else in
 // its bundle's messages.
 func (a *archive) getBundled(ctx context.Context, id string) (*record, error) {
 	bid := id[:bundleIDLen]
-	a.bundles.mu.Lock()
-	if buf := a.bundles.pending[bid]; buf != nil {
-		if r := findInBundle(buf, id); r != nil {
-			r.Data = bytes.Clone(r.Data)
-			a.bundles.mu.Unlock()
-			return r, nil
-		}
+	if r := a.unstored(bid, id); r != nil {
+		return r, nil
 	}
-	a.bundles.mu.Unlock()
 	st, err := a.handle(ctx)
 	if err != nil {
 		return nil, err
@@ -285,6 +342,34 @@ func (a *archive) getBundled(ctx context.Context, id string) (*record, error) {
 		seq = m.Sequence + 1
 	}
 	return nil, errNoRecord
+}
+
+// unstored finds a bundled answer among this replica's bundles not yet stored: pending, or
+// written and not yet acknowledged.
+func (a *archive) unstored(bid, id string) *record {
+	b := &a.bundles
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	found := func(buf []byte) *record {
+		if r := findInBundle(buf, id); r != nil {
+			r.Data = bytes.Clone(r.Data)
+			return r
+		}
+		return nil
+	}
+	if buf := b.pending[bid]; buf != nil {
+		if r := found(buf); r != nil {
+			return r
+		}
+	}
+	for _, w := range b.writing {
+		if w.id == bid {
+			if r := found(w.data); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
 }
 
 // findInBundle reads the answer id out of a bundle's framing (nil when it is not there, or the

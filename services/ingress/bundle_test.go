@@ -2,9 +2,14 @@ package ingress
 
 import (
 	"bytes"
+	"log/slog"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trawl-dev/trawl/schemas"
+	"github.com/trawl-dev/trawl/testkit"
 )
 
 // bundleOf frames answers as archive.bundle does.
@@ -69,13 +74,54 @@ func TestResolveRefBroken(t *testing.T) {
 	// A reference to an answer still pending in this replica's bundle reads back whole.
 	facts := [len(bundleFields)]string{schemas.KindSearch, schemas.StatusSuccess, "acme", "1", "2", "", ""}
 	a.bundle(id, &facts, []byte(`{"search_metadata":{"id":"X"},"organic_results":[]}`))
-	hit := a.newBundledID()
-	a.bundleRef(hit, &facts, &schemas.SearchMetadata{ID: hit, Cache: "hit"}, id)
-	r, err := a.getBundled(t.Context(), hit)
+	// The hit's metadata encoded here, or copied as the answer encoded it: the same record.
+	var resolved [2][]byte
+	for i := range resolved {
+		hit := a.newBundledID()
+		meta := &schemas.SearchMetadata{ID: hit, Cache: "hit"}
+		var metaJSON []byte
+		if i == 1 {
+			metaJSON = schemas.AppendMetadata(nil, meta)
+		}
+		a.bundleRef(hit, &facts, meta, metaJSON, id)
+		r, err := a.getBundled(t.Context(), hit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = a.resolveRef(t.Context(), r); err != nil || !bytes.Contains(r.Data, []byte(`"id":"`+hit+`"`)) || !bytes.HasSuffix(r.Data, []byte(`,"organic_results":[]}`)) {
+			t.Fatalf("resolved: %s, %v", r.Data, err)
+		}
+		resolved[i] = bytes.Replace(r.Data, []byte(hit), nil, 1)
+	}
+	if !bytes.Equal(resolved[0], resolved[1]) {
+		t.Fatalf("a copied metadata resolves to %s, an encoded one to %s", resolved[1], resolved[0])
+	}
+}
+
+// TestBundleReadWhileWriting: a bundle written and not yet acknowledged is read from the
+// ingress itself. The bundle's subject here is taken by a subscriber that never answers, so
+// the write stays unacknowledged; before, the answer was then neither pending nor stored.
+func TestBundleReadWhileWriting(t *testing.T) {
+	nc := testkit.Connect(t, testkit.StartNATS(t))
+	sub, err := nc.SubscribeSync(schemas.ArchiveSubject(schemas.ArchiveBundle, ">"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err = a.resolveRef(t.Context(), r); err != nil || !bytes.Contains(r.Data, []byte(`"id":"`+hit+`"`)) || !bytes.HasSuffix(r.Data, []byte(`,"organic_results":[]}`)) {
-		t.Fatalf("resolved: %s, %v", r.Data, err)
+	writes := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "w"}, []string{"outcome"})
+	a, err := newArchive(nc, writes, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.stopBundler)
+	id := a.newBundledID()
+	facts := [len(bundleFields)]string{schemas.KindSearch, schemas.StatusSuccess, "acme", "1", "2", "", ""}
+	doc := []byte(`{"search_metadata":{"id":"X"},"organic_results":[]}`)
+	a.bundle(id, &facts, doc)
+	if _, err := sub.NextMsg(5 * time.Second); err != nil {
+		t.Fatalf("the bundle was not written: %v", err)
+	}
+	r, err := a.getBundled(t.Context(), id)
+	if err != nil || !bytes.Equal(r.Data, doc) {
+		t.Fatalf("an answer written and not yet stored: %v, %v; want it read from the ingress", r, err)
 	}
 }
