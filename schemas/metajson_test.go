@@ -3,6 +3,7 @@ package schemas
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -53,4 +54,34 @@ func BenchmarkAppendMetadata(b *testing.B) {
 			buf, _ = json.Marshal(&m)
 		}
 	})
+}
+
+// TestAppendMillis holds appendMillis to strconv's shortest form over every value it takes:
+// every whole microsecond up to a second, a spread of larger ones up to its bound, and the
+// values at either side of the bound and of whole milliseconds, which it must leave alone.
+func TestAppendMillis(t *testing.T) {
+	check := func(f float64) {
+		t.Helper()
+		want := strconv.AppendFloat(nil, f, 'f', -1, 64)
+		got, done := appendMillis(nil, f)
+		if done && string(got) != string(want) {
+			t.Fatalf("%v: got %s, want %s", f, got, want)
+		}
+	}
+	for us := int64(1); us <= 1_000_000; us++ {
+		f := float64(us) / 1000
+		check(f)
+		if got, done := appendMillis(nil, f); !done {
+			t.Fatalf("%v (%d µs) left to strconv (%s)", f, us, got)
+		}
+	}
+	for us := int64(1_000_000); us < 1e12; us += us/1000 + 7 {
+		check(float64(us) / 1000)
+	}
+	for _, f := range []float64{0, math.Copysign(0, -1), -1.5, 1e9, 1e9 - 0.001, 999999999.999, 0.0005, 1.0001, 1e-7, math.Nextafter(1.5, 2), math.Inf(1), math.NaN()} {
+		check(f)
+	}
+	if _, done := appendMillis(nil, 1.0001); done {
+		t.Fatal("1.0001 has four decimals: strconv's, not appendMillis's")
+	}
 }

@@ -60,8 +60,8 @@ type bundler struct {
 	// asking for its answer at once got a 404 about one time in eight (TestNearCacheThroughPipeline).
 	writing []*inFlight
 	kick    chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // newBundledID is a fresh id for an answer archived in the current bundle.
