@@ -85,20 +85,9 @@ func splitDocument(resp []byte, prefix string, meta any) (rest []byte, ok bool) 
 // AppendResponse appends to dst the document SplitResponse took apart, with meta as its
 // search_metadata: ComposeResponse for a body that was already split off.
 func AppendResponse(dst []byte, meta *SearchMetadata, rest []byte) []byte {
-	out, _ := AppendResponseMeta(dst, meta, rest)
-	return out
-}
-
-// AppendResponseMeta is AppendResponse that also returns the metadata's JSON within the
-// result, for a caller that writes it again (a near hit's archive record) without encoding it
-// twice.
-func AppendResponseMeta(dst []byte, meta *SearchMetadata, rest []byte) (out, metaJSON []byte) {
 	dst = append(dst, responsePrefix...)
-	at := len(dst)
 	dst = appendMetadata(dst, meta)
-	end := len(dst)
-	dst = append(dst, rest...)
-	return dst, dst[at:end:end]
+	return append(dst, rest...)
 }
 
 // AppendMetadata appends meta's JSON, which JoinResponse puts back in front of a rest.

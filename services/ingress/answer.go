@@ -53,9 +53,6 @@ type answer struct {
 	// asked for parts (call.parts) body is nil until native composes it.
 	meta *schemas.SearchMetadata
 	tail []byte
-	// metaJSON is meta as encoded in body (nil when body was not composed here): the archive
-	// record copies it rather than encoding it again.
-	metaJSON []byte
 	// smeta is a scrape's near hit's scrape_metadata (its body is composed).
 	smeta *schemas.ScrapeMetadata
 	// entry is the near cache's entry the answer was served from or put in (nil if none):
@@ -130,7 +127,7 @@ func (s *Server) ask(cl *call, dst []byte) answer {
 			meta := e.metaFor(cl.id, cl.reqID, cl.start, now)
 			ans = answer{cache: "hit", timings: e.timings, near: true, done: now, meta: &meta, tail: e.tail, entry: e}
 			if !cl.parts {
-				ans.body, ans.metaJSON = schemas.AppendResponseMeta(dst, &meta, e.tail)
+				ans.body = schemas.AppendResponse(dst, &meta, e.tail)
 			}
 			s.keep(cl, &ans)
 			s.countAnswer(cl, &ans)
@@ -183,12 +180,12 @@ func (s *Server) keep(cl *call, ans *answer) {
 	facts := [len(bundleFields)]string{cl.kind, schemas.StatusSuccess, cl.t.nameOrEmpty(), unixMS(cl.start), unixMS(ans.done), "", cl.batch}
 	if e := ans.entry; e != nil && ans.err == nil && bundled(cl.id) && s.archive != nil {
 		// The answer's tail is the entry's: the first answer archived with it is written
-		// whole, the near hits after it as a reference to that one (bundle.go, bundleRef).
+		// whole, the near hits after it as a reference to that one (bundle.go, bundleHit).
 		if ref := e.archived.Load(); ref != nil && ans.near {
 			if ans.smeta != nil {
 				s.archive.bundleScrapeRef(cl.id, &facts, ans.smeta, *ref)
 			} else {
-				s.archive.bundleRef(cl.id, &facts, ans.meta, ans.metaJSON, *ref)
+				s.archive.bundleHit(cl.id, &facts, ans.meta, *ref)
 			}
 			return
 		}

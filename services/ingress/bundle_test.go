@@ -3,6 +3,7 @@ package ingress
 import (
 	"bytes"
 	"log/slog"
+	"math"
 	"testing"
 	"time"
 
@@ -74,27 +75,45 @@ func TestResolveRefBroken(t *testing.T) {
 	// A reference to an answer still pending in this replica's bundle reads back whole.
 	facts := [len(bundleFields)]string{schemas.KindSearch, schemas.StatusSuccess, "acme", "1", "2", "", ""}
 	a.bundle(id, &facts, []byte(`{"search_metadata":{"id":"X"},"organic_results":[]}`))
-	// The hit's metadata encoded here, or copied as the answer encoded it: the same record.
+	// A hit written as its own fields (bundleHit) reads back as one written with its whole
+	// metadata, as trawl wrote them before (refMark), which must still read.
+	target := `{"search_metadata":{"id":"X","page_id":"P","status":"Success","engine":"duckduckgo","cache":"miss","created_at":"2026-12-04T19:05:40.732Z","age_seconds":0,"timings_ms":{"fetch":22.805,"parse":0.441,"cache":24.543}},"organic_results":[]}`
+	id = a.newBundledID()
+	a.bundle(id, &facts, []byte(target))
 	var resolved [2][]byte
 	for i := range resolved {
 		hit := a.newBundledID()
-		meta := &schemas.SearchMetadata{ID: hit, Cache: "hit"}
-		var metaJSON []byte
-		if i == 1 {
-			metaJSON = schemas.AppendMetadata(nil, meta)
+		meta := schemas.SearchMetadata{ID: hit, PageID: "P", RequestID: "req \"1\"", Status: "Success", Engine: "duckduckgo", Cache: "hit",
+			CreatedAt: time.Date(2026, 12, 4, 19, 5, 40, 732e6, time.UTC), AgeSeconds: 3, TimingsMS: schemas.Timings{Fetch: 22.805, Parse: 0.441, Cache: 0.012}}
+		if i == 0 {
+			a.add(hit, &facts, func(buf []byte) []byte { return schemas.AppendMetadata(appendRef(buf, id), &meta) })
+		} else {
+			a.bundleHit(hit, &facts, &meta, id)
 		}
-		a.bundleRef(hit, &facts, meta, metaJSON, id)
 		r, err := a.getBundled(t.Context(), hit)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r, err = a.resolveRef(t.Context(), r); err != nil || !bytes.Contains(r.Data, []byte(`"id":"`+hit+`"`)) || !bytes.HasSuffix(r.Data, []byte(`,"organic_results":[]}`)) {
+		if r, err = a.resolveRef(t.Context(), r); err != nil || !bytes.HasSuffix(r.Data, []byte(`,"organic_results":[]}`)) {
 			t.Fatalf("resolved: %s, %v", r.Data, err)
 		}
-		resolved[i] = bytes.Replace(r.Data, []byte(hit), nil, 1)
+		if want := schemas.AppendResponse(nil, &meta, []byte(`,"organic_results":[]}`)); !bytes.Equal(r.Data, want) {
+			t.Fatalf("hit %d reads back as\n%s\nwant the answer it was\n%s", i, r.Data, want)
+		}
 	}
-	if !bytes.Equal(resolved[0], resolved[1]) {
-		t.Fatalf("a copied metadata resolves to %s, an encoded one to %s", resolved[1], resolved[0])
+
+	// A hit's record cut short anywhere is a typed problem, never a panic or a wrong answer.
+	hit := a.newBundledID()
+	a.bundleHit(hit, &facts, &schemas.SearchMetadata{ID: hit, RequestID: "r", AgeSeconds: 1}, id)
+	r, err := a.getBundled(t.Context(), hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1 + bundledIDLen; n < len(r.Data); n++ {
+		cut := &record{Data: r.Data[:n]}
+		if _, err := a.resolveRef(t.Context(), cut); archiveError(err).Kind != schemas.TypeInternal {
+			t.Fatalf("cut at %d of %d: %v, want %s", n, len(r.Data), err, schemas.TypeInternal)
+		}
 	}
 }
 
@@ -124,4 +143,27 @@ func TestBundleReadWhileWriting(t *testing.T) {
 	if err != nil || !bytes.Equal(r.Data, doc) {
 		t.Fatalf("an answer written and not yet stored: %v, %v; want it read from the ingress", r, err)
 	}
+}
+
+// FuzzApplyHit: any bytes after a hit's reference are read without a panic, and what
+// bundleHit writes reads back as the fields it was given.
+func FuzzApplyHit(f *testing.F) {
+	f.Add("ABC", "req-1", int64(3), 0.012, []byte{3, 'A', 'B', 'C', 0, 2})
+	f.Add("", "", int64(-1), -0.0, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, id, reqID string, age int64, cacheMS float64, junk []byte) {
+		var m schemas.SearchMetadata
+		applyHit(&m, junk)
+		a := &archive{}
+		hit := a.newBundledID()
+		facts := [len(bundleFields)]string{}
+		a.bundleHit(hit, &facts, &schemas.SearchMetadata{ID: id, RequestID: reqID, AgeSeconds: age, TimingsMS: schemas.Timings{Cache: cacheMS}}, hit)
+		r := findInBundle(a.bundles.pending[hit[:bundleIDLen]], hit)
+		if r == nil || !applyHit(&m, r.Data[1+bundledIDLen:]) {
+			t.Fatalf("a hit's record does not read back: %q", r)
+		}
+		if m.ID != id || m.RequestID != reqID || m.AgeSeconds != age || m.Cache != "hit" ||
+			math.Float64bits(m.TimingsMS.Cache) != math.Float64bits(cacheMS) {
+			t.Fatalf("read back %+v", m)
+		}
+	})
 }

@@ -53,7 +53,7 @@ type nearEntry struct {
 	timings string
 	expires time.Time
 	// archived is the bundled id of an answer this ingress archived whole with this tail: the
-	// near hits after it archive a reference to it and their own metadata (archive.bundleRef),
+	// near hits after it archive a reference to it and their own metadata (archive.bundleHit),
 	// not a copy of the tail. An entry lives a second or so, and the answer it points at was
 	// written before it, so the reference outlives its target by no more than that.
 	archived atomic.Pointer[string]

@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"testing"
@@ -16,6 +17,7 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 	defer p.settle(t)
 	hits := func() float64 { return p.in.counter(p.in.m.near.WithLabelValues("hit")) }
 
+	answered := map[string][]byte{} // id → the body as answered
 	get := func(query, reqID string) (string, schemas.SearchResponse) {
 		t.Helper()
 		resp, b := send(t, "GET", p.in.url+"/v1/search?"+query, nil, map[string]string{"X-Request-Id": reqID})
@@ -29,6 +31,7 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 		if len(sr.OrganicResults) == 0 {
 			t.Fatalf("%s: no results: %s", query, b)
 		}
+		answered[sr.SearchMetadata.ID] = b
 		return resp.Header.Get("X-Cache"), sr
 	}
 
@@ -57,7 +60,7 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 
 	// Archived, the near hit is a reference to the answer the entry came with, and reads back
 	// as the answer it was: the entry's results under its own metadata.
-	if r, err := p.in.archive.getBundled(t.Context(), m.ID); err != nil || len(r.Data) == 0 || r.Data[0] != refMark {
+	if r, err := p.in.archive.getBundled(t.Context(), m.ID); err != nil || len(r.Data) == 0 || r.Data[0] != refHitMark {
 		t.Fatalf("near hit's record: %v; want a reference, not the answer whole", err)
 	}
 	for _, id := range []string{m.ID, first.SearchMetadata.ID} {
@@ -73,6 +76,9 @@ func TestNearCacheThroughPipeline(t *testing.T) {
 		if sr.SearchMetadata.ID != id || sr.SearchMetadata.RequestID != want.SearchMetadata.RequestID ||
 			sr.SearchMetadata.Cache != want.SearchMetadata.Cache || len(sr.OrganicResults) != len(want.OrganicResults) {
 			t.Fatalf("archived %s reads back as %+v, want the answer given (%+v)", id, sr.SearchMetadata, want.SearchMetadata)
+		}
+		if !bytes.Equal(b, answered[id]) {
+			t.Fatalf("archived %s reads back as\n%s\nnot byte for byte as answered\n%s", id, b, answered[id])
 		}
 	}
 
