@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -60,9 +61,14 @@ type bundler struct {
 	// from here in that window, in which it is neither pending nor in the stream. A client
 	// asking for its answer at once got a 404 about one time in eight (TestNearCacheThroughPipeline).
 	writing []*inFlight
-	kick    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	// wake tells an idle flusher there is something to write; kick that a bundle is full
+	// and is to be written now. The flusher sleeps while nothing is pending or unacknowledged:
+	// ticking every bundleFlush regardless cost an idle trawl serve 200 wake-ups a second.
+	wake, kick chan struct{}
+	stop       chan struct{}
+	done       chan struct{}
+	// rounds counts the flusher's writes (TestBundlerSleepsWhenIdle).
+	rounds atomic.Uint64
 }
 
 // newBundledID is a fresh id for an answer archived in the current bundle.
@@ -138,14 +144,24 @@ func (a *archive) add(id string, facts *[len(bundleFields)]string, doc func([]by
 	buf = doc(buf)
 	binary.BigEndian.PutUint32(buf[lenAt:], uint32(len(buf)-lenAt-4))
 	b.pending[id[:bundleIDLen]] = buf
+	if b.size == 0 {
+		// Under the lock, so that a token in wake always stands for answers not yet taken
+		// by flush (which drains it as it takes them).
+		signal(b.wake)
+	}
 	b.size += len(buf) - n
 	full := b.size >= bundleMaxBytes
 	b.mu.Unlock()
 	if full {
-		select {
-		case b.kick <- struct{}{}:
-		default:
-		}
+		signal(b.kick)
+	}
+}
+
+// signal sends on a channel of capacity one without waiting: one token is as good as many.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
 	}
 }
 
@@ -267,25 +283,46 @@ func (a *archive) resolveRef(ctx context.Context, r *record) (*record, error) {
 	return nil, schemas.Errorf(schemas.TypeInternal, "archived answer unreadable: the answer it repeats (%s) is not a composed answer", ref)
 }
 
-// startBundler runs the flusher until stopBundler.
+// startBundler runs the flusher until stopBundler. It waits for an answer to write, then
+// bundleFlush for more to join it (unless the bundle fills first), writes, and goes on while
+// anything is pending or waits for its ack (flush prunes those).
 func (a *archive) startBundler() {
 	b := &a.bundles
-	b.kick, b.stop, b.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	b.wake, b.kick = make(chan struct{}, 1), make(chan struct{}, 1)
+	b.stop, b.done = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(b.done)
-		t := time.NewTicker(bundleFlush)
-		defer t.Stop()
+		t := time.NewTimer(bundleFlush)
+		t.Stop()
 		for {
+			if !b.busy() {
+				select {
+				case <-b.wake:
+				case <-b.stop:
+					a.flush()
+					return
+				}
+			}
+			t.Reset(bundleFlush)
 			select {
 			case <-t.C:
 			case <-b.kick:
+				t.Stop()
 			case <-b.stop:
 				a.flush()
 				return
 			}
+			b.rounds.Add(1)
 			a.flush()
 		}
 	}()
+}
+
+// busy reports whether the flusher has work: answers pending, or written and not yet stored.
+func (b *bundler) busy() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.size > 0 || len(b.writing) > 0
 }
 
 // stopBundler writes what is pending and stops the flusher.
@@ -350,6 +387,10 @@ func (a *archive) flush() {
 	}
 	pending := b.pending
 	b.pending, b.size, b.last = nil, 0, 0
+	select {
+	case <-b.wake:
+	default:
+	}
 	ws := make([]*inFlight, 0, len(pending))
 	for id, data := range pending {
 		b.last = max(b.last, len(data))

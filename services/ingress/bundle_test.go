@@ -145,6 +145,41 @@ func TestBundleReadWhileWriting(t *testing.T) {
 	}
 }
 
+// TestBundlerSleepsWhenIdle: once what it wrote is settled the flusher waits for the next
+// answer instead of waking every bundleFlush, and that answer wakes it.
+func TestBundlerSleepsWhenIdle(t *testing.T) {
+	// No stream takes the subject: each write settles at once, refused.
+	nc := testkit.Connect(t, testkit.StartNATS(t))
+	writes := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "w"}, []string{"outcome"})
+	a, err := newArchive(nc, writes, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.stopBundler)
+	facts := [len(bundleFields)]string{schemas.KindSearch, schemas.StatusSuccess, "acme", "1", "2", "", ""}
+	b := &a.bundles
+	idle := func() uint64 {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); b.busy(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the flusher never settled its write")
+			}
+		}
+		return b.rounds.Load()
+	}
+	a.bundle(a.newBundledID(), &facts, []byte(`{}`))
+	n := idle()
+	// An observation window, not a synchronisation: the old flusher wrote (and counted) 20 times in it.
+	time.Sleep(20 * bundleFlush)
+	if got := b.rounds.Load(); got != n {
+		t.Fatalf("an idle flusher went round %d times in %v", got-n, 20*bundleFlush)
+	}
+	a.bundle(a.newBundledID(), &facts, []byte(`{}`))
+	if got := idle(); got <= n {
+		t.Fatal("a new answer did not wake the flusher")
+	}
+}
+
 // FuzzApplyHit: any bytes after a hit's reference are read without a panic, and what
 // bundleHit writes reads back as the fields it was given.
 func FuzzApplyHit(f *testing.F) {
