@@ -27,8 +27,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/url"
@@ -38,7 +36,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -180,11 +177,8 @@ func (e *env) run(out string) error {
 	}
 
 	all := rows(e)
-	for _, r := range all {
-		if e.only != nil && !e.only.MatchString(r.id) {
-			continue
-		}
-		res.Rows = append(res.Rows, e.runRow(r))
+	for _, g := range groups(all, e.only) {
+		res.Rows = append(res.Rows, e.runGroup(g)...)
 	}
 	res.evaluate(all)
 	if e.s.GoBench {
@@ -203,126 +197,6 @@ func (e *env) run(out string) error {
 	os.Stdout.Write(res.markdown())
 	fmt.Printf("\nbench: results in %s.json and %s.md\n", stem, stem)
 	return nil
-}
-
-// runRow starts a row's processes, warms them, measures them, and stops them.
-func (e *env) runRow(r row) *rowResult {
-	rr := &rowResult{ID: r.id, Title: r.title}
-	fmt.Printf("\n== %s: %s\n", r.id, r.title)
-	// Each row's processes log under logs/<row>/, so rows that run the same binary keep apart.
-	logs := e.logDir
-	e.logDir = filepath.Join(logs, r.id)
-	defer func() { e.logDir = logs }()
-	if err := os.MkdirAll(e.logDir, 0o755); err != nil {
-		rr.Err = err.Error()
-		return rr
-	}
-	rig, err := r.setup(e)
-	if rig != nil {
-		defer stopProcs(rig.procs)
-	}
-	if err != nil {
-		rr.Err = err.Error()
-		fmt.Println("   failed:", err)
-		return rr
-	}
-	rr.Target = redact(rig.target)
-	// Errors are a row's figures, held to its checks (noErrors), not a reason to drop the row.
-	base := []string{"load", "--target", rig.target, "--concurrency", strconv.Itoa(e.s.Concurrency), "--max-error-rate", "1"}
-	base = append(base, r.load...) // a row's own --concurrency comes later and wins
-	if r.warm {
-		if _, err := e.load(append(base, "--requests", "1", "--duration", "0", "--progress", "0"), "", nil); err != nil {
-			rr.Err = "warming the key: " + err.Error()
-			return rr
-		}
-	}
-	warmup := e.s.Warmup
-	if r.warmup > 0 {
-		warmup = r.warmup
-	}
-	if warmup > 0 {
-		if _, err := e.load(append(base, "--duration", warmup.String(), "--progress", "0"), "", nil); err != nil {
-			rr.Err = "warm-up: " + err.Error()
-			return rr
-		}
-	}
-	profDone := make(chan []string, 1)
-	if e.s.Profile && rig.ops != "" {
-		go func() { profDone <- e.profileCPU(r.id, rig.ops) }()
-	} else {
-		profDone <- nil
-	}
-	type run struct {
-		raw       []byte
-		s         loadSummary
-		cpu       time.Duration
-		byProc    map[string]time.Duration
-		redisCmds int64
-		rt        [2]runtimeFigures
-	}
-	var runs []run
-	for i := range e.s.Repeat {
-		out := filepath.Join(e.runDir, r.id+".json")
-		if i > 0 {
-			out = filepath.Join(e.runDir, fmt.Sprintf("%s.%d.json", r.id, i+1))
-		}
-		cpu0, redis0, by0 := cpuOf(rig.procs), redisCommands(e.redis), cpuByProc(rig.procs)
-		rt0, rtOK := readRuntime(rig.ops)
-		dur := e.s.Duration
-		if r.duration > 0 {
-			dur = r.duration
-		}
-		raw, err := e.load(append(base, "--duration", dur.String(), "--name", r.id, "--out", out), out, os.Stdout)
-		if err != nil {
-			rr.Err = err.Error()
-			return rr
-		}
-		ru := run{raw: raw, cpu: cpuOf(rig.procs) - cpu0, byProc: cpuByProc(rig.procs), redisCmds: -1}
-		if rt1, ok := readRuntime(rig.ops); ok && rtOK {
-			ru.rt = [2]runtimeFigures{rt0, rt1}
-		}
-		for name, d := range by0 {
-			ru.byProc[name] -= d
-		}
-		if redis0 >= 0 {
-			ru.redisCmds = redisCommands(e.redis) - redis0
-		}
-		if err := json.Unmarshal(raw, &ru.s); err != nil {
-			rr.Err = "reading the summary: " + err.Error()
-			return rr
-		}
-		runs = append(runs, ru)
-		rr.RunsReqPerSec = append(rr.RunsReqPerSec, ru.s.OKPerSec)
-	}
-	slices.SortFunc(runs, func(a, b run) int { return cmp.Compare(a.s.OKPerSec, b.s.OKPerSec) })
-	med := runs[len(runs)/2]
-	rr.Load, rr.S = med.raw, med.s
-	if n := rr.S.Requests; n > 0 {
-		rr.CPUPerReqUS = round(float64(med.cpu)/float64(time.Microsecond)/float64(n), 1)
-		if len(rig.procs) > 1 {
-			rr.CPUPerReqUSByProc = map[string]float64{}
-			for name, d := range med.byProc {
-				rr.CPUPerReqUSByProc[name] = round(float64(d)/float64(time.Microsecond)/float64(n), 1)
-			}
-		}
-		if med.redisCmds > 0 {
-			rr.RedisCmdsPerReq = round(float64(med.redisCmds)/float64(n), 2)
-		}
-		if med.rt[1].mallocs > 0 {
-			rr.setRuntime(med.rt[0], med.rt[1], n)
-		}
-	}
-	rr.Profiles = <-profDone
-	if e.s.Profile && rig.ops != "" {
-		rr.Profiles = append(rr.Profiles, e.profileAllocs(r.id, rig.ops)...)
-	}
-	if r.warm && rr.S.Cache["hit"] != rr.S.Requests {
-		rr.Notes = append(rr.Notes, fmt.Sprintf("not every answer was a hit: cache %v", rr.S.Cache))
-	}
-	if e.s.Wrk && r.wrk {
-		rr.Wrk = e.wrk(rig.target, strings.Contains(strings.Join(r.load, " "), "--api-key"))
-	}
-	return rr
 }
 
 // load runs `trawl load`; with out set it returns the JSON summary written there. Its summary

@@ -46,8 +46,13 @@ type rowResult struct {
 	AllocKBPerReq float64 `json:"alloc_kb_per_req,omitempty"`
 	AllocsPerReq  float64 `json:"allocs_per_req,omitempty"`
 	GCSharePct    float64 `json:"gc_cpu_share_pct,omitempty"`
-	// RunsReqPerSec are every measured run's ok req/s; the figures above are the median run's.
-	RunsReqPerSec   []float64     `json:"runs_req_per_s,omitempty"`
+	// RunsReqPerSec are every measured run's ok req/s, one a round; the figures above are the
+	// median run's.
+	RunsReqPerSec []float64 `json:"runs_req_per_s,omitempty"`
+	// OthersCPUPct is, for each run, the CPU the other rows of its group spent while it ran
+	// (idle, but running), in percent of one core.
+	OthersCPUPct    []float64     `json:"others_cpu_pct,omitempty"`
+	rounds          []loadSummary // every run's summary, in round order
 	RedisCmdsPerReq float64       `json:"redis_cmds_per_req,omitempty"`
 	Wrk             *wrkResult    `json:"wrk,omitempty"`
 	Checks          []checkResult `json:"checks,omitempty"`
@@ -77,9 +82,12 @@ func p50Over(ref string, ms float64) check { return check{"p50over", ref, ms} }
 func near(ref string, tolerance float64) check { return check{"near", ref, tolerance} }
 
 type checkResult struct {
-	What   string  `json:"what"`
-	Value  float64 `json:"value"`
-	Target string  `json:"target"`
+	What  string  `json:"what"`
+	Value float64 `json:"value"`
+	// Rounds are the check's value in each round, when its row and reference ran in turns
+	// (one group): Value is then their median.
+	Rounds []float64 `json:"rounds,omitempty"`
+	Target string    `json:"target"`
 	// Pass is nil when the check could not be made (its reference row failed or did not run).
 	Pass *bool `json:"pass"`
 }
@@ -89,7 +97,15 @@ func (c checkResult) String() string {
 		return c.What + " n/a (reference row missing)"
 	}
 	mark := map[bool]string{true: "ok", false: "MISSED"}[*c.Pass]
-	return fmt.Sprintf("%s %s (target %s) %s", c.What, fmtNum(c.Value), c.Target, mark)
+	rounds := ""
+	if len(c.Rounds) > 0 {
+		parts := make([]string, len(c.Rounds))
+		for i, v := range c.Rounds {
+			parts[i] = fmtNum(v)
+		}
+		rounds = " (median of rounds " + strings.Join(parts, ", ") + ")"
+	}
+	return fmt.Sprintf("%s %s%s (target %s) %s", c.What, fmtNum(c.Value), rounds, c.Target, mark)
 }
 
 type results struct {
@@ -116,9 +132,9 @@ func (r *results) row(id string) *rowResult {
 
 // evaluate works out every row's checks against the other rows of this run.
 func (r *results) evaluate(all []row) {
-	defs := map[string][]check{}
+	defs, groupOf := map[string][]check{}, map[string]string{}
 	for _, d := range all {
-		defs[d.id] = d.checks
+		defs[d.id], groupOf[d.id] = d.checks, d.group
 	}
 	for _, rr := range r.Rows {
 		if rr.Err != "" {
@@ -128,39 +144,72 @@ func (r *results) evaluate(all []row) {
 			var cr checkResult
 			ref := r.row(c.ref)
 			pass := func(ok bool) *bool { return &ok }
+			// ratio is the check's figure of the row against its reference: the median of the
+			// per-round figures when the two ran in turns, else the median runs' figure.
+			ratio := func(f func(row, ref loadSummary) (float64, bool)) (float64, bool) {
+				if ref != nil && groupOf[rr.ID] != "" && groupOf[rr.ID] == groupOf[c.ref] && len(rr.rounds) == len(ref.rounds) && len(rr.rounds) > 1 {
+					for i := range rr.rounds {
+						v, ok := f(rr.rounds[i], ref.rounds[i])
+						if !ok {
+							return 0, false
+						}
+						cr.Rounds = append(cr.Rounds, round(v, 2))
+					}
+					return median(cr.Rounds), true
+				}
+				if ref == nil {
+					return 0, false
+				}
+				v, ok := f(rr.S, ref.S)
+				return round(v, 2), ok
+			}
 			switch c.kind {
 			case "rps":
 				cr = checkResult{What: "req/s ÷ " + c.ref, Target: "≥ " + fmtNum(c.target)}
-				if ref != nil && ref.S.OKPerSec > 0 {
-					cr.Value = round(rr.S.OKPerSec/ref.S.OKPerSec, 2)
-					cr.Pass = pass(cr.Value >= c.target)
+				if v, ok := ratio(func(a, b loadSummary) (float64, bool) { return a.OKPerSec / b.OKPerSec, b.OKPerSec > 0 }); ok {
+					cr.Value, cr.Pass = v, pass(v >= c.target)
 				}
 			case "p99":
 				cr = checkResult{What: "p99 ÷ " + c.ref, Target: "≤ " + fmtNum(c.target)}
-				if ref != nil && ref.S.LatencyMS.P99 > 0 {
-					cr.Value = round(rr.S.LatencyMS.P99/ref.S.LatencyMS.P99, 2)
-					cr.Pass = pass(cr.Value <= c.target)
+				if v, ok := ratio(func(a, b loadSummary) (float64, bool) { return a.LatencyMS.P99 / b.LatencyMS.P99, b.LatencyMS.P99 > 0 }); ok {
+					cr.Value, cr.Pass = v, pass(v <= c.target)
 				}
 			case "near":
 				cr = checkResult{What: "req/s ÷ " + c.ref, Target: fmtNum(1-c.target) + "–" + fmtNum(1+c.target)}
-				if ref != nil && ref.S.OKPerSec > 0 {
-					cr.Value = round(rr.S.OKPerSec/ref.S.OKPerSec, 2)
-					cr.Pass = pass(cr.Value >= 1-c.target && cr.Value <= 1+c.target)
+				if v, ok := ratio(func(a, b loadSummary) (float64, bool) { return a.OKPerSec / b.OKPerSec, b.OKPerSec > 0 }); ok {
+					cr.Value, cr.Pass = v, pass(v >= 1-c.target && v <= 1+c.target)
 				}
 			case "p50over":
 				cr = checkResult{What: "p50 − " + c.ref + " p50, ms", Target: "≤ " + fmtNum(c.target)}
-				if ref != nil && ref.S.LatencyMS.P50 > 0 {
-					cr.Value = round(rr.S.LatencyMS.P50-ref.S.LatencyMS.P50, 2)
-					cr.Pass = pass(cr.Value <= c.target)
+				if v, ok := ratio(func(a, b loadSummary) (float64, bool) {
+					return a.LatencyMS.P50 - b.LatencyMS.P50, b.LatencyMS.P50 > 0
+				}); ok {
+					cr.Value, cr.Pass = v, pass(v <= c.target)
 				}
 			case "p50max":
 				cr = checkResult{What: "p50 ms", Value: rr.S.LatencyMS.P50, Target: "≤ " + fmtNum(c.target), Pass: pass(rr.S.LatencyMS.P50 <= c.target)}
 			case "noerrors":
-				cr = checkResult{What: "errors", Value: float64(rr.S.Errors + rr.S.Unsent), Target: "0", Pass: pass(rr.S.Errors+rr.S.Unsent == 0)}
+				var errs int64
+				for _, s := range rr.rounds {
+					errs += s.Errors + s.Unsent
+				}
+				if len(rr.rounds) == 0 {
+					errs = rr.S.Errors + rr.S.Unsent
+				}
+				cr = checkResult{What: "errors", Value: float64(errs), Target: "0", Pass: pass(errs == 0)}
 			}
 			rr.Checks = append(rr.Checks, cr)
 		}
 	}
+}
+
+func median(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return round((s[n/2-1]+s[n/2])/2, 2)
+	}
+	return s[len(s)/2]
 }
 
 func fmtNum(v float64) string {
@@ -189,7 +238,8 @@ func (r *results) markdown() []byte {
 	s := r.Settings
 	fmt.Fprintf(&b, "# trawl benchmark, %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Machine: %s. Load: `trawl load`, closed loop c=%d unless noted, %s per row after %s warm-up; "+
-		"simulated engine at %s; median of %d run(s) per row. Everything on loopback, on the same cores as the load tool; the machine is shared, "+
+		"simulated engine at %s; %d round(s): rows held to each other run in turns, one run each a round, and such a check is the median of its "+
+		"rounds' figures; a row's own figures are its median run's. Everything on loopback, on the same cores as the load tool; the machine is shared, "+
 		"so absolute figures are noisy: the ratios within one run are what counts.\n\n",
 		r.Machine, s.Concurrency, s.Duration, s.Warmup, s.SimLatency, s.Repeat)
 	b.WriteString("| path | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | against the targets |\n")
@@ -232,6 +282,9 @@ func (r *results) markdown() []byte {
 		}
 		if len(rr.RunsReqPerSec) > 1 {
 			fmt.Fprintf(&b, "; req/s of each run: %v", rr.RunsReqPerSec)
+		}
+		if len(rr.OthersCPUPct) > 0 {
+			fmt.Fprintf(&b, "; the group's other processes, idle, used %v%% of a core during its runs", rr.OthersCPUPct)
 		}
 		for _, n := range rr.Notes {
 			b.WriteString("; " + n)

@@ -24,8 +24,12 @@ type row struct {
 	wrk    bool
 	checks []check
 	// duration and warmup, when set, replace BENCH_DURATION and BENCH_WARMUP: the sustained
-	// rows measure a minute once the caches are full.
+	// rows measure a minute once the caches are full (warmup is the first round's; later
+	// rounds warm up for BENCH_WARMUP).
 	duration, warmup time.Duration
+	// group names the rows that run in turns (turns.go): a row and the rows its checks hold
+	// it to share one.
+	group string
 }
 
 // rig is a row's running processes.
@@ -45,82 +49,82 @@ func rows(e *env) []row {
 	scrapeMiss := []string{"--scrape-url", e.scrapePage(), "--query-set", "distinct"}
 	// The stage rows' fetchers take 4 jobs each: the in-flight limit binds, not the CPU.
 	return append(floorRows(e, hot), []row{
-		{id: "hit-aio-memory", title: "trawl serve, hit, in-process cache", load: hot, warm: true, wrk: true,
+		{id: "hit-aio-memory", group: "hit", title: "trawl serve, hit, in-process cache", load: hot, warm: true, wrk: true,
 			setup: func(e *env) (*rig, error) { return e.serve() },
 			// 2.5x the floor's NATS mode: issue 21's target for the hit path.
 			checks: []check{rps("floor-nats", 2.5), rps("floor-direct", 0.8), p99("floor-nats", 1.0)}},
 		// The client dialects (issue 18): a hit through each, held within 10% of the native hit.
-		{id: "hit-serpapi", title: "trawl serve, hit through the SerpApi dialect (GET /search.json)", load: hot, warm: true,
+		{id: "hit-serpapi", group: "hit", title: "trawl serve, hit through the SerpApi dialect (GET /search.json)", load: hot, warm: true,
 			setup:  func(e *env) (*rig, error) { return e.serveAt("/search.json") },
 			checks: []check{rps("hit-aio-memory", 0.9)}},
-		{id: "hit-searxng", title: "trawl serve, hit through the SearXNG dialect (GET /searxng/search?format=json)",
+		{id: "hit-searxng", group: "hit", title: "trawl serve, hit through the SearXNG dialect (GET /searxng/search?format=json)",
 			load: append([]string{"--engine", ""}, hot...), warm: true,
 			setup:  func(e *env) (*rig, error) { return e.serveAt("/searxng/search?format=json&engines=duckduckgo") },
 			checks: []check{rps("hit-aio-memory", 0.9)}},
-		{id: "hit-firecrawl", title: "trawl serve, hit through the Firecrawl dialect (POST /firecrawl/v2/search)",
+		{id: "hit-firecrawl", group: "hit", title: "trawl serve, hit through the Firecrawl dialect (POST /firecrawl/v2/search)",
 			load: append([]string{"--body", `{"query":"{q}"}`}, hot...), warm: true,
 			setup:  func(e *env) (*rig, error) { return e.serveAt("/firecrawl/v2/search") },
 			checks: []check{rps("hit-aio-memory", 0.9)}},
-		{id: "hit-mcp", title: "trawl serve, hit through MCP (POST /mcp, tools/call search)",
+		{id: "hit-mcp", group: "hit", title: "trawl serve, hit through MCP (POST /mcp, tools/call search)",
 			load: append([]string{"--body", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{"q":"{q}"}}}`}, hot...), warm: true,
 			setup:  func(e *env) (*rig, error) { return e.serveAt("/mcp") },
 			checks: []check{rps("hit-aio-memory", 0.9)}},
-		{id: "hit-aio-redis", title: "trawl serve, hit, Redis cache", load: hot, warm: true, wrk: true,
+		{id: "hit-aio-redis", group: "hit", title: "trawl serve, hit, Redis cache", load: hot, warm: true, wrk: true,
 			setup:  func(e *env) (*rig, error) { return e.serve("--redis-url", e.redisURL()) },
 			checks: []check{rps("floor-nats", 1.0), rps("floor-direct", 0.8), p99("floor-nats", 1.0)}},
-		{id: "hit-aio-auth", title: "trawl serve, hit, Redis cache, API key + Redis rate limit",
+		{id: "hit-aio-auth", group: "hit", title: "trawl serve, hit, Redis cache, API key + Redis rate limit",
 			load: append([]string{"--api-key", apiKey}, hot...), warm: true, wrk: true,
 			setup:  func(e *env) (*rig, error) { return e.serveAuth() },
 			checks: []check{rps("floor-direct", 0.6)}},
-		{id: "hit-aio-nats", title: "trawl serve, hit, NATS request on trawl.v1.search (no HTTP)", load: hot, warm: true,
+		{id: "hit-aio-nats", group: "hit", title: "trawl serve, hit, NATS request on trawl.v1.search (no HTTP)", load: hot, warm: true,
 			setup:  func(e *env) (*rig, error) { return e.serveNATS() },
 			checks: []check{rps("floor-nats-tcp", 1.0)}},
-		{id: "hit-stages", title: "stage processes over loopback NATS, hit, in-process cache", load: hot, warm: true, wrk: true,
+		{id: "hit-stages", group: "hit", title: "stage processes over loopback NATS, hit, in-process cache", load: hot, warm: true, wrk: true,
 			setup:  func(e *env) (*rig, error) { return e.stages(1, 64) },
 			checks: []check{rps("floor-nats-tcp", 1.0), p99("floor-nats-tcp", 1.0)}},
 
-		{id: "plain-handler", title: "plain Go: fasthttp + goquery per request, no cache, sim", load: miss,
+		{id: "plain-handler", group: "miss", title: "plain Go: fasthttp + goquery per request, no cache, sim", load: miss,
 			setup: func(e *env) (*rig, error) { return e.plain() }},
 		// The archive keeps every answer and page; the row without it shows what that costs.
-		{id: "miss-aio-noarchive", title: "trawl serve, miss, archive off (--archive=false)", load: miss,
+		{id: "miss-aio-noarchive", group: "miss", title: "trawl serve, miss, archive off (--archive=false)", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.serve("--archive=false") },
 			checks: []check{noErrors()}},
-		{id: "miss-aio", title: "trawl serve, miss (distinct keys), sim", load: miss,
+		{id: "miss-aio", group: "miss", title: "trawl serve, miss (distinct keys), sim", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.serve() },
 			checks: []check{rps("plain-handler", 0.9), rps("miss-aio-noarchive", 0.95), noErrors()}},
 		// Sustained (issue 21): a minute each, after 20 s that fill the caches, one after the other.
-		{id: "plain-handler-60s", title: "plain Go: fasthttp + goquery per request, no cache, sim; 60 s after a 20 s warm-up", load: miss,
+		{id: "plain-handler-60s", group: "sustained", title: "plain Go: fasthttp + goquery per request, no cache, sim; 60 s after a 20 s warm-up", load: miss,
 			duration: time.Minute, warmup: 20 * time.Second,
 			setup: func(e *env) (*rig, error) { return e.plain() }},
-		{id: "miss-aio-60s", title: "trawl serve, miss (distinct keys), sim; 60 s after a 20 s warm-up (caches full)", load: miss,
+		{id: "miss-aio-60s", group: "sustained", title: "trawl serve, miss (distinct keys), sim; 60 s after a 20 s warm-up (caches full)", load: miss,
 			duration: time.Minute, warmup: 20 * time.Second,
 			setup:  func(e *env) (*rig, error) { return e.serve() },
 			checks: []check{rps("plain-handler-60s", 0.9), noErrors()}},
 		// The engine's own latency under the same open load: the sim's is its --sim-latency plus
 		// what it takes to build and send a page (about 2 ms more at 20 ms), so the target, the
 		// engine's latency + 3 ms, is taken against this row, not against the setting.
-		{id: "engine-open200", title: "the simulated engine itself (GET /html/), open loop 200 req/s",
+		{id: "engine-open200", group: "open", title: "the simulated engine itself (GET /html/), open loop 200 req/s",
 			load:  append([]string{"--mode", "open", "--rate", "200", "--concurrency", "512"}, miss...),
 			setup: func(e *env) (*rig, error) { return &rig{target: e.sim + "/html/"}, nil }},
-		{id: "miss-aio-open200", title: "trawl serve, miss, open loop 200 req/s",
+		{id: "miss-aio-open200", group: "open", title: "trawl serve, miss, open loop 200 req/s",
 			load:   append([]string{"--mode", "open", "--rate", "200", "--concurrency", "512"}, miss...),
 			setup:  func(e *env) (*rig, error) { return e.serve() },
 			checks: []check{p50Over("engine-open200", 3), p50AtMost(e.s.SimLatency + 5*time.Millisecond), noErrors()}},
-		{id: "miss-stages-1f", title: "stage processes, miss, 1 fetcher (--fetch-concurrency 4)", load: miss,
+		{id: "miss-stages-1f", group: "stages", title: "stage processes, miss, 1 fetcher (--fetch-concurrency 4)", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.stages(1, 4) },
 			checks: []check{noErrors()}},
-		{id: "miss-stages-2f", title: "stage processes, miss, 2 fetchers (--fetch-concurrency 4 each)", load: miss,
+		{id: "miss-stages-2f", group: "stages", title: "stage processes, miss, 2 fetchers (--fetch-concurrency 4 each)", load: miss,
 			setup:  func(e *env) (*rig, error) { return e.stages(2, 4) },
 			checks: []check{rps("miss-stages-1f", 1.8), noErrors()}},
 
 		// The scrape API on the simulator's article page: a new page URL per request (n=…) is a
 		// miss through fetch, readability and markdown; one URL is a hit from the cache.
-		{id: "scrape-floor-miss", title: "plain Go: fasthttp + net/http fetch + readability + html-to-markdown per request, no cache, sim article page",
+		{id: "scrape-floor-miss", group: "scrape", title: "plain Go: fasthttp + net/http fetch + readability + html-to-markdown per request, no cache, sim article page",
 			load: scrapeMiss, setup: func(e *env) (*rig, error) { return e.scrapeFloor() }},
-		{id: "scrape-miss-aio", title: "trawl serve, scrape miss (a new page URL each request, formats=markdown), sim article page", load: scrapeMiss,
+		{id: "scrape-miss-aio", group: "scrape", title: "trawl serve, scrape miss (a new page URL each request, formats=markdown), sim article page", load: scrapeMiss,
 			setup:  func(e *env) (*rig, error) { return e.serveScrape() },
 			checks: []check{rps("scrape-floor-miss", 0.8), noErrors()}},
-		{id: "scrape-hit-aio", title: "trawl serve, scrape hit (one page URL, formats=markdown), in-process cache", load: scrapeHot, warm: true,
+		{id: "scrape-hit-aio", group: "hit", title: "trawl serve, scrape hit (one page URL, formats=markdown), in-process cache", load: scrapeHot, warm: true,
 			setup:  func(e *env) (*rig, error) { return e.serveScrape() },
 			checks: []check{rps("floor-nats", 1.0), p99("floor-nats", 1.0)}},
 	}...)
@@ -146,7 +150,7 @@ const floorDrift = 0.15
 func floorRows(e *env, load []string) []row {
 	var out []row
 	for _, m := range floorModes {
-		our := row{id: "floor-" + m.id, title: "floor: " + m.path, load: load, wrk: true,
+		our := row{id: "floor-" + m.id, group: "hit", title: "floor: " + m.path, load: load, wrk: true,
 			setup: func(e *env) (*rig, error) { return e.floor(e.binPath("floor"), m.args) }}
 		if e.s.FloorRef == "" {
 			out = append(out, our)
@@ -154,7 +158,7 @@ func floorRows(e *env, load []string) []row {
 		}
 		ref := "floor-ref-" + m.id
 		our.checks = []check{near(ref, floorDrift)}
-		out = append(out, our, row{id: ref, title: "reference floor: " + m.path, load: load,
+		out = append(out, our, row{id: ref, group: "hit", title: "reference floor: " + m.path, load: load,
 			setup: func(e *env) (*rig, error) { return e.floor(e.s.FloorRef, m.args) }})
 	}
 	return out

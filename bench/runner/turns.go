@@ -1,0 +1,229 @@
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rows that are held to each other run in turns. The machine is a shared, paravirtualised
+// guest whose speed moves 15-40% from one minute to the next (the same build read 2.14× and
+// 2.53× floor-nats twenty minutes apart), so a ratio between two rows measured minutes apart
+// measured the host as much as trawl. A group's processes are all started first; then each
+// round measures every row of the group once, one after the other, and a check between two
+// rows of one group is the median of its per-round ratios: each ratio is taken between runs
+// seconds apart. The other rows' processes idle meanwhile; what they spend is shown beside
+// each row (others_cpu_pct), a few tenths of a percent of one core each.
+
+// groups splits the rows that run into groups, in the order of each group's first row; a row
+// without a group is a group of its own.
+func groups(all []row, only *regexp.Regexp) [][]row {
+	var out [][]row
+	at := map[string]int{}
+	for _, r := range all {
+		if only != nil && !only.MatchString(r.id) {
+			continue
+		}
+		if i, ok := at[r.group]; ok && r.group != "" {
+			out[i] = append(out[i], r)
+			continue
+		}
+		at[r.group] = len(out)
+		out = append(out, []row{r})
+	}
+	return out
+}
+
+// live is a row of the group being measured: its processes and its runs so far.
+type live struct {
+	r      row
+	rr     *rowResult
+	rig    *rig
+	logDir string
+	base   []string
+	runs   []run
+}
+
+// run is one measured run of a row.
+type run struct {
+	raw       []byte
+	s         loadSummary
+	cpu       time.Duration
+	byProc    map[string]time.Duration
+	others    time.Duration
+	redisCmds int64
+	rt        [2]runtimeFigures
+}
+
+// runGroup starts every row's processes, measures the rows in turns for e.s.Repeat rounds,
+// and stops them.
+func (e *env) runGroup(g []row) []*rowResult {
+	var ls []*live
+	defer func() {
+		for _, l := range ls {
+			if l.rig != nil {
+				stopProcs(l.rig.procs)
+			}
+		}
+	}()
+	var out []*rowResult
+	for _, r := range g {
+		l := e.setupRow(r)
+		out = append(out, l.rr)
+		if l.rr.Err == "" {
+			ls = append(ls, l)
+		} else if l.rig != nil {
+			stopProcs(l.rig.procs)
+		}
+	}
+	for turn := range e.s.Repeat {
+		for _, l := range ls {
+			if l.rr.Err != "" {
+				continue
+			}
+			if err := e.measure(l, turn, ls); err != nil {
+				l.rr.Err = err.Error()
+				fmt.Println("   failed:", err)
+			}
+		}
+	}
+	for _, l := range ls {
+		if l.rr.Err == "" {
+			e.finish(l)
+		}
+	}
+	return out
+}
+
+// setupRow starts a row's processes and asks its hot key once (r.warm).
+func (e *env) setupRow(r row) *live {
+	l := &live{r: r, rr: &rowResult{ID: r.id, Title: r.title}, logDir: filepath.Join(e.logDir, r.id)}
+	fmt.Printf("\n== %s: %s (starting)\n", r.id, r.title)
+	if err := os.MkdirAll(l.logDir, 0o755); err != nil {
+		l.rr.Err = err.Error()
+		return l
+	}
+	// Each row's processes log under logs/<row>/, so rows that run the same binary keep apart.
+	logs := e.logDir
+	e.logDir = l.logDir
+	rig, err := r.setup(e)
+	e.logDir = logs
+	l.rig = rig
+	if err != nil {
+		l.rr.Err = err.Error()
+		fmt.Println("   failed:", err)
+		return l
+	}
+	l.rr.Target = redact(rig.target)
+	// Errors are a row's figures, held to its checks (noErrors), not a reason to drop the row.
+	l.base = []string{"load", "--target", rig.target, "--concurrency", strconv.Itoa(e.s.Concurrency), "--max-error-rate", "1"}
+	l.base = append(l.base, r.load...) // a row's own --concurrency comes later and wins
+	if r.warm {
+		if _, err := e.load(append(l.base, "--requests", "1", "--duration", "0", "--progress", "0"), "", nil); err != nil {
+			l.rr.Err = "warming the key: " + err.Error()
+		}
+	}
+	return l
+}
+
+// measure warms a row up (its own warm-up in the first round, BENCH_WARMUP after) and
+// measures it once; group is every row running, whose idle CPU is noted.
+func (e *env) measure(l *live, turn int, group []*live) error {
+	r := l.r
+	fmt.Printf("\n== %s (round %d of %d): %s\n", r.id, turn+1, e.s.Repeat, r.title)
+	warmup := e.s.Warmup
+	if r.warmup > 0 && turn == 0 {
+		warmup = r.warmup
+	}
+	if warmup > 0 {
+		if _, err := e.load(append(l.base, "--duration", warmup.String(), "--progress", "0"), "", nil); err != nil {
+			return fmt.Errorf("warm-up: %v", err)
+		}
+	}
+	profDone := make(chan []string, 1)
+	profiling := e.s.Profile && l.rig.ops != "" && turn == 0
+	if profiling {
+		go func() { profDone <- e.profileCPU(r.id, l.rig.ops) }()
+	}
+	var others []*proc
+	for _, o := range group {
+		if o != l && o.rig != nil {
+			others = append(others, o.rig.procs...)
+		}
+	}
+	out := filepath.Join(e.runDir, r.id+".json")
+	if turn > 0 {
+		out = filepath.Join(e.runDir, fmt.Sprintf("%s.%d.json", r.id, turn+1))
+	}
+	procs := l.rig.procs
+	cpu0, redis0, by0, others0 := cpuOf(procs), redisCommands(e.redis), cpuByProc(procs), cpuOf(others)
+	rt0, rtOK := readRuntime(l.rig.ops)
+	dur := e.s.Duration
+	if r.duration > 0 {
+		dur = r.duration
+	}
+	raw, err := e.load(append(l.base, "--duration", dur.String(), "--name", r.id, "--out", out), out, os.Stdout)
+	if err != nil {
+		return err
+	}
+	ru := run{raw: raw, cpu: cpuOf(procs) - cpu0, byProc: cpuByProc(procs), others: cpuOf(others) - others0, redisCmds: -1}
+	if rt1, ok := readRuntime(l.rig.ops); ok && rtOK {
+		ru.rt = [2]runtimeFigures{rt0, rt1}
+	}
+	for name, d := range by0 {
+		ru.byProc[name] -= d
+	}
+	if redis0 >= 0 {
+		ru.redisCmds = redisCommands(e.redis) - redis0
+	}
+	if profiling {
+		l.rr.Profiles = append(<-profDone, e.profileAllocs(r.id, l.rig.ops)...)
+	}
+	if err := json.Unmarshal(raw, &ru.s); err != nil {
+		return fmt.Errorf("reading the summary: %v", err)
+	}
+	if len(others) > 0 {
+		l.rr.OthersCPUPct = append(l.rr.OthersCPUPct, round(100*ru.others.Seconds()/dur.Seconds(), 1))
+	}
+	l.runs = append(l.runs, ru)
+	l.rr.RunsReqPerSec = append(l.rr.RunsReqPerSec, ru.s.OKPerSec)
+	l.rr.rounds = append(l.rr.rounds, ru.s)
+	return nil
+}
+
+// finish sets a row's figures from its median run (by req/s).
+func (e *env) finish(l *live) {
+	rr := l.rr
+	runs := slices.Clone(l.runs)
+	slices.SortFunc(runs, func(a, b run) int { return cmp.Compare(a.s.OKPerSec, b.s.OKPerSec) })
+	med := runs[len(runs)/2]
+	rr.Load, rr.S = med.raw, med.s
+	if n := rr.S.Requests; n > 0 {
+		rr.CPUPerReqUS = round(float64(med.cpu)/float64(time.Microsecond)/float64(n), 1)
+		if len(l.rig.procs) > 1 {
+			rr.CPUPerReqUSByProc = map[string]float64{}
+			for name, d := range med.byProc {
+				rr.CPUPerReqUSByProc[name] = round(float64(d)/float64(time.Microsecond)/float64(n), 1)
+			}
+		}
+		if med.redisCmds > 0 {
+			rr.RedisCmdsPerReq = round(float64(med.redisCmds)/float64(n), 2)
+		}
+		if med.rt[1].mallocs > 0 {
+			rr.setRuntime(med.rt[0], med.rt[1], n)
+		}
+	}
+	if l.r.warm && rr.S.Cache["hit"] != rr.S.Requests {
+		rr.Notes = append(rr.Notes, fmt.Sprintf("not every answer was a hit: cache %v", rr.S.Cache))
+	}
+	if e.s.Wrk && l.r.wrk {
+		rr.Wrk = e.wrk(l.rig.target, strings.Contains(strings.Join(l.r.load, " "), "--api-key"))
+	}
+}
