@@ -51,8 +51,10 @@ type rowResult struct {
 	RunsReqPerSec []float64 `json:"runs_req_per_s,omitempty"`
 	// OthersCPUPct is, for each run, the CPU the other rows of its group spent while it ran
 	// (idle, but running), in percent of one core.
-	OthersCPUPct    []float64     `json:"others_cpu_pct,omitempty"`
-	rounds          []loadSummary // every run's summary, in round order
+	OthersCPUPct []float64     `json:"others_cpu_pct,omitempty"`
+	rounds       []loadSummary // every run's summary, in round order
+	// brackets are, for each run, the runs of its group's pivot just before and after it.
+	brackets        [][2]int
 	RedisCmdsPerReq float64       `json:"redis_cmds_per_req,omitempty"`
 	Wrk             *wrkResult    `json:"wrk,omitempty"`
 	Checks          []checkResult `json:"checks,omitempty"`
@@ -132,9 +134,12 @@ func (r *results) row(id string) *rowResult {
 
 // evaluate works out every row's checks against the other rows of this run.
 func (r *results) evaluate(all []row) {
-	defs, groupOf := map[string][]check{}, map[string]string{}
+	defs, groupOf, pivotOf := map[string][]check{}, map[string]string{}, map[string]string{}
 	for _, d := range all {
 		defs[d.id], groupOf[d.id] = d.checks, d.group
+		if d.pivot {
+			pivotOf[d.group] = d.id
+		}
 	}
 	for _, rr := range r.Rows {
 		if rr.Err != "" {
@@ -147,6 +152,16 @@ func (r *results) evaluate(all []row) {
 			// ratio is the check's figure of the row against its reference: the median of the
 			// per-round figures when the two ran in turns, else the median runs' figure.
 			ratio := func(f func(row, ref loadSummary) (float64, bool)) (float64, bool) {
+				if ref != nil && pivotOf[groupOf[rr.ID]] == c.ref && len(rr.brackets) == len(rr.rounds) && len(rr.rounds) > 0 {
+					for i, b := range rr.brackets {
+						v, ok := f(rr.rounds[i], mean(ref.rounds[b[0]], ref.rounds[b[1]]))
+						if !ok {
+							return 0, false
+						}
+						cr.Rounds = append(cr.Rounds, round(v, 2))
+					}
+					return median(cr.Rounds), true
+				}
 				if ref != nil && groupOf[rr.ID] != "" && groupOf[rr.ID] == groupOf[c.ref] && len(rr.rounds) == len(ref.rounds) && len(rr.rounds) > 1 {
 					for i := range rr.rounds {
 						v, ok := f(rr.rounds[i], ref.rounds[i])
@@ -201,6 +216,14 @@ func (r *results) evaluate(all []row) {
 			rr.Checks = append(rr.Checks, cr)
 		}
 	}
+}
+
+// mean is the figures a check reads (req/s, p50, p99) averaged over two runs.
+func mean(a, b loadSummary) loadSummary {
+	m := loadSummary{OKPerSec: (a.OKPerSec + b.OKPerSec) / 2}
+	m.LatencyMS.P50 = (a.LatencyMS.P50 + b.LatencyMS.P50) / 2
+	m.LatencyMS.P99 = (a.LatencyMS.P99 + b.LatencyMS.P99) / 2
+	return m
 }
 
 func median(vs []float64) float64 {

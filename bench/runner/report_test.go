@@ -58,3 +58,20 @@ func TestGroups(t *testing.T) {
 		t.Errorf("groups = %v; want %v", got, want)
 	}
 }
+
+// TestChecksAgainstPivot: a row is held to the mean of the pivot's runs around it.
+func TestChecksAgainstPivot(t *testing.T) {
+	all := []row{{id: "p", group: "g", pivot: true}, {id: "a", group: "g", checks: []check{rps("p", 0.9)}}}
+	// P A P A P: the machine sped up through the run; a was at 0.95 of the pivot around it.
+	p := []loadSummary{{OKPerSec: 100}, {OKPerSec: 110}, {OKPerSec: 130}}
+	a := []loadSummary{{OKPerSec: 99.75}, {OKPerSec: 114}}
+	res := &results{Rows: []*rowResult{
+		{ID: "p", rounds: p, S: p[1]},
+		{ID: "a", rounds: a, S: a[1], brackets: [][2]int{{0, 1}, {1, 2}}},
+	}}
+	res.evaluate(all)
+	c := res.row("a").Checks[0]
+	if c.Value != 0.95 || !slices.Equal(c.Rounds, []float64{0.95, 0.95}) {
+		t.Errorf("check against the pivot = %+v; want 0.95 in both rounds", c)
+	}
+}

@@ -22,6 +22,10 @@ import (
 // seconds apart. The other rows' processes idle meanwhile; what they spend is shown beside
 // each row (others_cpu_pct), a few tenths of a percent of one core each.
 
+// A group may have a pivot (row.pivot), the row the others are held to: it then runs before
+// and after each of them (P A P B P …), and a check against it takes the mean of the two runs
+// around the row's, so a drift of the machine during a round cancels out to first order.
+
 // groups splits the rows that run into groups, in the order of each group's first row; a row
 // without a group is a group of its own.
 func groups(all []row, only *regexp.Regexp) [][]row {
@@ -83,14 +87,44 @@ func (e *env) runGroup(g []row) []*rowResult {
 			stopProcs(l.rig.procs)
 		}
 	}
-	for turn := range e.s.Repeat {
+	var pivot *live
+	for _, l := range ls {
+		if l.r.pivot {
+			pivot = l
+			break
+		}
+	}
+	ok := func(l *live) bool { return l != nil && l.rr.Err == "" }
+	run := func(l *live, rnd int) int {
+		if err := e.measure(l, rnd, ls); err != nil {
+			l.rr.Err = err.Error()
+			fmt.Println("   failed:", err)
+		}
+		return len(l.runs) - 1
+	}
+	for rnd := range e.s.Repeat {
+		if !ok(pivot) {
+			for _, l := range ls {
+				if ok(l) {
+					run(l, rnd)
+				}
+			}
+			continue
+		}
+		// The pivot runs between every two other rows (the last run of a round opens the
+		// next): each row is held to the mean of the pivot's runs just before and after it.
+		if rnd == 0 {
+			run(pivot, rnd)
+		}
 		for _, l := range ls {
-			if l.rr.Err != "" {
+			if l == pivot || !ok(l) {
 				continue
 			}
-			if err := e.measure(l, turn, ls); err != nil {
-				l.rr.Err = err.Error()
-				fmt.Println("   failed:", err)
+			run(l, rnd)
+			before := len(pivot.runs) - 1
+			if ok(pivot) && ok(l) {
+				run(pivot, rnd)
+				l.rr.brackets = append(l.rr.brackets, [2]int{before, len(pivot.runs) - 1})
 			}
 		}
 	}
@@ -133,11 +167,12 @@ func (e *env) setupRow(r row) *live {
 	return l
 }
 
-// measure warms a row up (its own warm-up in the first round, BENCH_WARMUP after) and
+// measure warms a row up (its own warm-up before its first run, BENCH_WARMUP after) and
 // measures it once; group is every row running, whose idle CPU is noted.
-func (e *env) measure(l *live, turn int, group []*live) error {
+func (e *env) measure(l *live, rnd int, group []*live) error {
 	r := l.r
-	fmt.Printf("\n== %s (round %d of %d): %s\n", r.id, turn+1, e.s.Repeat, r.title)
+	turn := len(l.runs)
+	fmt.Printf("\n== %s (round %d of %d): %s\n", r.id, rnd+1, e.s.Repeat, r.title)
 	warmup := e.s.Warmup
 	if r.warmup > 0 && turn == 0 {
 		warmup = r.warmup

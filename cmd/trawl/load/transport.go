@@ -82,6 +82,11 @@ func newHTTPTransport(cfg Config, u *url.URL) *httpTransport {
 			WriteTimeout:             cfg.Timeout,
 			MaxIdleConnDuration:      time.Minute,
 			NoDefaultUserAgentHeader: true,
+			// fasthttp's default of 4 KiB read an answer just over it in two reads (strace: 48,538
+			// reads for 20,000 SearXNG answers of 4.2 kB against 25,704 for 20,000 native ones of
+			// 3.2 kB), a cost of the meter that a path with a larger answer paid as its own.
+			// wrk reads 8 KiB at a time, Node's sockets 64 KiB.
+			ReadBufferSize: 32 << 10,
 		},
 	}
 	path := u.EscapedPath()
