@@ -136,7 +136,7 @@ func (b backend) SearchSplit(ctx context.Context, a dialect.Auth, r *schemas.Sea
 	if ans.meta != nil {
 		a := dialect.SplitAnswer(*ans.meta, ans.tail, ans.body) // body nil: composed if asked
 		if ans.entry != nil {
-			a.RestHash = ans.entry.restHash()
+			a.RestHash, a.Renders = ans.entry.restHash(), &ans.entry.renders
 		}
 		return a, nil
 	}

@@ -60,6 +60,8 @@ type nearEntry struct {
 	// tailHash is dialect.RestHash(tail), worked out for the first dialect hit (0 before):
 	// the dialects' memos look the tail up by it on every hit.
 	tailHash atomic.Uint64
+	// renders are the dialects' renderings of tail (dialect.Renders).
+	renders dialect.Renders
 }
 
 // restHash is the tail's dialect.RestHash, worked out once.

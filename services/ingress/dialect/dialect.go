@@ -157,7 +157,10 @@ type Answer struct {
 	// RestHash is RestHash(Rest), 0 until worked out: a memo looks Rest up by it, and whoever
 	// hands the same Rest out many times (the near cache) works it out once.
 	RestHash uint64
-	native   []byte
+	// Renders, when set, are the dialects' renderings kept beside Rest by whoever hands it out
+	// (the near cache): a memo looks there first.
+	Renders *Renders
+	native  []byte
 }
 
 // Native is the whole answer.
