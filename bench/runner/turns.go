@@ -47,9 +47,11 @@ func groups(all []row, only *regexp.Regexp) [][]row {
 
 // live is a row of the group being measured: its processes and its runs so far.
 type live struct {
-	r      row
-	rr     *rowResult
-	rig    *rig
+	r   row
+	rr  *rowResult
+	rig *rig
+	// shared: rig is the group pivot's (row.at), stopped with it.
+	shared bool
 	logDir string
 	base   []string
 	runs   []run
@@ -72,26 +74,24 @@ func (e *env) runGroup(g []row) []*rowResult {
 	var ls []*live
 	defer func() {
 		for _, l := range ls {
-			if l.rig != nil {
+			if l.rig != nil && !l.shared {
 				stopProcs(l.rig.procs)
 			}
 		}
 	}()
 	var out []*rowResult
-	for _, r := range g {
-		l := e.setupRow(r)
-		out = append(out, l.rr)
-		if l.rr.Err == "" {
-			ls = append(ls, l)
-		} else if l.rig != nil {
-			stopProcs(l.rig.procs)
-		}
-	}
 	var pivot *live
-	for _, l := range ls {
-		if l.r.pivot {
-			pivot = l
-			break
+	for _, r := range g {
+		l := e.setupRow(r, pivot)
+		out = append(out, l.rr)
+		switch {
+		case l.rr.Err == "":
+			ls = append(ls, l)
+			if r.pivot && pivot == nil {
+				pivot = l
+			}
+		case l.rig != nil && !l.shared:
+			stopProcs(l.rig.procs)
 		}
 	}
 	ok := func(l *live) bool { return l != nil && l.rr.Err == "" }
@@ -136,19 +136,27 @@ func (e *env) runGroup(g []row) []*rowResult {
 	return out
 }
 
-// setupRow starts a row's processes and asks its hot key once (r.warm).
-func (e *env) setupRow(r row) *live {
+// setupRow starts a row's processes (or, for a row served at its pivot, takes the pivot's)
+// and asks its hot key once (r.warm).
+func (e *env) setupRow(r row, pivot *live) *live {
 	l := &live{r: r, rr: &rowResult{ID: r.id, Title: r.title}, logDir: filepath.Join(e.logDir, r.id)}
 	fmt.Printf("\n== %s: %s (starting)\n", r.id, r.title)
 	if err := os.MkdirAll(l.logDir, 0o755); err != nil {
 		l.rr.Err = err.Error()
 		return l
 	}
-	// Each row's processes log under logs/<row>/, so rows that run the same binary keep apart.
-	logs := e.logDir
-	e.logDir = l.logDir
-	rig, err := r.setup(e)
-	e.logDir = logs
+	var rig *rig
+	var err error
+	if r.at != "" {
+		rig, err = atPivot(pivot, r.at)
+		l.shared = true
+	} else {
+		// Each row's processes log under logs/<row>/, so rows that run the same binary keep apart.
+		logs := e.logDir
+		e.logDir = l.logDir
+		rig, err = r.setup(e)
+		e.logDir = logs
+	}
 	l.rig = rig
 	if err != nil {
 		l.rr.Err = err.Error()
@@ -189,8 +197,12 @@ func (e *env) measure(l *live, rnd int, group []*live) error {
 	}
 	var others []*proc
 	for _, o := range group {
-		if o != l && o.rig != nil {
-			others = append(others, o.rig.procs...)
+		if o.rig != nil && !o.shared {
+			for _, p := range o.rig.procs {
+				if !slices.Contains(l.rig.procs, p) {
+					others = append(others, p)
+				}
+			}
 		}
 	}
 	out := filepath.Join(e.runDir, r.id+".json")
@@ -261,4 +273,15 @@ func (e *env) finish(l *live) {
 	if e.s.Wrk && l.r.wrk {
 		rr.Wrk = e.wrk(l.rig.target, strings.Contains(strings.Join(l.r.load, " "), "--api-key"))
 	}
+}
+
+// atPivot is the rig of a row served by its group's pivot's processes, loaded at path
+// instead of the pivot's /v1/search.
+func atPivot(pivot *live, path string) (*rig, error) {
+	if pivot == nil || pivot.rig == nil {
+		return nil, fmt.Errorf("served at the pivot (%s), but the group's pivot did not start", path)
+	}
+	r := *pivot.rig
+	r.target = strings.TrimSuffix(r.target, "/v1/search") + path
+	return &r, nil
 }
