@@ -95,12 +95,11 @@ func (e *env) runGroup(g []row) []*rowResult {
 		}
 	}
 	ok := func(l *live) bool { return l != nil && l.rr.Err == "" }
-	run := func(l *live, rnd int) int {
+	run := func(l *live, rnd int) {
 		if err := e.measure(l, rnd, ls); err != nil {
 			l.rr.Err = err.Error()
 			fmt.Println("   failed:", err)
 		}
-		return len(l.runs) - 1
 	}
 	for rnd := range e.s.Repeat {
 		if !ok(pivot) {
