@@ -101,7 +101,7 @@ func rows(e *env) []row {
 			setup:  func(e *env) (*rig, error) { return e.serve() },
 			checks: []check{rps("plain-handler", 0.9), rps("miss-aio-noarchive", 0.95), noErrors()}},
 		// Sustained (issue 21): a minute each, after 20 s that fill the caches, one after the other.
-		{id: "plain-handler-60s", group: "sustained", title: "plain Go: fasthttp + goquery per request, no cache, sim; 60 s after a 20 s warm-up", load: miss,
+		{id: "plain-handler-60s", group: "sustained", pivot: true, title: "plain Go: fasthttp + goquery per request, no cache, sim; 60 s after a 20 s warm-up", load: miss,
 			duration: time.Minute, warmup: 20 * time.Second,
 			setup: func(e *env) (*rig, error) { return e.plain() }},
 		{id: "miss-aio-60s", group: "sustained", title: "trawl serve, miss (distinct keys), sim; 60 s after a 20 s warm-up (caches full)", load: miss,
