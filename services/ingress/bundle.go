@@ -67,8 +67,9 @@ type bundler struct {
 	wake, kick chan struct{}
 	stop       chan struct{}
 	done       chan struct{}
-	// rounds counts the flusher's writes (TestBundlerSleepsWhenIdle).
-	rounds atomic.Uint64
+	// rounds counts the flusher's writes, parked the times it went to wait for an answer with
+	// no timer running (TestBundlerSleepsWhenIdle).
+	rounds, parked atomic.Uint64
 }
 
 // newBundledID is a fresh id for an answer archived in the current bundle.
@@ -296,6 +297,7 @@ func (a *archive) startBundler() {
 		t.Stop()
 		for {
 			if !b.busy() {
+				b.parked.Add(1)
 				select {
 				case <-b.wake:
 				case <-b.stop:

@@ -145,8 +145,9 @@ func TestBundleReadWhileWriting(t *testing.T) {
 	}
 }
 
-// TestBundlerSleepsWhenIdle: once what it wrote is settled the flusher waits for the next
-// answer instead of waking every bundleFlush, and that answer wakes it.
+// TestBundlerSleepsWhenIdle: once what it wrote is settled the flusher parks, waiting for
+// the next answer with no timer running (it ticked every bundleFlush before), and that answer
+// wakes it.
 func TestBundlerSleepsWhenIdle(t *testing.T) {
 	// No stream takes the subject: each write settles at once, refused.
 	nc := testkit.Connect(t, testkit.StartNATS(t))
@@ -158,26 +159,29 @@ func TestBundlerSleepsWhenIdle(t *testing.T) {
 	t.Cleanup(a.stopBundler)
 	facts := [len(bundleFields)]string{schemas.KindSearch, schemas.StatusSuccess, "acme", "1", "2", "", ""}
 	b := &a.bundles
-	idle := func() uint64 {
+	// waitFor polls cond every millisecond for up to 5 s.
+	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); b.busy(); time.Sleep(time.Millisecond) {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); <-tick.C {
 			if time.Now().After(deadline) {
-				t.Fatal("the flusher never settled its write")
+				t.Fatal(what)
 			}
 		}
-		return b.rounds.Load()
+	}
+	waitFor("the flusher never parked at the start", func() bool { return b.parked.Load() > 0 })
+	parked := b.parked.Load()
+	a.bundle(a.newBundledID(), &facts, []byte(`{}`))
+	waitFor("the flusher never wrote the answer", func() bool { return b.rounds.Load() > 0 })
+	// Parked again after the write: it waits on wake alone, with nothing pending.
+	waitFor("the flusher never parked after its write", func() bool { return b.parked.Load() > parked })
+	n := b.rounds.Load()
+	if b.busy() {
+		t.Fatal("parked with work pending")
 	}
 	a.bundle(a.newBundledID(), &facts, []byte(`{}`))
-	n := idle()
-	// An observation window, not a synchronisation: the old flusher wrote (and counted) 20 times in it.
-	time.Sleep(20 * bundleFlush)
-	if got := b.rounds.Load(); got != n {
-		t.Fatalf("an idle flusher went round %d times in %v", got-n, 20*bundleFlush)
-	}
-	a.bundle(a.newBundledID(), &facts, []byte(`{}`))
-	if got := idle(); got <= n {
-		t.Fatal("a new answer did not wake the flusher")
-	}
+	waitFor("a new answer did not wake the flusher", func() bool { return b.rounds.Load() > n })
 }
 
 // FuzzApplyHit: any bytes after a hit's reference are read without a panic, and what
