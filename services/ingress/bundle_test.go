@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/trawl-dev/trawl/kit/streams"
 	"github.com/trawl-dev/trawl/schemas"
 	"github.com/trawl-dev/trawl/testkit"
 )
@@ -205,4 +207,54 @@ func FuzzApplyHit(f *testing.F) {
 			t.Fatalf("read back %+v", m)
 		}
 	})
+}
+
+// TestBundleBufferReuse: once the stream acknowledges a bundle its buffer goes to the next
+// one, and what was stored reads back unchanged after the buffer was filled again.
+func TestBundleBufferReuse(t *testing.T) {
+	ns := testkit.StartNATS(t)
+	js, err := jetstream.New(testkit.Connect(t, ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := streams.EnsureOne(t.Context(), js, schemas.ArchiveStream(schemas.DefaultStreamLimits())); err != nil {
+		t.Fatal(err)
+	}
+	writes := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "w"}, []string{"outcome"})
+	a, err := newArchive(testkit.Connect(t, ns), writes, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stopBundler() // the test flushes by hand
+	facts := [len(bundleFields)]string{schemas.KindSearch, schemas.StatusSuccess, "acme", "1", "2", "", ""}
+	b := &a.bundles
+	first, firstDoc := a.newBundledID(), bytes.Repeat([]byte("a"), 3000)
+	a.bundle(first, &facts, firstDoc)
+	firstBuf := &b.pending[first[:bundleIDLen]][:1][0]
+	a.flush()
+	// A flush with nothing pending prunes the bundle once its ack has come, keeping its buffer.
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(5 * time.Second); b.busy(); <-tick.C {
+		if time.Now().After(deadline) {
+			t.Fatal("the bundle's write never settled")
+		}
+		a.flush()
+	}
+	if len(b.spare) != 1 {
+		t.Fatalf("after the ack: %d spare buffers, want 1", len(b.spare))
+	}
+	b.mu.Lock()
+	b.cur = "" // the next answer opens a new bundle
+	b.mu.Unlock()
+	second := a.newBundledID()
+	a.bundle(second, &facts, bytes.Repeat([]byte("b"), 3000))
+	if &b.pending[second[:bundleIDLen]][:1][0] != firstBuf {
+		t.Fatal("the second bundle did not reuse the first one's buffer")
+	}
+	a.flush()
+	r, err := a.getBundled(t.Context(), first)
+	if err != nil || !bytes.Equal(r.Data, firstDoc) {
+		t.Fatalf("the first answer after its buffer was reused: %v, %.20q; want it as stored", err, r.Data)
+	}
 }
