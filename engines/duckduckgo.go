@@ -201,6 +201,7 @@ func (d DuckDuckGo) Parse(page []byte, r *schemas.SearchRequest) (*schemas.SERP,
 			blocks[i].read()
 		}
 	}
+	b.expectOrganic(len(blocks))
 	for i := range blocks {
 		ddgResult(b, &blocks[i])
 	}

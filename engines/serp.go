@@ -48,6 +48,15 @@ func newBuilder() *builder {
 	return &builder{serp: &schemas.SERP{OrganicResults: []schemas.OrganicResult{}}, related: map[string]bool{}}
 }
 
+// expectOrganic makes room for n organic results before the first: growing the slice from
+// empty by doubling allocated three times the room ten results take (DuckDuckGo's reader
+// calls it with its count of result blocks).
+func (b *builder) expectOrganic(n int) {
+	if len(b.serp.OrganicResults) == 0 && cap(b.serp.OrganicResults) < n {
+		b.serp.OrganicResults = make([]schemas.OrganicResult, 0, n)
+	}
+}
+
 // organic appends r if it has a title and an absolute URL, and reports whether it did.
 func (b *builder) organic(r schemas.OrganicResult) bool {
 	r.Title = clean(r.Title)
