@@ -142,6 +142,6 @@ func (c *Common) RegisterFlags(fs *flag.FlagSet, opsDefault string) {
 	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL (redis://host:port/db); empty uses in-process stores")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
-	fs.Int64Var(&c.MemoryLimit, "memory-limit", 0, "Go soft memory limit, bytes (0: auto, the in-process cache's bound plus 80 MiB where there is one; -1: off; GOMEMLIMIT wins)")
+	fs.Int64Var(&c.MemoryLimit, "memory-limit", 0, "Go soft memory limit, bytes (0: auto, the in-process cache's bound plus 80 MiB where there is one, and 8 MiB for an embedded archive; -1: off; GOMEMLIMIT wins)")
 	fs.StringVar(&c.OpsAddr, "ops-addr", opsDefault, "address for /metrics, /healthz, /readyz and /debug/pprof (empty: off)")
 }

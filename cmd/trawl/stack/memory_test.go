@@ -67,3 +67,21 @@ func TestMemoryStreamsUnderMemoryLimit(t *testing.T) {
 		t.Fatalf("status %d: %s", rp.status, rp.body)
 	}
 }
+
+// The automatic limit counts the block the embedded server's archive writes, and only where
+// there is one: no archive, or a NATS server of its own, adds nothing.
+func TestMemoryAutoCountsTheArchive(t *testing.T) {
+	with := stack.DefaultConfig()
+	without := stack.DefaultConfig()
+	without.Streams.Archive.Disabled = true
+	if d := with.MemoryAuto() - without.MemoryAuto(); d != 8<<20 {
+		t.Errorf("the archive adds %d bytes to the limit, want one 8 MiB block", d)
+	}
+	remote := stack.DefaultConfig()
+	remote.Common.NATSURL = "nats://127.0.0.1:4222"
+	remoteOff := remote
+	remoteOff.Streams.Archive.Disabled = true
+	if remote.MemoryAuto() != remoteOff.MemoryAuto() {
+		t.Errorf("with a NATS server of its own the archive is that server's memory: %d, want %d", remote.MemoryAuto(), remoteOff.MemoryAuto())
+	}
+}
